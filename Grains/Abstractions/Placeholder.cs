@@ -1,0 +1,3 @@
+namespace Formation;
+
+internal static class Placeholder;

@@ -1,0 +1,7 @@
+namespace Formation.Grains.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Runs() => Assert.Equal(2, 1 + 1);
+}
