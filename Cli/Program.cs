@@ -1,1 +1,1 @@
-Console.WriteLine("form");
+return await Formation.Cli.FormApp.RunAsync(args);

@@ -1,1 +1,1 @@
-Console.WriteLine("silo");
+return await Formation.Silo.Hosting.SiloProgram.RunAsync(args);

@@ -1,0 +1,211 @@
+using System.CommandLine;
+using Formation.Cli.Output;
+using Formation.Errors;
+using Formation.Vms;
+using Spectre.Console;
+
+namespace Formation.Cli.Commands;
+
+/// <summary><c>form vm create|list|show|start|stop|pause|resume|delete|events</c>.</summary>
+public static partial class VmCommands
+{
+    public static Command Create(FormApp app)
+    {
+        var vm = new Command("vm", "Virtual machines");
+        vm.Subcommands.Add(CreateCommand(app));
+        vm.Subcommands.Add(ListCommand(app));
+        vm.Subcommands.Add(ShowCommand(app));
+        vm.Subcommands.Add(Lifecycle(app, "start", "Boot a stopped or failed VM", (g) => g.StartAsync(), VmState.Running));
+        vm.Subcommands.Add(Lifecycle(app, "stop", "Shut a VM down (graceful)", (g) => g.StopAsync(), VmState.Stopped));
+        vm.Subcommands.Add(Lifecycle(app, "pause", "Stop a running VM's vCPUs", (g) => g.PauseAsync(), VmState.Paused));
+        vm.Subcommands.Add(Lifecycle(app, "resume", "Continue a paused VM", (g) => g.ResumeAsync(), VmState.Running));
+        vm.Subcommands.Add(Lifecycle(app, "delete", "Remove a VM and release its capacity", (g) => g.DeleteAsync(), VmState.Deleted));
+        vm.Subcommands.Add(EventsCommand(app));
+        return vm;
+    }
+
+    private static Command CreateCommand(FormApp app)
+    {
+        var name = new Option<string>("--name") { Description = "VM name (a DNS label, unique in the cluster)", Required = true };
+        var vcpus = new Option<int>("--vcpus") { Description = $"vCPUs (1–{VmSpecRules.MaxVCpus})", Required = true };
+        var memory = new Option<long>("--memory") { Description = "Memory in MiB", Required = true, HelpName = "MiB" };
+        var disk = new Option<long>("--disk") { Description = "Disk in GiB (default 10)", DefaultValueFactory = _ => 10, HelpName = "GiB" };
+        var node = new Option<string?>("--node") { Description = "Run on this node only", HelpName = "node-id" };
+        var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the VM is Running (or Failed)" };
+        var json = FormApp.JsonOption();
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, wait, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image), parse.GetValue(node));
+            try
+            {
+                VmSpecRules.Validate(spec);
+            }
+            catch (FormationException ex)
+            {
+                return app.Fail(ex);
+            }
+
+            return await app.WithClusterAsync(parse, ct, async client =>
+            {
+                var info = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
+                if (parse.GetValue(wait))
+                {
+                    info = await WaitForAsync(client.GetGrain<IVmGrain>(GrainKeys.Vm(info.NodeId, info.Id)), VmState.Running, ct);
+                }
+
+                if (parse.GetValue(json))
+                {
+                    Json.Write(app.Terminal.Out, info);
+                }
+                else
+                {
+                    app.Terminal.Console.MarkupLine(
+                        $"Created VM [bold]{Markup.Escape(info.Name)}[/] ({info.Id}) on node {Markup.Escape(info.NodeId)}: {Format.State(info.State)}");
+                }
+
+                return info.State == VmState.Failed ? ExitCodes.Failed : ExitCodes.Ok;
+            });
+        });
+        return command;
+    }
+
+    private static Command ListCommand(FormApp app)
+    {
+        var json = FormApp.JsonOption();
+        var command = new Command("list", "List VMs") { json };
+        command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        {
+            var vms = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
+            if (parse.GetValue(json))
+            {
+                Json.Write(app.Terminal.Out, vms);
+                return ExitCodes.Ok;
+            }
+
+            if (vms.Count == 0)
+            {
+                app.Terminal.Console.WriteLine("No VMs. Create one with `form vm create --name NAME --vcpus 1 --memory 512`.");
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().Border(TableBorder.Simple);
+            foreach (var c in new[] { "ID", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS" })
+            {
+                table.AddColumn(c);
+            }
+
+            foreach (var v in vms)
+            {
+                table.AddRow(v.Id, Markup.Escape(v.Name), Markup.Escape(v.NodeId), Format.State(v.State), v.VCpus.ToString(),
+                    Format.MiB(v.MemoryMiB), Format.GiB(v.DiskGiB), Markup.Escape(v.Image ?? "-"), Markup.Escape(v.Address ?? "-"));
+            }
+
+            app.Terminal.Console.Write(table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command ShowCommand(FormApp app)
+    {
+        var id = VmArgument();
+        var json = FormApp.JsonOption();
+        var command = new Command("show", "Show one VM and its recent events") { id, json };
+        command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        {
+            var grain = await ResolveAsync(client, parse.GetValue(id)!);
+            var info = await grain.GetAsync();
+            var events = await grain.GetEventsAsync();
+            if (parse.GetValue(json))
+            {
+                Json.Write(app.Terminal.Out, new { vm = info, events });
+                return ExitCodes.Ok;
+            }
+
+            var grid = new Grid().AddColumn().AddColumn();
+            void Row(string k, string v) => grid.AddRow($"[bold]{k}[/]", v);
+            Row("ID", info.Id);
+            Row("Name", Markup.Escape(info.Name));
+            Row("Node", Markup.Escape(info.NodeId));
+            Row("State", Format.State(info.State) + (info.Reason is null ? "" : $" ({Markup.Escape(info.Reason)})"));
+            Row("vCPUs", info.Spec.VCpus.ToString());
+            Row("Memory", Format.MiB(info.Spec.MemoryMiB));
+            Row("Disk", Format.GiB(info.Spec.DiskGiB));
+            Row("Image", Markup.Escape(info.Spec.Image ?? "-"));
+            Row("Address", Markup.Escape(info.Address ?? "-"));
+            Row("Driver", Markup.Escape(info.HypervisorDriver));
+            Row("Created", info.CreatedAt.ToString("u"));
+            Row("Updated", info.UpdatedAt.ToString("u"));
+            app.Terminal.Console.Write(grid);
+            app.Terminal.Console.WriteLine();
+            foreach (var e in events.TakeLast(10))
+            {
+                app.Terminal.Console.MarkupLine(Markup.Escape(EventLine(e)));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Lifecycle(FormApp app, string verb, string description, Func<IVmGrain, Task<VmInfo>> call, VmState target)
+    {
+        var id = VmArgument();
+        var noWait = new Option<bool>("--no-wait") { Description = $"Return at once instead of waiting for {target}" };
+        var command = new Command(verb, description) { id, noWait };
+        command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        {
+            var grain = await ResolveAsync(client, parse.GetValue(id)!);
+            var info = await call(grain);
+            if (!parse.GetValue(noWait) && target != VmState.Deleted && info.State != target)
+            {
+                info = await WaitForAsync(grain, target, ct);
+            }
+
+            app.Terminal.Console.MarkupLine($"VM [bold]{Markup.Escape(info.Name)}[/] ({info.Id}): {Format.State(info.State)}");
+            if (info.State == VmState.Failed)
+            {
+                app.Terminal.Error.WriteLine($"form: VM {info.Name} failed: {info.Reason}");
+                return ExitCodes.Failed;
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    internal static Argument<string> VmArgument() => new("vm") { Description = "VM id or name" };
+
+    internal static async Task<IVmGrain> ResolveAsync(IClusterClient client, string idOrName)
+    {
+        var vmRef = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        return client.GetGrain<IVmGrain>(vmRef.GrainKey);
+    }
+
+    /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or two minutes pass.</summary>
+    internal static async Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            var info = await grain.GetAsync();
+            if (info.State == target || info.State == VmState.Failed)
+            {
+                return info;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new FormationException(ErrorKind.HostFailure,
+                    $"VM {info.Name} did not reach {target} within 2 minutes (it is {info.State}: {info.Reason}).");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    internal static string EventLine(VmEvent e) =>
+        $"{e.At.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}  {e.Name} ({e.VmId})  {e.NodeId}  {e.From} -> {e.To}" + (e.Reason is null ? "" : $"  {e.Reason}");
+}

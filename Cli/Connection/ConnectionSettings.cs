@@ -1,0 +1,39 @@
+using System.Net;
+using Formation.Errors;
+
+namespace Formation.Cli.Connection;
+
+/// <summary>How to reach the cluster: a gateway (default 127.0.0.1:30000) or PostgreSQL membership (cluster mode).</summary>
+public sealed record ConnectionSettings(string Gateway, string? Postgres, string ClusterId, string ServiceId, TimeSpan Timeout)
+{
+    public const string DefaultGateway = "127.0.0.1:30000";
+
+    /// <summary>Where the CLI looks: the PostgreSQL membership table, or the gateway address.</summary>
+    public string Target => Postgres is null ? Gateway : "the PostgreSQL membership table";
+
+    public IPEndPoint ResolveGateway()
+    {
+        var colon = Gateway.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(Gateway[(colon + 1)..], out var port) || port is < 1 or > 65535)
+        {
+            throw FormationException.Invalid($"--gateway '{Gateway}' must be HOST:PORT, for example 127.0.0.1:30000.");
+        }
+
+        var host = Gateway[..colon].Trim('[', ']');
+        if (IPAddress.TryParse(host, out var ip))
+        {
+            return new IPEndPoint(ip, port);
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(host);
+            var chosen = addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.First();
+            return new IPEndPoint(chosen, port);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            throw FormationException.Invalid($"--gateway host '{host}' cannot be resolved ({ex.Message}).");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Formation.Events;
+
+/// <summary>Names of the Orleans streams Formation publishes on. Silos and clients configure the same provider.</summary>
+public static class EventStreams
+{
+    /// <summary>The stream provider name.</summary>
+    public const string Provider = "events";
+
+    /// <summary>One stream per VM (key: VM id) carrying <see cref="Vms.VmEvent"/>.</summary>
+    public const string Vm = "vm";
+
+    /// <summary>One stream (key: <see cref="AllKey"/>) carrying every <see cref="Vms.VmEvent"/> of the cluster.</summary>
+    public const string AllVms = "vms";
+
+    /// <summary>One stream (key: <see cref="AllKey"/>) carrying <see cref="Nodes.NodeEvent"/>.</summary>
+    public const string Nodes = "nodes";
+
+    public const string AllKey = "all";
+
+    public static StreamId ForVm(string vmId) => StreamId.Create(Vm, vmId);
+
+    public static StreamId ForAllVms() => StreamId.Create(AllVms, AllKey);
+
+    public static StreamId ForNodes() => StreamId.Create(Nodes, AllKey);
+}

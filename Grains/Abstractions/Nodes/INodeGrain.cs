@@ -1,0 +1,14 @@
+namespace Formation.Nodes;
+
+/// <summary>A host in the cluster, activated only on that host's silo (host-affinity placement). Key: node id.</summary>
+[Alias("formation.node")]
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>Records what the node reported at silo start and announces it to the scheduler.</summary>
+    [Alias("register")]
+    Task RegisterAsync(NodeInfo info);
+
+    /// <summary>Returns what the node last reported.</summary>
+    [Alias("get")]
+    Task<NodeInfo?> GetAsync();
+}

@@ -1,0 +1,20 @@
+namespace Formation.Nodes;
+
+/// <summary>What a node reports about itself when its silo starts.</summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.node-info")]
+public sealed record NodeInfo(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] string HostName,
+    [property: Id(2)] int CpuCount,
+    [property: Id(3)] long MemoryMiB,
+    [property: Id(4)] long DiskGiB,
+    [property: Id(5)] bool KvmAvailable,
+    [property: Id(6)] string KvmDetail,
+    [property: Id(7)] string HypervisorDriver,
+    [property: Id(8)] string HypervisorReason,
+    [property: Id(9)] string SiloEndpoint,
+    [property: Id(10)] string GatewayEndpoint,
+    [property: Id(11)] NodeCapacity Allocatable,
+    [property: Id(12)] DateTimeOffset StartedAt,
+    [property: Id(13)] string Version);

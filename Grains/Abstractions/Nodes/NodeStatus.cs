@@ -1,0 +1,16 @@
+namespace Formation.Nodes;
+
+/// <summary>A node as the scheduler sees it: what it reported, what is reserved on it, how healthy it is.</summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.node-status")]
+public sealed record NodeStatus(
+    [property: Id(0)] NodeInfo Info,
+    [property: Id(1)] NodeHealth Health,
+    [property: Id(2)] DateTimeOffset LastHeartbeat,
+    [property: Id(3)] NodeCapacity Reserved,
+    [property: Id(4)] int VmCount)
+{
+    public string NodeId => Info.NodeId;
+
+    public NodeCapacity Free => Info.Allocatable - Reserved;
+}

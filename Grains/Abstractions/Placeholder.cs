@@ -1,3 +1,0 @@
-namespace Formation;
-
-internal static class Placeholder;

@@ -1,0 +1,35 @@
+using Formation.Nodes;
+
+namespace Formation.Scheduling;
+
+/// <summary>
+/// The cluster's capacity authority (key: <see cref="GrainKeys.Cluster"/>): knows every node, its health and what is
+/// reserved on it, and places VMs without ever over-committing a node.
+/// </summary>
+[Alias("formation.scheduler")]
+public interface ISchedulerGrain : IGrainWithStringKey
+{
+    /// <summary>Adds or updates a node (called when its silo starts).</summary>
+    [Alias("register-node")]
+    Task RegisterNodeAsync(NodeInfo info);
+
+    /// <summary>Records that a node is alive.</summary>
+    [Alias("heartbeat")]
+    Task HeartbeatAsync(string nodeId);
+
+    /// <summary>Records that a node's silo is shutting down cleanly.</summary>
+    [Alias("node-leaving")]
+    Task NodeLeavingAsync(string nodeId);
+
+    /// <summary>Every known node, ordered by id.</summary>
+    [Alias("list-nodes")]
+    Task<IReadOnlyList<NodeStatus>> ListNodesAsync();
+
+    /// <summary>Chooses a node and reserves the VM's resources on it; NoCapacity with the best candidate otherwise.</summary>
+    [Alias("place")]
+    Task<string> PlaceAsync(PlacementRequest request);
+
+    /// <summary>Releases what a VM reserved (idempotent).</summary>
+    [Alias("release")]
+    Task ReleaseAsync(string vmId);
+}

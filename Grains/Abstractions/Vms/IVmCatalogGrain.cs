@@ -1,0 +1,29 @@
+namespace Formation.Vms;
+
+/// <summary>
+/// The cluster's list of VMs (key: <see cref="GrainKeys.Cluster"/>): unique names, id → node, and a summary row per
+/// VM kept current by the VM grains. Entry point for creating VMs.
+/// </summary>
+[Alias("formation.vm-catalog")]
+public interface IVmCatalogGrain : IGrainWithStringKey
+{
+    /// <summary>Validates the spec, reserves the name, places the VM and creates it on its node.</summary>
+    [Alias("create")]
+    Task<VmInfo> CreateVmAsync(VmSpec spec);
+
+    /// <summary>All VMs that are not deleted.</summary>
+    [Alias("list")]
+    Task<IReadOnlyList<VmSummary>> ListAsync();
+
+    /// <summary>Finds a VM by id or name; NotFound otherwise.</summary>
+    [Alias("resolve")]
+    Task<VmRef> ResolveAsync(string idOrName);
+
+    /// <summary>Called by a VM grain after each transition; a Deleted VM leaves the catalog.</summary>
+    [Alias("update"), OneWay]
+    Task UpdateAsync(VmSummary summary);
+
+    /// <summary>Marks the VMs of a node whose heartbeats stopped as Lost.</summary>
+    [Alias("node-lost")]
+    Task MarkNodeLostAsync(string nodeId);
+}

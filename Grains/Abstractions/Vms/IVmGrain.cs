@@ -1,0 +1,45 @@
+namespace Formation.Vms;
+
+/// <summary>
+/// One VM. Key: <c>node-id/vm-id</c> (<see cref="GrainKeys.Vm"/>); activated only on the silo of that node.
+/// Every method refuses illegal state transitions with a Conflict error that names the current state.
+/// </summary>
+[Alias("formation.vm")]
+public interface IVmGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the VM on this node (capacity is already reserved) and starts provisioning it.</summary>
+    [Alias("create")]
+    Task<VmInfo> CreateAsync(VmSpec spec);
+
+    /// <summary>Returns the VM; NotFound if it was never created or is deleted.</summary>
+    [Alias("get")]
+    Task<VmInfo> GetAsync();
+
+    /// <summary>Boots a Stopped or Failed VM.</summary>
+    [Alias("start")]
+    Task<VmInfo> StartAsync();
+
+    /// <summary>Shuts a Running or Paused VM down.</summary>
+    [Alias("stop")]
+    Task<VmInfo> StopAsync();
+
+    /// <summary>Stops all vCPUs of a Running VM.</summary>
+    [Alias("pause")]
+    Task<VmInfo> PauseAsync();
+
+    /// <summary>Continues a Paused VM.</summary>
+    [Alias("resume")]
+    Task<VmInfo> ResumeAsync();
+
+    /// <summary>Removes the VM from its host and releases its capacity.</summary>
+    [Alias("delete")]
+    Task<VmInfo> DeleteAsync();
+
+    /// <summary>The VM's transitions, oldest first.</summary>
+    [Alias("events")]
+    Task<IReadOnlyList<VmEvent>> GetEventsAsync();
+
+    /// <summary>Called by the host when it observes the VM change state (booted, exited, crashed).</summary>
+    [Alias("report")]
+    Task ReportAsync(VmState observed, string? reason);
+}

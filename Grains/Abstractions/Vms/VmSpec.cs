@@ -1,0 +1,17 @@
+using Formation.Nodes;
+
+namespace Formation.Vms;
+
+/// <summary>What a user asked for: the VM's shape and where it may run.</summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.vm-spec")]
+public sealed record VmSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] int VCpus,
+    [property: Id(2)] long MemoryMiB,
+    [property: Id(3)] long DiskGiB,
+    [property: Id(4)] string? Image,
+    [property: Id(5)] string? NodeConstraint)
+{
+    public NodeCapacity Resources => new(VCpus, MemoryMiB, DiskGiB);
+}

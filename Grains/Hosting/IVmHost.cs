@@ -1,0 +1,31 @@
+using Formation.Vms;
+
+namespace Formation.Grains.Hosting;
+
+/// <summary>
+/// The one way grains reach the hypervisor of their node. Long work (booting, graceful shutdown) is started here and
+/// finished in the background; the host then reports the outcome through <see cref="IVmGrain.ReportAsync"/>.
+/// </summary>
+public interface IVmHost
+{
+    /// <summary>The hypervisor driver this node runs (kvm, qemu, sim, or none).</summary>
+    string DriverName { get; }
+
+    /// <summary>Prepares and boots the VM; reports Running when the guest is ready, or Failed.</summary>
+    Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken);
+
+    /// <summary>Starts a graceful shutdown; reports Stopped when the guest is down.</summary>
+    Task StopAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Stops all vCPUs; returns when they are stopped.</summary>
+    Task PauseAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Continues all vCPUs; returns when they run.</summary>
+    Task ResumeAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>Kills the VM if it runs and removes everything the host holds for it (idempotent).</summary>
+    Task DeleteAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>What the host sees of the VM now, or null if it holds nothing for it.</summary>
+    Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken);
+}

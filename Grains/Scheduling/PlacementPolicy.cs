@@ -1,0 +1,107 @@
+using System.Text;
+using Formation.Errors;
+using Formation.Nodes;
+
+namespace Formation.Grains.Scheduling;
+
+/// <summary>
+/// Chooses a node for a request: among healthy nodes that satisfy the constraint and have room, the one left
+/// least loaded (lowest highest-utilization after placement; ties by node id). Pure and allocation-free on success.
+/// </summary>
+public static class PlacementPolicy
+{
+    /// <summary>Returns the chosen node id, or throws NoCapacity explaining the best candidate.</summary>
+    public static string Choose(IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint)
+    {
+        string? best = null;
+        var bestLoad = double.MaxValue;
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            if (!n.Healthy || (nodeConstraint is not null && n.NodeId != nodeConstraint) || !n.Free.Fits(request))
+            {
+                continue;
+            }
+
+            var load = LoadAfter(n, request);
+            if (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))
+            {
+                best = n.NodeId;
+                bestLoad = load;
+            }
+        }
+
+        return best ?? throw NothingFits(nodes, request, nodeConstraint);
+    }
+
+    /// <summary>The highest of the three utilizations the node would have with the request placed.</summary>
+    private static double LoadAfter(PlacementCandidate n, NodeCapacity request)
+    {
+        var after = n.Reserved + request;
+        return Math.Max(
+            Ratio(after.VCpus, n.Allocatable.VCpus),
+            Math.Max(Ratio(after.MemoryMiB, n.Allocatable.MemoryMiB), Ratio(after.DiskGiB, n.Allocatable.DiskGiB)));
+    }
+
+    private static double Ratio(long used, long total) => total <= 0 ? (used > 0 ? double.MaxValue : 0) : (double)used / total;
+
+    private static FormationException NothingFits(IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint)
+    {
+        var text = new StringBuilder($"No node can host a VM with {request}");
+        IEnumerable<PlacementCandidate> pool = nodes;
+        if (nodeConstraint is not null)
+        {
+            text.Append($" on node '{nodeConstraint}'");
+            pool = nodes.Where(n => n.NodeId == nodeConstraint);
+            if (!pool.Any())
+            {
+                var known = string.Join(", ", nodes.Select(n => n.NodeId).Order().Take(10));
+                text.Append($": no node '{nodeConstraint}' is registered (known: {(known.Length == 0 ? "none" : known)}).");
+                return new FormationException(ErrorKind.NoCapacity, text.ToString());
+            }
+        }
+
+        var healthy = pool.Where(n => n.Healthy).ToList();
+        if (healthy.Count == 0)
+        {
+            text.Append(nodes.Count == 0
+                ? ": no nodes are registered. Start a silo (scripts/run) first."
+                : $": {(nodeConstraint is null ? "no node is healthy" : "the node is not healthy")} (heartbeats stopped).");
+            return new FormationException(ErrorKind.NoCapacity, text.ToString());
+        }
+
+        var best = healthy.OrderBy(n => Shortfall(n.Free, request, n.Allocatable)).ThenBy(n => n.NodeId, StringComparer.Ordinal).First();
+        text.Append($". Best candidate: {best.NodeId} with {best.Free} free; short of {Missing(best.Free, request)}.");
+        var unhealthy = pool.Count() - healthy.Count;
+        text.Append($" {healthy.Count} healthy node(s) considered");
+        text.Append(unhealthy > 0 ? $", {unhealthy} unhealthy skipped." : ".");
+        text.Append(" Free capacity by deleting VMs, ask for less, or add a node.");
+        return new FormationException(ErrorKind.NoCapacity, text.ToString());
+    }
+
+    private static double Shortfall(NodeCapacity free, NodeCapacity request, NodeCapacity total) =>
+        Gap(request.VCpus, free.VCpus, total.VCpus) + Gap(request.MemoryMiB, free.MemoryMiB, total.MemoryMiB) + Gap(request.DiskGiB, free.DiskGiB, total.DiskGiB);
+
+    private static double Gap(long want, long have, long total) => want <= have ? 0 : (double)(want - have) / Math.Max(1, total);
+
+    private static string Missing(NodeCapacity free, NodeCapacity request)
+    {
+        var parts = new List<string>(3);
+        if (request.VCpus > free.VCpus)
+        {
+            parts.Add($"{request.VCpus - free.VCpus} vCPU");
+        }
+
+        if (request.MemoryMiB > free.MemoryMiB)
+        {
+            parts.Add($"{request.MemoryMiB - free.MemoryMiB} MiB memory");
+        }
+
+        if (request.DiskGiB > free.DiskGiB)
+        {
+            parts.Add($"{request.DiskGiB - free.DiskGiB} GiB disk");
+        }
+
+        return string.Join(" and ", parts);
+    }
+}

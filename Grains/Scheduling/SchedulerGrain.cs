@@ -1,0 +1,270 @@
+using Formation.Errors;
+using Formation.Events;
+using Formation.Grains.Common;
+using Formation.Nodes;
+using Formation.Scheduling;
+using Formation.Vms;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Grains.Scheduling;
+
+/// <summary>
+/// The cluster's capacity authority. Reentrant so that placements can share storage writes (group commit), yet
+/// never double-books: every decision and its reservation happen in one synchronous stretch before the first await.
+/// </summary>
+[Reentrant]
+public sealed partial class SchedulerGrain(
+    [PersistentState("scheduler-nodes", StorageNames.Formation)] IPersistentState<SchedulerNodesState> nodesStore,
+    [PersistentState("scheduler-reservations", StorageNames.Formation)] IPersistentState<SchedulerReservationsState> reservationsStore,
+    IOptions<SchedulerOptions> options,
+    TimeProvider clock,
+    ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
+{
+    private readonly SchedulerOptions _options = options.Value;
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly List<NodeSlot> _slots = [];
+    private readonly List<PlacementCandidate> _candidates = [];
+    private CoalescingWriter? _reservationWriter;
+    private CoalescingWriter? _nodeWriter;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _reservationWriter = new CoalescingWriter(WriteReservationsAsync);
+        _nodeWriter = new CoalescingWriter(WriteNodesAsync);
+        var now = clock.GetUtcNow();
+        foreach (var info in nodesStore.State.Nodes.Values.OrderBy(n => n.NodeId, StringComparer.Ordinal))
+        {
+            // Give every known node one timeout of grace after a scheduler (re)activation.
+            var slot = Slot(info, now);
+            if (nodesStore.State.Left.Contains(info.NodeId))
+            {
+                slot.Health = NodeHealth.Left;
+            }
+
+            Sync(slot);
+        }
+
+        foreach (var (_, reservation) in reservationsStore.State.Reservations)
+        {
+            if (_index.TryGetValue(reservation.NodeId, out var i))
+            {
+                _slots[i].Reserved += reservation.Resources;
+                _slots[i].VmCount++;
+                Sync(_slots[i]);
+            }
+        }
+
+        this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.HealthCheckInterval,
+            Period = _options.HealthCheckInterval,
+            KeepAlive = true,
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task RegisterNodeAsync(NodeInfo info)
+    {
+        Names.RequireDnsLabel(info.NodeId, "Node id");
+        var now = clock.GetUtcNow();
+        var known = _index.TryGetValue(info.NodeId, out var i);
+        var slot = known ? _slots[i] : Slot(info, now);
+        var wasHealthy = known && slot.Health == NodeHealth.Healthy;
+        slot.Info = info;
+        slot.LastHeartbeat = now;
+        slot.Health = NodeHealth.Healthy;
+        Sync(slot);
+        nodesStore.State.Nodes[info.NodeId] = info;
+        nodesStore.State.Left.Remove(info.NodeId);
+        await _nodeWriter!.FlushAsync();
+        LogNodeRegistered(info.NodeId, info.Allocatable.ToString(), info.HypervisorDriver);
+        if (!wasHealthy)
+        {
+            await PublishAsync(new NodeEvent(info.NodeId, NodeEventKind.Joined, now,
+                $"{info.HostName}: {info.CpuCount} CPUs, {info.MemoryMiB} MiB, driver {info.HypervisorDriver}"));
+        }
+    }
+
+    public async Task HeartbeatAsync(string nodeId)
+    {
+        if (!_index.TryGetValue(nodeId, out var i))
+        {
+            throw FormationException.NotFound($"Node '{nodeId}' is not registered; its silo must register before sending heartbeats.");
+        }
+
+        var slot = _slots[i];
+        slot.LastHeartbeat = clock.GetUtcNow();
+        if (slot.Health != NodeHealth.Healthy)
+        {
+            slot.Health = NodeHealth.Healthy;
+            Sync(slot);
+            if (nodesStore.State.Left.Remove(nodeId))
+            {
+                await _nodeWriter!.FlushAsync();
+            }
+
+            await PublishAsync(new NodeEvent(nodeId, NodeEventKind.Healthy, slot.LastHeartbeat, "heartbeats resumed"));
+        }
+    }
+
+    public async Task NodeLeavingAsync(string nodeId)
+    {
+        if (!_index.TryGetValue(nodeId, out var i))
+        {
+            return;
+        }
+
+        _slots[i].Health = NodeHealth.Left;
+        Sync(_slots[i]);
+        nodesStore.State.Left.Add(nodeId);
+        await _nodeWriter!.FlushAsync();
+        await PublishAsync(new NodeEvent(nodeId, NodeEventKind.Left, clock.GetUtcNow(), "silo shut down"));
+    }
+
+    public Task<IReadOnlyList<NodeStatus>> ListNodesAsync()
+    {
+        var list = new NodeStatus[_slots.Count];
+        for (var i = 0; i < list.Length; i++)
+        {
+            var s = _slots[i];
+            list[i] = new NodeStatus(s.Info, s.Health, s.LastHeartbeat, s.Reserved, s.VmCount);
+        }
+
+        Array.Sort(list, (a, b) => string.CompareOrdinal(a.NodeId, b.NodeId));
+        return Task.FromResult<IReadOnlyList<NodeStatus>>(list);
+    }
+
+    public async Task<string> PlaceAsync(PlacementRequest request)
+    {
+        ValidateRequest(request);
+        var reservations = reservationsStore.State.Reservations;
+        if (reservations.TryGetValue(request.VmId, out var existing))
+        {
+            return existing.NodeId;
+        }
+
+        // Decide and reserve with no await in between: this is what rules out double-booking.
+        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint);
+        var slot = _slots[_index[nodeId]];
+        slot.Reserved += request.Resources;
+        slot.VmCount++;
+        Sync(slot);
+        reservations[request.VmId] = new Reservation(nodeId, request.Resources);
+        await _reservationWriter!.FlushAsync();
+        return nodeId;
+    }
+
+    public async Task ReleaseAsync(string vmId)
+    {
+        if (!reservationsStore.State.Reservations.Remove(vmId, out var reservation))
+        {
+            return;
+        }
+
+        if (_index.TryGetValue(reservation.NodeId, out var i))
+        {
+            _slots[i].Reserved -= reservation.Resources;
+            _slots[i].VmCount--;
+            Sync(_slots[i]);
+        }
+
+        await _reservationWriter!.FlushAsync();
+    }
+
+    private static void ValidateRequest(PlacementRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.VmId))
+        {
+            throw FormationException.Invalid("A placement needs a VM id.");
+        }
+
+        var r = request.Resources;
+        if (r.VCpus <= 0 || r.MemoryMiB <= 0 || r.DiskGiB < 0)
+        {
+            throw FormationException.Invalid($"A VM needs at least 1 vCPU and some memory (asked for {r}).");
+        }
+    }
+
+    private async Task CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var slot in _slots)
+        {
+            if (slot.Health == NodeHealth.Healthy && now - slot.LastHeartbeat > _options.HeartbeatTimeout)
+            {
+                slot.Health = NodeHealth.Unhealthy;
+                Sync(slot);
+                var silence = (int)(now - slot.LastHeartbeat).TotalSeconds;
+                LogNodeUnhealthy(slot.Info.NodeId, silence);
+                await PublishAsync(new NodeEvent(slot.Info.NodeId, NodeEventKind.Unhealthy, now, $"no heartbeat for {silence} s"));
+                await GrainFactory.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).MarkNodeLostAsync(slot.Info.NodeId);
+            }
+        }
+    }
+
+    private async Task PublishAsync(NodeEvent evt)
+    {
+        try
+        {
+            await this.GetStreamProvider(EventStreams.Provider).GetStream<NodeEvent>(EventStreams.ForNodes()).OnNextAsync(evt);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(ex, evt.NodeId);
+        }
+    }
+
+    private async Task WriteReservationsAsync()
+    {
+        try
+        {
+            await reservationsStore.WriteStateAsync();
+        }
+        catch
+        {
+            // Memory now holds reservations storage does not: reload from storage on the next call.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task WriteNodesAsync()
+    {
+        try
+        {
+            await nodesStore.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private NodeSlot Slot(NodeInfo info, DateTimeOffset now)
+    {
+        var slot = new NodeSlot { Index = _slots.Count, Info = info, LastHeartbeat = now, Health = NodeHealth.Healthy };
+        _index[info.NodeId] = slot.Index;
+        _slots.Add(slot);
+        _candidates.Add(default);
+        return slot;
+    }
+
+    private void Sync(NodeSlot slot) =>
+        _candidates[slot.Index] = new PlacementCandidate(slot.Info.NodeId, slot.Info.Allocatable, slot.Reserved, slot.Health == NodeHealth.Healthy);
+
+    private sealed class NodeSlot
+    {
+        public int Index { get; init; }
+
+        public required NodeInfo Info { get; set; }
+
+        public NodeCapacity Reserved { get; set; }
+
+        public int VmCount { get; set; }
+
+        public DateTimeOffset LastHeartbeat { get; set; }
+
+        public NodeHealth Health { get; set; }
+    }
+}

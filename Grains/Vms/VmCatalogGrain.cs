@@ -1,0 +1,188 @@
+using Formation.Errors;
+using Formation.Events;
+using Formation.Grains.Common;
+using Formation.Images;
+using Formation.Scheduling;
+using Formation.Vms;
+
+namespace Formation.Grains.Vms;
+
+/// <summary>
+/// The cluster's VM list and the entry point for creating VMs. Reentrant: name reservation happens synchronously,
+/// placement and creation run concurrently, and summary updates share storage writes.
+/// </summary>
+[Reentrant]
+public sealed partial class VmCatalogGrain(
+    [PersistentState("vm-catalog", StorageNames.Formation)] IPersistentState<VmCatalogState> store,
+    TimeProvider clock,
+    ILogger<VmCatalogGrain> logger) : Grain, IVmCatalogGrain
+{
+    private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pendingNames = new(StringComparer.Ordinal);
+    private CoalescingWriter? _writer;
+
+    private Dictionary<string, VmSummary> Vms => store.State.Vms;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _writer = new CoalescingWriter(WriteAsync);
+        foreach (var vm in Vms.Values)
+        {
+            _idByName[vm.Name] = vm.Id;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<VmInfo> CreateVmAsync(VmSpec spec)
+    {
+        VmSpecRules.Validate(spec);
+        if (_idByName.ContainsKey(spec.Name) || !_pendingNames.Add(spec.Name))
+        {
+            throw FormationException.Conflict($"A VM named '{spec.Name}' already exists. Pick another name or delete it first.");
+        }
+
+        try
+        {
+            if (spec.Image is { } image)
+            {
+                await RequireImageAsync(image);
+            }
+
+            var vmId = VmIds.New();
+            var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
+            var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint));
+            VmInfo info;
+            try
+            {
+                info = await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(nodeId, vmId)).CreateAsync(spec);
+            }
+            catch
+            {
+                await scheduler.ReleaseAsync(vmId);
+                throw;
+            }
+
+            Upsert(info.ToSummary());
+            await _writer!.FlushAsync();
+            LogCreated(vmId, spec.Name, nodeId);
+            return info;
+        }
+        finally
+        {
+            _pendingNames.Remove(spec.Name);
+        }
+    }
+
+    public Task<IReadOnlyList<VmSummary>> ListAsync()
+    {
+        var list = Vms.Values.ToArray();
+        Array.Sort(list, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return Task.FromResult<IReadOnlyList<VmSummary>>(list);
+    }
+
+    public Task<VmRef> ResolveAsync(string idOrName)
+    {
+        if (Vms.TryGetValue(idOrName, out var byId) ||
+            (_idByName.TryGetValue(idOrName, out var id) && Vms.TryGetValue(id, out byId)))
+        {
+            return Task.FromResult(new VmRef(byId.Id, byId.NodeId));
+        }
+
+        throw FormationException.NotFound($"No VM with id or name '{idOrName}'. `form vm list` shows the VMs.");
+    }
+
+    public async Task UpdateAsync(VmSummary summary)
+    {
+        if (summary.State == VmState.Deleted)
+        {
+            if (Vms.Remove(summary.Id, out var old))
+            {
+                _idByName.Remove(old.Name);
+            }
+        }
+        else if (Vms.TryGetValue(summary.Id, out var current) && current.UpdatedAt > summary.UpdatedAt && current.State != VmState.Lost)
+        {
+            return; // an older update arrived late
+        }
+        else
+        {
+            Upsert(summary);
+        }
+
+        await _writer!.FlushAsync();
+    }
+
+    public async Task MarkNodeLostAsync(string nodeId)
+    {
+        var now = clock.GetUtcNow();
+        var lost = new List<VmEvent>();
+        foreach (var vm in Vms.Values.ToArray())
+        {
+            if (vm.NodeId == nodeId && VmTransitions.IsAllowed(vm.State, VmState.Lost))
+            {
+                Vms[vm.Id] = vm with { State = VmState.Lost, UpdatedAt = now };
+                lost.Add(new VmEvent(vm.Id, vm.Name, nodeId, vm.State, VmState.Lost, now, $"node {nodeId} stopped sending heartbeats"));
+            }
+        }
+
+        if (lost.Count == 0)
+        {
+            return;
+        }
+
+        await _writer!.FlushAsync();
+        var stream = this.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(EventStreams.ForAllVms());
+        foreach (var evt in lost)
+        {
+            await stream.OnNextAsync(evt);
+            await this.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(EventStreams.ForVm(evt.VmId)).OnNextAsync(evt);
+        }
+
+        LogNodeLost(nodeId, lost.Count);
+    }
+
+    private async Task RequireImageAsync(string image)
+    {
+        var status = await GrainFactory.GetGrain<IImageGrain>(image).GetStatusAsync();
+        if (status.State != ImageBuildState.Ready)
+        {
+            throw FormationException.NotFound(status.State switch
+            {
+                ImageBuildState.Building => $"Image '{image}' is still building; wait for `form pack build` to finish.",
+                ImageBuildState.Failed => $"Image '{image}' failed to build ({status.Error}); fix the Formfile and build it again.",
+                _ => $"Image '{image}' does not exist. Build it with `form pack build`, or see `form image list`.",
+            });
+        }
+    }
+
+    private void Upsert(VmSummary summary)
+    {
+        if (Vms.TryGetValue(summary.Id, out var old) && old.Name != summary.Name)
+        {
+            _idByName.Remove(old.Name);
+        }
+
+        Vms[summary.Id] = summary;
+        _idByName[summary.Name] = summary.Id;
+    }
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await store.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId} ({Name}) created on node {NodeId}")]
+    private partial void LogCreated(string vmId, string name, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} lost: {Count} VM(s) marked Lost")]
+    private partial void LogNodeLost(string nodeId, int count);
+}

@@ -1,0 +1,320 @@
+using Formation.Errors;
+using Formation.Events;
+using Formation.Grains.Common;
+using Formation.Grains.Hosting;
+using Formation.Grains.Placement;
+using Formation.Scheduling;
+using Formation.Vms;
+
+namespace Formation.Grains.Vms;
+
+/// <summary>
+/// One VM on its node's silo. Holds desired and observed state, refuses illegal transitions, persists every
+/// transition, publishes it, and drives the node's hypervisor through <see cref="IVmHost"/>.
+/// </summary>
+[HostAffinityPlacement]
+public sealed partial class VmGrain(
+    [PersistentState("vm", StorageNames.Formation)] IPersistentState<VmGrainState> store,
+    IVmHost host,
+    TimeProvider clock,
+    ILogger<VmGrain> logger) : Grain, IVmGrain
+{
+    private string VmId => GrainKeys.VmIdOf(this.GetPrimaryKeyString());
+
+    private string NodeId => GrainKeys.NodeOf(this.GetPrimaryKeyString());
+
+    private VmGrainState S => store.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Exists)
+        {
+            await ReconcileAsync(cancellationToken);
+            PublishSummary();
+        }
+    }
+
+    public async Task<VmInfo> CreateAsync(VmSpec spec)
+    {
+        if (S.Spec is not null && S.State != VmState.Deleted)
+        {
+            if (S.Spec == spec)
+            {
+                return Info();
+            }
+
+            throw FormationException.Conflict($"VM {VmId} already exists on node {NodeId}.");
+        }
+
+        var now = clock.GetUtcNow();
+        store.State = new VmGrainState
+        {
+            Spec = spec,
+            State = VmState.Pending,
+            CreatedAt = now,
+            UpdatedAt = now,
+            HypervisorDriver = host.DriverName,
+        };
+        await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}");
+        await ProvisionAsync();
+        return Info();
+    }
+
+    public Task<VmInfo> GetAsync()
+    {
+        RequireExists();
+        return Task.FromResult(Info());
+    }
+
+    public async Task<VmInfo> StartAsync()
+    {
+        RequireExists();
+        if (S.State is VmState.Running or VmState.Provisioning)
+        {
+            return Info();
+        }
+
+        RequireState("start", VmState.Stopped, VmState.Failed);
+        await ProvisionAsync();
+        return Info();
+    }
+
+    public async Task<VmInfo> StopAsync()
+    {
+        RequireExists();
+        if (S.State is VmState.Stopped or VmState.Stopping)
+        {
+            return Info();
+        }
+
+        RequireState("stop", VmState.Running, VmState.Paused, VmState.Provisioning);
+        await TransitionAsync(VmState.Stopping, "stop requested");
+        try
+        {
+            await host.StopAsync(VmId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync("stop", ex);
+        }
+
+        return Info();
+    }
+
+    public async Task<VmInfo> PauseAsync()
+    {
+        RequireExists();
+        if (S.State == VmState.Paused)
+        {
+            return Info();
+        }
+
+        RequireState("pause", VmState.Running);
+        await HostCallAsync("pause", () => host.PauseAsync(VmId, CancellationToken.None));
+        await TransitionAsync(VmState.Paused, "pause requested");
+        return Info();
+    }
+
+    public async Task<VmInfo> ResumeAsync()
+    {
+        RequireExists();
+        if (S.State == VmState.Running)
+        {
+            return Info();
+        }
+
+        RequireState("resume", VmState.Paused);
+        await HostCallAsync("resume", () => host.ResumeAsync(VmId, CancellationToken.None));
+        await TransitionAsync(VmState.Running, "resume requested");
+        return Info();
+    }
+
+    public async Task<VmInfo> DeleteAsync()
+    {
+        RequireExists();
+        if (S.State != VmState.Deleting)
+        {
+            await TransitionAsync(VmState.Deleting, "delete requested");
+        }
+
+        try
+        {
+            await host.DeleteAsync(VmId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync("delete", ex);
+            throw new FormationException(ErrorKind.HostFailure,
+                $"Deleting VM {VmId} failed on node {NodeId}: {ex.Message}. It is now Failed; run delete again to retry.");
+        }
+
+        await TransitionAsync(VmState.Deleted, "deleted");
+        var info = Info();
+        await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ReleaseAsync(VmId);
+        await store.ClearStateAsync();
+        DeactivateOnIdle();
+        return info;
+    }
+
+    public Task<IReadOnlyList<VmEvent>> GetEventsAsync()
+    {
+        RequireExists();
+        return Task.FromResult<IReadOnlyList<VmEvent>>(S.Events.ToArray());
+    }
+
+    public async Task ReportAsync(VmState observed, string? reason)
+    {
+        if (!S.Exists || S.State == observed || S.State == VmState.Deleting)
+        {
+            return;
+        }
+
+        if (!VmTransitions.IsAllowed(S.State, observed))
+        {
+            LogIgnoredReport(VmId, S.State, observed);
+            return;
+        }
+
+        await TransitionAsync(observed, reason ?? "reported by host");
+    }
+
+    private async Task ProvisionAsync()
+    {
+        await TransitionAsync(VmState.Provisioning, "provisioning on " + host.DriverName);
+        try
+        {
+            await host.ProvisionAsync(Info(), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync("provision", ex);
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        if (S.State is VmState.Failed or VmState.Deleting)
+        {
+            return;
+        }
+
+        HostVmStatus? seen;
+        try
+        {
+            seen = await host.InspectAsync(VmId, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogReconcileFailed(ex, VmId);
+            return;
+        }
+
+        if (seen is null)
+        {
+            if (S.State is VmState.Running or VmState.Paused or VmState.Provisioning or VmState.Stopping)
+            {
+                await TransitionAsync(VmState.Failed, "the host no longer has this VM (its process is gone)");
+            }
+
+            return;
+        }
+
+        if (seen.State != S.State && VmTransitions.IsAllowed(S.State, seen.State))
+        {
+            S.Address = seen.Address ?? S.Address;
+            await TransitionAsync(seen.State, seen.Reason ?? "observed on reactivation");
+        }
+    }
+
+    private async Task HostCallAsync(string action, Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (FormationException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw new FormationException(ErrorKind.HostFailure,
+                $"Could not {action} VM {VmId} on node {NodeId}: {ex.Message}");
+        }
+    }
+
+    private async Task FailAsync(string action, Exception ex)
+    {
+        LogHostFailed(ex, action, VmId);
+        if (VmTransitions.IsAllowed(S.State, VmState.Failed))
+        {
+            await TransitionAsync(VmState.Failed, $"{action} failed: {ex.Message}");
+        }
+    }
+
+    private async Task TransitionAsync(VmState to, string reason)
+    {
+        var from = S.State;
+        if (!VmTransitions.IsAllowed(from, to))
+        {
+            throw FormationException.Conflict($"VM {VmId} cannot go from {from} to {to}.");
+        }
+
+        var now = clock.GetUtcNow();
+        var evt = new VmEvent(VmId, S.Spec!.Name, NodeId, from, to, now, reason);
+        S.State = to;
+        S.Reason = reason;
+        S.UpdatedAt = now;
+        S.Events.Add(evt);
+        if (S.Events.Count > VmGrainState.MaxEvents)
+        {
+            S.Events.RemoveRange(0, S.Events.Count - VmGrainState.MaxEvents);
+        }
+
+        if (to != VmState.Deleted)
+        {
+            await store.WriteStateAsync();
+        }
+
+        LogTransition(VmId, from, to, reason);
+        await PublishAsync(evt);
+        PublishSummary();
+    }
+
+    private async Task PublishAsync(VmEvent evt)
+    {
+        try
+        {
+            var streams = this.GetStreamProvider(EventStreams.Provider);
+            await streams.GetStream<VmEvent>(EventStreams.ForVm(VmId)).OnNextAsync(evt);
+            await streams.GetStream<VmEvent>(EventStreams.ForAllVms()).OnNextAsync(evt);
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(ex, VmId);
+        }
+    }
+
+    private void PublishSummary() =>
+        GrainFactory.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).UpdateAsync(Info().ToSummary()).Ignore();
+
+    private VmInfo Info() =>
+        new(VmId, NodeId, S.Spec!, S.State, S.Reason, S.CreatedAt, S.UpdatedAt, S.Address, S.HypervisorDriver);
+
+    private void RequireExists()
+    {
+        if (!S.Exists)
+        {
+            throw FormationException.NotFound($"VM {VmId} does not exist on node {NodeId}.");
+        }
+    }
+
+    private void RequireState(string action, params VmState[] allowed)
+    {
+        if (Array.IndexOf(allowed, S.State) < 0)
+        {
+            throw FormationException.Conflict(
+                $"Cannot {action} VM {S.Spec!.Name} ({VmId}): it is {S.State}; {action} needs {string.Join(" or ", allowed)}.");
+        }
+    }
+}

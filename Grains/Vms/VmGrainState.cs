@@ -1,0 +1,30 @@
+using Formation.Vms;
+
+namespace Formation.Grains.Vms;
+
+/// <summary>What a VM grain persists.</summary>
+[GenerateSerializer]
+[Alias("formation.vm-grain-state")]
+public sealed class VmGrainState
+{
+    /// <summary>Keep at most this many events per VM; older ones are dropped.</summary>
+    public const int MaxEvents = 200;
+
+    [Id(0)] public VmSpec? Spec { get; set; }
+
+    [Id(1)] public VmState State { get; set; }
+
+    [Id(2)] public string? Reason { get; set; }
+
+    [Id(3)] public DateTimeOffset CreatedAt { get; set; }
+
+    [Id(4)] public DateTimeOffset UpdatedAt { get; set; }
+
+    [Id(5)] public string? Address { get; set; }
+
+    [Id(6)] public string HypervisorDriver { get; set; } = "";
+
+    [Id(7)] public List<VmEvent> Events { get; set; } = [];
+
+    public bool Exists => Spec is not null && State != VmState.Deleted;
+}

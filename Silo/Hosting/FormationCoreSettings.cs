@@ -1,0 +1,10 @@
+namespace Formation.Silo.Hosting;
+
+/// <summary>What <see cref="FormationSiloBuilderExtensions.AddFormationCore"/> needs to know about this node.</summary>
+public sealed record FormationCoreSettings(
+    string NodeId,
+    string DataDirectory,
+    string Driver,
+    string SiloEndpoint,
+    string GatewayEndpoint,
+    FormationOptions.CapacityOptions Capacity);

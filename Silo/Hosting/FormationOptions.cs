@@ -1,0 +1,52 @@
+namespace Formation.Silo.Hosting;
+
+/// <summary>The silo's configuration (section "Formation"; flags such as --node-id map onto it).</summary>
+public sealed class FormationOptions
+{
+    public const string Section = "Formation";
+
+    /// <summary>This host's node id; defaults to the host name made into a DNS label.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>Where the silo keeps its database (embedded mode), VM files and images.</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>embedded (default) or cluster.</summary>
+    public string Mode { get; set; } = "embedded";
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients reach this one at (cluster mode). Defaults to 127.0.0.1 in
+    /// embedded mode and to the first non-loopback IPv4 address in cluster mode.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>PostgreSQL connection string (cluster mode).</summary>
+    public string? Postgres { get; set; }
+
+    public string ClusterId { get; set; } = "formation";
+
+    public string ServiceId { get; set; } = "formation";
+
+    /// <summary>Hypervisor driver: auto (default), kvm, qemu, sim (simulated VMs, for scale tests) or none.</summary>
+    public string Driver { get; set; } = "auto";
+
+    /// <summary>Optional override of what this node offers to the scheduler.</summary>
+    public CapacityOptions Capacity { get; set; } = new();
+
+    public sealed class CapacityOptions
+    {
+        /// <summary>vCPUs offered per host CPU (default 4).</summary>
+        public double CpuOvercommit { get; set; } = 4;
+
+        /// <summary>Memory kept for the host and not offered to VMs (default 1024 MiB).</summary>
+        public long ReservedMemoryMiB { get; set; } = 1024;
+
+        public int? VCpus { get; set; }
+
+        public long? MemoryMiB { get; set; }
+
+        public long? DiskGiB { get; set; }
+    }
+}

@@ -1,0 +1,59 @@
+using Formation.Events;
+using Formation.Grains.Hosting;
+using Formation.Grains.Placement;
+using Formation.Grains.Scheduling;
+using Formation.Silo.Hypervisors;
+using Formation.Silo.Nodes;
+using Formation.Silo.Placement;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+
+namespace Formation.Silo.Hosting;
+
+/// <summary>Everything a Formation silo adds to Orleans, whatever its storage and clustering.</summary>
+public static class FormationSiloBuilderExtensions
+{
+    /// <summary>
+    /// Host-affinity placement, the node's identity and agent, its hypervisor driver, event streams.
+    /// Storage named <c>formation</c> and <c>PubSubStore</c> must be configured separately.
+    /// </summary>
+    public static ISiloBuilder AddFormationCore(this ISiloBuilder silo, FormationCoreSettings settings)
+    {
+        // PostConfigure: the node id is the silo name, whatever else configured one (test hosts do).
+        silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = settings.NodeId);
+        silo.Services.AddPlacementDirector<HostAffinityPlacement, HostAffinityPlacementDirector>();
+        silo.AddMemoryStreams(EventStreams.Provider);
+
+        var services = silo.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<SchedulerOptions>();
+        services.TryAddSingleton(new SimOptions());
+        services.AddSingleton(sp =>
+        {
+            var facts = HostFacts.Probe(settings.DataDirectory);
+            var choice = HypervisorChoice.Choose(settings.Driver, facts, BuiltInDrivers);
+            return LocalNode.Create(settings.NodeId, facts, choice, settings.SiloEndpoint, settings.GatewayEndpoint,
+                settings.Capacity, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp => sp.GetRequiredService<LocalNode>().Identity);
+        services.AddSingleton<VmReporter>();
+        services.AddSingleton<IVmHost>(CreateHost);
+        services.AddSingleton<NodeAgent>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
+        return silo;
+    }
+
+    /// <summary>The drivers this build contains.</summary>
+    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name];
+
+    private static IVmHost CreateHost(IServiceProvider sp)
+    {
+        var node = sp.GetRequiredService<LocalNode>();
+        return node.Hypervisor.Driver switch
+        {
+            SimHypervisor.Name => ActivatorUtilities.CreateInstance<SimHypervisor>(sp),
+            _ => new NoHypervisor(node.Hypervisor.Reason),
+        };
+    }
+}

@@ -1,0 +1,35 @@
+using Formation.Grains.Common;
+using Orleans.Configuration;
+
+namespace Formation.Silo.Hosting;
+
+/// <summary>Clustering, endpoints and storage by mode, then the Formation core.</summary>
+public static class SiloBuilderModeExtensions
+{
+    public static ISiloBuilder AddFormationSilo(this ISiloBuilder silo, SiloConfig config)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = config.ClusterId;
+            o.ServiceId = config.ServiceId;
+        });
+
+        if (config.Mode == FormationMode.Embedded)
+        {
+            silo.UseLocalhostClustering(config.SiloPort, config.GatewayPort, null, config.ServiceId, config.ClusterId);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(config.AdvertisedAddress, config.SiloPort, config.GatewayPort, listenOnAnyHostAddress: true);
+            StorageSetup.AddClustering(silo, config);
+        }
+
+        StorageSetup.AddGrainStorage(silo, config, StorageNames.Formation);
+        StorageSetup.AddGrainStorage(silo, config, StorageNames.PubSub);
+        StorageSetup.AddReminders(silo, config);
+
+        var endpoint = $"{config.AdvertisedAddress}:{config.SiloPort}";
+        var gateway = $"{config.AdvertisedAddress}:{config.GatewayPort}";
+        return silo.AddFormationCore(new FormationCoreSettings(config.NodeId, config.DataDirectory, config.Driver, endpoint, gateway, config.Capacity));
+    }
+}

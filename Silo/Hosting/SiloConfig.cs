@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace Formation.Silo.Hosting;
+
+/// <summary>The silo's configuration after validation: every value present, parsed and checked.</summary>
+public sealed record SiloConfig(
+    string NodeId,
+    string DataDirectory,
+    FormationMode Mode,
+    int SiloPort,
+    int GatewayPort,
+    IPAddress AdvertisedAddress,
+    string? Postgres,
+    string ClusterId,
+    string ServiceId,
+    string Driver,
+    FormationOptions.CapacityOptions Capacity)
+{
+    public static readonly string[] Drivers = ["auto", "kvm", "qemu", "sim", "none"];
+
+    /// <summary>The SQLite database of embedded mode.</summary>
+    public string SqlitePath => Path.Combine(DataDirectory, "formation.db");
+
+    /// <summary>Validates options; returns the config or every problem found, each saying what to do.</summary>
+    public static SiloConfig Resolve(FormationOptions o, out IReadOnlyList<string> errors)
+    {
+        var problems = new List<string>();
+        var nodeId = string.IsNullOrWhiteSpace(o.NodeId) ? Names.NodeIdFromHostName(Dns.GetHostName()) : o.NodeId.Trim();
+        if (!Names.IsDnsLabel(nodeId))
+        {
+            problems.Add($"node id '{nodeId}' is not valid: use lower-case letters, digits and '-' (set --node-id or Formation:NodeId).");
+        }
+
+        FormationMode mode = default;
+        if (!Enum.TryParse(o.Mode, ignoreCase: true, out mode) || !Enum.IsDefined(mode))
+        {
+            problems.Add($"mode '{o.Mode}' is not valid: use 'embedded' or 'cluster' (--mode).");
+        }
+
+        CheckPort(o.SiloPort, "silo port (--silo-port)", problems);
+        CheckPort(o.GatewayPort, "gateway port (--gateway-port)", problems);
+        if (o.SiloPort == o.GatewayPort)
+        {
+            problems.Add($"silo port and gateway port are both {o.SiloPort}: they must differ.");
+        }
+
+        if (mode == FormationMode.Cluster && string.IsNullOrWhiteSpace(o.Postgres))
+        {
+            problems.Add("cluster mode needs a PostgreSQL connection string: --postgres \"Host=...;Username=...;Database=...\".");
+        }
+
+        var driver = (o.Driver ?? "").Trim().ToLowerInvariant();
+        if (!Drivers.Contains(driver))
+        {
+            problems.Add($"driver '{o.Driver}' is not known: use one of {string.Join(", ", Drivers)} (--driver).");
+        }
+
+        var address = ResolveAddress(o.AdvertisedAddress, mode, problems);
+        var dataDir = ResolveDataDirectory(o.DataDirectory, problems);
+        if (o.Capacity.CpuOvercommit is <= 0 or > 64)
+        {
+            problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
+        }
+
+        errors = problems;
+        return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
+            o.ServiceId, driver, o.Capacity);
+    }
+
+    private static void CheckPort(int port, string what, List<string> problems)
+    {
+        if (port is < 1 or > 65535)
+        {
+            problems.Add($"{what} {port} is out of range 1–65535.");
+        }
+    }
+
+    private static IPAddress ResolveAddress(string? configured, FormationMode mode, List<string> problems)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            if (IPAddress.TryParse(configured, out var parsed))
+            {
+                return parsed;
+            }
+
+            problems.Add($"advertised address '{configured}' is not an IP address (--advertise).");
+            return IPAddress.Loopback;
+        }
+
+        return mode == FormationMode.Embedded ? IPAddress.Loopback : FirstNonLoopbackIPv4() ?? IPAddress.Loopback;
+    }
+
+    private static IPAddress? FirstNonLoopbackIPv4() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+
+    private static string ResolveDataDirectory(string? configured, List<string> problems)
+    {
+        var dir = string.IsNullOrWhiteSpace(configured) ? DefaultDataDirectory() : configured;
+        try
+        {
+            dir = Path.GetFullPath(dir);
+            Directory.CreateDirectory(dir);
+            var probe = Path.Combine(dir, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            problems.Add($"data directory '{dir}' is not usable ({ex.Message}); choose another with --data-dir.");
+        }
+
+        return dir;
+    }
+
+    /// <summary>/var/lib/formation for root, ~/.local/share/formation otherwise.</summary>
+    public static string DefaultDataDirectory() =>
+        Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root"
+            ? "/var/lib/formation"
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "formation");
+}

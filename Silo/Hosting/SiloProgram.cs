@@ -1,0 +1,98 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Formation.Silo.Hosting;
+
+/// <summary>The formation-silo process: read configuration, validate it, run the silo until Ctrl-C or SIGTERM.</summary>
+public static class SiloProgram
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (!SiloArguments.TryParse(args, out var flags, out var help, out var error))
+        {
+            Console.Error.WriteLine($"formation-silo: {error} See --help.");
+            return 1;
+        }
+
+        if (help)
+        {
+            Console.WriteLine(SiloArguments.Usage());
+            return 0;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Configuration.AddInMemoryCollection(flags);
+        var options = builder.Configuration.GetSection(FormationOptions.Section).Get<FormationOptions>() ?? new FormationOptions();
+        var config = SiloConfig.Resolve(options, out var problems);
+        if (problems.Count > 0)
+        {
+            Console.Error.WriteLine("formation-silo: invalid configuration:");
+            foreach (var p in problems)
+            {
+                Console.Error.WriteLine($"  - {p}");
+            }
+
+            return 1;
+        }
+
+        using var dataLock = DataDirectoryLock.TryAcquire(config.DataDirectory, out var lockError);
+        if (dataLock is null)
+        {
+            Console.Error.WriteLine($"formation-silo: {lockError}");
+            return 1;
+        }
+
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        builder.UseOrleans(silo => silo.AddFormationSilo(config));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        using var host = builder.Build();
+        try
+        {
+            await StorageSetup.PrepareAsync(config, host.Services.GetRequiredService<ILoggerFactory>(), CancellationToken.None);
+            await host.StartAsync();
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"formation-silo: could not start node '{config.NodeId}': {Explain(ex, config)}");
+            return 1;
+        }
+
+        Console.WriteLine(
+            $"formation-silo: node '{config.NodeId}' is up ({config.Mode.ToString().ToLowerInvariant()} mode, data in {config.DataDirectory}); " +
+            $"gateway {config.AdvertisedAddress}:{config.GatewayPort}. Press Ctrl-C to stop.");
+        await host.WaitForShutdownAsync();
+        Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");
+        return 0;
+    }
+
+    private static string Explain(Exception ex, SiloConfig config)
+    {
+        var root = ex;
+        while (root.InnerException is not null && root is not SocketException)
+        {
+            root = root.InnerException;
+        }
+
+        return root switch
+        {
+            SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } =>
+                $"port {config.SiloPort} or {config.GatewayPort} is already in use (is another silo running?). " +
+                "Stop it or choose other ports with --silo-port/--gateway-port.",
+            _ => root.Message,
+        };
+    }
+}

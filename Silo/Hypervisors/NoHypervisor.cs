@@ -1,0 +1,25 @@
+using Formation.Errors;
+using Formation.Grains.Hosting;
+using Formation.Vms;
+
+namespace Formation.Silo.Hypervisors;
+
+/// <summary>A node without a usable driver: every VM operation fails with the reason the node chose none.</summary>
+public sealed class NoHypervisor(string reason) : IVmHost
+{
+    public string DriverName => "none";
+
+    public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken) => throw Fail();
+
+    public Task StopAsync(string vmId, CancellationToken cancellationToken) => throw Fail();
+
+    public Task PauseAsync(string vmId, CancellationToken cancellationToken) => throw Fail();
+
+    public Task ResumeAsync(string vmId, CancellationToken cancellationToken) => throw Fail();
+
+    public Task DeleteAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<HostVmStatus?>(null);
+
+    private FormationException Fail() => new(ErrorKind.HostFailure, $"this node has no hypervisor driver: {reason}");
+}

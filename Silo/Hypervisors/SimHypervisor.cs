@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Formation.Errors;
+using Formation.Grains.Hosting;
+using Formation.Vms;
+
+namespace Formation.Silo.Hypervisors;
+
+/// <summary>
+/// The <c>sim</c> driver: simulated VMs for scale tests and benchmarks. Nothing boots; a VM "runs" after
+/// <see cref="SimOptions.BootDelay"/>. It always reports itself as <c>sim</c>, and its VMs vanish with the silo.
+/// </summary>
+public sealed class SimHypervisor(VmReporter reporter, SimOptions options, TimeProvider clock) : IVmHost
+{
+    public const string Name = "sim";
+
+    private readonly ConcurrentDictionary<string, VmState> _vms = new();
+
+    public string DriverName => Name;
+
+    public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
+    {
+        _vms[vm.Id] = VmState.Provisioning;
+        _ = CompleteLaterAsync(vm.Id, VmState.Provisioning, VmState.Running, "simulated guest ready");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(string vmId, CancellationToken cancellationToken)
+    {
+        Require(vmId);
+        _vms[vmId] = VmState.Stopping;
+        _ = CompleteLaterAsync(vmId, VmState.Stopping, VmState.Stopped, "simulated guest powered off");
+        return Task.CompletedTask;
+    }
+
+    public Task PauseAsync(string vmId, CancellationToken cancellationToken)
+    {
+        Require(vmId);
+        _vms[vmId] = VmState.Paused;
+        return Task.CompletedTask;
+    }
+
+    public Task ResumeAsync(string vmId, CancellationToken cancellationToken)
+    {
+        Require(vmId);
+        _vms[vmId] = VmState.Running;
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(string vmId, CancellationToken cancellationToken)
+    {
+        _vms.TryRemove(vmId, out _);
+        return Task.CompletedTask;
+    }
+
+    public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) =>
+        Task.FromResult(_vms.TryGetValue(vmId, out var s) ? new HostVmStatus(s, "simulated", null) : null);
+
+    private void Require(string vmId)
+    {
+        if (!_vms.ContainsKey(vmId))
+        {
+            throw new FormationException(ErrorKind.HostFailure, $"The sim driver holds no VM {vmId}.");
+        }
+    }
+
+    private async Task CompleteLaterAsync(string vmId, VmState from, VmState to, string reason)
+    {
+        if (options.BootDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(options.BootDelay, clock);
+        }
+        else
+        {
+            await Task.Yield();
+        }
+
+        if (_vms.TryUpdate(vmId, to, from))
+        {
+            await reporter.ReportAsync(vmId, to, reason);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Formation.Silo.Nodes;
+using Formation.Vms;
+
+namespace Formation.Silo.Hypervisors;
+
+/// <summary>How drivers tell a VM's grain what they observed (booted, stopped, crashed).</summary>
+public sealed partial class VmReporter(IGrainFactory grains, NodeIdentity node, ILogger<VmReporter> logger)
+{
+    public async Task ReportAsync(string vmId, VmState observed, string? reason)
+    {
+        try
+        {
+            await grains.GetGrain<IVmGrain>(GrainKeys.Vm(node.NodeId, vmId)).ReportAsync(observed, reason);
+        }
+        catch (Exception ex)
+        {
+            LogReportFailed(ex, vmId, observed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report {Observed} for VM {VmId} to its grain")]
+    private partial void LogReportFailed(Exception ex, string vmId, VmState observed);
+}

@@ -1,0 +1,59 @@
+using Formation.Events;
+using Formation.Grains.Common;
+using Formation.Grains.Scheduling;
+using Formation.Silo.Hosting;
+using Formation.Silo.Hypervisors;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Formation.Silo.Tests.Clusters;
+
+/// <summary>
+/// An in-process cluster of three silos, nodes <c>node-0</c>..<c>node-2</c>, on the <c>sim</c> driver with memory
+/// storage. Shared by a test class; tests use their own VM names so they do not interfere.
+/// </summary>
+public sealed class SimClusterFixture : IAsyncLifetime
+{
+    public const int SiloCount = 3;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public static string NodeIdOf(string siloName) => "node-" + siloName[(siloName.LastIndexOf('_') + 1)..];
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(SiloCount);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((options, silo) =>
+        {
+            var nodeId = NodeIdOf(options.SiloName);
+            silo.AddMemoryGrainStorage(StorageNames.Formation);
+            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.Services.Configure<SchedulerOptions>(o =>
+            {
+                o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+                o.HeartbeatTimeout = TimeSpan.FromSeconds(3);
+                o.HealthCheckInterval = TimeSpan.FromMilliseconds(500);
+            });
+            silo.Services.AddSingleton(new SimOptions { BootDelay = TimeSpan.FromMilliseconds(10) });
+            var dataDir = Path.Combine(Path.GetTempPath(), "formation-tests", nodeId);
+            silo.AddFormationCore(new FormationCoreSettings(nodeId, dataDir, "sim", $"127.0.0.1:{options.SiloPort}",
+                $"127.0.0.1:{options.GatewayPort}",
+                new FormationOptions.CapacityOptions { VCpus = 16, MemoryMiB = 16384, DiskGiB = 100 }));
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using Formation.Errors;
+using Formation.Events;
+using Formation.Vms;
+using Orleans.Streams;
+
+namespace Formation.Silo.Tests.Clusters;
+
+/// <summary>The VM state machine through the real grains on the sim driver: transitions, refusals, events, deletion.</summary>
+public sealed class VmLifecycleTests(SimClusterFixture fixture) : IClassFixture<SimClusterFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private IClusterClient Client => fixture.Client;
+
+    private IVmCatalogGrain Catalog => Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+
+    [Fact]
+    public async Task Lifecycle_FullRound_ReachesEveryStateAndRecordsEachTransition()
+    {
+        var created = await Catalog.CreateVmAsync(new VmSpec("life-round", 1, 256, 1, null, null));
+        Assert.Equal(VmState.Provisioning, created.State);
+        var vm = Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+
+        await WaitAsync(vm, VmState.Running);
+        Assert.Equal(VmState.Paused, (await vm.PauseAsync()).State);
+        Assert.Equal(VmState.Running, (await vm.ResumeAsync()).State);
+        Assert.Equal(VmState.Stopping, (await vm.StopAsync()).State);
+        await WaitAsync(vm, VmState.Stopped);
+        Assert.Equal(VmState.Provisioning, (await vm.StartAsync()).State);
+        await WaitAsync(vm, VmState.Running);
+
+        var events = await vm.GetEventsAsync();
+        Assert.Equal(
+            [
+                VmState.Scheduled, VmState.Provisioning, VmState.Running, VmState.Paused, VmState.Running,
+                VmState.Stopping, VmState.Stopped, VmState.Provisioning, VmState.Running,
+            ],
+            events.Select(e => e.To));
+        Assert.All(events.Zip(events.Skip(1)), pair => Assert.True(pair.First.At <= pair.Second.At));
+        Assert.All(events.Zip(events.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
+
+        var deleted = await vm.DeleteAsync();
+        Assert.Equal(VmState.Deleted, deleted.State);
+        var gone = await Assert.ThrowsAsync<FormationException>(() => vm.GetAsync());
+        Assert.Equal(ErrorKind.NotFound, gone.Kind);
+        await Eventually.HoldsAsync(Catalog.ListAsync, l => l.All(v => v.Id != created.Id), Timeout, "VM gone from the catalog");
+        var notFound = await Assert.ThrowsAsync<FormationException>(() => Catalog.ResolveAsync("life-round"));
+        Assert.Equal(ErrorKind.NotFound, notFound.Kind);
+    }
+
+    [Fact]
+    public async Task IllegalTransition_IsRefusedWithTheCurrentState_AndChangesNothing()
+    {
+        var created = await Catalog.CreateVmAsync(new VmSpec("life-illegal", 1, 256, 1, null, null));
+        var vm = Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        await WaitAsync(vm, VmState.Running);
+        await vm.StopAsync();
+        await WaitAsync(vm, VmState.Stopped);
+        var before = await vm.GetEventsAsync();
+
+        var pause = await Assert.ThrowsAsync<FormationException>(() => vm.PauseAsync());
+        Assert.Equal(ErrorKind.Conflict, pause.Kind);
+        Assert.Contains("it is Stopped", pause.Message);
+        Assert.Contains("pause needs Running", pause.Message);
+        var resume = await Assert.ThrowsAsync<FormationException>(() => vm.ResumeAsync());
+        Assert.Contains("resume needs Paused", resume.Message);
+
+        Assert.Equal(VmState.Stopped, (await vm.GetAsync()).State);
+        Assert.Equal(before.Count, (await vm.GetEventsAsync()).Count);
+        await vm.DeleteAsync();
+    }
+
+    [Fact]
+    public async Task CreateVm_DuplicateName_IsRefused()
+    {
+        await Catalog.CreateVmAsync(new VmSpec("life-dup", 1, 256, 1, null, null));
+        var error = await Assert.ThrowsAsync<FormationException>(() => Catalog.CreateVmAsync(new VmSpec("life-dup", 2, 512, 1, null, null)));
+        Assert.Equal(ErrorKind.Conflict, error.Kind);
+        Assert.Contains("already exists", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Bad_Name", 1, 256, "VM name")]
+    [InlineData("ok-name", 0, 256, "--vcpus")]
+    [InlineData("ok-name", 129, 256, "--vcpus")]
+    [InlineData("ok-name", 1, 1, "--memory")]
+    public async Task CreateVm_InvalidSpec_IsRefusedBeforeAnythingIsReserved(string name, int vcpus, long memory, string mentions)
+    {
+        var error = await Assert.ThrowsAsync<FormationException>(() => Catalog.CreateVmAsync(new VmSpec(name, vcpus, memory, 1, null, null)));
+        Assert.Equal(ErrorKind.InvalidArgument, error.Kind);
+        Assert.Contains(mentions, error.Message);
+        Assert.DoesNotContain(await Catalog.ListAsync(), v => v.Name == name);
+    }
+
+    [Fact]
+    public async Task CreateVm_UnknownImage_IsRefusedWithHowToBuildIt()
+    {
+        var error = await Assert.ThrowsAsync<FormationException>(() => Catalog.CreateVmAsync(new VmSpec("life-img", 1, 256, 1, "nope:latest", null)));
+        Assert.Equal(ErrorKind.NotFound, error.Kind);
+        Assert.Contains("form pack build", error.Message);
+    }
+
+    [Fact]
+    public async Task Transitions_ArePublishedOnTheVmStream()
+    {
+        var received = new List<VmEvent>();
+        var created = await Catalog.CreateVmAsync(new VmSpec("life-stream", 1, 256, 1, null, null));
+        var vm = Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        await WaitAsync(vm, VmState.Running);
+        var stream = Client.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(EventStreams.ForVm(created.Id));
+        var handle = await stream.SubscribeAsync((e, _) =>
+        {
+            lock (received)
+            {
+                received.Add(e);
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await vm.StopAsync();
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(Snapshot(received)),
+            l => l.Select(e => e.To).SequenceEqual([VmState.Stopping, VmState.Stopped]),
+            Timeout,
+            "Stopping and Stopped on the stream");
+        await handle.UnsubscribeAsync();
+        Assert.All(Snapshot(received), e => Assert.Equal(created.Id, e.VmId));
+    }
+
+    private static List<VmEvent> Snapshot(List<VmEvent> list)
+    {
+        lock (list)
+        {
+            return [.. list];
+        }
+    }
+
+    private static Task WaitAsync(IVmGrain vm, VmState state) =>
+        Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State == state, Timeout, $"VM {state}");
+}
