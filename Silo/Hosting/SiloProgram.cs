@@ -62,7 +62,6 @@ public static class SiloProgram
         using var host = builder.Build();
         try
         {
-            await StorageSetup.PrepareAsync(config, host.Services.GetRequiredService<ILoggerFactory>(), CancellationToken.None);
             await host.StartAsync();
         }
         catch (Exception ex)

@@ -3,6 +3,7 @@ using Formation.Grains.Common;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hosting;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.TestingHost;
@@ -10,8 +11,9 @@ using Orleans.TestingHost;
 namespace Formation.Silo.Tests.Clusters;
 
 /// <summary>
-/// An in-process cluster of three silos, nodes <c>node-0</c>..<c>node-2</c>, on the <c>sim</c> driver with memory
-/// storage. Shared by a test class; tests use their own VM names so they do not interfere.
+/// An in-process cluster of three silos, nodes <c>node-0</c>..<c>node-2</c>, on the <c>sim</c> driver, with grain state in
+/// a real SQLite file of the fixture's own (so state survives a silo that stops). Shared by a test class; tests use their
+/// own VM names so they do not interfere.
 /// </summary>
 public sealed class SimClusterFixture : IAsyncLifetime
 {
@@ -23,15 +25,19 @@ public sealed class SimClusterFixture : IAsyncLifetime
 
     public static string NodeIdOf(string siloName) => "node-" + siloName[(siloName.LastIndexOf('_') + 1)..];
 
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "formation-tests", Guid.NewGuid().ToString("N"));
+
     public async ValueTask InitializeAsync()
     {
+        Directory.CreateDirectory(_directory);
+        var database = SqliteConnectionStrings.ForFile(Path.Combine(_directory, "formation.db"));
         var builder = new InProcessTestClusterBuilder(SiloCount);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((options, silo) =>
         {
             var nodeId = NodeIdOf(options.SiloName);
-            silo.AddMemoryGrainStorage(StorageNames.Formation);
-            silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.AddFormationAdoNetStorage(StorageNames.Formation, DatabaseKind.Sqlite, database);
+            silo.AddFormationAdoNetStorage(StorageNames.PubSub, DatabaseKind.Sqlite, database);
             silo.Services.Configure<SchedulerOptions>(o =>
             {
                 o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
@@ -39,7 +45,7 @@ public sealed class SimClusterFixture : IAsyncLifetime
                 o.HealthCheckInterval = TimeSpan.FromMilliseconds(500);
             });
             silo.Services.AddSingleton(new SimOptions { BootDelay = TimeSpan.FromMilliseconds(10) });
-            var dataDir = Path.Combine(Path.GetTempPath(), "formation-tests", nodeId);
+            var dataDir = Path.Combine(_directory, nodeId);
             silo.AddFormationCore(new FormationCoreSettings(nodeId, dataDir, "sim", $"127.0.0.1:{options.SiloPort}",
                 $"127.0.0.1:{options.GatewayPort}",
                 new FormationOptions.CapacityOptions { VCpus = 16, MemoryMiB = 16384, DiskGiB = 100 }));
@@ -54,6 +60,14 @@ public sealed class SimClusterFixture : IAsyncLifetime
         if (Cluster is not null)
         {
             await Cluster.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
         }
     }
 }

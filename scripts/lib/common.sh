@@ -1,0 +1,52 @@
+# Shared by Formation's scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+FORMATION_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export FORMATION_ROOT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the Debian packages listed in scripts/apt-packages.txt that are missing.
+ensure_apt_packages() {
+  local list="$FORMATION_ROOT/scripts/apt-packages.txt" missing=() pkg
+  while read -r pkg; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done <"$list"
+  if ((${#missing[@]})); then
+    say "Installing Debian packages: ${missing[*]}"
+    local sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null \
+      || die "apt-get update failed; check the machine's Debian sources"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+      || die "apt-get install ${missing[*]} failed"
+  fi
+}
+
+# The .NET 10 SDK is not a Debian package; it must be on PATH (or in ~/.dotnet).
+ensure_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1 && [[ -x "$HOME/.dotnet/dotnet" ]]; then
+    export PATH="$HOME/.dotnet:$PATH"
+  fi
+  command -v dotnet >/dev/null 2>&1 || die "the .NET 10 SDK is missing. Install it (https://learn.microsoft.com/dotnet/core/install/linux-debian, or dotnet-install.sh --channel 10.0) and run this again."
+  local major
+  major=$(dotnet --version 2>/dev/null | cut -d. -f1)
+  [[ "${major:-0}" -ge 10 ]] || die "the .NET SDK on PATH is $(dotnet --version); Formation needs 10.0 or newer."
+}
+
+# Builds the whole solution in Release (restores from NuGet as needed).
+build_solution() {
+  say "Building Formation (Release)"
+  dotnet build "$FORMATION_ROOT/Formation.sln" -c Release -nologo -v quiet -clp:ErrorsOnly \
+    || die "the build failed (see the errors above)"
+}
+
+# Builds the Formation guest kernel once per machine (cached; ~5 min the first time).
+ensure_guest_kernel() {
+  if [[ -x "$FORMATION_ROOT/scripts/build-guest-kernel" ]]; then
+    "$FORMATION_ROOT/scripts/build-guest-kernel" >/dev/null || die "building the guest kernel failed (scripts/build-guest-kernel)"
+  fi
+}
