@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using Formation.Cli;
+using Formation.Cli.Output;
+
+namespace Formation.Cli.Tests;
+
+/// <summary>One run of <c>form</c>: exit code and what it printed.</summary>
+public sealed record FormRun(int ExitCode, string Out, string Error)
+{
+    /// <summary>Runs the CLI in this process, through the same entry point as the executable.</summary>
+    public static async Task<FormRun> InProcessAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await new FormApp(new Terminal(stdout, stderr)).InvokeAsync(args);
+        return new FormRun(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Runs the real <c>form</c> executable (dotnet form.dll) as a child process.</summary>
+    public static async Task<FormRun> ProcessAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "form.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment.Remove("FORMATION_GATEWAY");
+        info.Environment.Remove("FORMATION_POSTGRES");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new FormRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+}

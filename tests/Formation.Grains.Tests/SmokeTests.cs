@@ -1,7 +1,0 @@
-namespace Formation.Grains.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Runs() => Assert.Equal(2, 1 + 1);
-}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Formation.Testing;
+
+/// <summary>
+/// A real formation-silo process, started from the test's output directory, on its own ports and data directory.
+/// Waits until the silo prints that it is up; keeps its output for failure messages.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(Process process, SiloProcessOptions options)
+    {
+        _process = process;
+        Options = options;
+    }
+
+    public SiloProcessOptions Options { get; }
+
+    public string Gateway => $"127.0.0.1:{Options.GatewayPort}";
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<SiloProcess> StartAsync(SiloProcessOptions options, TimeSpan? timeout = null)
+    {
+        var exe = Path.Combine(AppContext.BaseDirectory, "formation-silo.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(exe);
+        foreach (var arg in options.Arguments())
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in options.Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var silo = new SiloProcess(process, options);
+        process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        process.Exited += (_, _) => silo._up.TrySetException(new InvalidOperationException($"formation-silo exited with {SafeExitCode(process)}:\n{silo.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await silo._up.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            await silo.KillAsync();
+            throw new TimeoutException($"formation-silo {options.NodeId} did not come up:\n{silo.Output}");
+        }
+
+        return silo;
+    }
+
+    /// <summary>SIGKILL: the silo gets no chance to say goodbye.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>SIGTERM and wait: a clean shutdown.</summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = kill(_process.Id, SigTerm);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            throw new TimeoutException($"formation-silo {Options.NodeId} did not stop on SIGTERM:\n{Output}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.Contains("is up", StringComparison.Ordinal))
+        {
+            _up.TrySetResult();
+        }
+    }
+
+    private static string SafeExitCode(Process p)
+    {
+        try
+        {
+            return p.ExitCode.ToString();
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+}
