@@ -5,8 +5,8 @@ public sealed partial class SchedulerGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} registered: {Allocatable} allocatable, driver {Driver}")]
     private partial void LogNodeRegistered(string nodeId, string allocatable, string driver);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is unhealthy: no heartbeat for {Seconds} s")]
-    private partial void LogNodeUnhealthy(string nodeId, int seconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} is unhealthy: {Why}")]
+    private partial void LogNodeUnhealthy(string nodeId, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a node event for {NodeId} failed")]
     private partial void LogPublishFailed(Exception ex, string nodeId);

@@ -17,6 +17,7 @@ public sealed partial class SchedulerGrain(
     [PersistentState("scheduler-nodes", StorageNames.Formation)] IPersistentState<SchedulerNodesState> nodesStore,
     [PersistentState("scheduler-reservations", StorageNames.Formation)] IPersistentState<SchedulerReservationsState> reservationsStore,
     IOptions<SchedulerOptions> options,
+    IClusterMembershipService membership,
     TimeProvider clock,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
 {
@@ -39,6 +40,10 @@ public sealed partial class SchedulerGrain(
             if (nodesStore.State.Left.Contains(info.NodeId))
             {
                 slot.Health = NodeHealth.Left;
+            }
+            else if (SiloIsDead(info.NodeId))
+            {
+                slot.Health = NodeHealth.Unhealthy;
             }
 
             Sync(slot);
@@ -190,16 +195,40 @@ public sealed partial class SchedulerGrain(
         var now = clock.GetUtcNow();
         foreach (var slot in _slots)
         {
-            if (slot.Health == NodeHealth.Healthy && now - slot.LastHeartbeat > _options.HeartbeatTimeout)
+            var silent = now - slot.LastHeartbeat > _options.HeartbeatTimeout;
+            if (slot.Health == NodeHealth.Healthy && (silent || SiloIsDead(slot.Info.NodeId)))
             {
                 slot.Health = NodeHealth.Unhealthy;
                 Sync(slot);
                 var silence = (int)(now - slot.LastHeartbeat).TotalSeconds;
-                LogNodeUnhealthy(slot.Info.NodeId, silence);
-                await PublishAsync(new NodeEvent(slot.Info.NodeId, NodeEventKind.Unhealthy, now, $"no heartbeat for {silence} s"));
+                var why = silent ? $"no heartbeat for {silence} s" : "the cluster declared its silo dead";
+                LogNodeUnhealthy(slot.Info.NodeId, why);
+                await PublishAsync(new NodeEvent(slot.Info.NodeId, NodeEventKind.Unhealthy, now, why));
                 await GrainFactory.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).MarkNodeLostAsync(slot.Info.NodeId);
             }
         }
+    }
+
+    /// <summary>True when Orleans membership has declared this node's silo dead and no live silo has its name.</summary>
+    private bool SiloIsDead(string nodeId)
+    {
+        var dead = false;
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Name != nodeId)
+            {
+                continue;
+            }
+
+            if (member.Status is SiloStatus.Active or SiloStatus.Joining or SiloStatus.Created)
+            {
+                return false;
+            }
+
+            dead |= member.Status == SiloStatus.Dead;
+        }
+
+        return dead;
     }
 
     private async Task PublishAsync(NodeEvent evt)
