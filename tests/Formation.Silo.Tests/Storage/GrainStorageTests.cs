@@ -165,6 +165,24 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
         Assert.Equal(40L, Convert.ToInt64(total, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task WholeClusterRestart_StateAndRemindersSurvive()
+    {
+        fixture.SkipIfUnavailable();
+        var serviceId = "restart-" + Guid.NewGuid().ToString("N")[..8];
+        var key = NewKey();
+
+        await using (var before = await StorageTestCluster.StartAsync(fixture.Database, serviceId, silos: 2))
+        {
+            await before.Client.GetGrain<IStorageProbeGrain>(key).SetAsync(Sample);
+            await before.Client.GetGrain<IReminderProbeGrain>(key).RegisterAsync("survivor", TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+        }
+
+        await using var after = await StorageTestCluster.StartAsync(fixture.Database, serviceId);
+        Assert.Equal(Sample.Owner, (await after.Client.GetGrain<IStorageProbeGrain>(key).GetAsync()).Owner);
+        Assert.Equal(["survivor"], await after.Client.GetGrain<IReminderProbeGrain>(key).ListAsync());
+    }
+
     private Task<int> BumpVersionAsync(string key) => fixture.Database.ExecuteAsync(
         "UPDATE orleans_storage SET version = version + 1 WHERE service_id = @service AND state_name = 'probe' AND grain_id_extension = @key",
         ("service", fixture.ServiceId), ("key", key));
