@@ -166,6 +166,41 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ClearState_WithDeleteStateOnClear_RemovesTheRowAndAllowsANewFirstWrite()
+    {
+        fixture.SkipIfUnavailable();
+        var key = NewKey();
+        var grain = fixture.Client.GetGrain<IDeletingProbeGrain>(key);
+        await grain.SetAsync("one");
+        await grain.SetAsync("two");
+
+        await grain.ClearAsync();
+
+        Assert.Equal(0L, Convert.ToInt64(await fixture.Database.ScalarAsync(
+            "SELECT count(*) FROM orleans_storage WHERE service_id = @service AND state_name = 'deleting' AND grain_id_extension = @key",
+            ("service", fixture.ServiceId), ("key", key)), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((string.Empty, false), await grain.GetAsync());
+        await grain.SetAsync("three");
+        Assert.Equal(1, Convert.ToInt32(await fixture.Database.ScalarAsync(
+            "SELECT version FROM orleans_storage WHERE service_id = @service AND state_name = 'deleting' AND grain_id_extension = @key",
+            ("service", fixture.ServiceId), ("key", key)), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task ClearState_WithDeleteStateOnClearAndAStaleEtag_ThrowsInconsistentStateException()
+    {
+        fixture.SkipIfUnavailable();
+        var key = NewKey();
+        var grain = fixture.Client.GetGrain<IDeletingProbeGrain>(key);
+        await grain.SetAsync("one");
+        await fixture.Database.ExecuteAsync(
+            "UPDATE orleans_storage SET version = version + 1 WHERE service_id = @service AND state_name = 'deleting' AND grain_id_extension = @key",
+            ("service", fixture.ServiceId), ("key", key));
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.ClearAsync());
+    }
+
+    [Fact]
     public async Task WholeClusterRestart_StateAndRemindersSurvive()
     {
         fixture.SkipIfUnavailable();

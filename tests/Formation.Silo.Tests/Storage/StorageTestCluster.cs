@@ -10,6 +10,9 @@ public static class StorageTestCluster
 {
     public const string StorageName = "probe-store";
 
+    /// <summary>A second storage on the same database that deletes the row on clear.</summary>
+    public const string DeletingStorageName = "probe-store-deleting";
+
     public static async Task<InProcessTestCluster> StartAsync(TestDatabase database, string serviceId, short silos = 1)
     {
         var builder = new InProcessTestClusterBuilder(silos);
@@ -18,6 +21,7 @@ public static class StorageTestCluster
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddFormationAdoNetStorage(StorageName, database.Kind, database.ConnectionString);
+            silo.AddFormationAdoNetStorage(DeletingStorageName, database.Kind, database.ConnectionString, o => o.DeleteStateOnClear = true);
             silo.UseFormationAdoNetReminders(database.Kind, database.ConnectionString);
             silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
         });
