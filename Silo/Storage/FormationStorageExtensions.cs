@@ -12,7 +12,13 @@ namespace Formation.Silo.Storage;
 public static class FormationStorageExtensions
 {
     /// <summary>Grain storage <paramref name="name"/> on <paramref name="kind"/>, state stored as System.Text.Json.</summary>
-    public static ISiloBuilder AddFormationAdoNetStorage(this ISiloBuilder builder, string name, DatabaseKind kind, string connectionString)
+    /// <param name="configure">Optional further settings, e.g. <c>DeleteStateOnClear = true</c> to delete rows on clear.</param>
+    public static ISiloBuilder AddFormationAdoNetStorage(
+        this ISiloBuilder builder,
+        string name,
+        DatabaseKind kind,
+        string connectionString,
+        Action<AdoNetGrainStorageOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -23,6 +29,7 @@ public static class FormationStorageExtensions
             options.Invariant = AdoNetInvariants.For(kind);
             options.ConnectionString = connectionString;
             options.GrainStorageSerializer = new FormationJsonGrainStorageSerializer();
+            configure?.Invoke(options);
         });
     }
 

@@ -51,8 +51,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (!Directory.Exists("/usr/lib/postgresql")
-            || !Directory.EnumerateFiles("/usr/lib/postgresql", "initdb", SearchOption.AllDirectories).Any())
+        if (!ServerBinariesInstalled())
         {
             UnavailableReason = "PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin/initdb); run scripts/test, which installs them.";
             return;
@@ -101,6 +100,19 @@ public sealed class PostgresServer : IAsyncLifetime
                 await StopAndRemoveAsync(dir);
             }
         }
+    }
+
+    /// <summary>Where scripts/postgres looks: $FORMATION_PG_BIN, else /usr/lib/postgresql/*/bin.</summary>
+    private static bool ServerBinariesInstalled()
+    {
+        var pinned = Environment.GetEnvironmentVariable("FORMATION_PG_BIN");
+        if (!string.IsNullOrEmpty(pinned))
+        {
+            return File.Exists(Path.Combine(pinned, "initdb"));
+        }
+
+        return Directory.Exists("/usr/lib/postgresql")
+            && Directory.EnumerateDirectories("/usr/lib/postgresql").Any(dir => File.Exists(Path.Combine(dir, "bin", "initdb")));
     }
 
     private static bool ProcessExists(int pid) => Directory.Exists($"/proc/{pid}");

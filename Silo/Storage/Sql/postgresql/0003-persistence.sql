@@ -10,9 +10,9 @@
 -- * The version is the grain state's etag. ReadFromStorageKey answers PayloadBinary and Version
 --   (no row = no state). A NULL payload with a version means "cleared".
 -- * WriteToStorageKey inserts version 1 when @GrainStateVersion is NULL, or increases the
---   version when it equals the stored one. It always answers exactly one row,
---   NewGrainStateVersion: the new version, or NULL when the etag did not match (the provider
---   then throws InconsistentStateException).
+--   version when it equals the stored one, and answers NewGrainStateVersion. The provider takes
+--   no row, a NULL or an unchanged version as an etag mismatch and throws
+--   InconsistentStateException; these queries answer exactly one row, NULL on a mismatch.
 -- * ClearStorageKey keeps the row, drops the payload and increases the version; DeleteStorageKey
 --   (DeleteStateOnClear = true) removes the row and answers the old version + 1. Both answer one
 --   row whose first column is NULL on an etag mismatch.

@@ -3,8 +3,9 @@
 -- The contract is the one described in ../postgresql/0003-persistence.sql. SQLite has no
 -- data-modifying CTEs, so each writing query is an UPSERT/UPDATE/DELETE with RETURNING (a row
 -- when it changed something) followed by "SELECT NULL ... WHERE changes() = 0" (a row when it
--- did not): the provider always reads exactly one row. changes() counts the previous statement
--- of the same connection only, so concurrent writers do not disturb it.
+-- did not): like the PostgreSQL queries they answer exactly one row, NULL on an etag mismatch.
+-- changes() counts the previous statement of the same connection only, so concurrent writers
+-- do not disturb it.
 --
 -- WriteToStorageKey as one UPSERT:
 --   etag NULL, no row        -> insert version 1

@@ -1,0 +1,8 @@
+namespace Formation.Silo.Tests.Storage;
+
+public enum ProbeColor
+{
+    None,
+    Red,
+    Blue,
+}

@@ -1,0 +1,4 @@
+namespace Formation.Silo.Tests.Storage;
+
+public sealed class SqliteReminderTests(SqliteStorageClusterFixture fixture)
+    : ReminderTests(fixture), IClassFixture<SqliteStorageClusterFixture>;
