@@ -1,4 +1,6 @@
+using Formation.Grains.Common;
 using Formation.Silo.Storage;
+using Orleans.Configuration;
 
 namespace Formation.Silo.Hosting;
 
@@ -15,8 +17,15 @@ public static class StorageSetup
     public static void AddGrainStorage(ISiloBuilder silo, SiloConfig config, string name)
     {
         var (kind, connection) = DatabaseOf(config);
-        silo.AddFormationAdoNetStorage(name, kind, connection);
+        silo.AddFormationAdoNetStorage(name, kind, connection, PubSubSerializer(name));
     }
+
+    /// <summary>
+    /// Orleans' own stream pub/sub state (producer and consumer handles) is not plain data System.Text.Json can round
+    /// trip; it keeps Orleans' default storage serializer. Formation's own grain state is plain JSON.
+    /// </summary>
+    public static Action<AdoNetGrainStorageOptions>? PubSubSerializer(string name) =>
+        name == StorageNames.PubSub ? o => o.GrainStorageSerializer = null! : null;
 
     public static void AddReminders(ISiloBuilder silo, SiloConfig config)
     {
