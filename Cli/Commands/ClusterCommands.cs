@@ -38,13 +38,13 @@ public static class ClusterCommands
 
             var c = app.Terminal.Console;
             c.MarkupLine($"[bold]Silos[/] ({report.Silos.Count} active)");
-            var table = new Table().Border(TableBorder.Simple).AddColumns("NODE", "ADDRESS", "STATUS", "STARTED");
+            var table = new TextTable("NODE", "ADDRESS", "STATUS", "STARTED");
             foreach (var s in report.Silos)
             {
-                table.AddRow(Markup.Escape(s.Name), s.Address, s.Status, s.Started.ToString("u"));
+                table.Add(s.Name, s.Address, s.Status, s.Started.ToString("u"));
             }
 
-            c.Write(table);
+            app.Terminal.Write(table);
             c.MarkupLine($"[bold]Nodes[/]: {report.NodesHealthy} healthy, {report.NodesUnhealthy} unhealthy, {report.Nodes} known");
             c.MarkupLine($"[bold]Capacity[/] (healthy nodes): {report.Reserved.VCpus}/{report.Allocatable.VCpus} vCPU, " +
                 $"{Format.MiB(report.Reserved.MemoryMiB)}/{Format.MiB(report.Allocatable.MemoryMiB)} memory, " +

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Formation.Cli.Output;
 using Formation.Nodes;
 using Formation.Scheduling;
-using Spectre.Console;
 
 namespace Formation.Cli.Commands;
 
@@ -23,7 +22,7 @@ public static class NodeCommands
             }
             else
             {
-                Render(app.Terminal.Console, nodes);
+                Render(app.Terminal, nodes);
             }
 
             return ExitCodes.Ok;
@@ -32,41 +31,30 @@ public static class NodeCommands
         return node;
     }
 
-    private static void Render(IAnsiConsole console, IReadOnlyList<NodeStatus> nodes)
+    private static void Render(Terminal terminal, IReadOnlyList<NodeStatus> nodes)
     {
         if (nodes.Count == 0)
         {
-            console.WriteLine("No nodes have registered yet.");
+            terminal.Out.WriteLine("No nodes have registered yet.");
             return;
         }
 
         var now = DateTimeOffset.UtcNow;
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var column in new[] { "NODE", "HEALTH", "DRIVER", "VCPU (USED/ALL)", "MEMORY (USED/ALL)", "DISK (USED/ALL)", "VMS", "HEARTBEAT", "GATEWAY" })
-        {
-            table.AddColumn(column);
-        }
-
+        var table = new TextTable("NODE", "HEALTH", "DRIVER", "VCPU USED/ALL", "MEMORY USED/ALL", "DISK USED/ALL", "VMS", "HEARTBEAT", "GATEWAY");
         foreach (var n in nodes)
         {
             var a = n.Info.Allocatable;
             var r = n.Reserved;
-            table.AddRow(
-                Markup.Escape(n.NodeId),
-                Format.Health(n.Health),
-                Markup.Escape(n.Info.HypervisorDriver),
-                $"{r.VCpus}/{a.VCpus}",
-                $"{Format.MiB(r.MemoryMiB)}/{Format.MiB(a.MemoryMiB)}",
-                $"{r.DiskGiB}/{a.DiskGiB} GiB",
-                n.VmCount.ToString(),
-                Format.Ago(n.LastHeartbeat, now),
-                Markup.Escape(n.Info.GatewayEndpoint));
+            table.Add(n.NodeId, Format.HealthCell(n.Health), n.Info.HypervisorDriver, $"{r.VCpus}/{a.VCpus}",
+                $"{Format.MiB(r.MemoryMiB)}/{Format.MiB(a.MemoryMiB)}", $"{r.DiskGiB}/{a.DiskGiB} GiB", n.VmCount.ToString(),
+                Format.Ago(n.LastHeartbeat, now), n.Info.GatewayEndpoint);
         }
 
-        console.Write(table);
-        foreach (var n in nodes.Where(n => n.Info.HypervisorDriver is "none"))
+        terminal.Write(table);
+        terminal.Out.WriteLine();
+        foreach (var n in nodes)
         {
-            console.MarkupLine($"[yellow]{Markup.Escape(n.NodeId)}: no hypervisor driver — {Markup.Escape(n.Info.HypervisorReason)}[/]");
+            terminal.Out.WriteLine($"{n.NodeId}: driver {n.Info.HypervisorDriver} — {n.Info.HypervisorReason}");
         }
     }
 }

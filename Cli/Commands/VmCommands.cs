@@ -86,23 +86,18 @@ public static partial class VmCommands
 
             if (vms.Count == 0)
             {
-                app.Terminal.Console.WriteLine("No VMs. Create one with `form vm create --name NAME --vcpus 1 --memory 512`.");
+                app.Terminal.Out.WriteLine("No VMs. Create one with `form vm create --name NAME --vcpus 1 --memory 512`.");
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Simple);
-            foreach (var c in new[] { "ID", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS" })
-            {
-                table.AddColumn(c);
-            }
-
+            var table = new TextTable("ID", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS");
             foreach (var v in vms)
             {
-                table.AddRow(v.Id, Markup.Escape(v.Name), Markup.Escape(v.NodeId), Format.State(v.State), v.VCpus.ToString(),
-                    Format.MiB(v.MemoryMiB), Format.GiB(v.DiskGiB), Markup.Escape(v.Image ?? "-"), Markup.Escape(v.Address ?? "-"));
+                table.Add(v.Id, v.Name, v.NodeId, Format.StateCell(v.State), v.VCpus.ToString(), Format.MiB(v.MemoryMiB),
+                    Format.GiB(v.DiskGiB), v.Image ?? "-", v.Address ?? "-");
             }
 
-            app.Terminal.Console.Write(table);
+            app.Terminal.Write(table);
             return ExitCodes.Ok;
         }));
         return command;

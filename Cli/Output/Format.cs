@@ -24,6 +24,21 @@ public static class Format
             : $"{span.TotalDays:0}d ago";
     }
 
+    public static Cell StateCell(VmState state) => new(state.ToString(), state switch
+    {
+        VmState.Running => Ansi.Green,
+        VmState.Failed or VmState.Lost => Ansi.Red,
+        VmState.Paused or VmState.Stopped => Ansi.Yellow,
+        _ => null,
+    });
+
+    public static Cell HealthCell(NodeHealth health) => new(health.ToString(), health switch
+    {
+        NodeHealth.Healthy => Ansi.Green,
+        NodeHealth.Unhealthy => Ansi.Red,
+        _ => Ansi.Grey,
+    });
+
     public static string State(VmState state) => state switch
     {
         VmState.Running => "[green]Running[/]",

@@ -5,11 +5,20 @@ namespace Formation.Cli.Output;
 /// <summary>Where commands write: a Spectre console on stdout (wide and plain when redirected) and stderr.</summary>
 public sealed class Terminal(TextWriter output, TextWriter error)
 {
+    private readonly Lazy<IAnsiConsole> _console = new(() => Create(output));
+
     public TextWriter Out { get; } = output;
 
     public TextWriter Error { get; } = error;
 
-    public IAnsiConsole Console { get; } = Create(output);
+    /// <summary>Spectre console for rich output; created on first use (it costs start-up time).</summary>
+    public IAnsiConsole Console => _console.Value;
+
+    /// <summary>True when stdout is a terminal that should get colors (and NO_COLOR is not set).</summary>
+    public bool Color { get; } = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected &&
+        Environment.GetEnvironmentVariable("NO_COLOR") is null;
+
+    public void Write(TextTable table) => table.Write(Out, Color);
 
     public static Terminal Standard() => new(System.Console.Out, System.Console.Error);
 

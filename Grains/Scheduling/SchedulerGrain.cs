@@ -11,11 +11,11 @@ namespace Formation.Grains.Scheduling;
 /// <summary>
 /// The cluster's capacity authority. Reentrant so that placements can share storage writes (group commit), yet
 /// never double-books: every decision and its reservation happen in one synchronous stretch before the first await.
+/// Nodes and reservations are stored a row each, so a placement writes one small row.
 /// </summary>
 [Reentrant]
 public sealed partial class SchedulerGrain(
-    [PersistentState("scheduler-nodes", StorageNames.Formation)] IPersistentState<SchedulerNodesState> nodesStore,
-    [PersistentState("scheduler-reservations", StorageNames.Formation)] IPersistentState<SchedulerReservationsState> reservationsStore,
+    IStateRowStore rows,
     IOptions<SchedulerOptions> options,
     IClusterMembershipService membership,
     TimeProvider clock,
@@ -25,19 +25,23 @@ public sealed partial class SchedulerGrain(
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly List<NodeSlot> _slots = [];
     private readonly List<PlacementCandidate> _candidates = [];
-    private CoalescingWriter? _reservationWriter;
-    private CoalescingWriter? _nodeWriter;
+    private PersistentRowMap<NodeRecord> _nodes = null!;
+    private PersistentRowMap<Reservation> _reservations = null!;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _reservationWriter = new CoalescingWriter(WriteReservationsAsync);
-        _nodeWriter = new CoalescingWriter(WriteNodesAsync);
+        // A failed write leaves memory ahead of storage: reload everything on the next call.
+        _nodes = new PersistentRowMap<NodeRecord>(rows, "scheduler-nodes", this.GetPrimaryKeyString(), DeactivateOnIdle);
+        _reservations = new PersistentRowMap<Reservation>(rows, "scheduler-reservations", this.GetPrimaryKeyString(), DeactivateOnIdle);
+        await _nodes.LoadAsync(cancellationToken);
+        await _reservations.LoadAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        foreach (var info in nodesStore.State.Nodes.Values.OrderBy(n => n.NodeId, StringComparer.Ordinal))
+        foreach (var record in _nodes.Items.Values.OrderBy(n => n.Info.NodeId, StringComparer.Ordinal))
         {
             // Give every known node one timeout of grace after a scheduler (re)activation.
+            var info = record.Info;
             var slot = Slot(info, now);
-            if (nodesStore.State.Left.Contains(info.NodeId))
+            if (record.Left)
             {
                 slot.Health = NodeHealth.Left;
             }
@@ -49,7 +53,7 @@ public sealed partial class SchedulerGrain(
             Sync(slot);
         }
 
-        foreach (var (_, reservation) in reservationsStore.State.Reservations)
+        foreach (var (_, reservation) in _reservations.Items)
         {
             if (_index.TryGetValue(reservation.NodeId, out var i))
             {
@@ -65,7 +69,6 @@ public sealed partial class SchedulerGrain(
             Period = _options.HealthCheckInterval,
             KeepAlive = true,
         });
-        return Task.CompletedTask;
     }
 
     public async Task RegisterNodeAsync(NodeInfo info)
@@ -79,9 +82,8 @@ public sealed partial class SchedulerGrain(
         slot.LastHeartbeat = now;
         slot.Health = NodeHealth.Healthy;
         Sync(slot);
-        nodesStore.State.Nodes[info.NodeId] = info;
-        nodesStore.State.Left.Remove(info.NodeId);
-        await _nodeWriter!.FlushAsync();
+        _nodes.Set(info.NodeId, new NodeRecord(info, Left: false));
+        await _nodes.FlushAsync();
         LogNodeRegistered(info.NodeId, info.Allocatable.ToString(), info.HypervisorDriver);
         if (!wasHealthy)
         {
@@ -103,9 +105,10 @@ public sealed partial class SchedulerGrain(
         {
             slot.Health = NodeHealth.Healthy;
             Sync(slot);
-            if (nodesStore.State.Left.Remove(nodeId))
+            if (_nodes.TryGetValue(nodeId, out var record) && record.Left)
             {
-                await _nodeWriter!.FlushAsync();
+                _nodes.Set(nodeId, record with { Left = false });
+                await _nodes.FlushAsync();
             }
 
             await PublishAsync(new NodeEvent(nodeId, NodeEventKind.Healthy, slot.LastHeartbeat, "heartbeats resumed"));
@@ -121,8 +124,8 @@ public sealed partial class SchedulerGrain(
 
         _slots[i].Health = NodeHealth.Left;
         Sync(_slots[i]);
-        nodesStore.State.Left.Add(nodeId);
-        await _nodeWriter!.FlushAsync();
+        _nodes.Set(nodeId, new NodeRecord(_slots[i].Info, Left: true));
+        await _nodes.FlushAsync();
         await PublishAsync(new NodeEvent(nodeId, NodeEventKind.Left, clock.GetUtcNow(), "silo shut down"));
     }
 
@@ -142,8 +145,7 @@ public sealed partial class SchedulerGrain(
     public async Task<string> PlaceAsync(PlacementRequest request)
     {
         ValidateRequest(request);
-        var reservations = reservationsStore.State.Reservations;
-        if (reservations.TryGetValue(request.VmId, out var existing))
+        if (_reservations.TryGetValue(request.VmId, out var existing))
         {
             return existing.NodeId;
         }
@@ -154,14 +156,14 @@ public sealed partial class SchedulerGrain(
         slot.Reserved += request.Resources;
         slot.VmCount++;
         Sync(slot);
-        reservations[request.VmId] = new Reservation(nodeId, request.Resources);
-        await _reservationWriter!.FlushAsync();
+        _reservations.Set(request.VmId, new Reservation(nodeId, request.Resources));
+        await _reservations.FlushAsync();
         return nodeId;
     }
 
     public async Task ReleaseAsync(string vmId)
     {
-        if (!reservationsStore.State.Reservations.Remove(vmId, out var reservation))
+        if (!_reservations.Remove(vmId, out var reservation))
         {
             return;
         }
@@ -173,7 +175,7 @@ public sealed partial class SchedulerGrain(
             Sync(_slots[i]);
         }
 
-        await _reservationWriter!.FlushAsync();
+        await _reservations.FlushAsync();
     }
 
     private static void ValidateRequest(PlacementRequest request)
@@ -240,33 +242,6 @@ public sealed partial class SchedulerGrain(
         catch (Exception ex)
         {
             LogPublishFailed(ex, evt.NodeId);
-        }
-    }
-
-    private async Task WriteReservationsAsync()
-    {
-        try
-        {
-            await reservationsStore.WriteStateAsync();
-        }
-        catch
-        {
-            // Memory now holds reservations storage does not: reload from storage on the next call.
-            DeactivateOnIdle();
-            throw;
-        }
-    }
-
-    private async Task WriteNodesAsync()
-    {
-        try
-        {
-            await nodesStore.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
         }
     }
 

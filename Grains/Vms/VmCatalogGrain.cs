@@ -9,29 +9,28 @@ namespace Formation.Grains.Vms;
 
 /// <summary>
 /// The cluster's VM list and the entry point for creating VMs. Reentrant: name reservation happens synchronously,
-/// placement and creation run concurrently, and summary updates share storage writes.
+/// placement and creation run concurrently, and summary updates share storage writes (a row per VM).
 /// </summary>
 [Reentrant]
 public sealed partial class VmCatalogGrain(
-    [PersistentState("vm-catalog", StorageNames.Formation)] IPersistentState<VmCatalogState> store,
+    IStateRowStore rows,
     TimeProvider clock,
     ILogger<VmCatalogGrain> logger) : Grain, IVmCatalogGrain
 {
     private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pendingNames = new(StringComparer.Ordinal);
-    private CoalescingWriter? _writer;
+    private PersistentRowMap<VmSummary> _vms = null!;
 
-    private Dictionary<string, VmSummary> Vms => store.State.Vms;
+    private IReadOnlyDictionary<string, VmSummary> Vms => _vms.Items;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _writer = new CoalescingWriter(WriteAsync);
+        _vms = new PersistentRowMap<VmSummary>(rows, "vm-catalog", this.GetPrimaryKeyString(), DeactivateOnIdle);
+        await _vms.LoadAsync(cancellationToken);
         foreach (var vm in Vms.Values)
         {
             _idByName[vm.Name] = vm.Id;
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task<VmInfo> CreateVmAsync(VmSpec spec)
@@ -64,7 +63,7 @@ public sealed partial class VmCatalogGrain(
             }
 
             Upsert(info.ToSummary());
-            await _writer!.FlushAsync();
+            await _vms.FlushAsync();
             LogCreated(vmId, spec.Name, nodeId);
             return info;
         }
@@ -96,7 +95,7 @@ public sealed partial class VmCatalogGrain(
     {
         if (summary.State == VmState.Deleted)
         {
-            if (Vms.Remove(summary.Id, out var old))
+            if (_vms.Remove(summary.Id, out var old))
             {
                 _idByName.Remove(old.Name);
             }
@@ -110,7 +109,7 @@ public sealed partial class VmCatalogGrain(
             Upsert(summary);
         }
 
-        await _writer!.FlushAsync();
+        await _vms.FlushAsync();
     }
 
     public async Task MarkNodeLostAsync(string nodeId)
@@ -121,7 +120,7 @@ public sealed partial class VmCatalogGrain(
         {
             if (vm.NodeId == nodeId && VmTransitions.IsAllowed(vm.State, VmState.Lost))
             {
-                Vms[vm.Id] = vm with { State = VmState.Lost, UpdatedAt = now };
+                _vms.Set(vm.Id, vm with { State = VmState.Lost, UpdatedAt = now });
                 lost.Add(new VmEvent(vm.Id, vm.Name, nodeId, vm.State, VmState.Lost, now, $"node {nodeId} stopped sending heartbeats"));
             }
         }
@@ -131,7 +130,7 @@ public sealed partial class VmCatalogGrain(
             return;
         }
 
-        await _writer!.FlushAsync();
+        await _vms.FlushAsync();
         var stream = this.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(EventStreams.ForAllVms());
         foreach (var evt in lost)
         {
@@ -163,21 +162,8 @@ public sealed partial class VmCatalogGrain(
             _idByName.Remove(old.Name);
         }
 
-        Vms[summary.Id] = summary;
+        _vms.Set(summary.Id, summary);
         _idByName[summary.Name] = summary.Id;
-    }
-
-    private async Task WriteAsync()
-    {
-        try
-        {
-            await store.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId} ({Name}) created on node {NodeId}")]

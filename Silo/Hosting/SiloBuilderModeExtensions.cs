@@ -26,6 +26,7 @@ public static class SiloBuilderModeExtensions
 
         StorageSetup.AddGrainStorage(silo, config, StorageNames.Formation);
         StorageSetup.AddGrainStorage(silo, config, StorageNames.PubSub);
+        StorageSetup.AddStateRows(silo, config);
         StorageSetup.AddReminders(silo, config);
 
         var endpoint = $"{config.AdvertisedAddress}:{config.SiloPort}";

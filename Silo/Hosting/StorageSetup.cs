@@ -27,6 +27,12 @@ public static class StorageSetup
     public static Action<AdoNetGrainStorageOptions>? PubSubSerializer(string name) =>
         name == StorageNames.PubSub ? o => o.GrainStorageSerializer = null! : null;
 
+    public static void AddStateRows(ISiloBuilder silo, SiloConfig config)
+    {
+        var (kind, connection) = DatabaseOf(config);
+        silo.AddFormationStateRows(kind, connection);
+    }
+
     public static void AddReminders(ISiloBuilder silo, SiloConfig config)
     {
         var (kind, connection) = DatabaseOf(config);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -69,6 +70,17 @@ public static class FormationStorageExtensions
             options.Invariant = AdoNetInvariants.For(kind);
             options.ConnectionString = connectionString;
         });
+    }
+
+    /// <summary>Row-per-entry state for Formation's map-like grains (scheduler, catalog) in <paramref name="kind"/>.</summary>
+    public static ISiloBuilder AddFormationStateRows(this ISiloBuilder builder, DatabaseKind kind, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.AddFormationSchemaMigration(kind, connectionString);
+        builder.Services.AddSingleton<Formation.Grains.Common.IStateRowStore>(sp =>
+            new StateRows.SqlStateRowStore(kind, connectionString, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        return builder;
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class SimClusterFixture : IAsyncLifetime
         {
             var nodeId = NodeIdOf(options.SiloName);
             silo.AddFormationAdoNetStorage(StorageNames.Formation, DatabaseKind.Sqlite, database);
+            silo.AddFormationStateRows(DatabaseKind.Sqlite, database);
             silo.AddFormationAdoNetStorage(StorageNames.PubSub, DatabaseKind.Sqlite, database, StorageSetup.PubSubSerializer(StorageNames.PubSub));
             silo.Services.Configure<SchedulerOptions>(o =>
             {

@@ -1,0 +1,25 @@
+using Formation.Bench.Fabric;
+
+// Fabric benchmarks. Each prints its figures and a ratio against an anchor measured in the same run.
+//   formation-bench-fabric scheduler [--nodes 1000] [--placements 20000] [--concurrency 64]
+//   formation-bench-fabric vm-list   [--vms 1000] [--runs 15]
+var command = args.FirstOrDefault() ?? "all";
+var options = BenchOptions.Parse(args.Skip(1).ToArray());
+switch (command)
+{
+    case "scheduler":
+        await SchedulerBench.RunAsync(options);
+        break;
+    case "vm-list":
+        await VmListBench.RunAsync(options);
+        break;
+    case "all":
+        await SchedulerBench.RunAsync(options);
+        await VmListBench.RunAsync(options);
+        break;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{command}': use scheduler, vm-list or all");
+        return 1;
+}
+
+return 0;
