@@ -29,23 +29,6 @@ internal static class PackTestEnvironment
         return kernel!;
     }
 
-    /// <summary>
-    /// A kernel that can boot an initramfs under QEMU: the Formation guest kernel, else Debian's cloud kernel
-    /// unpacked by scripts/fetch-debian-kernel (virtio as modules is fine when nothing but the console is used).
-    /// </summary>
-    public static string RequireInitramfsKernel()
-    {
-        if (GuestKernelLocator.TryResolve() is { } kernel)
-        {
-            return kernel;
-        }
-
-        var debian = Environment.GetEnvironmentVariable("FORMATION_DEBIAN_KERNEL") ?? "/var/cache/formation/debian-kernel/vmlinuz";
-        Assert.SkipUnless(File.Exists(debian),
-            $"no guest kernel: neither the Formation kernel ({GuestKernelLocator.CandidatePath()}; scripts/build-guest-kernel) nor Debian's cloud kernel ({debian}; scripts/fetch-debian-kernel)");
-        return debian;
-    }
-
     private static string? FindBuilderProblem()
     {
         if (Environment.UserName != "root")
