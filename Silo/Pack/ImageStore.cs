@@ -139,6 +139,7 @@ public sealed partial class ImageStore(PackOptions options)
         }
 
         var registered = manifest with { Digest = digest };
+        _paths.EnsureCreated();
         var staging = _paths.NewTempDirectory("image");
         try
         {
