@@ -17,6 +17,7 @@ public sealed partial class ImageBuilder
 
         // Step 1: the base.
         reporter.Begin(1, $"FROM {formfile.From}", 0);
+        HostTools.Require(formfile.From.Kind);
         var baseKey = await _bases.KeyAsync(formfile.From, cancellationToken);
         if (_layers.Exists(baseKey))
         {

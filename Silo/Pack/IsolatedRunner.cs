@@ -4,15 +4,16 @@ namespace Formation.Silo.Pack;
 /// Runs a command inside an image root, isolated from the host: new mount, PID, IPC and UTS namespaces
 /// (util-linux <c>unshare</c>), and a new, empty network namespace unless the step needs the network (INSTALL).
 /// The root is an overlay of the cached layers (read-only) and the step's upper directory, mounted inside the
-/// private mount namespace, so nothing stays mounted when the step ends — however it ends.
+/// private mount namespace, so nothing stays mounted when the step ends — however it ends. The command runs
+/// chrooted (libcap's <c>capsh</c>) without the capabilities that could leave the root or reach host devices.
 /// </summary>
 internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
 {
     /// <summary>Host-side set-up, run by the host's /bin/sh inside the new namespaces; then chroot into the image.</summary>
     private const string SetupScript = """
         set -eu
-        layers=$1 lower=$2 upper=$3 work=$4 merged=$5 net=$6
-        shift 6
+        layers=$1 lower=$2 upper=$3 work=$4 merged=$5 net=$6 caps=$7
+        shift 7
         cd "$layers"
         mount -t overlay formation-pack -o "lowerdir=$lower,upperdir=$upper,workdir=$work,index=off,redirect_dir=off,metacopy=off" "$merged"
         cd /
@@ -31,8 +32,21 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
         if [ "$net" = 1 ] && dir_ok etc && [ -f "$merged/etc/resolv.conf" ] && [ ! -L "$merged/etc/resolv.conf" ]; then
           mount --bind -o ro /etc/resolv.conf "$merged/etc/resolv.conf"
         fi
-        exec chroot "$merged" "$@"
+        cd "$merged"
+        shell=$1; shift
+        exec capsh --chroot="$merged" --drop="$caps" --shell="$shell" -- "$@"
         """;
+
+    /// <summary>
+    /// Capabilities removed from the step's bounding set before the command runs: no mounts, device nodes, chroot
+    /// (no way back out of the image root), module loading, raw I/O, ptrace, file-handle opens, clock or reboot.
+    /// What stays is what package installs need (chown, setuid/setgid, DAC override, fowner, kill, net_bind...).
+    /// </summary>
+    public const string DroppedCapabilities =
+        "cap_dac_read_search,cap_linux_immutable,cap_net_broadcast,cap_net_admin,cap_ipc_lock,cap_ipc_owner,cap_sys_module,"
+        + "cap_sys_rawio,cap_sys_chroot,cap_sys_ptrace,cap_sys_pacct,cap_sys_admin,cap_sys_boot,cap_sys_nice,cap_sys_resource,"
+        + "cap_sys_time,cap_sys_tty_config,cap_mknod,cap_lease,cap_audit_control,cap_mac_override,cap_mac_admin,cap_syslog,"
+        + "cap_wake_alarm,cap_block_suspend,cap_audit_read,cap_perfmon,cap_bpf,cap_checkpoint_restore";
 
     public async Task<ProcessResult> RunAsync(IsolatedCommand command, Action<string>? onLine, CancellationToken cancellationToken)
     {
@@ -55,7 +69,7 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
 
             arguments.AddRange(["--", "/bin/sh", "-c", SetupScript, "formation-step", paths.Layers,
                 string.Join(':', command.LowerLayers.Select(k => k + "/root")), command.UpperDirectory, work, merged,
-                command.Network ? "1" : "0"]);
+                command.Network ? "1" : "0", DroppedCapabilities]);
             arguments.AddRange(command.Argv);
             return await ProcessRunner.RunAsync("unshare", arguments, onLine, options.OutputTailLines, options.StepTimeout,
                 cancellationToken, command.Environment, command.Stdin);

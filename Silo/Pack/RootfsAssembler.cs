@@ -60,8 +60,8 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
             }
 
             Directory.Delete(merged);
-            var digest = await PackDigest.FileHexAsync(output, cancellationToken);
-            var artifact = new RootfsArtifact(key, kind, fileName, PackDigest.Format(digest), new FileInfo(output).Length);
+            var digest = await ChunkedDigest.ComputeAsync(output, cancellationToken);
+            var artifact = new RootfsArtifact(key, kind, fileName, digest, new FileInfo(output).Length);
             await PackJson.WriteAtomicallyAsync(Path.Combine(staging, "artifact.json"), artifact, cancellationToken);
             try
             {

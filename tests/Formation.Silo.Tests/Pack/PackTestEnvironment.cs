@@ -36,7 +36,7 @@ internal static class PackTestEnvironment
             return "the image builder needs root (namespaces, overlayfs mounts, mknod)";
         }
 
-        foreach (var tool in new[] { "/usr/bin/unshare", "/usr/sbin/chroot", "/usr/sbin/mkfs.ext4", "/usr/bin/cpio", "/bin/busybox" })
+        foreach (var tool in new[] { "/usr/bin/unshare", "/usr/sbin/capsh", "/usr/sbin/mkfs.ext4", "/usr/bin/cpio", "/bin/busybox" })
         {
             if (!File.Exists(tool))
             {

@@ -140,6 +140,10 @@ public class TinyImageBuildTests : IDisposable
             RUN test "$(grep -c : /proc/net/dev)" = 1 || { cat /proc/net/dev; exit 11; }
             RUN test ! -e /work && test ! -e /proc/1/root/work || exit 12
             RUN test "$(ps -o pid | wc -l)" -le 6 || { ps; exit 13; }
+            RUN ! mount -t tmpfs none /mnt 2>/dev/null || exit 14
+            RUN ! mknod /tmp/disk b 254 0 2>/dev/null || exit 15
+            RUN ! chroot / true 2>/dev/null || exit 16
+            RUN cd .. && test "$(pwd)" = / && test -x /bin/busybox || exit 17
             """;
 
         var manifest = await _builder.BuildAsync(new BuildRequest(formfile), null, TestContext.Current.CancellationToken);
