@@ -69,6 +69,9 @@ internal static class AccountScript
         echo "formation-user $name $uid"
         """;
 
+    /// <summary>What the USER layer key covers besides the instruction: the script itself.</summary>
+    public static string Recipe => Script;
+
     /// <summary>The argv (inside the image) that creates <paramref name="user"/>.</summary>
     public static IReadOnlyList<string> Argv(FormfileUser user, BaseImageKind baseKind)
     {

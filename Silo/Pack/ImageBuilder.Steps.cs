@@ -75,6 +75,9 @@ public sealed partial class ImageBuilder
                     break;
             }
 
+            // The recipe (scripts and arguments run in the image) is part of the key, so a builder fix invalidates old layers.
+            // USER's arguments carry a freshly salted hash: only its script is keyed (the instruction text covers the rest).
+            chain = PackDigest.Key(chain, instruction is UserInstruction ? AccountScript.Recipe : string.Join('\0', command!.Argv));
             var info = await EnsureLayerAsync(chain, instruction.Text, stack, command!, reporter, cancellationToken);
             foreach (var (property, value) in info.Properties.Where(p => p.Key.StartsWith("uid:", StringComparison.Ordinal)))
             {
@@ -96,7 +99,7 @@ public sealed partial class ImageBuilder
         var kind = formfile.From.Kind == BaseImageKind.Tiny ? ImageArtifactKind.Initramfs : ImageArtifactKind.Ext4Disk;
         reporter.Begin(formfile.Instructions.Length + 3,
             kind == ImageArtifactKind.Initramfs ? "assemble initramfs" : $"assemble ext4 root disk ({formfile.Resources.DiskGb} GB)", 0);
-        var artifactKey = PackDigest.Key(chain, kind.ToString(), kind == ImageArtifactKind.Ext4Disk ? formfile.Resources.DiskGb.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+        var artifactKey = PackDigest.Key(chain, kind.ToString(), kind == ImageArtifactKind.Ext4Disk ? formfile.Resources.DiskGb.ToString(System.Globalization.CultureInfo.InvariantCulture) : "", RootfsAssembler.Recipe);
         var artifact = await _assembler.TryGetAsync(artifactKey, cancellationToken);
         if (artifact is null)
         {
@@ -146,6 +149,11 @@ public sealed partial class ImageBuilder
         if (await _layers.ReadAsync(key, cancellationToken) is { } cached)
         {
             reporter.Cached();
+            foreach (var warning in cached.Properties.Where(p => p.Key.StartsWith("warning:", StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                reporter.Warning(warning.Value);
+            }
+
             return cached;
         }
 
@@ -165,7 +173,9 @@ public sealed partial class ImageBuilder
                     }
                     else if (line.StartsWith(AccountScript.WarningMarker, StringComparison.Ordinal))
                     {
-                        reporter.Warning(line[AccountScript.WarningMarker.Length..]);
+                        var warning = line[AccountScript.WarningMarker.Length..];
+                        properties[$"warning:{properties.Count:D4}"] = warning;
+                        reporter.Warning(warning);
                         return;
                     }
 

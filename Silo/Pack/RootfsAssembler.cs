@@ -27,6 +27,9 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
         fi
         """;
 
+    /// <summary>The assembly script: part of the artifact cache key.</summary>
+    public static string Recipe => Script;
+
     public async Task<RootfsArtifact?> TryGetAsync(string key, CancellationToken cancellationToken)
     {
         var file = Path.Combine(paths.Artifact(key), "artifact.json");
