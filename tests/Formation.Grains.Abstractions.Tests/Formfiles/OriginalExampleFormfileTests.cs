@@ -56,4 +56,16 @@ public class OriginalExampleFormfileTests
         Assert.Equal(("webdev", "webpass123", true), (user.Username, user.Password, user.Sudo));
         Assert.Single(user.SshAuthorizedKeys);
     }
+
+    [Theory]
+    [InlineData("tiny-hello", BaseImageKind.Tiny)]
+    [InlineData("debian-web", BaseImageKind.Debian)]
+    public void Parse_BuilderExamples_ParseCleanly(string example, BaseImageKind kind)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "PackExamples", example, "Formfile");
+        var result = FormfileParser.Parse(File.ReadAllText(path), path);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(kind, result.Formfile!.From.Kind);
+        Assert.NotNull(result.Formfile.Entrypoint);
+    }
 }
