@@ -3,8 +3,9 @@ using Formation.Bench.Pack;
 using Formation.Silo.Pack;
 
 // Cold and cached build times of the tiny and Debian example images, as ratios against anchors measured in the
-// same run. Usage: dotnet run -c Release --project bench/Pack [-- --skip-debian] [--data DIR]
+// same run. Usage: dotnet run -c Release --project bench/Pack [-- --skip-debian] [--fresh-debian-base] [--data DIR]
 var skipDebian = args.Contains("--skip-debian");
+var freshBase = args.Contains("--fresh-debian-base");
 var dataIndex = Array.IndexOf(args, "--data");
 var shared = dataIndex >= 0 ? args[dataIndex + 1] : "/var/tmp/formation-pack-bench";
 if (Environment.UserName != "root")
@@ -23,18 +24,19 @@ Console.WriteLine($"{"case",-44} {"time",10} {"x cp -r",9} {"x spawn",9}  steps 
 
 async Task Measure(string name, PackOptions options, string formfile, int repeat)
 {
-    var samples = new List<(TimeSpan Time, int Steps)>();
+    var samples = new List<(TimeSpan Time, int Steps, bool Base)>();
     for (var i = 0; i < repeat; i++)
     {
         var text = formfile.Replace("{nonce}", Guid.NewGuid().ToString("N"));
         var progress = new StepCounter();
         var watch = Stopwatch.StartNew();
         await new ImageBuilder(options, new ImageStore(options)).BuildAsync(new BuildRequest(text, ContextDirectory: context.Path), progress);
-        samples.Add((watch.Elapsed, progress.Executed));
+        samples.Add((watch.Elapsed, progress.Executed, progress.BuiltBase));
     }
 
     var median = samples.OrderBy(s => s.Time).ElementAt(samples.Count / 2);
-    Console.WriteLine($"{name,-44} {Ms(median.Time),10} {median.Time / copyAnchor,9:0.0} {median.Time / spawnAnchor,9:0.0}  {median.Steps}");
+    var note = median.Base ? " (base built)" : "";
+    Console.WriteLine($"{name,-44} {Ms(median.Time),10} {median.Time / copyAnchor,9:0.0} {median.Time / spawnAnchor,9:0.0}  {median.Steps}{note}");
 }
 
 // Tiny: cold = fresh data directory (base included); cached = unchanged rebuild.
@@ -62,7 +64,20 @@ if (!skipDebian)
 {
     // Debian: the base is built once per data directory (reported when this run had to build it).
     var debian = new PackOptions { DataDirectory = shared };
-    await Measure("debian base + image (first run in data dir)", debian, Examples.Debian, 1);
+    if (freshBase)
+    {
+        var fresh = Path.Combine(Path.GetTempPath(), "formation-pack-bench-debian-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await Measure("debian from nothing (mmdebstrap base + image)", new PackOptions { DataDirectory = fresh }, Examples.Debian, 1);
+        }
+        finally
+        {
+            HostDelete(fresh);
+        }
+    }
+
+    await Measure("debian first build in this data dir", debian, Examples.Debian, 1);
     await Measure("debian cold image (base cached)", debian, Examples.Debian.Replace("INSTALL python3", "RUN echo {nonce}\nINSTALL python3"), 1);
     await Measure("debian cached rebuild (median of 5)", debian, Examples.Debian, 5);
     await Measure("debian changed last RUN (median of 3)", debian,

@@ -122,6 +122,13 @@ internal sealed partial class FormfileParserSession
                 ok = false;
             }
 
+            else if (passwd.Value.StartsWith('$') && (passwd.Value.Contains(':') || passwd.Value.Any(char.IsWhiteSpace) || passwd.Value.Split('$').Length < 4))
+            {
+                Error(a.PositionOf(passwd.Start), FormfileDiagnosticCodes.InvalidValue,
+                    "USER passwd starts with '$' but is not a crypt hash like $6$salt$hash", "give the plain password, or a complete hash from 'mkpasswd -m sha512'");
+                ok = false;
+            }
+
             password = passwd.Value;
         }
         else if (!lockPassword)

@@ -87,6 +87,8 @@ public class FormfileParserUserTests
     [InlineData("USER username:dev passwd:x \\", FormfileDiagnosticCodes.DanglingContinuation, 2, 28)]
     [InlineData("USER username:dev passwd:", FormfileDiagnosticCodes.InvalidValue, 2, 26)]
     [InlineData("USER username:dev passwd:x bogus", FormfileDiagnosticCodes.InvalidValue, 2, 28)]
+    [InlineData("USER username:dev passwd:'$6$abc'", FormfileDiagnosticCodes.InvalidValue, 2, 26)]
+    [InlineData("USER username:dev passwd:'$6$a:b$c'", FormfileDiagnosticCodes.InvalidValue, 2, 26)]
     public void Parse_BadUser_ReportsPosition(string line, string code, int lineNumber, int column)
     {
         var error = FormfileAssert.FailsOnce("NAME app\n" + line);
