@@ -102,8 +102,11 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
         try
         {
             var root = Path.Combine(staging, "root");
+            // mmdebstrap mounts /proc, /sys and /dev in the target while it works: a private mount namespace
+            // guarantees none of that outlives it, even if it is killed.
             var arguments = new List<string>
             {
+                "--mount", "--propagation", "private", "--", "mmdebstrap",
                 "--variant=minbase", "--mode=root", "--format=directory",
                 "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
                 "--dpkgopt=path-include=/usr/share/doc/*/copyright", "--dpkgopt=path-exclude=/usr/share/info/*",
@@ -115,7 +118,7 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
                 arguments.Add(sources);
             }
 
-            var result = await ProcessRunner.RunAsync("mmdebstrap", arguments, onLine, options.OutputTailLines, options.StepTimeout, cancellationToken);
+            var result = await ProcessRunner.RunAsync("unshare", arguments, onLine, options.OutputTailLines, options.StepTimeout, cancellationToken);
             if (result.ExitCode != 0)
             {
                 throw new BuildStepException("mmdebstrap could not build the Debian base (check the apt sources and network)", result.ExitCode, result.OutputTail);
