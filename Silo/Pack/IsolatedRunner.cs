@@ -1,0 +1,104 @@
+namespace Formation.Silo.Pack;
+
+/// <summary>
+/// Runs a command inside an image root, isolated from the host: new mount, PID, IPC and UTS namespaces
+/// (util-linux <c>unshare</c>), and a new, empty network namespace unless the step needs the network (INSTALL).
+/// The root is an overlay of the cached layers (read-only) and the step's upper directory, mounted inside the
+/// private mount namespace, so nothing stays mounted when the step ends — however it ends. The command runs
+/// chrooted (libcap's <c>capsh</c>) without the capabilities that could leave the root or reach host devices.
+/// </summary>
+internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
+{
+    /// <summary>Host-side set-up, run by the host's /bin/sh inside the new namespaces; then chroot into the image.</summary>
+    private const string SetupScript = """
+        set -eu
+        layers=$1 lower=$2 upper=$3 work=$4 merged=$5 net=$6 caps=$7
+        shift 7
+        cd "$layers"
+        mount -t overlay formation-pack -o "lowerdir=$lower,upperdir=$upper,workdir=$work,index=off,redirect_dir=off,metacopy=off" "$merged"
+        cd /
+        dir_ok() { [ -d "$merged/$1" ] && [ ! -L "$merged/$1" ]; }
+        if dir_ok proc; then mount -t proc -o nosuid,nodev,noexec proc "$merged/proc"; fi
+        if dir_ok dev; then
+          mount -t tmpfs -o mode=0755,nosuid,size=8m formation-dev "$merged/dev"
+          mknod -m 666 "$merged/dev/null" c 1 3; mknod -m 666 "$merged/dev/zero" c 1 5
+          mknod -m 666 "$merged/dev/full" c 1 7; mknod -m 666 "$merged/dev/random" c 1 8
+          mknod -m 666 "$merged/dev/urandom" c 1 9; mknod -m 666 "$merged/dev/tty" c 5 0
+          ln -s /proc/self/fd "$merged/dev/fd"; ln -s /proc/self/fd/0 "$merged/dev/stdin"
+          ln -s /proc/self/fd/1 "$merged/dev/stdout"; ln -s /proc/self/fd/2 "$merged/dev/stderr"
+          mkdir "$merged/dev/pts" "$merged/dev/shm"
+        fi
+        if dir_ok run; then mount -t tmpfs -o mode=0755,nosuid,size=64m formation-run "$merged/run"; fi
+        if [ "$net" = 1 ] && dir_ok etc && [ -f "$merged/etc/resolv.conf" ] && [ ! -L "$merged/etc/resolv.conf" ]; then
+          mount --bind -o ro /etc/resolv.conf "$merged/etc/resolv.conf"
+        fi
+        cd "$merged"
+        shell=$1; shift
+        exec capsh --chroot="$merged" --drop="$caps" --shell="$shell" -- "$@"
+        """;
+
+    /// <summary>
+    /// Capabilities removed from the step's bounding set before the command runs: no mounts, device nodes, chroot
+    /// (no way back out of the image root), module loading, raw I/O, ptrace, file-handle opens, clock or reboot.
+    /// What stays is what package installs need (chown, setuid/setgid, DAC override, fowner, kill, net_bind...).
+    /// </summary>
+    public const string DroppedCapabilities =
+        "cap_dac_read_search,cap_linux_immutable,cap_net_broadcast,cap_net_admin,cap_ipc_lock,cap_ipc_owner,cap_sys_module,"
+        + "cap_sys_rawio,cap_sys_chroot,cap_sys_ptrace,cap_sys_pacct,cap_sys_admin,cap_sys_boot,cap_sys_nice,cap_sys_resource,"
+        + "cap_sys_time,cap_sys_tty_config,cap_mknod,cap_lease,cap_audit_control,cap_mac_override,cap_mac_admin,cap_syslog,"
+        + "cap_wake_alarm,cap_block_suspend,cap_audit_read,cap_perfmon,cap_bpf,cap_checkpoint_restore";
+
+    public async Task<ProcessResult> RunAsync(IsolatedCommand command, Action<string>? onLine, CancellationToken cancellationToken)
+    {
+        var scratch = Path.GetDirectoryName(command.UpperDirectory)!;
+        var work = Path.Combine(scratch, "overlay-work");
+        var merged = Path.Combine(scratch, "merged");
+        Directory.CreateDirectory(command.UpperDirectory);
+        Directory.CreateDirectory(work);
+        Directory.CreateDirectory(merged);
+        try
+        {
+            var arguments = new List<string>
+            {
+                "--mount", "--pid", "--fork", "--kill-child", "--ipc", "--uts", "--propagation", "private",
+            };
+            if (!command.Network)
+            {
+                arguments.Add("--net");
+            }
+
+            arguments.AddRange(["--", "/bin/sh", "-c", SetupScript, "formation-step", paths.Layers,
+                string.Join(':', command.LowerLayers.Select(k => k + "/root")), command.UpperDirectory, work, merged,
+                command.Network ? "1" : "0", DroppedCapabilities]);
+            arguments.AddRange(command.Argv);
+            return await ProcessRunner.RunAsync("unshare", arguments, onLine, options.OutputTailLines, options.StepTimeout,
+                cancellationToken, command.Environment, command.Stdin);
+        }
+        finally
+        {
+            HostPaths.DeleteTree(work);
+            TryRemoveEmpty(merged);
+        }
+    }
+
+    private static void TryRemoveEmpty(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory);
+        }
+        catch (IOException)
+        {
+            // Still a mount point only if the namespace outlived us; it is torn down with its last process.
+        }
+    }
+
+    /// <summary>The environment every step starts with (ENV variables are added on top).</summary>
+    public static Dictionary<string, string> BaseEnvironment() => new(StringComparer.Ordinal)
+    {
+        ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ["HOME"] = "/root",
+        ["LANG"] = "C.UTF-8",
+        ["TERM"] = "dumb",
+    };
+}

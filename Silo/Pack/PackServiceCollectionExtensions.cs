@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Pack;
+
+/// <summary>Registers the image builder and store (options from the <c>Formation:Pack</c> section).</summary>
+public static class PackServiceCollectionExtensions
+{
+    public static IServiceCollection AddFormationPack(this IServiceCollection services, Action<PackOptions>? configure = null)
+    {
+        var options = services.AddOptions<PackOptions>().BindConfiguration(PackOptions.SectionName);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddSingleton(sp => new ImageStore(sp.GetRequiredService<IOptions<PackOptions>>().Value));
+        services.AddSingleton(sp => new ImageBuilder(
+            sp.GetRequiredService<IOptions<PackOptions>>().Value,
+            sp.GetRequiredService<ImageStore>(),
+            sp.GetService<ILogger<ImageBuilder>>()));
+        return services;
+    }
+}
