@@ -7,6 +7,13 @@ namespace Formation.Silo.Pack;
 /// loads the image's environment, prints <see cref="Formation.Images.ImageManifest.ReadyLine"/> on the console and
 /// then supervises the entrypoint: restarted when it exits, with a backoff of 1 s doubling to 30 s (reset after a
 /// run of 30 s or more).
+/// <para>
+/// Graceful shutdown: the kernel's immediate Ctrl-Alt-Del reboot is switched off (<c>/proc/sys/kernel/ctrl-alt-del</c>
+/// = 0), so Ctrl-Alt-Del (an i8042 key sequence from the hypervisor) reaches init as SIGINT. On SIGINT, SIGTERM,
+/// SIGPWR or SIGUSR2 init sends SIGTERM to the entrypoint's process group (it runs in its own session), waits up to
+/// 10 s, then SIGKILLs what is left, syncs, remounts the root read-only and powers off.
+/// The entrypoint runs in the background while init <c>wait</c>s, so the signal is handled at once.
+/// </para>
 /// </summary>
 internal static class GuestInit
 {
@@ -15,6 +22,12 @@ internal static class GuestInit
     public const string BusyboxPath = Directory + "/busybox";
     public const string EntrypointPath = "/etc/formation/entrypoint";
     public const string EnvironmentPath = "/etc/formation/entrypoint.env";
+
+    /// <summary>Console line printed when a shutdown signal arrives (followed by the signal name).</summary>
+    public const string ShutdownLine = "formation-init: shutdown requested by SIG";
+
+    /// <summary>Console line printed once the entrypoint is stopped, just before power-off.</summary>
+    public const string PowerOffLine = "formation-init: powering off";
 
     public const string Script = """
         #!/usr/lib/formation/busybox sh
@@ -26,9 +39,39 @@ internal static class GuestInit
         mounted() { $BB mountpoint -q "$1" 2>/dev/null; }
         mnt() { mounted "$3" || { $BB mkdir -p "$3"; $BB mount -t "$1" -o "$4" "$2" "$3"; }; }
 
+        child=
+        stopping=
+        # Stop the entrypoint (TERM to its process group, KILL after the grace period), sync, power off.
+        shutdown() {
+          [ -n "$stopping" ] && return
+          stopping=1
+          echo "formation-init: shutdown requested by SIG$1"
+          if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+            echo "formation-init: stopping the entrypoint (pid $child)"
+            kill -TERM "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null
+            ( $BB sleep 10; echo "formation-init: the entrypoint did not stop within 10s; killing it"; kill -KILL "-$child" 2>/dev/null || kill -KILL "$child" 2>/dev/null ) &
+            watchdog=$!
+            while kill -0 "$child" 2>/dev/null; do wait "$child"; done
+            kill "$watchdog" 2>/dev/null
+            echo "formation-init: entrypoint stopped"
+          fi
+          kill -TERM -1 2>/dev/null
+          $BB sync
+          $BB mount -o remount,ro / 2>/dev/null
+          echo "formation-init: powering off"
+          $BB poweroff -f
+          $BB reboot -f
+          while :; do $BB sleep 60; done
+        }
+        trap 'shutdown INT' INT
+        trap 'shutdown TERM' TERM
+        trap 'shutdown PWR' PWR
+        trap 'shutdown USR2' USR2
+
         mnt devtmpfs devtmpfs /dev mode=0755,nosuid
         exec </dev/console >/dev/console 2>&1
         mnt proc proc /proc nosuid,nodev,noexec
+        echo 0 > /proc/sys/kernel/ctrl-alt-del
         mnt sysfs sysfs /sys nosuid,nodev,noexec
         mnt tmpfs tmpfs /run mode=0755,nosuid,nodev
         mnt tmpfs tmpfs /tmp mode=1777,nosuid,nodev
@@ -80,18 +123,21 @@ internal static class GuestInit
 
         if [ ! -x /etc/formation/entrypoint ]; then
           echo "formation-init: the image has no ENTRYPOINT; idling"
-          while :; do $BB sleep 3600; done
+          while :; do $BB sleep 3600 & wait $!; done
         fi
 
         delay=1
         while :; do
           started=$($BB date +%s)
-          /etc/formation/entrypoint
+          $BB setsid /etc/formation/entrypoint &
+          child=$!
+          wait "$child"
           status=$?
+          child=
           ran=$(( $($BB date +%s) - started ))
           if [ "$ran" -ge 30 ]; then delay=1; fi
           echo "formation-init: entrypoint exited with status $status after ${ran}s; restarting in ${delay}s"
-          $BB sleep "$delay"
+          $BB sleep "$delay" & wait $!
           delay=$(( delay * 2 )); [ "$delay" -gt 30 ] && delay=30
         done
         """;
