@@ -3,6 +3,7 @@ using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Images;
 using Formation.Silo.Nodes;
 using Formation.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,7 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<IVmHost>(CreateHost);
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
+        services.AddFormationImages(settings.DataDirectory);
         return silo;
     }
 

@@ -15,6 +15,12 @@ public static class EventStreams
     /// <summary>One stream (key: <see cref="AllKey"/>) carrying <see cref="Nodes.NodeEvent"/>.</summary>
     public const string Nodes = "nodes";
 
+    /// <summary>
+    /// Image builds: one stream per build session (key: the session key) and one for every build of the cluster
+    /// (key: <see cref="AllKey"/>), carrying <see cref="Images.ImageBuildEvent"/>.
+    /// </summary>
+    public const string Builds = "builds";
+
     public const string AllKey = "all";
 
     public static StreamId ForVm(string vmId) => StreamId.Create(Vm, vmId);
@@ -22,4 +28,8 @@ public static class EventStreams
     public static StreamId ForAllVms() => StreamId.Create(AllVms, AllKey);
 
     public static StreamId ForNodes() => StreamId.Create(Nodes, AllKey);
+
+    public static StreamId ForBuild(string sessionKey) => StreamId.Create(Builds, sessionKey);
+
+    public static StreamId ForAllBuilds() => StreamId.Create(Builds, AllKey);
 }

@@ -1,6 +1,12 @@
 namespace Formation.Images;
 
-/// <summary>An image as the cluster knows it: build state, digest, size and the nodes that hold its files.</summary>
+/// <summary>
+/// An image as the cluster knows it: build state, digest, size and the nodes that hold its files. <see cref="Reference"/>
+/// is canonical (<c>name:tag</c>). <see cref="Nodes"/> lists the nodes whose image store holds this digest; the VM
+/// runtime places a VM from this image on one of them and opens the files there by <see cref="Digest"/>.
+/// </summary>
+/// <param name="Error">Why the last build failed (State Failed), or why the status could not be fully determined.</param>
+/// <param name="BuildSession">Key of the build session building a new version right now, or null.</param>
 [GenerateSerializer, Immutable]
 [Alias("formation.image-status")]
 public sealed record ImageStatus(
@@ -10,4 +16,5 @@ public sealed record ImageStatus(
     [property: Id(3)] long SizeBytes,
     [property: Id(4)] IReadOnlyList<string> Nodes,
     [property: Id(5)] string? Error,
-    [property: Id(6)] DateTimeOffset UpdatedAt);
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] string? BuildSession = null);

@@ -1,0 +1,25 @@
+namespace Formation.Images;
+
+/// <summary>
+/// The cluster's list of images (key: <see cref="GrainKeys.Cluster"/>), one row per reference, kept current by the
+/// image grains. Resolves digests to references.
+/// </summary>
+[Alias("formation.image-catalog")]
+public interface IImageCatalogGrain : IGrainWithStringKey
+{
+    /// <summary>Every known image, ordered by reference.</summary>
+    [Alias("list")]
+    Task<IReadOnlyList<ImageStatus>> ListAsync();
+
+    /// <summary>References whose current digest starts with <paramref name="hexPrefix"/> (lower-case hex), ordered.</summary>
+    [Alias("resolve-digest")]
+    Task<IReadOnlyList<ImageStatus>> FindByDigestAsync(string hexPrefix);
+
+    /// <summary>Records an image's status (called by its image grain).</summary>
+    [Alias("update")]
+    Task UpdateAsync(ImageStatus status);
+
+    /// <summary>Forgets an image (called by its image grain when it is deleted).</summary>
+    [Alias("remove")]
+    Task RemoveAsync(string reference);
+}

@@ -1,0 +1,26 @@
+using Formation.Images;
+
+namespace Formation.Grains.Images;
+
+/// <summary>
+/// The one way grains reach the node's image builder and image store. Long work (a build) runs on the host's threads,
+/// never inside a grain turn; progress is reported through <see cref="IProgress{T}"/> from those threads.
+/// </summary>
+public interface IImageHost
+{
+    /// <summary>A new, empty build context upload in the node's scratch space.</summary>
+    IContextUpload CreateUpload();
+
+    /// <summary>
+    /// Builds <paramref name="job"/> in the background and registers the image in the node's store, tagged with the
+    /// job's reference. Throws <see cref="ImageBuildException"/> on failure and <see cref="OperationCanceledException"/>
+    /// when cancelled; in both cases nothing is registered.
+    /// </summary>
+    Task<ImageManifest> BuildAsync(ImageBuildJob job, IProgress<BuildProgress> progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes <paramref name="reference"/> from the node's store if it points at <paramref name="digest"/>, and the
+    /// digest's files once no reference points at them. Returns true when something was removed.
+    /// </summary>
+    Task<bool> RemoveAsync(string reference, string digest, CancellationToken cancellationToken);
+}

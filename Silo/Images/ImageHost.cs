@@ -1,0 +1,40 @@
+using Formation.Grains.Images;
+using Formation.Images;
+using Formation.Silo.Pack;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Images;
+
+/// <summary>
+/// The node's image builder and store behind <see cref="IImageHost"/>: uploads go to the builder's scratch space,
+/// builds run on the thread pool (never on a grain's scheduler), removals go through <see cref="ImageStore"/>.
+/// </summary>
+internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder builder, ImageStore store) : IImageHost
+{
+    public IContextUpload CreateUpload() => new ContextUpload(options.Value.Paths);
+
+    public Task<ImageManifest> BuildAsync(ImageBuildJob job, IProgress<BuildProgress> progress, CancellationToken cancellationToken) =>
+        Task.Run(async () =>
+        {
+            await using var tar = job.Context.OpenRead();
+            return await builder.BuildAsync(new BuildRequest(job.FormfileText, job.FormfilePath, ContextTar: tar, Tag: job.Reference), progress, cancellationToken);
+        }, CancellationToken.None);
+
+    public Task<bool> RemoveAsync(string reference, string digest, CancellationToken cancellationToken) =>
+        Task.Run(async () =>
+        {
+            var removed = false;
+            if (ImageStore.IsValidTag(reference) && await store.GetAsync(reference, cancellationToken) is { } tagged &&
+                tagged.Manifest.Digest == digest && tagged.Tags.Contains(reference))
+            {
+                removed = await store.DeleteAsync(reference, cancellationToken);
+            }
+
+            if (await store.GetAsync(digest, cancellationToken) is { Tags.IsEmpty: true })
+            {
+                removed |= await store.DeleteAsync(digest, cancellationToken);
+            }
+
+            return removed;
+        }, CancellationToken.None);
+}

@@ -1,0 +1,19 @@
+using Formation.Silo.Pack;
+using Formation.Silo.Tests.Clusters;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Formation.Silo.Tests.Images;
+
+/// <summary>The image tests share one 3-silo cluster (each node has its own data directory and image store).</summary>
+[CollectionDefinition(Name)]
+public sealed class ImageClusterCollection : ICollectionFixture<SimClusterFixture>
+{
+    public const string Name = "image-cluster";
+
+    /// <summary>The image store of <paramref name="nodeId"/>'s silo.</summary>
+    public static ImageStore StoreOf(SimClusterFixture fixture, string nodeId)
+    {
+        var silo = fixture.Cluster.GetActiveSilos().Single(s => SimClusterFixture.NodeIdOf(s.Name) == nodeId);
+        return fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<ImageStore>();
+    }
+}
