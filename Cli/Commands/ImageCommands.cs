@@ -27,7 +27,7 @@ public static class ImageCommands
         var command = new Command("list", "List images: state, digest, size, nodes that hold them") { json };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var images = await client.GetGrain<IImageCatalogGrain>(GrainKeys.Cluster).ListAsync();
+            var images = await ListAsync(client);
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, images);
@@ -94,6 +94,16 @@ public static class ImageCommands
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>The catalog, with images that are building asked directly (a build whose node restarted settles then).</summary>
+    private static async Task<IReadOnlyList<ImageStatus>> ListAsync(IClusterClient client)
+    {
+        var images = await client.GetGrain<IImageCatalogGrain>(GrainKeys.Cluster).ListAsync();
+        var current = await Task.WhenAll(images.Select(i => i.BuildSession is null && i.State != ImageBuildState.Building
+            ? Task.FromResult(i)
+            : client.GetGrain<IImageGrain>(i.Reference).GetStatusAsync()));
+        return [.. current.Where(i => i.State != ImageBuildState.Unknown)];
     }
 
     private static Cell StateCell(ImageStatus image) => new(

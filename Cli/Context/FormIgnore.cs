@@ -49,13 +49,14 @@ public sealed class FormIgnore
             }
 
             var directoryOnly = line.EndsWith('/');
-            line = line.Trim('/');
+            line = line.TrimEnd('/');
+            var anchored = line.Contains('/');
+            line = line.TrimStart('/');
             if (line.Length == 0)
             {
                 continue;
             }
 
-            var anchored = line.Contains('/');
             ignore._rules.Add(new Rule(new Regex(ToRegex(line, anchored), RegexOptions.CultureInvariant), negate, directoryOnly));
         }
 

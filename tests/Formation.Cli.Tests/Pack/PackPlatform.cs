@@ -1,0 +1,2 @@
+// The pack CLI tests use Unix file modes, symlinks and FIFOs.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
