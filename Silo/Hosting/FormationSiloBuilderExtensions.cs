@@ -3,6 +3,10 @@ using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Hypervisors.Qemu;
+using Formation.Silo.Network;
+using Formation.Silo.Pack;
+using Formation.Silo.Vms;
 using Formation.Silo.Nodes;
 using Formation.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,20 +36,33 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton(sp =>
         {
             var facts = HostFacts.Probe(settings.DataDirectory);
-            var choice = HypervisorChoice.Choose(settings.Driver, facts, BuiltInDrivers);
+            var choice = HypervisorChoice.Choose(settings.Driver, facts, AvailableDrivers());
             return LocalNode.Create(settings.NodeId, facts, choice, settings.SiloEndpoint, settings.GatewayEndpoint,
                 settings.Capacity, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => sp.GetRequiredService<LocalNode>().Identity);
         services.AddSingleton<VmReporter>();
+        services.AddSingleton(new NodePaths(settings.DataDirectory));
+        services.AddFormationPack(o => o.DataDirectory = settings.DataDirectory);
+        services.AddOptions<VmRuntimeOptions>().BindConfiguration(VmRuntimeOptions.Section);
+        services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section);
+        services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section);
+        services.AddSingleton<HostNetwork>();
+        services.AddSingleton<QemuDriver>();
+        services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<QemuDriver>());
         services.AddSingleton<IVmHost>(CreateHost);
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmRuntimeLifecycle>();
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
         return silo;
     }
 
     /// <summary>The drivers this build contains.</summary>
-    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name];
+    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name, QemuDriver.DriverName];
+
+    /// <summary>Built-in drivers whose programs this host has.</summary>
+    private static IReadOnlyCollection<string> AvailableDrivers() =>
+        BuiltInDrivers.Where(d => d != QemuDriver.DriverName || HostFacts.OnPath("qemu-system-x86_64")).ToArray();
 
     private static IVmHost CreateHost(IServiceProvider sp)
     {
@@ -53,6 +70,7 @@ public static class FormationSiloBuilderExtensions
         return node.Hypervisor.Driver switch
         {
             SimHypervisor.Name => ActivatorUtilities.CreateInstance<SimHypervisor>(sp),
+            QemuDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<QemuDriver>()),
             _ => new NoHypervisor(node.Hypervisor.Reason),
         };
     }

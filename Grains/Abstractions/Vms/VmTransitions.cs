@@ -21,7 +21,7 @@ public static class VmTransitions
         table[(int)VmState.Scheduled] = [VmState.Provisioning, VmState.Failed, VmState.Deleting];
         table[(int)VmState.Provisioning] = [VmState.Running, VmState.Failed, VmState.Stopping, VmState.Deleting, VmState.Lost];
         table[(int)VmState.Running] = [VmState.Paused, VmState.Stopping, VmState.Failed, VmState.Deleting, VmState.Lost, VmState.Provisioning];
-        table[(int)VmState.Paused] = [VmState.Running, VmState.Stopping, VmState.Failed, VmState.Deleting, VmState.Lost];
+        table[(int)VmState.Paused] = [VmState.Running, VmState.Stopping, VmState.Failed, VmState.Deleting, VmState.Lost, VmState.Provisioning];
         table[(int)VmState.Stopping] = [VmState.Stopped, VmState.Failed, VmState.Deleting, VmState.Lost];
         table[(int)VmState.Stopped] = [VmState.Provisioning, VmState.Deleting, VmState.Lost];
         table[(int)VmState.Deleting] = [VmState.Deleted, VmState.Failed];
