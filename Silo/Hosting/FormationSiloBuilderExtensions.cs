@@ -3,6 +3,7 @@ using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Hypervisors.Qemu;
 using Formation.Silo.Network;
 using Formation.Silo.Pack;
@@ -50,6 +51,9 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<HostNetwork>();
         services.AddSingleton<QemuDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<QemuDriver>());
+        services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section);
+        services.AddSingleton<KvmDriver>();
+        services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<KvmDriver>());
         services.AddSingleton<IVmHost>(CreateHost);
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmRuntimeLifecycle>();
         services.AddSingleton<NodeAgent>();
@@ -58,11 +62,16 @@ public static class FormationSiloBuilderExtensions
     }
 
     /// <summary>The drivers this build contains.</summary>
-    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name, QemuDriver.DriverName];
+    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name, QemuDriver.DriverName, KvmDriver.DriverName];
 
     /// <summary>Built-in drivers whose programs this host has.</summary>
     private static IReadOnlyCollection<string> AvailableDrivers() =>
-        BuiltInDrivers.Where(d => d != QemuDriver.DriverName || HostFacts.OnPath("qemu-system-x86_64")).ToArray();
+        BuiltInDrivers.Where(d => d switch
+        {
+            QemuDriver.DriverName => HostFacts.OnPath("qemu-system-x86_64"),
+            KvmDriver.DriverName => KvmDriver.FindBinary() is not null && File.Exists("/dev/kvm"),
+            _ => true,
+        }).ToArray();
 
     private static IVmHost CreateHost(IServiceProvider sp)
     {
@@ -71,6 +80,7 @@ public static class FormationSiloBuilderExtensions
         {
             SimHypervisor.Name => ActivatorUtilities.CreateInstance<SimHypervisor>(sp),
             QemuDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<QemuDriver>()),
+            KvmDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<KvmDriver>()),
             _ => new NoHypervisor(node.Hypervisor.Reason),
         };
     }

@@ -14,6 +14,12 @@ public static class VmArtifacts
     {
         Directory.CreateDirectory(directory.Path);
         LinkOrCopy(kernelPath, directory.Kernel);
+        var vmlinux = Path.Combine(Path.GetDirectoryName(kernelPath)!, "vmlinux");
+        if (File.Exists(vmlinux))
+        {
+            // The uncompressed ELF kernel boots without a decompressor (much faster under formation-vmm).
+            LinkOrCopy(vmlinux, directory.File("vmlinux"));
+        }
         var root = image.RootFilesystemPath;
         if (image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Initramfs)
         {

@@ -11,6 +11,7 @@ namespace Formation.Silo.Tests.Deploy;
 public sealed class DeployFixture : IAsyncLifetime
 {
     public const string WebImage = "web:1";
+    public const string PowerOffImage = "off:1";
     public const int WebPort = 8080;
 
     private const string WebFormfile = """
@@ -42,6 +43,12 @@ public sealed class DeployFixture : IAsyncLifetime
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
+    private const string PowerOffFormfile = """
+        NAME off
+        FROM tiny
+        ENTRYPOINT ["/bin/busybox", "poweroff", "-f"]
+        """;
+
     private static async Task BuildWebImageAsync(string dataDirectory)
     {
         var context = Path.Combine(dataDirectory, "context");
@@ -50,6 +57,8 @@ public sealed class DeployFixture : IAsyncLifetime
         var options = new PackOptions { DataDirectory = dataDirectory };
         await new ImageBuilder(options, new ImageStore(options)).BuildAsync(
             new BuildRequest(WebFormfile, ContextDirectory: context, Tag: WebImage), null, CancellationToken.None);
+        await new ImageBuilder(options, new ImageStore(options)).BuildAsync(
+            new BuildRequest(PowerOffFormfile, Tag: PowerOffImage), null, CancellationToken.None);
     }
 
     /// <summary>Kills VM processes a failed test left behind, then removes the data (kept with FORMATION_KEEP_TEST_DATA=1).</summary>

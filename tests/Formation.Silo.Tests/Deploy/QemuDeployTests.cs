@@ -16,7 +16,7 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(120);
 
     [Fact]
-    public async Task WebVm_ServesFromTheHost_ThroughEveryLifecycleCommand_AndSurvivesSiloSigkill()
+    public async Task WebVm_ServesFromTheHost_ThroughEveryLifecycleCommand_AndLeavesNothingBehind()
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("web");
@@ -54,30 +54,76 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
             var events = (await vm.GetEventsAsync()).Select(e => e.Reason).ToList();
             Assert.Contains("reboot requested", events);
 
-            await silo.KillAsync();
-            Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort)); // the VM outlives its silo
-        }
-
-        await using (var silo = await SiloProcess.StartAsync(options with { }))
-        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort))
-        {
-            var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-web", vmId));
-            Assert.Equal(VmState.Running, (await vm.GetAsync()).State);
-            var console = client.Client.GetGrain<IVmConsoleGrain>(GrainKeys.Vm("dep-web", vmId));
-            var log = System.Text.Encoding.UTF8.GetString((await console.ReadAsync(0, 1 << 20, TimeSpan.Zero)).Data);
-            Assert.Contains("FORMATION-GUEST-READY", log);
-
-            await vm.StopAsync();
-            await WaitAsync(vm, VmState.Stopped, TimeSpan.FromSeconds(60));
-            await vm.StartAsync();
-            await WaitAsync(vm, VmState.Running, Boot);
-            Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort));
-
             await vm.DeleteAsync();
             Assert.False(await HostNetwork.LinkExistsAsync(tap, CancellationToken.None), "the VM's TAP outlived it");
             Assert.False(Directory.Exists(Path.Combine(data, "vms", vmId)), "the VM's directory outlived it");
             Assert.Empty(await client.Client.GetGrain<Networking.IAddressPoolGrain>("dep-web").ListAsync());
             Assert.Null(await Http.TryGetAsync(address, DeployFixture.WebPort, TimeSpan.FromSeconds(2)));
+        }
+    }
+
+    [Fact]
+    public async Task TwoRunningVms_SiloSigkilled_KeepServing_AndAreReadoptedWithWorkingLifecycle()
+    {
+        DeployFixture.RequireEnvironment();
+        var data = await fixture.NewNodeDirectoryAsync("kill");
+        var options = DeployFixture.Silo("dep-kill", data);
+        var vms = new List<(string Id, string Address)>();
+
+        await using (var silo = await SiloProcess.StartAsync(options))
+        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort))
+        {
+            foreach (var name in new[] { "kill-a", "kill-b" })
+            {
+                var created = await DeployFixture.CreateAsync(client.Client, new VmSpec(name, 1, 256, 1, DeployFixture.WebImage, null));
+                vms.Add((created.Id, ""));
+            }
+
+            for (var i = 0; i < vms.Count; i++)
+            {
+                var running = await WaitAsync(client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-kill", vms[i].Id)), VmState.Running, Boot);
+                vms[i] = (vms[i].Id, running.Address!);
+                Assert.Contains("hello", await Http.GetAsync(running.Address!, DeployFixture.WebPort));
+            }
+
+            await silo.KillAsync();
+            foreach (var (_, address) in vms)
+            {
+                Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort)); // VMs outlive their silo
+            }
+        }
+
+        await using (var silo = await SiloProcess.StartAsync(options with { }))
+        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort))
+        {
+            foreach (var (id, address) in vms)
+            {
+                var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-kill", id));
+                Assert.Equal(VmState.Running, (await vm.GetAsync()).State);
+                Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort));
+                var console = client.Client.GetGrain<IVmConsoleGrain>(GrainKeys.Vm("dep-kill", id));
+                var log = System.Text.Encoding.UTF8.GetString((await console.ReadAsync(0, 1 << 20, TimeSpan.Zero)).Data);
+                Assert.Contains("FORMATION-GUEST-READY", log);
+            }
+
+            var first = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-kill", vms[0].Id));
+            await first.PauseAsync();
+            Assert.Null(await Http.TryGetAsync(vms[0].Address, DeployFixture.WebPort, TimeSpan.FromSeconds(2)));
+            await first.ResumeAsync();
+            await first.StopAsync();
+            await WaitAsync(first, VmState.Stopped, TimeSpan.FromSeconds(60));
+            await first.StartAsync();
+            await WaitAsync(first, VmState.Running, Boot);
+            Assert.Contains("hello", await Http.GetAsync(vms[0].Address, DeployFixture.WebPort));
+
+            foreach (var (id, _) in vms)
+            {
+                await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-kill", id)).DeleteAsync();
+                Assert.False(await HostNetwork.LinkExistsAsync(HostNetwork.TapName(id), CancellationToken.None));
+            }
+
+            Assert.Empty(await client.Client.GetGrain<Networking.IAddressPoolGrain>("dep-kill").ListAsync());
+            Assert.Empty(Directory.EnumerateDirectories(Path.Combine(data, "vms")));
         }
     }
 
