@@ -23,7 +23,10 @@ public sealed partial class HostNetwork(
 
     public bool Enabled => options.Value.Enabled;
 
-    public string BridgeName => options.Value.Bridge ?? "fbr" + Hash(node.NodeId, 8);
+    public string BridgeName => options.Value.Bridge ?? BridgeNameFor(node.NodeId);
+
+    /// <summary>The default bridge of a node: <c>fbr</c> + 8 hex digits of the node id's hash.</summary>
+    public static string BridgeNameFor(string nodeId) => "fbr" + Hash(nodeId, 8);
 
     /// <summary>The node's subnet, once <see cref="EnsureBridgeAsync"/> ran.</summary>
     public Ipv4Subnet? Subnet => _subnet;

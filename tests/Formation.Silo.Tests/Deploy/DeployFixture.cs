@@ -76,6 +76,14 @@ public sealed class DeployFixture : IAsyncLifetime
             }
         }
 
+        foreach (var bridge in _bridges.Distinct())
+        {
+            if (Formation.Silo.Network.HostNetwork.LinkExistsAsync(bridge, CancellationToken.None).GetAwaiter().GetResult())
+            {
+                System.Diagnostics.Process.Start("ip", ["link", "del", bridge])?.WaitForExit();
+            }
+        }
+
         if (Environment.GetEnvironmentVariable("FORMATION_KEEP_TEST_DATA") != "1")
         {
             try
@@ -102,10 +110,16 @@ public sealed class DeployFixture : IAsyncLifetime
         return await client.GetGrain<Formation.Vms.IVmGrain>(GrainKeys.Vm(node, vmId)).CreateAsync(spec);
     }
 
-    public static SiloProcessOptions Silo(string nodeId, string dataDirectory, params (string Key, string Value)[] settings) =>
-        new(nodeId, dataDirectory)
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _bridges = [];
+
+    /// <summary>Options of a qemu silo; its bridge is removed when the fixture is disposed.</summary>
+    public SiloProcessOptions Silo(string nodeId, string dataDirectory, params (string Key, string Value)[] settings)
+    {
+        _bridges.Add(Formation.Silo.Network.HostNetwork.BridgeNameFor(nodeId));
+        return new(nodeId, dataDirectory)
         {
             Driver = "qemu",
             Environment = settings.ToDictionary(s => s.Key, s => s.Value),
         };
+    }
 }

@@ -20,7 +20,7 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("web");
-        var options = DeployFixture.Silo("dep-web", data);
+        var options = fixture.Silo("dep-web", data);
         string vmId, address;
         string tap;
 
@@ -67,7 +67,7 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("kill");
-        var options = DeployFixture.Silo("dep-kill", data);
+        var options = fixture.Silo("dep-kill", data);
         var vms = new List<(string Id, string Address)>();
 
         await using (var silo = await SiloProcess.StartAsync(options))

@@ -18,7 +18,7 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("cap");
-        var options = DeployFixture.Silo("dep-cap", data, ("Formation__Capacity__VCpus", "2"), ("Formation__Capacity__MemoryMiB", "600"));
+        var options = fixture.Silo("dep-cap", data, ("Formation__Capacity__VCpus", "2"), ("Formation__Capacity__MemoryMiB", "600"));
         await using var silo = await SiloProcess.StartAsync(options);
         await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
 
@@ -40,7 +40,7 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("noimg");
-        var options = DeployFixture.Silo("dep-noimg", data);
+        var options = fixture.Silo("dep-noimg", data);
         await using var silo = await SiloProcess.StartAsync(options);
         await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
 
@@ -60,7 +60,7 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("timeout");
-        var options = DeployFixture.Silo("dep-timeout", data,
+        var options = fixture.Silo("dep-timeout", data,
             ("Formation__Vms__ReadyLine", "A-LINE-NO-GUEST-PRINTS"), ("Formation__Vms__BootTimeout", "00:00:15"));
         await using var silo = await SiloProcess.StartAsync(options);
         await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
@@ -85,7 +85,7 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
     {
         DeployFixture.RequireEnvironment();
         var data = await fixture.NewNodeDirectoryAsync("off");
-        var options = DeployFixture.Silo("dep-off", data);
+        var options = fixture.Silo("dep-off", data);
         await using var silo = await SiloProcess.StartAsync(options);
         await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
 
