@@ -78,7 +78,7 @@ public static class ConsoleLog
                 throw new TimeoutException();
             }
 
-            await Task.WhenAny(giveUp, Task.Delay(100, cancellationToken));
+            await Task.WhenAny(giveUp, Task.Delay(20, cancellationToken));
         }
     }
 }

@@ -20,6 +20,9 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
     /// <summary>Console log length when the current boot started (the readiness line must come after it).</summary>
     public long BootOffset { get; set; }
 
+    /// <summary>Runs from the start of the current boot (hypervisor launch) to the readiness line.</summary>
+    public System.Diagnostics.Stopwatch BootClock { get; } = new();
+
     /// <summary>Reboots the guest asked for since the last time it became ready (a reboot loop guard).</summary>
     public int GuestReboots { get; set; }
 }

@@ -39,6 +39,7 @@ public sealed partial class VmRuntime
     {
         var vmId = managed.Launch.VmId;
         IVmProcess process;
+        managed.BootClock.Restart();
         try
         {
             managed.BootOffset = ConsoleLog.Length(managed.Directory.ConsoleLog);
@@ -80,7 +81,8 @@ public sealed partial class VmRuntime
         {
             managed.Phase = VmPhase.Running;
             LogReady(vmId, managed.Launch.Network?.Address ?? "no network");
-            await reporter.ReportAsync(vmId, new HostReport(VmState.Running, "guest ready", managed.Launch.Network?.Address, managed.Launch.Ports));
+            var reason = $"guest ready after {managed.BootClock.ElapsedMilliseconds} ms";
+            await reporter.ReportAsync(vmId, new HostReport(VmState.Running, reason, managed.Launch.Network?.Address, managed.Launch.Ports));
         }
     }
 

@@ -2,6 +2,9 @@ namespace Formation.Silo.Vms;
 
 public sealed partial class VmRuntime
 {
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: prepared in {Milliseconds} ms (artifacts, disk, network)")]
+    private partial void LogPrepared(string vmId, long milliseconds);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: guest ready ({Address})")]
     private partial void LogReady(string vmId, string address);
 

@@ -47,7 +47,9 @@ public sealed partial class VmRuntime(
                 return; // already running (a repeated request)
             }
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             managed.Launch = await PrepareAsync(vm, managed.Directory, cancellationToken);
+            LogPrepared(vm.Id, clock.ElapsedMilliseconds);
             managed.Phase = VmPhase.Booting;
             managed.Problem = null;
             managed.GuestReboots = 0;
