@@ -62,6 +62,8 @@ public sealed class KvmVcpu : IDisposable
 
     public uint GetMpState() => Get<uint>(KvmIoctls.KVM_GET_MP_STATE, "KVM_GET_MP_STATE");
 
+    public void SetMpState(uint state) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_MP_STATE, ref state, "KVM_SET_MP_STATE");
+
     public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries)
     {
         var buffer = WithHeader(MemoryMarshal.AsBytes(entries), (uint)entries.Length);

@@ -154,7 +154,8 @@ public sealed class MachineBuilder(MachineConfig config)
             {
                 var vcpu = vm.CreateVcpu((uint)i);
                 vcpus.Add(vcpu);
-                ConfigureVcpu(vcpu, supported, pvm, i == 0 ? (entry, rsi, rsp) : null);
+                var startsHere = i == 0 || config.Raw is { AllVcpus: true };
+                ConfigureVcpu(vcpu, supported, pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
             }
 
             machine = new VirtualMachine(config, kvm, vm, memory, vcpus, pio, mmio, serial, i8042, console, virtio,
@@ -272,7 +273,11 @@ public sealed class MachineBuilder(MachineConfig config)
         if (bsp is { } start)
         {
             vcpu.SetSregs(LongMode.Configure(vcpu.GetSregs()));
-            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rsp = start.Rsp, rbp = start.Rsp, rflags = 2 });
+            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rdi = vcpu.Id, rsp = start.Rsp, rbp = start.Rsp, rflags = 2 });
+            if (vcpu.Id != 0 && config.InKernelIrqchip)
+            {
+                vcpu.SetMpState(0); // KVM_MP_STATE_RUNNABLE: start without INIT/SIPI
+            }
         }
     }
 
