@@ -60,11 +60,18 @@ public sealed unsafe class GuestMemory : IDisposable
     }
 
     /// <summary>RAM from a pinned managed array starting at guest address 0 (unit tests, fuzzing).</summary>
-    public static GuestMemory FromArray(byte[] pinned, ulong start = 0)
+    public static GuestMemory FromArray(byte[] pinned, ulong start = 0) => FromArray(pinned, start, 0, pinned.Length);
+
+    /// <summary>RAM from <paramref name="length"/> bytes of a pinned array at <paramref name="offset"/> (the rest stays outside the guest).</summary>
+    public static GuestMemory FromArray(byte[] pinned, ulong start, int offset, int length)
     {
-        // Safe: the pinned GCHandle keeps the array at a fixed address until Dispose frees it.
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, pinned.Length - offset);
+
+        // Safe: the pinned GCHandle keeps the array at a fixed address until Dispose frees it; the region
+        // covers [offset, offset + length), checked above.
         var handle = GCHandle.Alloc(pinned, GCHandleType.Pinned);
-        var region = new GuestRegion(new GuestAddress(start), (ulong)pinned.Length, handle.AddrOfPinnedObject());
+        var region = new GuestRegion(new GuestAddress(start), (ulong)length, handle.AddrOfPinnedObject() + offset);
         return new GuestMemory([region], [new PinnedOwner(handle)]);
     }
 
