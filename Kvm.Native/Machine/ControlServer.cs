@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,8 @@ namespace Formation.Kvm.Native.Machine;
 /// </summary>
 public sealed partial class ControlServer : IAsyncDisposable
 {
+    private static readonly JsonSerializerOptions WireOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly VirtualMachine _vm;
     private readonly string _path;
     private readonly Socket _listener;
@@ -134,7 +137,7 @@ public sealed partial class ControlServer : IAsyncDisposable
                 }
 
                 var (response, attachConsole) = await Handle(line).ConfigureAwait(false);
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(response.ToJsonString() + "\n"), _stop.Token).ConfigureAwait(false);
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(response.ToJsonString(WireOptions) + "\n"), _stop.Token).ConfigureAwait(false);
                 if (attachConsole)
                 {
                     await ConsoleSession(stream, reader).ConfigureAwait(false);

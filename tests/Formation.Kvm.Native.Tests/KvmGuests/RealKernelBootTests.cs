@@ -6,7 +6,8 @@ using Formation.Kvm.Native.Tests.Support;
 namespace Formation.Kvm.Native.Tests.KvmGuests;
 
 /// <summary>
-/// The Formation guest kernel + a busybox initramfs under the formation-vmm process, to the init marker.
+/// The Formation guest kernel + a busybox initramfs under the formation-vmm process on 2 vCPUs (MP table,
+/// IOAPIC), to the init marker printed by user space through the UART's THRE interrupt.
 /// About 75-150 s on nested PVM hosts (ring-0 code is emulated there); well under a second on VT-x/AMD-V.
 /// </summary>
 public sealed class RealKernelBootTests
@@ -15,7 +16,7 @@ public sealed class RealKernelBootTests
 
     [Fact]
     [Trait("Category", "Slow")]
-    public async Task FormationVmm_BootsGuestKernel_ToInitMarkerAndReboots()
+    public async Task FormationVmm_BootsGuestKernelOnTwoVcpus_ToInitMarkerAndReboots()
     {
         Assert.SkipUnless(KvmSystem.IsAvailable(), "/dev/kvm cannot be opened read-write on this machine");
         GuestKernel.SkipUnlessBuilt();
@@ -26,7 +27,7 @@ public sealed class RealKernelBootTests
               "kernel": "{{GuestKernel.Vmlinux}}",
               "initrd": "initrd.cpio",
               "cmdline": "console=ttyS0 panic=-1 quiet vmmreboot",
-              "vcpus": 1,
+              "vcpus": 2,
               "memoryMiB": 256,
               "consoleLog": "console.log",
               "controlSocket": "vm.sock",
@@ -53,6 +54,7 @@ public sealed class RealKernelBootTests
 
         var console = ReadConsole(dir);
         Assert.True(console.Contains(GuestKernel.Marker, StringComparison.Ordinal), $"no marker; console:\n{console}\nvmm:\n{await stderr}");
+        Assert.Contains("cpus=2", console);
         Assert.Equal((int)ExitReason.Reset, process.ExitCode);
         Assert.False(File.Exists(dir.File("vm.pid")), "the pid file is removed at exit");
         Assert.False(File.Exists(dir.File("vm.sock")), "the control socket is removed at exit");
