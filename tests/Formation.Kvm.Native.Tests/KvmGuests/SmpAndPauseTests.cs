@@ -8,6 +8,7 @@ public sealed class SmpAndPauseTests
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
+    [InlineData(8)]
     public async Task AllVcpus_RunOnTheirOwnThreads(int vcpus)
     {
         using var guest = TinyGuest.Create("""
