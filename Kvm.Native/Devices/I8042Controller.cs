@@ -73,6 +73,14 @@ public sealed class I8042Controller : IBusDevice
                 if (_output.TryDequeue(out var item))
                 {
                     data[0] = item.Value;
+
+                    // Like the real controller, each byte is a new interrupt: IRQ 1 is edge-triggered, so
+                    // drop the line before raising it for the next queued byte.
+                    if (_irqLevel && _output.Count > 0)
+                    {
+                        _irqLevel = false;
+                        _kbdIrq.SetLevel(false);
+                    }
                 }
 
                 UpdateInterrupt();

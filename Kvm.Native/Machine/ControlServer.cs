@@ -22,6 +22,7 @@ public sealed partial class ControlServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
     private readonly Task _acceptLoop;
+    private int _inProgress;
 
     private ControlServer(VirtualMachine vm, string path, Socket listener, ILogger logger)
     {
@@ -65,10 +66,17 @@ public sealed partial class ControlServer : IAsyncDisposable
         return new ControlServer(vm, path, listener, logger);
     }
 
+    /// <summary>Stops listening, lets requests in progress write their responses (up to 2 s), then closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
+        var deadline = Environment.TickCount64 + 2000;
+        while (Volatile.Read(ref _inProgress) > 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
             await _acceptLoop.ConfigureAwait(false);
@@ -136,8 +144,18 @@ public sealed partial class ControlServer : IAsyncDisposable
                     continue;
                 }
 
-                var (response, attachConsole) = await Handle(line).ConfigureAwait(false);
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(response.ToJsonString(WireOptions) + "\n"), _stop.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _inProgress);
+                bool attachConsole;
+                try
+                {
+                    (var response, attachConsole) = await Handle(line).ConfigureAwait(false);
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(response.ToJsonString(WireOptions) + "\n"), _stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _inProgress);
+                }
+
                 if (attachConsole)
                 {
                     await ConsoleSession(stream, reader).ConfigureAwait(false);

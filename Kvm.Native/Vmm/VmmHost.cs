@@ -20,6 +20,10 @@ internal static partial class VmmHost
             return (int)ExitReason.SetupError;
         }
 
+        // The kernel and initrd images (tens of MiB) were read into arrays to load them; give that memory
+        // back to the system now instead of carrying it for the VM's lifetime.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
         using (vm)
         {
             ControlServer? control = null;

@@ -82,6 +82,9 @@ void Report(BootRun r) =>
     Console.WriteLine($"{r.Vmm,-22} /init {Fmt(r.InitSeconds)} s  marker {Fmt(r.MarkerSeconds)} s  exit {r.ExitSeconds:F1} s"
         + (r.OverheadKiB is { } o ? $"  RSS {r.RssKiB / 1024.0:F1} MiB, overhead {o / 1024.0:F1} MiB" : ""));
 
+static double Median(List<double> sorted) =>
+    sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+
 string Fmt(double? s) => s is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
 
 void Summary(string what, Func<BootRun, double?> pick)
@@ -90,11 +93,11 @@ void Summary(string what, Func<BootRun, double?> pick)
     var theirs = results.Where(r => r.Vmm.StartsWith("qemu", StringComparison.Ordinal)).Select(pick).OfType<double>().Order().ToList();
     if (ours.Count == 0 || theirs.Count == 0)
     {
-        Console.WriteLine($"{what}: formation-vmm median {(ours.Count > 0 ? ours[ours.Count / 2].ToString("F1", CultureInfo.InvariantCulture) : "n/a")} s; no QEMU figure to compare");
+        Console.WriteLine($"{what}: formation-vmm median {(ours.Count > 0 ? Median(ours).ToString("F1", CultureInfo.InvariantCulture) : "n/a")} s; no QEMU figure to compare");
         return;
     }
 
-    var a = ours[ours.Count / 2];
-    var b = theirs[theirs.Count / 2];
+    var a = Median(ours);
+    var b = Median(theirs);
     Console.WriteLine($"{what}: formation-vmm median {a:F1} s, qemu microvm median {b:F1} s, ratio {a / b:F2} (goal ≤ 1.0)");
 }

@@ -77,6 +77,19 @@ public sealed class I8042ControllerTests
     }
 
     [Fact]
+    public void CtrlAltDel_EachByteRead_RaisesANewEdgeForTheNext()
+    {
+        _kbd.SendCtrlAltDel();
+        for (var i = 0; i < 8; i++)
+        {
+            Read(0);
+        }
+
+        Assert.Equal(8, _irq.RisingEdges);
+        Assert.False(_irq.Level);
+    }
+
+    [Fact]
     public void CtrlAltDel_WithoutTranslation_QueuesSet2Codes()
     {
         _kbd.Write(4, [0x60]);

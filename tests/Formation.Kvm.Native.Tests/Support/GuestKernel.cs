@@ -16,7 +16,8 @@ internal static class GuestKernel
 
     /// <summary>
     /// An uncompressed initramfs: static busybox with pre-made applet links, /dev/console and /dev/null,
-    /// and an /init that prints the marker and then reboots (vmmreboot on the command line) or powers off.
+    /// and an /init that prints the marker (with the CPU count and the first bytes of /dev/vda), then reboots
+    /// (vmmreboot on the command line), powers off (vmmpoweroff) or waits for Ctrl-Alt-Del.
     /// </summary>
     public static void WriteBusyboxInitramfs(string path)
     {
@@ -31,7 +32,7 @@ internal static class GuestKernel
         cpio.CharDevice("dev/console", 5, 1);
         cpio.CharDevice("dev/null", 1, 3);
         cpio.File("bin/busybox", File.ReadAllBytes("/bin/busybox"), executable: true);
-        foreach (var applet in new[] { "sh", "mount", "echo", "cat", "grep", "uname", "reboot", "poweroff", "sleep" })
+        foreach (var applet in new[] { "sh", "mount", "echo", "cat", "grep", "uname", "reboot", "poweroff", "sleep", "head" })
         {
             cpio.Symlink($"bin/{applet}", "busybox");
         }
@@ -40,8 +41,11 @@ internal static class GuestKernel
             #!/bin/sh
             mount -t proc proc /proc
             mount -t sysfs sys /sys
-            echo "FORMATION-GUEST-READY $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
-            if grep -q vmmreboot /proc/cmdline; then reboot -f; else poweroff -f; fi
+            mount -t devtmpfs dev /dev
+            echo "FORMATION-GUEST-READY $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) disk=$(head -c 13 /dev/vda 2>&1)"
+            if grep -q vmmreboot /proc/cmdline; then reboot -f; fi
+            if grep -q vmmpoweroff /proc/cmdline; then poweroff -f; fi
+            while true; do sleep 1; done
             """u8.ToArray(), executable: true);
         cpio.Finish();
     }
