@@ -61,7 +61,7 @@ public sealed class RealKernelBootTests
             Assert.Contains("cpus=2", console);
             Assert.Contains("disk=FORMATIONDISK", console);
 
-            var shutdown = await Call(dir.File("vm.sock"), """{"cmd":"shutdown","timeoutSeconds":120}""");
+            var shutdown = await Call(dir.File("vm.sock"), """{"cmd":"shutdown","timeoutSeconds":300}""");
             Assert.True(shutdown.Contains("\"exitReason\":\"Reset\"", StringComparison.Ordinal), $"shutdown: {shutdown}; console:\n{ReadConsole(dir)}");
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
             Assert.Equal((int)ExitReason.Reset, process.ExitCode);
