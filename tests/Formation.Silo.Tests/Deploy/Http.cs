@@ -3,18 +3,20 @@ namespace Formation.Silo.Tests.Deploy;
 /// <summary>Plain HTTP from the host to a VM address.</summary>
 public static class Http
 {
-    public static async Task<string> GetAsync(string address, int port)
+    public static Task<string> GetAsync(string address, int port) => GetAsync(address, port, TimeSpan.FromSeconds(30));
+
+    public static async Task<string> GetAsync(string address, int port, TimeSpan patience)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + patience;
         while (true)
         {
-            var body = await TryGetAsync(address, port, TimeSpan.FromSeconds(3));
+            var body = await TryGetAsync(address, port, TimeSpan.FromSeconds(10));
             if (body is not null)
             {
                 return body;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"http://{address}:{port}/ did not answer within 30 s");
+            Assert.True(DateTime.UtcNow < deadline, $"http://{address}:{port}/ did not answer within {patience.TotalSeconds:0} s");
             await Task.Delay(200);
         }
     }
