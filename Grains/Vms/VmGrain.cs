@@ -55,7 +55,8 @@ public sealed partial class VmGrain(
             UpdatedAt = now,
             HypervisorDriver = host.DriverName,
         };
-        await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}");
+        // Scheduled is recorded with the Provisioning that follows at once: one storage write for both.
+        await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}", persist: false);
         await ProvisionAsync();
         return Info();
     }
@@ -315,7 +316,7 @@ public sealed partial class VmGrain(
         }
     }
 
-    private async Task TransitionAsync(VmState to, string reason)
+    private async Task TransitionAsync(VmState to, string reason, bool persist = true)
     {
         var from = S.State;
         if (!VmTransitions.IsAllowed(from, to))
@@ -334,7 +335,7 @@ public sealed partial class VmGrain(
             S.Events.RemoveRange(0, S.Events.Count - VmGrainState.MaxEvents);
         }
 
-        if (to != VmState.Deleted)
+        if (persist && to != VmState.Deleted)
         {
             await store.WriteStateAsync();
         }

@@ -75,14 +75,24 @@ public sealed partial class HostNetwork(
         var subnet = await EnsureBridgeAsync(cancellationToken);
         var address = await grains.GetGrain<IAddressPoolGrain>(node.NodeId).AllocateAsync(vmId, subnet.ToString());
         var tap = TapName(vmId);
-        if (!await LinkExistsAsync(tap, cancellationToken))
+
+        // One ip process for the whole set-up (process starts dominate the cost). -force goes on after an error such
+        // as "tuntap add" of a TAP that a previous boot already made; the last line must then succeed.
+        var batch = $"tuntap add dev {tap} mode tap\nlink set dev {tap} master {BridgeName} up\n";
+        var result = await ProcessRunner.RunAsync("ip", ["-force", "-batch", "-"], null, 10, TimeSpan.FromSeconds(30), cancellationToken,
+            writeStdin: (stdin, ct) => stdin.WriteAsync(System.Text.Encoding.ASCII.GetBytes(batch), ct).AsTask());
+        if (result.ExitCode != 0 && !await TapIsOnBridgeAsync(tap, cancellationToken))
         {
-            await IpAsync(cancellationToken, "tuntap", "add", "dev", tap, "mode", "tap");
+            throw new InvalidOperationException($"could not attach TAP {tap} to {BridgeName}: {string.Join(" | ", result.OutputTail)}");
         }
 
-        await IpAsync(cancellationToken, "link", "set", tap, "master", BridgeName);
-        await IpAsync(cancellationToken, "link", "set", tap, "up");
         return new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
+    }
+
+    private async Task<bool> TapIsOnBridgeAsync(string tap, CancellationToken cancellationToken)
+    {
+        var result = await ProcessRunner.RunAsync("ip", ["-o", "link", "show", "dev", tap], null, 5, TimeSpan.FromSeconds(30), cancellationToken);
+        return result.ExitCode == 0 && string.Join(' ', result.OutputTail).Contains($"master {BridgeName}", StringComparison.Ordinal);
     }
 
     /// <summary>Removes the VM's TAP and frees its address (idempotent).</summary>
