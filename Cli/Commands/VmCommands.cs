@@ -19,8 +19,11 @@ public static partial class VmCommands
         vm.Subcommands.Add(Lifecycle(app, "stop", "Shut a VM down (graceful)", (g) => g.StopAsync(), VmState.Stopped));
         vm.Subcommands.Add(Lifecycle(app, "pause", "Stop a running VM's vCPUs", (g) => g.PauseAsync(), VmState.Paused));
         vm.Subcommands.Add(Lifecycle(app, "resume", "Continue a paused VM", (g) => g.ResumeAsync(), VmState.Running));
+        vm.Subcommands.Add(Lifecycle(app, "reboot", "Reset a running VM's guest and wait until it is ready again", (g) => g.RebootAsync(), VmState.Running));
         vm.Subcommands.Add(Lifecycle(app, "delete", "Remove a VM and release its capacity", (g) => g.DeleteAsync(), VmState.Deleted));
         vm.Subcommands.Add(EventsCommand(app));
+        vm.Subcommands.Add(LogsCommand(app));
+        vm.Subcommands.Add(ConsoleCommand(app));
         return vm;
     }
 
@@ -32,12 +35,14 @@ public static partial class VmCommands
         var disk = new Option<long>("--disk") { Description = "Disk in GiB (default 10)", DefaultValueFactory = _ => 10, HelpName = "GiB" };
         var node = new Option<string?>("--node") { Description = "Run on this node only", HelpName = "node-id" };
         var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
+        var restart = RestartOption();
         var wait = new Option<bool>("--wait") { Description = "Wait until the VM is Running (or Failed)" };
         var json = FormApp.JsonOption();
-        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, wait, json };
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, wait, json };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image), parse.GetValue(node));
+            var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
+                parse.GetValue(node), parse.GetValue(restart));
             try
             {
                 VmSpecRules.Validate(spec);
@@ -130,6 +135,8 @@ public static partial class VmCommands
             Row("Disk", Format.GiB(info.Spec.DiskGiB));
             Row("Image", Markup.Escape(info.Spec.Image ?? "-"));
             Row("Address", Markup.Escape(info.Address ?? "-"));
+            Row("Ports", Markup.Escape(info.Ports is { Count: > 0 } ports ? string.Join(", ", ports) : "-"));
+            Row("Restart", info.Spec.Restart.ToString());
             Row("Driver", Markup.Escape(info.HypervisorDriver));
             Row("Created", info.CreatedAt.ToString("u"));
             Row("Updated", info.UpdatedAt.ToString("u"));
@@ -169,6 +176,25 @@ public static partial class VmCommands
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    internal static Option<RestartPolicy> RestartOption() => new("--restart")
+    {
+        Description = "When the VM stops on its own: never (default), on-failure, always",
+        HelpName = "policy",
+        CustomParser = result => result.Tokens.Single().Value switch
+        {
+            "never" => RestartPolicy.Never,
+            "on-failure" => RestartPolicy.OnFailure,
+            "always" => RestartPolicy.Always,
+            var other => Fail(result, other),
+        },
+    };
+
+    private static RestartPolicy Fail(System.CommandLine.Parsing.ArgumentResult result, string value)
+    {
+        result.AddError($"--restart '{value}' is not a policy: use never, on-failure or always.");
+        return RestartPolicy.Never;
     }
 
     internal static Argument<string> VmArgument() => new("vm") { Description = "VM id or name" };

@@ -23,6 +23,9 @@ public interface IVmHost
     /// <summary>Continues all vCPUs; returns when they run.</summary>
     Task ResumeAsync(string vmId, CancellationToken cancellationToken);
 
+    /// <summary>Resets the guest (kill and boot again); reports Running when the guest is ready again, or Failed.</summary>
+    Task RebootAsync(string vmId, CancellationToken cancellationToken);
+
     /// <summary>Kills the VM if it runs and removes everything the host holds for it (idempotent).</summary>
     Task DeleteAsync(string vmId, CancellationToken cancellationToken);
 

@@ -45,10 +45,6 @@ public sealed partial class SchedulerGrain(
             {
                 slot.Health = NodeHealth.Left;
             }
-            else if (SiloIsDead(info.NodeId))
-            {
-                slot.Health = NodeHealth.Unhealthy;
-            }
 
             Sync(slot);
         }
@@ -63,9 +59,10 @@ public sealed partial class SchedulerGrain(
             }
         }
 
+        // The first check runs at once: a node whose silo died with the previous activation is found without delay.
         this.RegisterGrainTimer(CheckHealthAsync, new GrainTimerCreationOptions
         {
-            DueTime = _options.HealthCheckInterval,
+            DueTime = TimeSpan.Zero,
             Period = _options.HealthCheckInterval,
             KeepAlive = true,
         });

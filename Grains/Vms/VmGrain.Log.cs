@@ -13,6 +13,9 @@ public sealed partial class VmGrain
     [LoggerMessage(Level = LogLevel.Debug, Message = "VM {VmId}: ignored host report {Observed} while {Current}")]
     private partial void LogIgnoredReport(string vmId, VmState current, VmState observed);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: restart policy {Policy} boots it again ({Count} recent automatic restarts)")]
+    private partial void LogAutomaticRestart(string vmId, RestartPolicy policy, int count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: reconcile with the host failed")]
     private partial void LogReconcileFailed(Exception ex, string vmId);
 

@@ -55,7 +55,8 @@ public sealed partial class VmGrain(
             UpdatedAt = now,
             HypervisorDriver = host.DriverName,
         };
-        await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}");
+        // Scheduled is recorded with the Provisioning that follows at once: one storage write for both.
+        await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}", persist: false);
         await ProvisionAsync();
         return Info();
     }
@@ -129,6 +130,23 @@ public sealed partial class VmGrain(
         return Info();
     }
 
+    public async Task<VmInfo> RebootAsync()
+    {
+        RequireExists();
+        RequireState("reboot", VmState.Running, VmState.Paused);
+        await TransitionAsync(VmState.Provisioning, "reboot requested");
+        try
+        {
+            await host.RebootAsync(VmId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync("reboot", ex);
+        }
+
+        return Info();
+    }
+
     public async Task<VmInfo> DeleteAsync()
     {
         RequireExists();
@@ -162,10 +180,24 @@ public sealed partial class VmGrain(
         return Task.FromResult<IReadOnlyList<VmEvent>>(S.Events.ToArray());
     }
 
-    public async Task ReportAsync(VmState observed, string? reason)
+    public async Task ReportAsync(HostReport report)
     {
-        if (!S.Exists || S.State == observed || S.State == VmState.Deleting)
+        if (!S.Exists || S.State == VmState.Deleting)
         {
+            return;
+        }
+
+        S.Address = report.Address ?? S.Address;
+        if (report.Ports is { } ports)
+        {
+            S.Ports = [.. ports];
+        }
+
+        var observed = report.State;
+        if (S.State == observed)
+        {
+            await store.WriteStateAsync();
+            PublishSummary();
             return;
         }
 
@@ -175,12 +207,39 @@ public sealed partial class VmGrain(
             return;
         }
 
-        await TransitionAsync(observed, reason ?? "reported by host");
+        await TransitionAsync(observed, report.Reason ?? "reported by host");
+        if (report.Unexpected && ShouldRestart(observed))
+        {
+            S.AutomaticRestarts.Add(clock.GetUtcNow());
+            LogAutomaticRestart(VmId, S.Spec!.Restart, S.AutomaticRestarts.Count);
+            await ProvisionAsync($"restart policy {S.Spec.Restart}");
+        }
     }
 
-    private async Task ProvisionAsync()
+    /// <summary>Restart per policy, at most <see cref="MaxRestarts"/> times in <see cref="RestartWindow"/>.</summary>
+    private bool ShouldRestart(VmState observed)
     {
-        await TransitionAsync(VmState.Provisioning, "provisioning on " + host.DriverName);
+        var policy = S.Spec!.Restart;
+        var wanted = policy == RestartPolicy.Always
+            ? observed is VmState.Stopped or VmState.Failed
+            : policy == RestartPolicy.OnFailure && observed == VmState.Failed;
+        if (!wanted)
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        S.AutomaticRestarts.RemoveAll(t => now - t > RestartWindow);
+        return S.AutomaticRestarts.Count < MaxRestarts;
+    }
+
+    private const int MaxRestarts = 5;
+
+    private static readonly TimeSpan RestartWindow = TimeSpan.FromMinutes(10);
+
+    private async Task ProvisionAsync(string? why = null)
+    {
+        await TransitionAsync(VmState.Provisioning, why ?? "provisioning on " + host.DriverName);
         try
         {
             await host.ProvisionAsync(Info(), CancellationToken.None);
@@ -219,9 +278,14 @@ public sealed partial class VmGrain(
             return;
         }
 
+        S.Address = seen.Address ?? S.Address;
+        if (seen.Ports is { } ports)
+        {
+            S.Ports = [.. ports];
+        }
+
         if (seen.State != S.State && VmTransitions.IsAllowed(S.State, seen.State))
         {
-            S.Address = seen.Address ?? S.Address;
             await TransitionAsync(seen.State, seen.Reason ?? "observed on reactivation");
         }
     }
@@ -252,7 +316,7 @@ public sealed partial class VmGrain(
         }
     }
 
-    private async Task TransitionAsync(VmState to, string reason)
+    private async Task TransitionAsync(VmState to, string reason, bool persist = true)
     {
         var from = S.State;
         if (!VmTransitions.IsAllowed(from, to))
@@ -271,7 +335,7 @@ public sealed partial class VmGrain(
             S.Events.RemoveRange(0, S.Events.Count - VmGrainState.MaxEvents);
         }
 
-        if (to != VmState.Deleted)
+        if (persist && to != VmState.Deleted)
         {
             await store.WriteStateAsync();
         }
@@ -299,7 +363,7 @@ public sealed partial class VmGrain(
         GrainFactory.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).UpdateAsync(Info().ToSummary()).Ignore();
 
     private VmInfo Info() =>
-        new(VmId, NodeId, S.Spec!, S.State, S.Reason, S.CreatedAt, S.UpdatedAt, S.Address, S.HypervisorDriver);
+        new(VmId, NodeId, S.Spec!, S.State, S.Reason, S.CreatedAt, S.UpdatedAt, S.Address, S.HypervisorDriver, S.Ports);
 
     private void RequireExists()
     {

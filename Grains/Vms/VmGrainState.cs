@@ -26,5 +26,10 @@ public sealed class VmGrainState
 
     [Id(7)] public List<VmEvent> Events { get; set; } = [];
 
+    [Id(8)] public List<string> Ports { get; set; } = [];
+
+    /// <summary>When the restart policy last booted the VM again (crash-loop guard).</summary>
+    [Id(9)] public List<DateTimeOffset> AutomaticRestarts { get; set; } = [];
+
     public bool Exists => Spec is not null && State != VmState.Deleted;
 }

@@ -3,7 +3,12 @@ using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hypervisors;
-using Formation.Silo.Images;
+using Formation.Silo.ImageServices;
+using Formation.Silo.Hypervisors.Kvm;
+using Formation.Silo.Hypervisors.Qemu;
+using Formation.Silo.Network;
+using Formation.Silo.Pack;
+using Formation.Silo.Vms;
 using Formation.Silo.Nodes;
 using Formation.Silo.Placement;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,21 +38,41 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton(sp =>
         {
             var facts = HostFacts.Probe(settings.DataDirectory);
-            var choice = HypervisorChoice.Choose(settings.Driver, facts, BuiltInDrivers);
+            var choice = HypervisorChoice.Choose(settings.Driver, facts, AvailableDrivers());
             return LocalNode.Create(settings.NodeId, facts, choice, settings.SiloEndpoint, settings.GatewayEndpoint,
                 settings.Capacity, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => sp.GetRequiredService<LocalNode>().Identity);
         services.AddSingleton<VmReporter>();
+        services.AddSingleton(new NodePaths(settings.DataDirectory));
+        services.AddFormationImages(settings.DataDirectory);
+        services.AddOptions<VmRuntimeOptions>().BindConfiguration(VmRuntimeOptions.Section);
+        services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section);
+        services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section);
+        services.AddSingleton<HostNetwork>();
+        services.AddSingleton<QemuDriver>();
+        services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<QemuDriver>());
+        services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section);
+        services.AddSingleton<KvmDriver>();
+        services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<KvmDriver>());
         services.AddSingleton<IVmHost>(CreateHost);
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmRuntimeLifecycle>();
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
-        services.AddFormationImages(settings.DataDirectory);
         return silo;
     }
 
     /// <summary>The drivers this build contains.</summary>
-    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name];
+    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name, QemuDriver.DriverName, KvmDriver.DriverName];
+
+    /// <summary>Built-in drivers whose programs this host has.</summary>
+    private static IReadOnlyCollection<string> AvailableDrivers() =>
+        BuiltInDrivers.Where(d => d switch
+        {
+            QemuDriver.DriverName => HostFacts.OnPath("qemu-system-x86_64"),
+            KvmDriver.DriverName => KvmDriver.FindBinary() is not null && File.Exists("/dev/kvm"),
+            _ => true,
+        }).ToArray();
 
     private static IVmHost CreateHost(IServiceProvider sp)
     {
@@ -55,6 +80,8 @@ public static class FormationSiloBuilderExtensions
         return node.Hypervisor.Driver switch
         {
             SimHypervisor.Name => ActivatorUtilities.CreateInstance<SimHypervisor>(sp),
+            QemuDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<QemuDriver>()),
+            KvmDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<KvmDriver>()),
             _ => new NoHypervisor(node.Hypervisor.Reason),
         };
     }

@@ -18,21 +18,22 @@ public sealed record HypervisorChoice(string Driver, string Reason)
                 return new HypervisorChoice(configured, $"configured ({facts.KvmDetail})");
             }
 
-            return new HypervisorChoice("none", $"driver '{configured}' was configured but is not built into this version");
+            return new HypervisorChoice("none", $"driver '{configured}' was configured but is not available here (not built in, or its program is not installed)");
         }
 
-        string preferred = facts.KvmKind == KvmKind.Hardware ? "kvm" : "qemu";
+        if (facts.KvmKind == KvmKind.Hardware && builtIn.Contains("kvm"))
+        {
+            return new HypervisorChoice("kvm", "auto: hardware virtualization available (" + facts.KvmDetail + ")");
+        }
+
         var why = facts.KvmKind switch
         {
-            KvmKind.Hardware => "auto: hardware virtualization available",
-            KvmKind.NestedPvm => "auto: KVM here is nested PVM, which cannot run stock guests; using QEMU (TCG)",
-            _ => "auto: no usable /dev/kvm; using QEMU (TCG)",
+            KvmKind.Hardware => "auto: hardware virtualization available; QEMU with KVM acceleration",
+            KvmKind.NestedPvm => "auto: KVM here is nested PVM (no vmx/svm), which cannot run stock guests; QEMU with TCG",
+            _ => "auto: no usable /dev/kvm; QEMU with TCG (software emulation)",
         };
-        if (builtIn.Contains(preferred))
-        {
-            return new HypervisorChoice(preferred, why);
-        }
-
-        return new HypervisorChoice("none", $"{why}, but the {preferred} driver is not built into this version");
+        return builtIn.Contains("qemu")
+            ? new HypervisorChoice("qemu", why)
+            : new HypervisorChoice("none", $"{why}, but qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
     }
 }

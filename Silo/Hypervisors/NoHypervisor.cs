@@ -17,6 +17,8 @@ public sealed class NoHypervisor(string reason) : IVmHost
 
     public Task ResumeAsync(string vmId, CancellationToken cancellationToken) => throw Fail();
 
+    public Task RebootAsync(string vmId, CancellationToken cancellationToken) => throw Fail();
+
     public Task DeleteAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<HostVmStatus?>(null);

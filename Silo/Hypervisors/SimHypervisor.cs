@@ -46,6 +46,14 @@ public sealed class SimHypervisor(VmReporter reporter, SimOptions options, TimeP
         return Task.CompletedTask;
     }
 
+    public Task RebootAsync(string vmId, CancellationToken cancellationToken)
+    {
+        Require(vmId);
+        _vms[vmId] = VmState.Provisioning;
+        _ = CompleteLaterAsync(vmId, VmState.Provisioning, VmState.Running, "simulated guest ready after reboot");
+        return Task.CompletedTask;
+    }
+
     public Task DeleteAsync(string vmId, CancellationToken cancellationToken)
     {
         _vms.TryRemove(vmId, out _);

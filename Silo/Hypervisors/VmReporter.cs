@@ -6,15 +6,17 @@ namespace Formation.Silo.Hypervisors;
 /// <summary>How drivers tell a VM's grain what they observed (booted, stopped, crashed).</summary>
 public sealed partial class VmReporter(IGrainFactory grains, NodeIdentity node, ILogger<VmReporter> logger)
 {
-    public async Task ReportAsync(string vmId, VmState observed, string? reason)
+    public Task ReportAsync(string vmId, VmState observed, string? reason) => ReportAsync(vmId, new HostReport(observed, reason));
+
+    public async Task ReportAsync(string vmId, HostReport report)
     {
         try
         {
-            await grains.GetGrain<IVmGrain>(GrainKeys.Vm(node.NodeId, vmId)).ReportAsync(observed, reason);
+            await grains.GetGrain<IVmGrain>(GrainKeys.Vm(node.NodeId, vmId)).ReportAsync(report);
         }
         catch (Exception ex)
         {
-            LogReportFailed(ex, vmId, observed);
+            LogReportFailed(ex, vmId, report.State);
         }
     }
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Formation.Grains.Images;
 using Formation.Silo.Pack;
 
-namespace Formation.Silo.Images;
+namespace Formation.Silo.ImageServices;
 
 /// <summary>
 /// A build context arriving in chunks, written to <c>pack/tmp/&lt;pid&gt;-upload-…/context.tar</c> (so the builder's

@@ -2,7 +2,8 @@ using Formation.Grains.Images;
 using Formation.Silo.Pack;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Formation.Silo.Images;
+// Not Formation.Silo.Images: inside Formation.Silo, "Images.X" must keep meaning Formation.Images (the contracts).
+namespace Formation.Silo.ImageServices;
 
 /// <summary>Registers the node's image services: builder and store (form-pack) under the data directory, and the grains' host side.</summary>
 public static class ImageServiceCollectionExtensions

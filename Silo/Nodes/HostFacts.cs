@@ -41,6 +41,11 @@ public sealed record HostFacts(string HostName, int CpuCount, long MemoryMiB, lo
         }
     }
 
+    /// <summary>True when an executable of that name is on PATH.</summary>
+    public static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, program)));
+
     internal static HashSet<string> ReadCpuFlags()
     {
         try

@@ -3,6 +3,7 @@ using Formation.Bench.Fabric;
 // Fabric benchmarks. Each prints its figures and a ratio against an anchor measured in the same run.
 //   formation-bench-fabric scheduler [--nodes 1000] [--placements 20000] [--concurrency 64]
 //   formation-bench-fabric vm-list   [--vms 1000] [--runs 15]
+//   formation-bench-fabric deploy    [--runs 5] [--vms 8]       (real VMs: qemu driver, guest kernel, root)
 var command = args.FirstOrDefault() ?? "all";
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
 switch (command)
@@ -12,6 +13,9 @@ switch (command)
         break;
     case "vm-list":
         await VmListBench.RunAsync(options);
+        break;
+    case "deploy":
+        await DeployBench.RunAsync(options);
         break;
     case "all":
         await SchedulerBench.RunAsync(options);

@@ -114,7 +114,7 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
         await silo.FormAsync("vm", "create", "--name", "cli-follow", "--vcpus", "1", "--memory", "256", "--wait");
         var stdout = new StringWriter();
         using var cts = new CancellationTokenSource();
-        var app = new FormApp(new Output.Terminal(TextWriter.Synchronized(stdout), new StringWriter()));
+        var app = new FormApp(new Output.Terminal(TextWriter.Synchronized(stdout), new StringWriter())) { ConnectTimeout = TimeSpan.FromSeconds(30) };
         var follow = app.InvokeAsync(["vm", "events", "cli-follow", "--follow", "--gateway", silo.Silo.Gateway], cts.Token);
 
         await WaitForAsync(() => stdout.ToString().Contains("Provisioning -> Running"), "history printed");

@@ -12,7 +12,8 @@ public sealed record FormRun(int ExitCode, string Out, string Error)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await new FormApp(new Terminal(stdout, stderr)).InvokeAsync(args);
+        // A generous connect timeout: a loaded test machine can take longer than the 5 s users get.
+        var code = await new FormApp(new Terminal(stdout, stderr)) { ConnectTimeout = TimeSpan.FromSeconds(30) }.InvokeAsync(args);
         return new FormRun(code, stdout.ToString(), stderr.ToString());
     }
 

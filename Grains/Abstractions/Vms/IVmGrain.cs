@@ -31,6 +31,10 @@ public interface IVmGrain : IGrainWithStringKey
     [Alias("resume")]
     Task<VmInfo> ResumeAsync();
 
+    /// <summary>Restarts a Running or Paused VM's guest (hard reset); it is Running again when the guest reports ready.</summary>
+    [Alias("reboot")]
+    Task<VmInfo> RebootAsync();
+
     /// <summary>Removes the VM from its host and releases its capacity.</summary>
     [Alias("delete")]
     Task<VmInfo> DeleteAsync();
@@ -41,5 +45,5 @@ public interface IVmGrain : IGrainWithStringKey
 
     /// <summary>Called by the host when it observes the VM change state (booted, exited, crashed).</summary>
     [Alias("report")]
-    Task ReportAsync(VmState observed, string? reason);
+    Task ReportAsync(HostReport report);
 }

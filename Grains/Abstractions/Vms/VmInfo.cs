@@ -12,7 +12,8 @@ public sealed record VmInfo(
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] DateTimeOffset UpdatedAt,
     [property: Id(7)] string? Address,
-    [property: Id(8)] string HypervisorDriver)
+    [property: Id(8)] string HypervisorDriver,
+    [property: Id(9)] IReadOnlyList<string>? Ports = null)
 {
     public string Name => Spec.Name;
 

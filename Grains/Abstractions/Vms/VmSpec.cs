@@ -11,7 +11,8 @@ public sealed record VmSpec(
     [property: Id(2)] long MemoryMiB,
     [property: Id(3)] long DiskGiB,
     [property: Id(4)] string? Image,
-    [property: Id(5)] string? NodeConstraint)
+    [property: Id(5)] string? NodeConstraint,
+    [property: Id(6)] RestartPolicy Restart = RestartPolicy.Never)
 {
     public NodeCapacity Resources => new(VCpus, MemoryMiB, DiskGiB);
 }

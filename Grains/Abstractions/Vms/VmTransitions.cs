@@ -19,9 +19,12 @@ public static class VmTransitions
         var table = new VmState[Enum.GetValues<VmState>().Length][];
         table[(int)VmState.Pending] = [VmState.Scheduled, VmState.Failed, VmState.Deleting];
         table[(int)VmState.Scheduled] = [VmState.Provisioning, VmState.Failed, VmState.Deleting];
-        table[(int)VmState.Provisioning] = [VmState.Running, VmState.Failed, VmState.Stopping, VmState.Deleting, VmState.Lost];
-        table[(int)VmState.Running] = [VmState.Paused, VmState.Stopping, VmState.Failed, VmState.Deleting, VmState.Lost, VmState.Provisioning];
-        table[(int)VmState.Paused] = [VmState.Running, VmState.Stopping, VmState.Failed, VmState.Deleting, VmState.Lost];
+        // Stopped straight from Provisioning/Running/Paused: the guest powered itself off (no stop was requested).
+        table[(int)VmState.Provisioning] = [VmState.Running, VmState.Failed, VmState.Stopping, VmState.Stopped, VmState.Deleting, VmState.Lost];
+        table[(int)VmState.Running] =
+            [VmState.Paused, VmState.Stopping, VmState.Stopped, VmState.Failed, VmState.Deleting, VmState.Lost, VmState.Provisioning];
+        table[(int)VmState.Paused] =
+            [VmState.Running, VmState.Stopping, VmState.Stopped, VmState.Failed, VmState.Deleting, VmState.Lost, VmState.Provisioning];
         table[(int)VmState.Stopping] = [VmState.Stopped, VmState.Failed, VmState.Deleting, VmState.Lost];
         table[(int)VmState.Stopped] = [VmState.Provisioning, VmState.Deleting, VmState.Lost];
         table[(int)VmState.Deleting] = [VmState.Deleted, VmState.Failed];

@@ -1,0 +1,45 @@
+using Formation.Errors;
+using Formation.Grains.Hosting;
+using Formation.Grains.Placement;
+using Formation.Vms;
+
+namespace Formation.Grains.Vms;
+
+/// <summary>Relays a VM's console between clients and the node's hypervisor host. Stateless; readers do not block each other.</summary>
+[HostAffinityPlacement]
+[Reentrant]
+public sealed class VmConsoleGrain(IVmHost host) : Grain, IVmConsoleGrain
+{
+    private const int MaxChunk = 256 * 1024;
+
+    private string VmId => GrainKeys.VmIdOf(this.GetPrimaryKeyString());
+
+    public async Task<ConsoleChunk> ReadAsync(long offset, int max, TimeSpan wait)
+    {
+        var console = Console();
+        max = Math.Clamp(max, 1, MaxChunk);
+        var length = console.ConsoleLength(VmId);
+        if (offset < 0)
+        {
+            offset = Math.Max(0, length + offset);
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 0, 30_000));
+        while (true)
+        {
+            var data = await console.ReadConsoleAsync(VmId, offset, max, CancellationToken.None);
+            if (data.Length > 0 || DateTime.UtcNow >= deadline)
+            {
+                return new ConsoleChunk(offset, data, offset + data.Length);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public Task WriteAsync(byte[] data) => Console().WriteConsoleAsync(VmId, data, CancellationToken.None);
+
+    private IVmConsoleHost Console() =>
+        host as IVmConsoleHost ?? throw new FormationException(ErrorKind.Conflict,
+            $"VM {VmId} runs on the '{host.DriverName}' driver, which has no console.");
+}

@@ -1,0 +1,65 @@
+namespace Formation.Kvm.Native.Arch;
+
+/// <summary>
+/// The guest-physical memory map of a Formation VM (x86-64), in one place.
+/// <code>
+/// 0x0000_0500  GDT (4 entries)               0x0000_7000  boot_params (zero page)
+/// 0x0000_6000  setup_data (RNG seed)         0x0000_8ff0  initial stack (BSP)
+/// 0x0000_9000  PML4, 0xa000 PDPT, 0xb000-0xe000 PDs (identity map of the first 4 GiB, 2 MiB pages)
+/// 0x0002_0000  kernel command line           0x0009_fc00  MP table (EBDA, reserved)
+/// 0x000e_0000  ACPI tables (reserved)        0x0010_0000  bzImage protected-mode code / ELF p_paddr
+/// top of low RAM: initrd (page aligned)
+/// 0xd000_0000  virtio-mmio devices, 4 KiB each (MMIO gap 0xc000_0000-0x1_0000_0000)
+/// 0xfec0_0000  IOAPIC, 0xfee0_0000 local APICs (in-kernel)
+/// 0x1_0000_0000 RAM above 4 GiB when the VM has more than 3 GiB
+/// </code>
+/// </summary>
+public static class Layout
+{
+    public const ulong GdtAddress = 0x500;
+    public const ulong IdtAddress = 0x520;
+    public const ulong SetupDataAddress = 0x6000;
+    public const ulong ZeroPageAddress = 0x7000;
+    public const ulong BootStackPointer = 0x8ff0;
+    public const ulong Pml4Address = 0x9000;
+    public const ulong PdptAddress = 0xa000;
+    public const ulong PdAddress = 0xb000;
+    public const int IdentityMappedGiB = 4;
+    public const ulong CmdlineAddress = 0x20000;
+    public const int CmdlineMaxSize = 0x10000;
+
+    public const ulong EbdaStart = 0x9fc00;
+    public const ulong MpTableAddress = EbdaStart;
+    public const ulong LowRamEnd = 0xa0000;
+    public const ulong AcpiTablesAddress = 0xe0000;
+    public const ulong BiosAreaEnd = 0x100000;
+
+    /// <summary>bzImage protected-mode code is loaded here (the boot protocol's traditional "high" address).</summary>
+    public const ulong HighMemoryStart = 0x100000;
+
+    public const ulong MmioGapStart = 0xc000_0000;
+    public const ulong MmioGapEnd = 0x1_0000_0000;
+    public const ulong VirtioMmioBase = 0xd000_0000;
+    public const ulong VirtioMmioSize = 0x1000;
+    public const ulong IoapicAddress = 0xfec0_0000;
+    public const ulong LapicAddress = 0xfee0_0000;
+
+    public const uint TssAddress = 0xfffb_d000;
+    public const ulong IdentityMapAddress = 0xfffb_c000;
+
+    /// <summary>First GSI handed to virtio devices (ISA IRQs 0-4 are PIT, keyboard, cascade, COM2, COM1).</summary>
+    public const uint FirstVirtioIrq = 5;
+    public const uint SerialIrq = 4;
+    public const uint KeyboardIrq = 1;
+
+    /// <summary>Guest RAM ranges for <paramref name="memoryBytes"/> of RAM, skipping the MMIO gap.</summary>
+    public static IReadOnlyList<(ulong Start, ulong Size)> RamRanges(ulong memoryBytes)
+    {
+        if (memoryBytes <= MmioGapStart)
+        {
+            return [(0, memoryBytes)];
+        }
+
+        return [(0, MmioGapStart), (MmioGapEnd, memoryBytes - MmioGapStart)];
+    }
+}

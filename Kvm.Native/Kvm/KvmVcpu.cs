@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Formation.Kvm.Native.Bindings;
+using Formation.Kvm.Native.Interop;
+
+namespace Formation.Kvm.Native.Kvm;
+
+/// <summary>
+/// A vCPU file descriptor and its mmap'd kvm_run. Register ioctls take the vCPU mutex in the kernel,
+/// so they may only be called while no thread is inside <see cref="Run"/> for this vCPU.
+/// </summary>
+public sealed class KvmVcpu : IDisposable
+{
+    private readonly FileDescriptor _fd;
+    private readonly MappedRegion _mapping;
+
+    internal KvmVcpu(uint id, FileDescriptor fd, int mmapSize)
+    {
+        Id = id;
+        _fd = fd;
+        try
+        {
+            _mapping = MappedRegion.MapShared(fd.Value, (nuint)mmapSize, "kvm_run");
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+
+        RunData = kvm_run.FromMapping(_mapping);
+    }
+
+    public uint Id { get; }
+
+    public int Fd => _fd.Value;
+
+    /// <summary>The shared kvm_run area (valid until dispose).</summary>
+    public kvm_run RunData { get; }
+
+    /// <summary>One KVM_RUN. Returns 0, or -errno (-EINTR when kicked, -EAGAIN, -EFAULT ...). Not retried.</summary>
+    public int Run() => Sys.IoctlOnce(Fd, KvmIoctls.KVM_RUN);
+
+    public kvm_regs GetRegs() => Get<kvm_regs>(KvmIoctls.KVM_GET_REGS, "KVM_GET_REGS");
+
+    public void SetRegs(kvm_regs regs) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_REGS, ref regs, "KVM_SET_REGS");
+
+    public kvm_sregs GetSregs() => Get<kvm_sregs>(KvmIoctls.KVM_GET_SREGS, "KVM_GET_SREGS");
+
+    public void SetSregs(kvm_sregs sregs) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_SREGS, ref sregs, "KVM_SET_SREGS");
+
+    public void SetFpu(kvm_fpu fpu) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_FPU, ref fpu, "KVM_SET_FPU");
+
+    public kvm_lapic_state GetLapic() => Get<kvm_lapic_state>(KvmIoctls.KVM_GET_LAPIC, "KVM_GET_LAPIC");
+
+    public void SetLapic(kvm_lapic_state state) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_LAPIC, ref state, "KVM_SET_LAPIC");
+
+    public kvm_vcpu_events GetVcpuEvents() => Get<kvm_vcpu_events>(KvmIoctls.KVM_GET_VCPU_EVENTS, "KVM_GET_VCPU_EVENTS");
+
+    public void SetVcpuEvents(kvm_vcpu_events events) =>
+        Sys.Ioctl(Fd, KvmIoctls.KVM_SET_VCPU_EVENTS, ref events, "KVM_SET_VCPU_EVENTS");
+
+    public uint GetMpState() => Get<uint>(KvmIoctls.KVM_GET_MP_STATE, "KVM_GET_MP_STATE");
+
+    public void SetMpState(uint state) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_MP_STATE, ref state, "KVM_SET_MP_STATE");
+
+    public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries)
+    {
+        var buffer = WithHeader(MemoryMarshal.AsBytes(entries), (uint)entries.Length);
+        Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_SET_CPUID2, buffer), "KVM_SET_CPUID2");
+    }
+
+    /// <summary>KVM_SET_MSRS; throws unless every entry was accepted.</summary>
+    public void SetMsrs(ReadOnlySpan<kvm_msr_entry> entries)
+    {
+        var buffer = WithHeader(MemoryMarshal.AsBytes(entries), (uint)entries.Length);
+        var set = Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_SET_MSRS, buffer), "KVM_SET_MSRS");
+        if (set != entries.Length)
+        {
+            throw new KvmException("KVM_SET_MSRS", Errno.EINVAL,
+                $"MSR 0x{entries[set].index:x} was rejected ({set} of {entries.Length} set)");
+        }
+    }
+
+    /// <summary>KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is inside KVM_RUN.</summary>
+    public void SetSignalMask(ulong kernelMask)
+    {
+        Span<byte> buffer = stackalloc byte[4 + SignalSet.KernelSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer, SignalSet.KernelSize);
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer[4..], kernelMask);
+        Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_SET_SIGNAL_MASK, buffer), "KVM_SET_SIGNAL_MASK");
+    }
+
+    public void Dispose()
+    {
+        _mapping.Dispose();
+        _fd.Dispose();
+    }
+
+    private T Get<T>(nuint request, string name)
+        where T : unmanaged
+    {
+        var value = default(T);
+        Sys.Ioctl(Fd, request, ref value, name);
+        return value;
+    }
+
+    private static int Check(int result, string name) => result >= 0 ? result : throw new KvmException(name, -result);
+
+    /// <summary>Builds {u32 count; u32 padding; entries...} for kvm_cpuid2 and kvm_msrs.</summary>
+    private static byte[] WithHeader(ReadOnlySpan<byte> entries, uint count)
+    {
+        var buffer = new byte[8 + entries.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer, count);
+        entries.CopyTo(buffer.AsSpan(8));
+        return buffer;
+    }
+}

@@ -1,0 +1,302 @@
+using System.Security.Cryptography;
+using Formation.Kvm.Native.Arch;
+using Formation.Kvm.Native.Bindings;
+using Formation.Kvm.Native.Boot;
+using Formation.Kvm.Native.Devices;
+using Formation.Kvm.Native.Devices.Virtio;
+using Formation.Kvm.Native.Interop;
+using Formation.Kvm.Native.Kvm;
+using Formation.Kvm.Native.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Formation.Kvm.Native.Machine;
+
+/// <summary>
+/// Builds a <see cref="VirtualMachine"/> from a <see cref="MachineConfig"/>: VM and irqchip, guest RAM,
+/// devices (UART, i8042, virtio-mmio blk/net/rng), the kernel and its tables, vCPUs in 64-bit mode.
+/// Anything that fails is undone before the exception leaves.
+/// </summary>
+public sealed class MachineBuilder(MachineConfig config)
+{
+    public const uint MSR_IA32_MISC_ENABLE = 0x1a0, MSR_MTRR_DEF_TYPE = 0x2ff;
+    public const int LapicLvtLint0 = 0x350, LapicLvtLint1 = 0x360;
+
+    private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraPorts = [];
+    private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraMmio = [];
+    private ILogger _logger = NullLogger.Instance;
+    private string? _consoleLog;
+
+    public MachineBuilder WithLogger(ILogger logger)
+    {
+        _logger = logger;
+        return this;
+    }
+
+    /// <summary>Appends console output to <paramref name="path"/>.</summary>
+    public MachineBuilder WithConsoleLog(string? path)
+    {
+        _consoleLog = path;
+        return this;
+    }
+
+    /// <summary>Adds a port-I/O device (tests: exit ports, probes).</summary>
+    public MachineBuilder AddPortDevice(ulong start, ulong length, IBusDevice device)
+    {
+        _extraPorts.Add((start, length, device));
+        return this;
+    }
+
+    public MachineBuilder AddMmioDevice(ulong start, ulong length, IBusDevice device)
+    {
+        _extraMmio.Add((start, length, device));
+        return this;
+    }
+
+    public VirtualMachine Build()
+    {
+        Validate(config);
+        var owned = new List<IDisposable>();
+        KvmSystem? kvm = null;
+        KvmVm? vm = null;
+        GuestMemory? memory = null;
+        ConsoleHub? console = null;
+        var vcpus = new List<KvmVcpu>();
+        try
+        {
+            kvm = KvmSystem.Open(config.KvmPath);
+            var pvm = config.Compat switch
+            {
+                CompatMode.On => true,
+                CompatMode.Off => false,
+                _ => HostProbe.IsNestedPvm(),
+            };
+            vm = kvm.CreateVm();
+            vm.SetTssAddr(Layout.TssAddress);
+            vm.SetIdentityMapAddr(Layout.IdentityMapAddress);
+            if (config.InKernelIrqchip)
+            {
+                vm.CreateIrqchip();
+                vm.CreatePit2();
+            }
+
+            var memoryBytes = (ulong)config.MemoryMiB << 20;
+            memory = GuestMemory.Allocate([.. Layout.RamRanges(memoryBytes).Select(r => (new GuestAddress(r.Start), r.Size))]);
+            for (var i = 0; i < memory.Regions.Count; i++)
+            {
+                var region = memory.Regions[i];
+                vm.SetUserMemoryRegion((uint)i, region.Start.Value, region.Size, region.HostAddress);
+            }
+
+            console = new ConsoleHub(_consoleLog);
+            var pio = new DeviceBus("port I/O");
+            var mmio = new DeviceBus("MMIO");
+            IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
+
+            var serial = new Serial8250(console, Irq(Layout.SerialIrq));
+            pio.Insert(0x3f8, Serial8250.RegisterCount, serial);
+            VirtualMachine? machine = null;
+            var i8042 = new I8042Controller(Irq(Layout.KeyboardIrq),
+                () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"));
+            pio.Insert(0x60, I8042Controller.PortCount, i8042);
+
+            var virtio = new List<VirtioMmioTransport>();
+            var cmdlineDevices = new List<string>();
+            void AddVirtio(IVirtioDevice device)
+            {
+                var index = (uint)virtio.Count;
+                var address = Layout.VirtioMmioBase + index * Layout.VirtioMmioSize;
+                var gsi = Layout.FirstVirtioIrq + index;
+                if (gsi > 23)
+                {
+                    throw new ArgumentException("too many virtio devices (at most 19)");
+                }
+
+                var transport = new VirtioMmioTransport(device, memory, Irq(gsi));
+                mmio.Insert(address, Layout.VirtioMmioSize, transport);
+                virtio.Add(transport);
+                cmdlineDevices.Add($"virtio_mmio.device=4K@0x{address:x}:{gsi}");
+            }
+
+            foreach (var disk in config.Disks)
+            {
+                var backend = RawFileBackend.Open(disk.Path, disk.ReadOnly);
+                owned.Add(backend);
+                AddVirtio(new VirtioBlock(memory, backend, disk.Serial ?? Path.GetFileName(disk.Path)));
+            }
+
+            foreach (var net in config.Nets)
+            {
+                var device = new VirtioNet(memory, new TapBackend(Tap.Open(net.Tap)), ParseMac(net.Mac));
+                owned.Add(device);
+                AddVirtio(device);
+                device.Start();
+            }
+
+            if (config.Rng)
+            {
+                AddVirtio(new VirtioRng(memory));
+            }
+
+            foreach (var (start, length, device) in _extraPorts)
+            {
+                pio.Insert(start, length, device);
+            }
+
+            foreach (var (start, length, device) in _extraMmio)
+            {
+                mmio.Insert(start, length, device);
+            }
+
+            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, cmdlineDevices);
+            var supported = kvm.GetSupportedCpuid();
+            for (var i = 0; i < config.Vcpus; i++)
+            {
+                var vcpu = vm.CreateVcpu((uint)i);
+                vcpus.Add(vcpu);
+                var startsHere = i == 0 || config.Raw is { AllVcpus: true };
+                ConfigureVcpu(vcpu, supported, pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
+            }
+
+            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, pio, mmio, serial, i8042, console, virtio,
+                owned, pvm, cmdline, _logger);
+            return machine;
+        }
+        catch
+        {
+            foreach (var v in vcpus)
+            {
+                v.Dispose();
+            }
+
+            foreach (var o in owned.AsEnumerable().Reverse())
+            {
+                o.Dispose();
+            }
+
+            console?.Dispose();
+            vm?.Dispose();
+            memory?.Dispose();
+            kvm?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Rejects configs that cannot work, with a message saying what to change.</summary>
+    public static void Validate(MachineConfig config)
+    {
+        if (config.Vcpus is < 1 or > 254)
+        {
+            throw new ArgumentException($"vcpus must be between 1 and 254 (got {config.Vcpus})");
+        }
+
+        if (config.MemoryMiB is < 16 or > 1024 * 1024)
+        {
+            throw new ArgumentException($"memory must be between 16 MiB and 1 TiB (got {config.MemoryMiB} MiB)");
+        }
+
+        if (config.Raw is null && string.IsNullOrEmpty(config.KernelPath))
+        {
+            throw new ArgumentException("no kernel: set \"kernel\" to an ELF vmlinux or bzImage path");
+        }
+
+        foreach (var path in new[] { config.KernelPath, config.InitrdPath }.Where(p => p is not null && config.Raw is null))
+        {
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{path} does not exist", path);
+            }
+        }
+    }
+
+    private (ulong Entry, ulong Rsi, ulong Rsp, string Cmdline) LoadGuest(GuestMemory memory, ulong memoryBytes, bool pvm, List<string> devices)
+    {
+        if (config.Raw is { } raw)
+        {
+            memory.Write(raw.LoadAddress, raw.Code);
+            LongMode.WriteTables(memory);
+            return (raw.LoadAddress, 0, raw.StackTop, "");
+        }
+
+        var additions = new List<string>(devices) { "i8042.noaux", "i8042.nomux", "i8042.nopnp", "i8042.dumbkbd" };
+        if (!config.CommandLine.Contains("reboot=", StringComparison.Ordinal))
+        {
+            additions.Add("reboot=k");
+        }
+
+        if (pvm)
+        {
+            additions.Add(HostProbe.PvmCommandLine);
+        }
+
+        var cmdline = WithAdditions(config.CommandLine, additions);
+        var mpTable = config.MpTable ?? (config.Vcpus > 1 || !pvm);
+        var setup = LinuxBoot.Load(memory, new BootOptions
+        {
+            Kernel = File.ReadAllBytes(config.KernelPath!),
+            Initrd = config.InitrdPath is null ? null : File.ReadAllBytes(config.InitrdPath),
+            CommandLine = cmdline,
+            Vcpus = config.Vcpus,
+            MemoryBytes = memoryBytes,
+            MpTable = mpTable,
+        });
+        return (setup.Kernel.Entry, setup.ZeroPage, Layout.BootStackPointer, cmdline);
+    }
+
+    /// <summary>Inserts the VMM's arguments before a " -- " (init arguments) if there is one.</summary>
+    public static string WithAdditions(string cmdline, IEnumerable<string> additions)
+    {
+        var extra = string.Join(' ', additions);
+        var split = cmdline.IndexOf(" -- ", StringComparison.Ordinal);
+        return split < 0
+            ? $"{cmdline} {extra}".Trim()
+            : $"{cmdline[..split]} {extra}{cmdline[split..]}".Trim();
+    }
+
+    private void ConfigureVcpu(KvmVcpu vcpu, kvm_cpuid_entry2[] supported, bool pvm, (ulong Entry, ulong Rsi, ulong Rsp)? bsp)
+    {
+        vcpu.SetCpuid(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
+        vcpu.SetMsrs(
+        [
+            new kvm_msr_entry { index = MSR_IA32_MISC_ENABLE, data = 1 }, // fast strings
+            new kvm_msr_entry { index = MSR_MTRR_DEF_TYPE, data = 0x806 }, // MTRRs on, default write-back
+        ]);
+        if (config.InKernelIrqchip)
+        {
+            var lapic = vcpu.GetLapic();
+            lapic.Write(LapicLvtLint0, (lapic.Read(LapicLvtLint0) & ~0x700u) | 0x700); // ExtINT
+            lapic.Write(LapicLvtLint1, (lapic.Read(LapicLvtLint1) & ~0x700u) | 0x400); // NMI
+            vcpu.SetLapic(lapic);
+        }
+
+        vcpu.SetFpu(new kvm_fpu { fcw = 0x37f, mxcsr = 0x1f80 });
+        if (bsp is { } start)
+        {
+            vcpu.SetSregs(LongMode.Configure(vcpu.GetSregs()));
+            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rdi = vcpu.Id, rsp = start.Rsp, rbp = start.Rsp, rflags = 2 });
+            if (vcpu.Id != 0 && config.InKernelIrqchip)
+            {
+                vcpu.SetMpState(0); // KVM_MP_STATE_RUNNABLE: start without INIT/SIPI
+            }
+        }
+    }
+
+    /// <summary>Parses "aa:bb:cc:dd:ee:ff"; null gives a random locally administered unicast address.</summary>
+    public static byte[] ParseMac(string? mac)
+    {
+        if (mac is null)
+        {
+            var random = RandomNumberGenerator.GetBytes(6);
+            random[0] = (byte)((random[0] & 0xfe) | 0x02);
+            return random;
+        }
+
+        var parts = mac.Split(':');
+        if (parts.Length != 6 || !parts.All(p => p.Length == 2 && byte.TryParse(p, System.Globalization.NumberStyles.HexNumber, null, out _)))
+        {
+            throw new ArgumentException($"MAC address '{mac}' is not of the form 02:00:00:00:00:01");
+        }
+
+        return [.. parts.Select(p => byte.Parse(p, System.Globalization.NumberStyles.HexNumber))];
+    }
+}

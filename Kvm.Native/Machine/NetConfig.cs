@@ -1,0 +1,4 @@
+namespace Formation.Kvm.Native.Machine;
+
+/// <summary>A virtio-net interface on a TAP device; <paramref name="Mac"/> like "02:00:00:00:00:01" (random when null).</summary>
+public sealed record NetConfig(string Tap, string? Mac = null);

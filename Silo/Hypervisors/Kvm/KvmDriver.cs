@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Formation.Silo.Nodes;
+using Formation.Silo.Vms;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Hypervisors.Kvm;
+
+/// <summary>
+/// The <c>kvm</c> driver: one <c>formation-vmm</c> (Formation's own VMM, Kvm.Native) per VM, detached from the silo
+/// (its own session; it keeps running when the silo dies), driven over its control socket.
+/// </summary>
+public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmDriver> logger) : IHypervisorDriver
+{
+    public const string DriverName = "kvm";
+
+    public string Name => DriverName;
+
+    /// <summary>The formation-vmm executable, or null when this build and PATH have none.</summary>
+    public string? Binary => options.Value.Binary ?? FindBinary();
+
+    public static string? FindBinary()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "formation-vmm");
+        return File.Exists(beside) ? beside : HostFacts.OnPath("formation-vmm") ? "formation-vmm" : null;
+    }
+
+    public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
+    {
+        var binary = Binary ?? throw new InvalidOperationException("formation-vmm is not installed next to formation-silo or on PATH");
+        foreach (var stale in new[] { directory.PidFile, directory.ControlSocket })
+        {
+            File.Delete(stale);
+        }
+
+        var config = directory.File("vmm.json");
+        await File.WriteAllTextAsync(config, Config(launch, directory).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+
+        // Started through a shell that exits at once: formation-vmm is nobody's child and shares no pipe with the silo.
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" --config \"$1\" --log \"$2\" </dev/null >/dev/null 2>&1 &");
+        start.ArgumentList.Add(binary);
+        start.ArgumentList.Add(config);
+        start.ArgumentList.Add(directory.HypervisorLog);
+        using (var shell = Process.Start(start)!)
+        {
+            await shell.WaitForExitAsync(cancellationToken);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(File.Exists(directory.ControlSocket) && ProcessInfo.TryReadPid(directory.PidFile, out _)))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var log = File.Exists(directory.HypervisorLog) ? string.Join(" | ", File.ReadLines(directory.HypervisorLog).TakeLast(6)) : "no log";
+                throw new InvalidOperationException($"formation-vmm did not come up for VM {launch.VmId}: {log}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        ProcessInfo.TryReadPid(directory.PidFile, out var pid);
+        LogLaunched(launch.VmId, pid);
+        return new KvmProcess(pid, directory);
+    }
+
+    public Task<IVmProcess?> AdoptAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
+    {
+        var alive = ProcessInfo.TryReadPid(directory.PidFile, out var pid) && ProcessInfo.IsAlive(pid) &&
+                    ProcessInfo.CommandLineContains(pid, directory.File("vmm.json")) && File.Exists(directory.ControlSocket);
+        return Task.FromResult<IVmProcess?>(alive ? new KvmProcess(pid, directory) : null);
+    }
+
+    private JsonObject Config(VmLaunch launch, VmDirectory directory)
+    {
+        var kernel = File.Exists(directory.File("vmlinux")) ? directory.File("vmlinux") : directory.Kernel;
+        var config = new JsonObject
+        {
+            ["kernel"] = kernel,
+            ["cmdline"] = launch.KernelCommandLine,
+            ["vcpus"] = launch.VCpus,
+            ["memoryMiB"] = launch.MemoryMiB,
+            ["rng"] = true,
+            ["consoleLog"] = directory.ConsoleLog,
+            ["controlSocket"] = directory.ControlSocket,
+            ["pidFile"] = directory.PidFile,
+            ["compat"] = options.Value.Compat,
+            ["disks"] = new JsonArray(launch.HasDisk ? [new JsonObject { ["path"] = directory.Disk, ["serial"] = "root" }] : []),
+            ["nets"] = new JsonArray(launch.Network is { } n ? [new JsonObject { ["tap"] = n.Tap, ["mac"] = n.Mac }] : []),
+        };
+        if (launch.HasInitrd)
+        {
+            config["initrd"] = directory.Initrd;
+        }
+
+        return config;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid}")]
+    private partial void LogLaunched(string vmId, int pid);
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using Formation.Silo.Nodes;
+using Formation.Silo.Pack;
+using Formation.Silo.Vms;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Hypervisors.Qemu;
+
+/// <summary>
+/// The <c>qemu</c> driver: one daemonized <c>qemu-system-x86_64 -M pc</c> per VM (it outlives the silo), controlled over
+/// QMP, serial console to a log file and a socket, virtio disk/net/rng. <c>-accel kvm</c> where the host has
+/// hardware virtualization, TCG (software) elsewhere — including nested-PVM hosts, where KVM cannot run stock guests.
+/// </summary>
+public sealed partial class QemuDriver(IOptions<QemuOptions> options, LocalNode node, ILogger<QemuDriver> logger) : IHypervisorDriver
+{
+    public const string DriverName = "qemu";
+
+    public string Name => DriverName;
+
+    public bool UsesKvm => options.Value.Accelerator switch
+    {
+        "kvm" => true,
+        "tcg" => false,
+        _ => node.Facts.KvmKind == KvmKind.Hardware,
+    };
+
+    public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
+    {
+        foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.ConsoleSocket })
+        {
+            File.Delete(stale);
+        }
+
+        var args = Arguments(launch, directory);
+        var result = await ProcessRunner.RunAsync(options.Value.Binary, args, null, 40, TimeSpan.FromMinutes(1), cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"qemu could not start VM {launch.VmId} (exit {result.ExitCode}): {string.Join(" | ", result.OutputTail.TakeLast(8))}");
+        }
+
+        var process = await ConnectAsync(launch, directory, cancellationToken)
+            ?? throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
+        LogLaunched(launch.VmId, process.Pid, UsesKvm ? "kvm" : "tcg");
+        return process;
+    }
+
+    public Task<IVmProcess?> AdoptAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken) =>
+        ConnectAsync(launch, directory, cancellationToken);
+
+    private async Task<IVmProcess?> ConnectAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
+    {
+        if (!ProcessInfo.TryReadPid(directory.PidFile, out var pid) || !ProcessInfo.IsAlive(pid) ||
+            !ProcessInfo.CommandLineContains(pid, ProcessName(launch.VmId)))
+        {
+            return null;
+        }
+
+        var qmp = await QmpClient.ConnectAsync(directory.ControlSocket, cancellationToken);
+        return new QemuProcess(pid, qmp, directory);
+    }
+
+    /// <summary>The process name QEMU runs under; also how a pid file is checked to still be this VM's QEMU.</summary>
+    public static string ProcessName(string vmId) => "formation-" + vmId;
+
+    internal List<string> Arguments(VmLaunch launch, VmDirectory directory)
+    {
+        var accel = UsesKvm ? "kvm" : $"tcg,tb-size={options.Value.TcgCacheMiB}";
+        var args = new List<string>
+        {
+            "-name", $"{ProcessName(launch.VmId)},process={ProcessName(launch.VmId)}",
+            "-machine", "pc", "-accel", accel, "-cpu", UsesKvm ? "host" : "qemu64",
+            "-smp", launch.VCpus.ToString(CultureInfo.InvariantCulture),
+            "-m", launch.MemoryMiB.ToString(CultureInfo.InvariantCulture),
+            "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+            "-kernel", directory.Kernel, "-append", launch.KernelCommandLine,
+            "-chardev", $"socket,id=console0,path={directory.ConsoleSocket},server=on,wait=off,logfile={directory.ConsoleLog},logappend=on",
+            "-serial", "chardev:console0",
+            "-qmp", $"unix:{directory.ControlSocket},server=on,wait=off",
+            "-device", "virtio-rng-pci",
+            "-pidfile", directory.PidFile,
+            "-daemonize",
+        };
+        if (launch.HasInitrd)
+        {
+            args.AddRange(["-initrd", directory.Initrd]);
+        }
+
+        if (launch.HasDisk)
+        {
+            args.AddRange(["-drive", $"file={directory.Disk},format=raw,if=none,id=root,cache=none,aio=threads", "-device", "virtio-blk-pci,drive=root"]);
+        }
+
+        if (launch.Network is { } net)
+        {
+            args.AddRange(["-netdev", $"tap,id=net0,ifname={net.Tap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=net0,mac={net.Mac}"]);
+        }
+
+        return args;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: qemu running as pid {Pid} ({Accel})")]
+    private partial void LogLaunched(string vmId, int pid, string accel);
+}

@@ -1,0 +1,142 @@
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Formation.Silo.Vms;
+
+namespace Formation.Silo.Hypervisors.Qemu;
+
+/// <summary>One running QEMU, driven over QMP. Its end is seen when QMP closes and the pid is gone.</summary>
+public sealed class QemuProcess : IVmProcess
+{
+    private readonly QmpClient _qmp;
+    private readonly VmDirectory _directory;
+    private readonly TaskCompletionSource<VmExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _consoleGate = new(1, 1);
+    private Socket? _console;
+    private string? _shutdownReason;
+    private volatile bool _killRequested;
+
+    public QemuProcess(int pid, QmpClient qmp, VmDirectory directory)
+    {
+        Pid = pid;
+        _qmp = qmp;
+        _directory = directory;
+        _ = WatchAsync();
+    }
+
+    public int Pid { get; }
+
+    public Task<VmExit> Exited => _exited.Task;
+
+    public async Task<bool> IsPausedAsync(CancellationToken cancellationToken)
+    {
+        var status = await _qmp.ExecuteAsync("query-status", null, cancellationToken);
+        return status?["running"]?.GetValue<bool>() == false;
+    }
+
+    public Task PauseAsync(CancellationToken cancellationToken) => _qmp.ExecuteAsync("stop", null, cancellationToken);
+
+    public Task ResumeAsync(CancellationToken cancellationToken) => _qmp.ExecuteAsync("cont", null, cancellationToken);
+
+    public async Task<VmExit> ShutdownAsync(TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        if (await IsPausedAsync(cancellationToken))
+        {
+            await ResumeAsync(cancellationToken); // a paused guest cannot react to Ctrl-Alt-Del
+        }
+
+        var keys = new JsonArray(Key("ctrl"), Key("alt"), Key("delete"));
+        await _qmp.ExecuteAsync("send-key", new JsonObject { ["keys"] = keys }, cancellationToken);
+        var finished = await Task.WhenAny(Exited, Task.Delay(deadline, cancellationToken));
+        return finished == Exited ? await Exited : await KillAsync(cancellationToken);
+    }
+
+    public async Task<VmExit> KillAsync(CancellationToken cancellationToken)
+    {
+        _killRequested = true;
+        if (Exited.IsCompleted)
+        {
+            return await Exited;
+        }
+
+        try
+        {
+            await _qmp.ExecuteAsync("quit", null, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        catch (Exception ex) when (ex is QmpException or TimeoutException or IOException)
+        {
+        }
+
+        if (!await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(5), cancellationToken))
+        {
+            ProcessInfo.Kill(Pid);
+        }
+
+        return await Exited.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+    }
+
+    public async Task WriteConsoleAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await _consoleGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_console is not { Connected: true })
+            {
+                _console?.Dispose();
+                _console = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await _console.ConnectAsync(new UnixDomainSocketEndPoint(_directory.ConsoleSocket), cancellationToken);
+                _ = DrainAsync(_console); // output is read from the log file; keep the socket from filling up
+            }
+
+            await _console.SendAsync(data, SocketFlags.None, cancellationToken);
+        }
+        finally
+        {
+            _consoleGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _console?.Dispose();
+        await _qmp.DisposeAsync();
+    }
+
+    private static JsonObject Key(string qcode) => new() { ["type"] = "qcode", ["data"] = qcode };
+
+    private static async Task DrainAsync(Socket socket)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task WatchAsync()
+    {
+        await foreach (var evt in _qmp.Events.ReadAllAsync())
+        {
+            if (evt.Name == "SHUTDOWN")
+            {
+                _shutdownReason = evt.Data?["reason"]?.GetValue<string>() ?? "unknown";
+            }
+        }
+
+        await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(10), CancellationToken.None);
+        _exited.TrySetResult(_shutdownReason switch
+        {
+            "guest-shutdown" => new VmExit(VmExitKind.PowerOff, "the guest powered off"),
+            "guest-reset" => new VmExit(VmExitKind.Reboot, "the guest rebooted"),
+            "guest-panic" => new VmExit(VmExitKind.Crash, "the guest kernel panicked"),
+            _ when _killRequested => new VmExit(VmExitKind.Killed, "stopped by the host"),
+            "host-qmp-quit" or "host-signal" or "host-ui" => new VmExit(VmExitKind.Killed, $"qemu was told to quit ({_shutdownReason})"),
+            null => new VmExit(VmExitKind.Crash, "the qemu process ended unexpectedly"),
+            _ => new VmExit(VmExitKind.Crash, $"qemu shut down: {_shutdownReason}"),
+        });
+    }
+}

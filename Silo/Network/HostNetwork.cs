@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using System.Text;
+using Formation.Networking;
+using Formation.Silo.Nodes;
+using Formation.Silo.Pack;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Network;
+
+/// <summary>
+/// This node's share of the network: a Linux bridge holding the gateway address of the node's subnet, and one TAP
+/// port per VM with an address from the node's pool. Everything is idempotent, so a restarted silo re-adopts what
+/// exists. Needs CAP_NET_ADMIN (root) and iproute2.
+/// </summary>
+public sealed partial class HostNetwork(
+    IGrainFactory grains,
+    NodeIdentity node,
+    IOptions<NetworkOptions> options,
+    ILogger<HostNetwork> logger)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Ipv4Subnet? _subnet;
+
+    public bool Enabled => options.Value.Enabled;
+
+    public string BridgeName => options.Value.Bridge ?? BridgeNameFor(node.NodeId);
+
+    /// <summary>The default bridge of a node: <c>fbr</c> + 8 hex digits of the node id's hash.</summary>
+    public static string BridgeNameFor(string nodeId) => "fbr" + Hash(nodeId, 8);
+
+    /// <summary>The node's subnet, once <see cref="EnsureBridgeAsync"/> ran.</summary>
+    public Ipv4Subnet? Subnet => _subnet;
+
+    /// <summary>Makes sure the bridge exists, is up and holds the gateway address of this node's subnet.</summary>
+    public async Task<Ipv4Subnet> EnsureBridgeAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_subnet is { } known && await LinkExistsAsync(BridgeName, cancellationToken))
+            {
+                return known;
+            }
+
+            var routes = await LocalRoutesAsync(cancellationToken);
+            var assigned = await grains.GetGrain<INetworkGrain>(GrainKeys.Cluster)
+                .AssignSubnetAsync(node.NodeId, options.Value.Subnet, routes.Where(r => r.Device != BridgeName).Select(r => r.Subnet).ToList());
+            var subnet = Ipv4Subnet.Parse(assigned);
+            if (!await LinkExistsAsync(BridgeName, cancellationToken))
+            {
+                await IpAsync(cancellationToken, "link", "add", BridgeName, "type", "bridge");
+            }
+
+            var cidr = $"{subnet.Gateway}/{subnet.PrefixLength}";
+            var addresses = await ProcessRunner.CaptureAsync("ip", ["-4", "-o", "addr", "show", "dev", BridgeName], cancellationToken);
+            if (!addresses.Contains($" {cidr} ", StringComparison.Ordinal))
+            {
+                await IpAsync(cancellationToken, "addr", "replace", cidr, "dev", BridgeName);
+            }
+
+            await IpAsync(cancellationToken, "link", "set", BridgeName, "up");
+            _subnet = subnet;
+            LogBridge(BridgeName, subnet.ToString());
+            return subnet;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Gives the VM its address and a TAP port on the bridge (idempotent).</summary>
+    public async Task<VmNetwork> AttachAsync(string vmId, CancellationToken cancellationToken)
+    {
+        var subnet = await EnsureBridgeAsync(cancellationToken);
+        var address = await grains.GetGrain<IAddressPoolGrain>(node.NodeId).AllocateAsync(vmId, subnet.ToString());
+        var tap = TapName(vmId);
+
+        // One ip process for the whole set-up (process starts dominate the cost). -force goes on after an error such
+        // as "tuntap add" of a TAP that a previous boot already made; the last line must then succeed.
+        var batch = $"tuntap add dev {tap} mode tap\nlink set dev {tap} master {BridgeName} up\n";
+        var result = await ProcessRunner.RunAsync("ip", ["-force", "-batch", "-"], null, 10, TimeSpan.FromSeconds(30), cancellationToken,
+            writeStdin: (stdin, ct) => stdin.WriteAsync(System.Text.Encoding.ASCII.GetBytes(batch), ct).AsTask());
+        if (result.ExitCode != 0 && !await TapIsOnBridgeAsync(tap, cancellationToken))
+        {
+            throw new InvalidOperationException($"could not attach TAP {tap} to {BridgeName}: {string.Join(" | ", result.OutputTail)}");
+        }
+
+        return new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
+    }
+
+    private async Task<bool> TapIsOnBridgeAsync(string tap, CancellationToken cancellationToken)
+    {
+        var result = await ProcessRunner.RunAsync("ip", ["-o", "link", "show", "dev", tap], null, 5, TimeSpan.FromSeconds(30), cancellationToken);
+        return result.ExitCode == 0 && string.Join(' ', result.OutputTail).Contains($"master {BridgeName}", StringComparison.Ordinal);
+    }
+
+    /// <summary>Removes the VM's TAP and frees its address (idempotent).</summary>
+    public async Task DetachAsync(string vmId, CancellationToken cancellationToken)
+    {
+        var tap = TapName(vmId);
+        if (await LinkExistsAsync(tap, cancellationToken))
+        {
+            await IpAsync(cancellationToken, "link", "del", tap);
+        }
+
+        await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
+    }
+
+    /// <summary>Linux interface names have at most 15 characters: <c>ft</c> + the VM id without its prefix.</summary>
+    public static string TapName(string vmId)
+    {
+        var suffix = vmId.StartsWith("vm-", StringComparison.Ordinal) ? vmId[3..] : Hash(vmId, 10);
+        return "ft" + suffix[..Math.Min(10, suffix.Length)];
+    }
+
+    /// <summary>A stable, locally administered unicast MAC for the VM.</summary>
+    public static string MacFor(string vmId)
+    {
+        var h = SHA256.HashData(Encoding.UTF8.GetBytes(vmId));
+        return $"02:fa:{h[0]:x2}:{h[1]:x2}:{h[2]:x2}:{h[3]:x2}";
+    }
+
+    public static async Task<bool> LinkExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        var result = await ProcessRunner.RunAsync("ip", ["link", "show", "dev", name], null, 5, TimeSpan.FromSeconds(30), cancellationToken);
+        return result.ExitCode == 0;
+    }
+
+    private static async Task<IReadOnlyList<(string Subnet, string Device)>> LocalRoutesAsync(CancellationToken cancellationToken)
+    {
+        var text = await ProcessRunner.CaptureAsync("ip", ["-4", "route", "show"], cancellationToken);
+        var routes = new List<(string, string)>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var dev = Array.IndexOf(parts, "dev");
+            if (parts.Length > 0 && parts[0].Contains('/') && dev >= 0 && dev + 1 < parts.Length)
+            {
+                routes.Add((parts[0], parts[dev + 1]));
+            }
+        }
+
+        return routes;
+    }
+
+    private static Task<string> IpAsync(CancellationToken cancellationToken, params string[] args) => ProcessRunner.CaptureAsync("ip", args, cancellationToken);
+
+    private static string Hash(string value, int length) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..length];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bridge {Bridge} ready for subnet {Subnet}")]
+    private partial void LogBridge(string bridge, string subnet);
+}

@@ -1,0 +1,28 @@
+namespace Formation.Silo.Vms;
+
+/// <summary>What the runtime holds for one VM of this node: its launch record, its process, what it is doing.</summary>
+public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
+{
+    /// <summary>One operation at a time per VM.</summary>
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    public VmLaunch Launch { get; set; } = launch;
+
+    public VmDirectory Directory { get; } = directory;
+
+    public IVmProcess? Process { get; set; }
+
+    public VmPhase Phase { get; set; } = VmPhase.Stopped;
+
+    /// <summary>Why the VM is not running, when the runtime knows (e.g. its process vanished while the silo was down).</summary>
+    public string? Problem { get; set; }
+
+    /// <summary>Console log length when the current boot started (the readiness line must come after it).</summary>
+    public long BootOffset { get; set; }
+
+    /// <summary>Runs from the start of the current boot (hypervisor launch) to the readiness line.</summary>
+    public System.Diagnostics.Stopwatch BootClock { get; } = new();
+
+    /// <summary>Reboots the guest asked for since the last time it became ready (a reboot loop guard).</summary>
+    public int GuestReboots { get; set; }
+}

@@ -1,0 +1,17 @@
+using Formation.Silo.Network;
+
+namespace Formation.Silo.Vms;
+
+/// <summary>Everything a driver needs to start one VM process. Saved as the directory's launch record.</summary>
+public sealed record VmLaunch(
+    string VmId,
+    string Name,
+    string Driver,
+    int VCpus,
+    long MemoryMiB,
+    string KernelCommandLine,
+    bool HasInitrd,
+    bool HasDisk,
+    VmNetwork? Network,
+    IReadOnlyList<string> Ports,
+    bool Running);

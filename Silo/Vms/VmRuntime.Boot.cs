@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Formation.Errors;
+using Formation.Images;
+using Formation.Silo.Pack;
+using Formation.Vms;
+
+namespace Formation.Silo.Vms;
+
+public sealed partial class VmRuntime
+{
+    /// <summary>Reboots the guest may do on its own before it is considered to be in a boot loop.</summary>
+    private const int MaxGuestRebootsBeforeReady = 3;
+
+    private async Task<VmLaunch> PrepareAsync(VmInfo vm, VmDirectory directory, CancellationToken cancellationToken)
+    {
+        var reference = vm.Spec.Image
+            ?? throw FormationException.Invalid($"VM {vm.Name} has no image; create it with --image (build one with `form pack build`).");
+        var image = await images.GetAsync(reference, cancellationToken)
+            ?? throw FormationException.NotFound($"image '{reference}' is not on node {node.Identity.NodeId}; build it there with `form pack build --node {node.Identity.NodeId}`.");
+        var kernel = image.Manifest.Kernel?.Path is { } path && File.Exists(path) ? path : GuestKernelLocator.TryResolve()
+            ?? throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} has no Formation guest kernel; run scripts/build-guest-kernel.");
+        await VmArtifacts.PrepareAsync(image, kernel, vm.Spec.DiskGiB, directory, cancellationToken);
+        var net = network.Enabled ? await network.AttachAsync(vm.Id, cancellationToken) : null;
+        var cmdline = string.Join(' ', new[]
+        {
+            image.Manifest.KernelCommandLine,
+            net?.KernelArgument(vm.Name),
+            "panic=-1",
+            $"formation.vm={vm.Id}",
+        }.Where(p => !string.IsNullOrWhiteSpace(p)));
+        var ports = image.Manifest.ExposedPorts.Select(p => p.ToString()).ToArray();
+        return new VmLaunch(vm.Id, vm.Name, driver.Name, vm.Spec.VCpus, vm.Spec.MemoryMiB, cmdline,
+            image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Initramfs,
+            image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true);
+    }
+
+    /// <summary>Starts the process and waits for the guest's readiness line; then supervises it.</summary>
+    private async Task BootAsync(ManagedVm managed)
+    {
+        var vmId = managed.Launch.VmId;
+        IVmProcess process;
+        managed.BootClock.Restart();
+        try
+        {
+            managed.BootOffset = ConsoleLog.Length(managed.Directory.ConsoleLog);
+            process = await driver.LaunchAsync(managed.Launch, managed.Directory, _stopping.Token);
+            managed.Process = process;
+        }
+        catch (Exception ex)
+        {
+            LogOperationFailed(ex, "launch", vmId);
+            managed.Phase = VmPhase.Failed;
+            managed.Problem = $"the hypervisor could not start it: {ex.Message}";
+            await reporter.ReportAsync(vmId, new HostReport(VmState.Failed, managed.Problem, Unexpected: true));
+            return;
+        }
+
+        await WaitUntilReadyAsync(managed, process);
+        await SuperviseAsync(managed, process);
+    }
+
+    private async Task WaitUntilReadyAsync(ManagedVm managed, IVmProcess process)
+    {
+        var vmId = managed.Launch.VmId;
+        bool ready;
+        try
+        {
+            ready = await ConsoleLog.WaitForAsync(managed.Directory.ConsoleLog, managed.BootOffset, Options.ReadyLine,
+                Options.BootTimeout, process.Exited, _stopping.Token);
+        }
+        catch (TimeoutException)
+        {
+            managed.Phase = VmPhase.Failed;
+            managed.Problem = $"the guest did not report ready within {Options.BootTimeout.TotalSeconds:0} s. Console tail:\n{ConsoleLog.Tail(managed.Directory.ConsoleLog)}";
+            await process.KillAsync(CancellationToken.None);
+            await reporter.ReportAsync(vmId, new HostReport(VmState.Failed, managed.Problem, managed.Launch.Network?.Address, Unexpected: true));
+            return;
+        }
+
+        if (ready && managed.Phase == VmPhase.Booting)
+        {
+            managed.Phase = VmPhase.Running;
+            LogReady(vmId, managed.Launch.Network?.Address ?? "no network");
+            var reason = $"guest ready after {managed.BootClock.ElapsedMilliseconds} ms";
+            await reporter.ReportAsync(vmId, new HostReport(VmState.Running, reason, managed.Launch.Network?.Address, managed.Launch.Ports));
+        }
+    }
+
+    /// <summary>Reads a process exit in the light of what the runtime was doing, and tells the VM grain.</summary>
+    private async Task SuperviseAsync(ManagedVm managed, IVmProcess process)
+    {
+        var exit = await process.Exited;
+        var vmId = managed.Launch.VmId;
+        await managed.Gate.WaitAsync();
+        HostReport? report;
+        var bootAgain = false;
+        try
+        {
+            if (!ReferenceEquals(managed.Process, process))
+            {
+                return; // replaced by a reboot
+            }
+
+            managed.Process = null;
+            await process.DisposeAsync();
+            var wasRunning = managed.Phase == VmPhase.Running;
+            switch (managed.Phase)
+            {
+                case VmPhase.Deleting or VmPhase.Rebooting or VmPhase.Failed:
+                    return;
+                case VmPhase.Stopping:
+                    managed.Phase = VmPhase.Stopped;
+                    report = new HostReport(VmState.Stopped, exit.Kind == VmExitKind.Killed ? "stopped (killed at the stop deadline)" : "stopped");
+                    break;
+                case VmPhase.Booting or VmPhase.Running when exit.Kind == VmExitKind.Reboot &&
+                                                           (wasRunning || managed.GuestReboots < MaxGuestRebootsBeforeReady):
+                    managed.GuestReboots = wasRunning ? 1 : managed.GuestReboots + 1;
+                    managed.Phase = VmPhase.Booting;
+                    report = new HostReport(VmState.Provisioning, "the guest rebooted");
+                    bootAgain = true;
+                    break;
+                case VmPhase.Running when exit.Kind == VmExitKind.PowerOff:
+                    managed.Phase = VmPhase.Stopped;
+                    SaveLaunch(managed, running: false);
+                    report = new HostReport(VmState.Stopped, "the guest powered off", Unexpected: true);
+                    break;
+                default:
+                    managed.Phase = VmPhase.Failed;
+                    managed.Problem = $"{exit.Detail}{(wasRunning ? "" : " during boot")}. Console tail:\n{ConsoleLog.Tail(managed.Directory.ConsoleLog)}";
+                    SaveLaunch(managed, running: false);
+                    report = new HostReport(VmState.Failed, managed.Problem, Unexpected: true);
+                    break;
+            }
+        }
+        finally
+        {
+            managed.Gate.Release();
+        }
+
+        LogExited(vmId, exit.Kind, exit.Detail);
+        await reporter.ReportAsync(vmId, report);
+        if (bootAgain)
+        {
+            await BootAsync(managed);
+        }
+    }
+
+    /// <summary>
+    /// At silo start: finds every VM directory, re-attaches to the processes that still run, and remembers the ones
+    /// whose process vanished so their grains learn they Failed.
+    /// </summary>
+    public async Task AdoptAllAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(paths.Vms))
+        {
+            return;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(paths.Vms))
+        {
+            var directory = new VmDirectory(dir);
+            if (!File.Exists(directory.LaunchRecord))
+            {
+                continue;
+            }
+
+            VmLaunch launch;
+            try
+            {
+                launch = JsonSerializer.Deserialize<VmLaunch>(File.ReadAllText(directory.LaunchRecord), Json)!;
+            }
+            catch (JsonException ex)
+            {
+                LogOperationFailed(ex, "read the launch record of", directory.VmId);
+                continue;
+            }
+
+            var managed = new ManagedVm(launch, directory);
+            _vms[launch.VmId] = managed;
+            if (!launch.Running)
+            {
+                continue;
+            }
+
+            var owner = drivers.FirstOrDefault(d => d.Name == launch.Driver);
+            var process = owner is null ? null : await TryAdoptAsync(owner, launch, directory, cancellationToken);
+            if (process is null)
+            {
+                managed.Phase = VmPhase.Failed;
+                managed.Problem = "its process exited while the silo was down. Console tail:\n" + ConsoleLog.Tail(directory.ConsoleLog);
+                SaveLaunch(managed, running: false);
+                LogVanished(launch.VmId);
+                continue;
+            }
+
+            managed.Process = process;
+            managed.Phase = VmPhase.Running;
+            LogAdopted(launch.VmId, process.Pid);
+            _ = Task.Run(() => SuperviseAsync(managed, process), CancellationToken.None);
+        }
+    }
+
+    private async Task<IVmProcess?> TryAdoptAsync(IHypervisorDriver owner, VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await owner.AdoptAsync(launch, directory, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogOperationFailed(ex, "adopt", launch.VmId);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Formation.Errors;
+using Formation.Grains.Hosting;
+using Formation.Images;
+using Formation.Silo.Hypervisors;
+using Formation.Silo.Network;
+using Formation.Silo.Nodes;
+using Formation.Silo.Pack;
+using Formation.Vms;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Vms;
+
+/// <summary>
+/// Runs this node's VMs on a real hypervisor driver: prepares each VM's directory (boot artifacts, disk, TAP and
+/// address), starts its process, reports Running only when the guest prints its readiness line, supervises the
+/// process, and re-adopts running VMs after a silo restart. Grains reach it through <see cref="IVmHost"/>.
+/// </summary>
+public sealed partial class VmRuntime(
+    IHypervisorDriver driver,
+    IEnumerable<IHypervisorDriver> drivers,
+    ImageStore images,
+    HostNetwork network,
+    VmReporter reporter,
+    NodePaths paths,
+    LocalNode node,
+    IOptions<VmRuntimeOptions> options,
+    ILogger<VmRuntime> logger) : IVmHost, IVmConsoleHost
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private readonly ConcurrentDictionary<string, ManagedVm> _vms = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+
+    public string DriverName => driver.Name;
+
+    private VmRuntimeOptions Options => options.Value;
+
+    public async Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
+    {
+        var managed = _vms.GetOrAdd(vm.Id, id => new ManagedVm(Placeholder(vm), VmDirectory.For(paths.DataDirectory, id)));
+        await managed.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (managed.Process is { Exited.IsCompleted: false })
+            {
+                return; // already running (a repeated request)
+            }
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            managed.Launch = await PrepareAsync(vm, managed.Directory, cancellationToken);
+            LogPrepared(vm.Id, clock.ElapsedMilliseconds);
+            managed.Phase = VmPhase.Booting;
+            managed.Problem = null;
+            managed.GuestReboots = 0;
+            SaveLaunch(managed, running: true);
+        }
+        catch (Exception ex) when (ex is not FormationException)
+        {
+            throw new FormationException(ErrorKind.HostFailure, $"preparing VM {vm.Name} on node {node.Identity.NodeId} failed: {ex.Message}");
+        }
+        finally
+        {
+            managed.Gate.Release();
+        }
+
+        _ = Task.Run(() => BootAsync(managed));
+    }
+
+    public async Task StopAsync(string vmId, CancellationToken cancellationToken)
+    {
+        var managed = Get(vmId);
+        IVmProcess? process;
+        await managed.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            process = managed.Process;
+            managed.Phase = VmPhase.Stopping;
+            SaveLaunch(managed, running: false);
+        }
+        finally
+        {
+            managed.Gate.Release();
+        }
+
+        if (process is null || process.Exited.IsCompleted)
+        {
+            managed.Phase = VmPhase.Stopped;
+            await reporter.ReportAsync(vmId, new HostReport(VmState.Stopped, "not running"));
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var exit = await process.ShutdownAsync(Options.StopTimeout, _stopping.Token);
+                LogStopped(vmId, exit.Kind, exit.Detail);
+            }
+            catch (Exception ex)
+            {
+                LogOperationFailed(ex, "stop", vmId);
+                ProcessInfo.Kill(process.Pid);
+            }
+        });
+    }
+
+    public Task PauseAsync(string vmId, CancellationToken cancellationToken) => Running(vmId).PauseAsync(cancellationToken);
+
+    public Task ResumeAsync(string vmId, CancellationToken cancellationToken) => Running(vmId).ResumeAsync(cancellationToken);
+
+    public async Task RebootAsync(string vmId, CancellationToken cancellationToken)
+    {
+        var managed = Get(vmId);
+        await managed.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            managed.Phase = VmPhase.Rebooting;
+            if (managed.Process is { } process)
+            {
+                await process.KillAsync(cancellationToken);
+                await process.DisposeAsync();
+                managed.Process = null;
+            }
+
+            managed.Phase = VmPhase.Booting;
+        }
+        finally
+        {
+            managed.Gate.Release();
+        }
+
+        _ = Task.Run(() => BootAsync(managed));
+    }
+
+    public async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
+    {
+        var managed = _vms.GetOrAdd(vmId, id => new ManagedVm(Placeholder(id), VmDirectory.For(paths.DataDirectory, id)));
+        await managed.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            managed.Phase = VmPhase.Deleting;
+            if (managed.Process is { } process)
+            {
+                await process.KillAsync(cancellationToken);
+                await process.DisposeAsync();
+                managed.Process = null;
+            }
+
+            if (network.Enabled)
+            {
+                await network.DetachAsync(vmId, cancellationToken);
+            }
+
+            if (Directory.Exists(managed.Directory.Path))
+            {
+                Directory.Delete(managed.Directory.Path, recursive: true);
+            }
+
+            _vms.TryRemove(vmId, out _);
+            LogDeleted(vmId);
+        }
+        finally
+        {
+            managed.Gate.Release();
+        }
+    }
+
+    public async Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken)
+    {
+        if (!_vms.TryGetValue(vmId, out var managed))
+        {
+            return null;
+        }
+
+        var address = managed.Launch.Network?.Address;
+        var ports = managed.Launch.Ports;
+        if (managed.Process is { Exited.IsCompleted: false } process)
+        {
+            return managed.Phase == VmPhase.Running
+                ? new HostVmStatus(await process.IsPausedAsync(cancellationToken) ? VmState.Paused : VmState.Running, "running", address, ports)
+                : new HostVmStatus(VmState.Provisioning, "booting", address, ports);
+        }
+
+        return managed.Problem is { } problem
+            ? new HostVmStatus(VmState.Failed, problem, address, ports)
+            : new HostVmStatus(VmState.Stopped, "not running", address, ports);
+    }
+
+    /// <summary>Bytes of the VM's console log from <paramref name="offset"/>; the log survives reboots and silo restarts.</summary>
+    public Task<byte[]> ReadConsoleAsync(string vmId, long offset, int max, CancellationToken cancellationToken) =>
+        ConsoleLog.ReadAsync(Get(vmId).Directory.ConsoleLog, offset, max, cancellationToken);
+
+    public long ConsoleLength(string vmId) => ConsoleLog.Length(Get(vmId).Directory.ConsoleLog);
+
+    public Task WriteConsoleAsync(string vmId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        Running(vmId).WriteConsoleAsync(data, cancellationToken);
+
+    private ManagedVm Get(string vmId) =>
+        _vms.TryGetValue(vmId, out var managed) ? managed
+            : throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} holds no files for VM {vmId}.");
+
+    private IVmProcess Running(string vmId) =>
+        Get(vmId).Process is { Exited.IsCompleted: false } process ? process
+            : throw new FormationException(ErrorKind.Conflict, $"VM {vmId} has no running process on node {node.Identity.NodeId}.");
+
+    private VmLaunch Placeholder(VmInfo vm) => Placeholder(vm.Id);
+
+    private VmLaunch Placeholder(string vmId) => new(vmId, vmId, driver.Name, 1, 64, "", false, false, null, [], false);
+
+    private void SaveLaunch(ManagedVm managed, bool running)
+    {
+        managed.Launch = managed.Launch with { Running = running };
+        Directory.CreateDirectory(managed.Directory.Path);
+        var temp = managed.Directory.LaunchRecord + ".tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(managed.Launch, Json));
+        File.Move(temp, managed.Directory.LaunchRecord, overwrite: true);
+    }
+}

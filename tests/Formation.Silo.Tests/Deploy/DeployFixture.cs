@@ -1,0 +1,125 @@
+using Formation.Silo.Pack;
+using Formation.Silo.Tests.Pack;
+using Formation.Testing;
+
+namespace Formation.Silo.Tests.Deploy;
+
+/// <summary>
+/// Builds the tiny web image used by the deploy tests once, into a data directory that silo processes then use, so
+/// the image is on their node exactly as `form pack build` would leave it.
+/// </summary>
+public sealed class DeployFixture : IAsyncLifetime
+{
+    public const string WebImage = "web:1";
+    public const string PowerOffImage = "off:1";
+    public const int WebPort = 8080;
+
+    private const string WebFormfile = """
+        NAME web
+        FROM tiny
+        COPY ./www /www
+        EXPOSE 8080/tcp
+        ENTRYPOINT ["/bin/busybox", "httpd", "-f", "-v", "-p", "8080", "-h", "/www"]
+        """;
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "formation-deploy-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>A fresh data directory holding the web image.</summary>
+    public async Task<string> NewNodeDirectoryAsync(string name)
+    {
+        var dir = Path.Combine(Root, name + "-" + Guid.NewGuid().ToString("N")[..6]);
+        await BuildWebImageAsync(dir);
+        return dir;
+    }
+
+    /// <summary>Skips the test, saying why, unless this machine can build images and run qemu VMs with TAP networking.</summary>
+    public static void RequireEnvironment()
+    {
+        PackTestEnvironment.RequireBuilder();
+        PackTestEnvironment.RequireQemu();
+        PackTestEnvironment.RequireFormationKernel();
+        Assert.SkipUnless(File.Exists("/dev/net/tun"), "/dev/net/tun is missing: the qemu driver needs TAP devices");
+    }
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private const string PowerOffFormfile = """
+        NAME off
+        FROM tiny
+        ENTRYPOINT ["/bin/busybox", "poweroff", "-f"]
+        """;
+
+    private static async Task BuildWebImageAsync(string dataDirectory)
+    {
+        var context = Path.Combine(dataDirectory, "context");
+        Directory.CreateDirectory(Path.Combine(context, "www"));
+        await File.WriteAllTextAsync(Path.Combine(context, "www", "index.html"), "hello from a formation vm\n");
+        var options = new PackOptions { DataDirectory = dataDirectory };
+        await new ImageBuilder(options, new ImageStore(options)).BuildAsync(
+            new BuildRequest(WebFormfile, ContextDirectory: context, Tag: WebImage), null, CancellationToken.None);
+        await new ImageBuilder(options, new ImageStore(options)).BuildAsync(
+            new BuildRequest(PowerOffFormfile, Tag: PowerOffImage), null, CancellationToken.None);
+    }
+
+    /// <summary>Kills VM processes a failed test left behind, then removes the data (kept with FORMATION_KEEP_TEST_DATA=1).</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Directory.Exists(Root))
+        {
+            foreach (var pidFile in Directory.EnumerateFiles(Root, "vm.pid", SearchOption.AllDirectories))
+            {
+                if (Formation.Silo.Vms.ProcessInfo.TryReadPid(pidFile, out var pid) &&
+                    Formation.Silo.Vms.ProcessInfo.CommandLineContains(pid, "formation-" + Path.GetFileName(Path.GetDirectoryName(pidFile))))
+                {
+                    Formation.Silo.Vms.ProcessInfo.Kill(pid);
+                }
+            }
+        }
+
+        foreach (var bridge in _bridges.Distinct())
+        {
+            if (Formation.Silo.Network.HostNetwork.LinkExistsAsync(bridge, CancellationToken.None).GetAwaiter().GetResult())
+            {
+                System.Diagnostics.Process.Start("ip", ["link", "del", bridge])?.WaitForExit();
+            }
+        }
+
+        if (Environment.GetEnvironmentVariable("FORMATION_KEEP_TEST_DATA") != "1")
+        {
+            try
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Places and creates a VM. (Until images built outside the cluster are registered with it, this goes around the
+    /// catalog's image check: the image is on the node's disk, which is what the node's runtime verifies.)
+    /// </summary>
+    public static async Task<Formation.Vms.VmInfo> CreateAsync(IClusterClient client, Formation.Vms.VmSpec spec)
+    {
+        var vmId = "vm-" + Guid.NewGuid().ToString("N")[..10];
+        var node = await client.GetGrain<Formation.Scheduling.ISchedulerGrain>(GrainKeys.Cluster)
+            .PlaceAsync(new Formation.Scheduling.PlacementRequest(vmId, spec.Resources, spec.NodeConstraint));
+        return await client.GetGrain<Formation.Vms.IVmGrain>(GrainKeys.Vm(node, vmId)).CreateAsync(spec);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _bridges = [];
+
+    /// <summary>Options of a qemu silo; its bridge is removed when the fixture is disposed.</summary>
+    public SiloProcessOptions Silo(string nodeId, string dataDirectory, params (string Key, string Value)[] settings)
+    {
+        _bridges.Add(Formation.Silo.Network.HostNetwork.BridgeNameFor(nodeId));
+        return new(nodeId, dataDirectory)
+        {
+            Driver = "qemu",
+            Environment = settings.ToDictionary(s => s.Key, s => s.Value),
+        };
+    }
+}

@@ -1,0 +1,47 @@
+using Formation.Silo.Hypervisors.Kvm;
+using Formation.Silo.Network;
+using Formation.Silo.Tests.Clusters;
+using Formation.Silo.Tests.Processes;
+using Formation.Testing;
+using Formation.Vms;
+
+namespace Formation.Silo.Tests.Deploy;
+
+/// <summary>
+/// The kvm driver: Formation's own VMM (formation-vmm) boots the tiny web image with the Formation guest kernel. On a
+/// nested-PVM host like CI's the guest kernel runs under KVM's instruction emulator, so this boot takes minutes.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<DeployFixture>
+{
+    private static readonly TimeSpan Boot = TimeSpan.FromMinutes(6);
+
+    [Fact]
+    public async Task WebVm_UnderFormationVmm_BootsToReady_ServesHttp_StopsAndIsDeleted()
+    {
+        DeployFixture.RequireEnvironment();
+        Assert.SkipUnless(File.Exists("/dev/kvm"), "/dev/kvm is missing: the kvm driver needs it");
+        Assert.SkipWhen(KvmDriver.FindBinary() is null, "formation-vmm is not built next to formation-silo");
+        var data = await fixture.NewNodeDirectoryAsync("kvm");
+        var options = fixture.Silo("dep-kvm", data, ("Formation__Vms__BootTimeout", "00:06:00")) with { Driver = "kvm" };
+        await using var silo = await SiloProcess.StartAsync(options);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+
+        var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("kvm-web", 1, 256, 1, DeployFixture.WebImage, null));
+        var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-kvm", created.Id));
+        var running = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "Running");
+        Assert.True(running.State == VmState.Running, running.Reason);
+        Assert.Equal("kvm", running.HypervisorDriver);
+        Assert.True(Formation.Silo.Vms.ProcessInfo.CommandLineContains(
+            int.Parse(File.ReadAllText(Path.Combine(data, "vms", created.Id, "vm.pid")).Trim()), "formation-vmm"), "not a formation-vmm process");
+        Assert.Contains("hello", await Http.GetAsync(running.Address!, DeployFixture.WebPort, TimeSpan.FromMinutes(2)));
+
+        await vm.StopAsync();
+        var stopped = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Stopped or VmState.Failed, TimeSpan.FromMinutes(3), "Stopped");
+        Assert.True(stopped.State == VmState.Stopped, stopped.Reason);
+
+        await vm.DeleteAsync();
+        Assert.False(await HostNetwork.LinkExistsAsync(HostNetwork.TapName(created.Id), CancellationToken.None));
+        Assert.False(Directory.Exists(Path.Combine(data, "vms", created.Id)));
+    }
+}
