@@ -4,7 +4,9 @@ namespace Formation.Cli.Context;
 
 /// <summary>
 /// Turns the first Ctrl-C (SIGINT) or SIGTERM into a cancellation token so a command can clean up (a second one
-/// terminates the process as usual). Needed because the Orleans client's console lifetime swallows these signals.
+/// terminates the process as usual). The token System.CommandLine hands to actions is not cancelled by these signals
+/// unless <c>InvocationConfiguration.ProcessTerminationTimeout</c> is set, and even then the process is ended after
+/// that timeout; a build must get its cancel request to the node first.
 /// </summary>
 public sealed class Interrupt : IDisposable
 {
