@@ -33,6 +33,11 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
         await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-cap", a.Id)).DeleteAsync();
         var c = await DeployFixture.CreateAsync(client.Client, new VmSpec("cap-c", 1, 256, 1, DeployFixture.WebImage, null));
         Assert.Equal("dep-cap", c.NodeId);
+
+        foreach (var vm in await client.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync())
+        {
+            await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id)).DeleteAsync();
+        }
     }
 
     [Fact]
