@@ -37,7 +37,9 @@ public sealed class FormApp
         Root.Subcommands.Add(NodeCommands.Create(this));
         Root.Subcommands.Add(VmCommands.Create(this));
         Root.Subcommands.Add(ClusterCommands.Create(this));
-        Root.Subcommands.Add(PackCommands.Create(this)); Root.Subcommands.Add(ImageCommands.Create(this));
+        Root.Subcommands.Add(PackCommands.Create(this));
+        Root.Subcommands.Add(ImageCommands.Create(this));
+        Root.Subcommands.Add(DeployCommand.Create(this));
     }
 
     public Terminal Terminal { get; }
@@ -58,7 +60,9 @@ public sealed class FormApp
     public async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var parse = Root.Parse(args);
-        var config = new InvocationConfiguration { Output = Terminal.Out, Error = Terminal.Error };
+        // Ctrl-C and SIGTERM cancel the action's token (follow loops end, builds cancel on the node); after 5 s the
+        // process exits anyway.
+        var config = new InvocationConfiguration { Output = Terminal.Out, Error = Terminal.Error, ProcessTerminationTimeout = TimeSpan.FromSeconds(5) };
         return await parse.InvokeAsync(config, cancellationToken);
     }
 

@@ -21,10 +21,10 @@ public static class PackCommands
         return pack;
     }
 
-    private static Argument<string?> DirectoryArgument() =>
+    internal static Argument<string?> DirectoryArgument() =>
         new("dir") { Description = "Build context directory (default: the current directory)", Arity = ArgumentArity.ZeroOrOne };
 
-    private static Option<string?> FileOption() =>
+    internal static Option<string?> FileOption() =>
         new("--file", "-f") { Description = "The Formfile (default: DIR/Formfile)", HelpName = "path" };
 
     private static Command ValidateCommand(FormApp app)
@@ -116,7 +116,7 @@ public static class PackCommands
         return command;
     }
 
-    private static int Report(FormApp app, ImageBuildUpdate result, bool asJson, BuildProgressWriter writer)
+    internal static int Report(FormApp app, ImageBuildUpdate result, bool asJson, BuildProgressWriter writer)
     {
         if (asJson)
         {
@@ -151,7 +151,7 @@ public static class PackCommands
         }
     }
 
-    private static string Gateway(FormApp app, ParseResult parse) =>
+    internal static string Gateway(FormApp app, ParseResult parse) =>
         parse.GetValue(app.Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? Connection.ConnectionSettings.DefaultGateway;
 
     /// <summary>The node asked for (it must be healthy), else the node of the gateway, else the healthy node with most free disk.</summary>

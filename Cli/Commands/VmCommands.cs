@@ -205,10 +205,11 @@ public static partial class VmCommands
         return client.GetGrain<IVmGrain>(vmRef.GrainKey);
     }
 
-    /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or two minutes pass.</summary>
-    internal static async Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken)
+    /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or the patience (default 5 minutes) runs out.</summary>
+    internal static async Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        var wait = patience ?? TimeSpan.FromMinutes(5);
+        var deadline = DateTime.UtcNow + wait;
         while (true)
         {
             var info = await grain.GetAsync();
@@ -220,7 +221,7 @@ public static partial class VmCommands
             if (DateTime.UtcNow > deadline)
             {
                 throw new FormationException(ErrorKind.HostFailure,
-                    $"VM {info.Name} did not reach {target} within 2 minutes (it is {info.State}: {info.Reason}).");
+                    $"VM {info.Name} did not reach {target} within {wait.TotalMinutes:0} minutes (it is {info.State}: {info.Reason}).");
             }
 
             await Task.Delay(100, cancellationToken);

@@ -11,8 +11,39 @@ namespace Formation.Grains.Scheduling;
 public static class PlacementPolicy
 {
     /// <summary>Returns the chosen node id, or throws NoCapacity explaining the best candidate.</summary>
-    public static string Choose(IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint)
+    public static string Choose(IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint) =>
+        Choose(nodes, request, nodeConstraint, null, null);
+
+    /// <summary>As above, only among <paramref name="allowed"/> (e.g. the nodes that hold the VM's image) when given.</summary>
+    public static string Choose(
+        IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint, IReadOnlyList<string>? allowed, string? allowedReason)
     {
+        if (allowed is not null)
+        {
+            if (nodeConstraint is not null && !allowed.Contains(nodeConstraint))
+            {
+                throw new FormationException(ErrorKind.NoCapacity,
+                    $"Node '{nodeConstraint}' cannot run this VM: {allowedReason ?? "it is not among the allowed nodes"} ({string.Join(", ", allowed)}).");
+            }
+
+            var filtered = new List<PlacementCandidate>(allowed.Count);
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                if (allowed.Contains(nodes[i].NodeId))
+                {
+                    filtered.Add(nodes[i]);
+                }
+            }
+
+            if (filtered.Count == 0)
+            {
+                throw new FormationException(ErrorKind.NoCapacity,
+                    $"No registered node can run this VM: {allowedReason ?? "no allowed node"} ({string.Join(", ", allowed)}).");
+            }
+
+            nodes = filtered;
+        }
+
         string? best = null;
         var bestLoad = double.MaxValue;
         for (var i = 0; i < nodes.Count; i++)

@@ -43,14 +43,18 @@ public sealed partial class VmCatalogGrain(
 
         try
         {
+            IReadOnlyList<string>? imageNodes = null;
             if (spec.Image is { } image)
             {
-                await RequireImageAsync(image);
+                var status = await RequireImageAsync(image);
+                spec = spec with { ImageDigest = status.Digest };
+                imageNodes = status.Nodes;
             }
 
             var vmId = VmIds.New();
             var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
-            var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint));
+            var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes,
+                imageNodes is null ? null : $"image '{spec.Image}' is only on these nodes; build it with `form pack build --node ID` where you want it"));
             VmInfo info;
             try
             {
@@ -141,9 +145,14 @@ public sealed partial class VmCatalogGrain(
         LogNodeLost(nodeId, lost.Count);
     }
 
-    private async Task RequireImageAsync(string image)
+    private async Task<ImageStatus> RequireImageAsync(string image)
     {
         var status = await GrainFactory.GetGrain<IImageGrain>(image).GetStatusAsync();
+        if (status.State == ImageBuildState.Ready && status.Digest is not null)
+        {
+            return status;
+        }
+
         if (status.State != ImageBuildState.Ready)
         {
             throw FormationException.NotFound(status.State switch
@@ -153,6 +162,8 @@ public sealed partial class VmCatalogGrain(
                 _ => $"Image '{image}' does not exist. Build it with `form pack build`, or see `form image list`.",
             });
         }
+
+        throw FormationException.NotFound($"Image '{image}' has no digest; build it again with `form pack build`.");
     }
 
     private void Upsert(VmSummary summary)

@@ -12,5 +12,5 @@ public sealed class VmRuntimeOptions
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The line a Formation guest prints when it is up.</summary>
-    public string ReadyLine { get; set; } = Images.ImageManifest.ReadyLine;
+    public string ReadyLine { get; set; } = Formation.Images.ImageManifest.ReadyLine;
 }

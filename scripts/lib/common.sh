@@ -44,6 +44,17 @@ build_solution() {
     || die "the build failed (see the errors above)"
 }
 
+# Publishes the form CLI ahead-of-time compiled (ReadyToRun) into artifacts/form: it starts in about half the time.
+publish_cli() {
+  local out="$FORMATION_ROOT/artifacts/form"
+  if [[ -x "$out/form" ]] && [[ -z "$(find "$FORMATION_ROOT/Cli" "$FORMATION_ROOT/Grains/Abstractions" -name '*.cs' -newer "$out/form" -print -quit)" ]]; then
+    return
+  fi
+  say "Publishing the form CLI (ReadyToRun)"
+  dotnet publish "$FORMATION_ROOT/Cli/Formation.Cli.csproj" -c Release -r linux-x64 --self-contained false \
+    -p:PublishReadyToRun=true -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2 || die "publishing the CLI failed"
+}
+
 # Builds the Formation guest kernel once per machine (cached; ~5 min the first time).
 ensure_guest_kernel() {
   if [[ -x "$FORMATION_ROOT/scripts/build-guest-kernel" ]]; then

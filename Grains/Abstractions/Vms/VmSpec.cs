@@ -2,7 +2,10 @@ using Formation.Nodes;
 
 namespace Formation.Vms;
 
-/// <summary>What a user asked for: the VM's shape and where it may run.</summary>
+/// <summary>
+/// What a user asked for: the VM's shape and where it may run. <see cref="ImageDigest"/> is filled in when the VM is
+/// created: the image version the reference named then, which the VM keeps booting even if the tag moves later.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
 public sealed record VmSpec(
@@ -12,7 +15,8 @@ public sealed record VmSpec(
     [property: Id(3)] long DiskGiB,
     [property: Id(4)] string? Image,
     [property: Id(5)] string? NodeConstraint,
-    [property: Id(6)] RestartPolicy Restart = RestartPolicy.Never)
+    [property: Id(6)] RestartPolicy Restart = RestartPolicy.Never,
+    [property: Id(7)] string? ImageDigest = null)
 {
     public NodeCapacity Resources => new(VCpus, MemoryMiB, DiskGiB);
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Formation.Cli.Tests.Pack;
+using Formation.Testing;
+
+namespace Formation.Cli.Tests.Deploy;
+
+/// <summary>
+/// `form deploy` for real: a directory with a Formfile becomes a running VM on the qemu driver that answers HTTP from
+/// the host; then logs, console, reboot, stop/start and delete through the CLI.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed partial class DeployCliTests : IAsyncLifetime
+{
+    private readonly ScratchDirectory _scratch = new("deploy");
+    private SiloProcess? _silo;
+
+    [Fact]
+    public async Task Deploy_TinyWebFormfile_RunsAndAnswers_ThenEveryVmCommandWorks()
+    {
+        BuilderEnvironment.Require();
+        Assert.SkipUnless(File.Exists("/usr/bin/qemu-system-x86_64"), "qemu-system-x86_64 is not installed");
+        Assert.SkipUnless(Directory.Exists("/var/cache/formation/guest-kernel/current") || Environment.GetEnvironmentVariable("FORMATION_GUEST_KERNEL") is not null,
+            "the Formation guest kernel is missing (scripts/build-guest-kernel)");
+        _scratch.Write("app/Formfile", "NAME hello-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+        _scratch.Write("app/www/index.html", "deployed by form\n");
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions("cli-deploy", Path.Combine(_scratch.Path, "data")) { Driver = "qemu" });
+        var gateway = _silo.Gateway;
+
+        var deploy = await Form("deploy", Path.Combine(_scratch.Path, "app"), "--gateway", gateway);
+        Assert.True(deploy.ExitCode == 0, deploy.ToString());
+        Assert.Contains("is running on cli-deploy at", deploy.Out);
+        var url = UrlPattern().Match(deploy.Out).Value;
+        Assert.False(string.IsNullOrEmpty(url), deploy.Out);
+        Assert.Contains("deployed by form", await GetAsync(url));
+
+        var logs = await Form("vm", "logs", "hello-web", "--gateway", gateway);
+        Assert.Contains("FORMATION-GUEST-READY", logs.Out);
+        var tail = await Form("vm", "logs", "hello-web", "--tail", "3", "--gateway", gateway);
+        Assert.True(tail.Out.TrimEnd().Split('\n').Length <= 3, tail.Out);
+
+        var console = await FormWithInput("\u001d", "vm", "console", "hello-web", "--gateway", gateway);
+        Assert.True(console.ExitCode == 0, console.ToString());
+        Assert.Contains("Detach with Ctrl-]", console.Error);
+        Assert.Contains("detached", console.Error);
+
+        var reboot = await Form("vm", "reboot", "hello-web", "--gateway", gateway);
+        Assert.True(reboot.ExitCode == 0, reboot.ToString());
+        Assert.Contains("Running", reboot.Out);
+        Assert.Contains("deployed by form", await GetAsync(url));
+
+        Assert.Equal(0, (await Form("vm", "stop", "hello-web", "--gateway", gateway)).ExitCode);
+        Assert.Equal(0, (await Form("vm", "start", "hello-web", "--gateway", gateway)).ExitCode);
+        Assert.Contains("deployed by form", await GetAsync(url));
+
+        var show = await Form("vm", "show", "hello-web", "--gateway", gateway);
+        Assert.Contains("8080/tcp", show.Out);
+        Assert.Equal(0, (await Form("vm", "delete", "hello-web", "--gateway", gateway)).ExitCode);
+        Assert.Contains("No VMs", (await Form("vm", "list", "--gateway", gateway)).Out);
+    }
+
+    [Fact]
+    public async Task Deploy_BadFormfile_FailsBeforeConnecting_NamingLineAndColumn()
+    {
+        _scratch.Write("bad/Formfile", "NAME x\nFROM tiny\nRUNN echo\n");
+
+        var run = await Form("deploy", Path.Combine(_scratch.Path, "bad"), "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Formfile:3:1", run.Error);
+        Assert.Contains("nothing was deployed", run.Error);
+    }
+
+    private static Task<FormRun> Form(params string[] args) => FormRun.ProcessAsync(args);
+
+    private static async Task<FormRun> FormWithInput(string input, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "form.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await Task.Delay(2000);
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return new FormRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task<string> GetAsync(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await http.GetStringAsync(url);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    [GeneratedRegex(@"http://[0-9.]+:8080")]
+    private static partial Regex UrlPattern();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+            foreach (var pidFile in Directory.EnumerateFiles(_scratch.Path, "vm.pid", SearchOption.AllDirectories))
+            {
+                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+                {
+                    try
+                    {
+                        Process.GetProcessById(pid).Kill();
+                    }
+                    catch (ArgumentException)
+                    {
+                    }
+                }
+            }
+
+            Process.Start("ip", ["link", "del", Silo.Network.HostNetwork.BridgeNameFor("cli-deploy")])?.WaitForExit();
+        }
+
+        _scratch.Dispose();
+    }
+}
