@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Formation.Cli.Connection;
-using Formation.Scheduling;
+using Formation.Cli.Context;
 using Formation.Silo.Hosting;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Hypervisors.Qemu;
@@ -28,19 +28,23 @@ public static class DeployBench
     {
         var runs = options.Int("runs", 5);
         var count = options.Int("vms", 8);
-        var kernel = GuestKernelLocator.TryResolve() ?? throw new InvalidOperationException("no guest kernel: run scripts/build-guest-kernel");
         var dir = Path.Combine(Path.GetTempPath(), "formation-bench", "deploy-" + Guid.NewGuid().ToString("N")[..8]);
-        var pack = new PackOptions { DataDirectory = dir };
-        var manifest = await new ImageBuilder(pack, new ImageStore(pack)).BuildAsync(new BuildRequest(Formfile, Tag: "bench:1"), null, CancellationToken.None);
-        var initrd = (await new ImageStore(pack).GetAsync(manifest.Digest))!.RootFilesystemPath;
-        Console.WriteLine($"== deploy: qemu driver ({(File.Exists("/dev/kvm") ? "see node list for accel" : "tcg")}), {runs} alternating runs, then {count} VMs at once");
-
+        Console.WriteLine($"== deploy: qemu driver, {runs} alternating runs, then {count} VMs at once");
         var silo = await SiloProcess.StartAsync(new SiloProcessOptions("bench-deploy", dir) { Driver = "qemu" });
         try
         {
             await using var connection = await ClusterConnection.ConnectAsync(
                 new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10)), CancellationToken.None);
             var client = connection.Client;
+
+            // The image is built through the cluster, as `form pack build` does, so VMs are created the normal way.
+            var context = Path.Combine(dir, "context");
+            Directory.CreateDirectory(context);
+            await File.WriteAllTextAsync(Path.Combine(context, "Formfile"), Formfile);
+            var build = await new RemoteBuild(client, "bench-deploy", TextWriter.Null).RunAsync(LocalFormfile.Load(context, null), "bench:1", CancellationToken.None);
+            var manifest = build.Manifest ?? throw new InvalidOperationException($"the benchmark image did not build: {build.Failure?.Message}");
+            var kernel = manifest.Kernel?.Path ?? throw new InvalidOperationException("no guest kernel: run scripts/build-guest-kernel");
+            var initrd = (await new ImageStore(new PackOptions { DataDirectory = dir }).GetAsync(manifest.Digest))!.RootFilesystemPath;
             var raw = new List<double>();
             var fabric = new List<double>();
             var intrinsic = new List<double>();
@@ -164,14 +168,11 @@ public static class DeployBench
         }
     }
 
-    /// <summary>Places and creates a VM whose image is on the node's disk (built outside the cluster by this benchmark).</summary>
+    /// <summary>Creates a VM through the catalog, as `form vm create` does.</summary>
     private static async Task<IVmGrain> CreateAsync(IClusterClient client, VmSpec spec)
     {
-        var vmId = "vm-" + Guid.NewGuid().ToString("N")[..10];
-        var node = await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).PlaceAsync(new PlacementRequest(vmId, spec.Resources, null));
-        var vm = client.GetGrain<IVmGrain>(GrainKeys.Vm(node, vmId));
-        await vm.CreateAsync(spec);
-        return vm;
+        var created = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
+        return client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
     }
 
     private static IEnumerable<int> VmPids(string dir) =>
