@@ -51,25 +51,9 @@ public sealed class KvmProcess : IVmProcess
         return await Exited.WaitAsync(deadline + TimeSpan.FromSeconds(15), cancellationToken);
     }
 
-    public async Task<VmExit> KillAsync(CancellationToken cancellationToken)
+    public Task<VmExit> KillAsync(CancellationToken cancellationToken)
     {
-        if (!Exited.IsCompleted)
-        {
-            try
-            {
-                await RequestAsync("kill", cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or InvalidOperationException)
-            {
-            }
-
-            if (!await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(5), cancellationToken))
-            {
-                ProcessInfo.Kill(Pid);
-            }
-        }
-
-        return await Exited.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        return VmProcessHelpers.KillAsync(Pid, Exited, ct => RequestAsync("kill", ct), cancellationToken);
     }
 
     public async Task WriteConsoleAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -81,7 +65,7 @@ public sealed class KvmProcess : IVmProcess
             {
                 _console?.Dispose();
                 _console = await VmmControlClient.OpenConsoleAsync(_directory.ControlSocket, cancellationToken);
-                _ = DrainAsync(_console);
+                _ = VmProcessHelpers.DrainAsync(_console);
             }
 
             await _console.SendAsync(data, SocketFlags.None, cancellationToken);
@@ -101,20 +85,6 @@ public sealed class KvmProcess : IVmProcess
 
     private Task<JsonNode?> RequestAsync(string command, CancellationToken cancellationToken) =>
         VmmControlClient.RequestAsync(_directory.ControlSocket, new JsonObject { ["cmd"] = command }, cancellationToken);
-
-    private static async Task DrainAsync(Socket socket)
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
-            {
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-    }
 
     /// <summary>Holds a <c>wait</c> request open; its answer (or the connection dropping) is the VM's end.</summary>
     private async Task WatchAsync()

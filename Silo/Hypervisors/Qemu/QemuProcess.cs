@@ -50,28 +50,10 @@ public sealed class QemuProcess : IVmProcess
         return finished == Exited ? await Exited : await KillAsync(cancellationToken);
     }
 
-    public async Task<VmExit> KillAsync(CancellationToken cancellationToken)
+    public Task<VmExit> KillAsync(CancellationToken cancellationToken)
     {
         _killRequested = true;
-        if (Exited.IsCompleted)
-        {
-            return await Exited;
-        }
-
-        try
-        {
-            await _qmp.ExecuteAsync("quit", null, cancellationToken).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-        }
-        catch (Exception ex) when (ex is QmpException or TimeoutException or IOException)
-        {
-        }
-
-        if (!await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(5), cancellationToken))
-        {
-            ProcessInfo.Kill(Pid);
-        }
-
-        return await Exited.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        return VmProcessHelpers.KillAsync(Pid, Exited, ct => _qmp.ExecuteAsync("quit", null, ct), cancellationToken);
     }
 
     public async Task WriteConsoleAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -84,7 +66,7 @@ public sealed class QemuProcess : IVmProcess
                 _console?.Dispose();
                 _console = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
                 await _console.ConnectAsync(new UnixDomainSocketEndPoint(_directory.ConsoleSocket), cancellationToken);
-                _ = DrainAsync(_console); // output is read from the log file; keep the socket from filling up
+                _ = VmProcessHelpers.DrainAsync(_console); // output is read from the log file; keep the socket from filling up
             }
 
             await _console.SendAsync(data, SocketFlags.None, cancellationToken);
@@ -102,20 +84,6 @@ public sealed class QemuProcess : IVmProcess
     }
 
     private static JsonObject Key(string qcode) => new() { ["type"] = "qcode", ["data"] = qcode };
-
-    private static async Task DrainAsync(Socket socket)
-    {
-        var buffer = new byte[4096];
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None) > 0)
-            {
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-    }
 
     private async Task WatchAsync()
     {

@@ -12,16 +12,15 @@ namespace Formation.Cli.Tests.Deploy;
 [Trait("Category", "Slow")]
 public sealed partial class DeployCliTests : IAsyncLifetime
 {
-    private readonly ScratchDirectory _scratch = new("deploy");
+    private readonly TestDirectory _scratch = new("deploy");
     private SiloProcess? _silo;
 
     [Fact]
     public async Task Deploy_TinyWebFormfile_RunsAndAnswers_ThenEveryVmCommandWorks()
     {
-        BuilderEnvironment.Require();
-        Assert.SkipUnless(File.Exists("/usr/bin/qemu-system-x86_64"), "qemu-system-x86_64 is not installed");
-        Assert.SkipUnless(Directory.Exists("/var/cache/formation/guest-kernel/current") || Environment.GetEnvironmentVariable("FORMATION_GUEST_KERNEL") is not null,
-            "the Formation guest kernel is missing (scripts/build-guest-kernel)");
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        TestEnvironment.RequireFormationKernel();
         _scratch.Write("app/Formfile", "NAME hello-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
         _scratch.Write("app/www/index.html", "deployed by form\n");
         _silo = await SiloProcess.StartAsync(new SiloProcessOptions("cli-deploy", Path.Combine(_scratch.Path, "data")) { Driver = "qemu" });

@@ -7,8 +7,8 @@ namespace Formation.Cli.Tests.Pack;
 
 public sealed class ContextPackerTests : IDisposable
 {
-    private readonly ScratchDirectory _dir = new("context");
-    private readonly ScratchDirectory _outside = new("outside");
+    private readonly TestDirectory _dir = new("context");
+    private readonly TestDirectory _outside = new("outside");
 
     [Fact]
     public async Task WriteTarAsync_Directory_PacksFilesDirsAndInsideLinks_SkipsIgnoredOutsideLinksAndSpecialFiles()

@@ -5,14 +5,14 @@ namespace Formation.Cli.Tests.Pack;
 /// <summary><c>form pack build</c> and <c>form image</c> against a real silo process (embedded mode, sim driver).</summary>
 public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixture<RunningSiloFixture>, IDisposable
 {
-    private readonly ScratchDirectory _dir = new("build");
+    private readonly TestDirectory _dir = new("build");
 
     private string Refs => Path.Combine(silo.Silo.Options.DataDirectory, "images", "refs");
 
     [Fact]
     public async Task Build_TinyExample_PrintsEveryStepAndTheDigest_RebuildIsAllCached()
     {
-        BuilderEnvironment.Require();
+        TestEnvironment.RequireBuilder();
 
         var first = await silo.FormAsync("pack", "build", Examples.TinyHello, "--tag", "cli-hello:first");
         var again = await silo.FormAsync("pack", "build", Examples.TinyHello, "--tag", "cli-hello:first");
@@ -35,7 +35,7 @@ public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixt
     [Fact]
     public async Task ImageListAndShow_AfterABuild_ShowStateDigestSizeAndNode_InTablesAndJson()
     {
-        BuilderEnvironment.Require();
+        TestEnvironment.RequireBuilder();
         var build = await silo.FormAsync("pack", "build", Examples.TinyHello, "--tag", "cli-listed", "--json");
         Assert.True(build.ExitCode == 0, build.ToString());
         var digest = JsonDocument.Parse(build.Out).RootElement.GetProperty("digest").GetString()!;
@@ -62,7 +62,7 @@ public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixt
     [Fact]
     public async Task ImageDelete_WhileAVmUsesIt_IsRefused_AfterTheVmIsDeleted_RemovesIt()
     {
-        BuilderEnvironment.Require();
+        TestEnvironment.RequireBuilder();
         Assert.Equal(0, (await silo.FormAsync("pack", "build", Examples.TinyHello, "--tag", "cli-used:1")).ExitCode);
         var vm = await silo.FormAsync("vm", "create", "--name", "cli-image-user", "--vcpus", "1", "--memory", "128", "--disk", "1", "--image", "cli-used:1");
         Assert.True(vm.ExitCode == 0, vm.ToString());
@@ -87,7 +87,7 @@ public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixt
     [Fact]
     public async Task Build_FailingRunStep_ReportsStepLineExitCodeAndOutputTail_RegistersNoImage()
     {
-        BuilderEnvironment.Require();
+        TestEnvironment.RequireBuilder();
         _dir.Write("Formfile", "NAME cli-fails\nFROM tiny\nRUN echo fine\nRUN echo doomed; echo to-stderr >&2; exit 3\nENTRYPOINT [\"/bin/sh\"]\n");
 
         var run = await silo.FormAsync("pack", "build", _dir.Path);
@@ -109,7 +109,7 @@ public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixt
     [Fact]
     public async Task Build_Context_LeavesOutFormignoreMatchesAndSymlinksOutsideTheDirectory()
     {
-        BuilderEnvironment.Require();
+        TestEnvironment.RequireBuilder();
         _dir.Write("Formfile", "NAME cli-context\nFROM tiny\nCOPY . /app\nRUN test -f /app/keep.txt && test ! -e /app/debug.log && test ! -e /app/passwd && test -L /app/alias\n");
         _dir.Write("keep.txt", "keep");
         _dir.Write("debug.log", "noise");
@@ -148,7 +148,7 @@ public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixt
     [Fact]
     public async Task Build_Interrupted_CancelsTheBuildOnTheNodeAndRegistersNothing()
     {
-        BuilderEnvironment.Require();
+        TestEnvironment.RequireBuilder();
         var sleep = Random.Shared.Next(100_000, 999_999);
         _dir.Write("Formfile", $"NAME cli-interrupted\nFROM tiny\nRUN echo started; sleep {sleep}\n");
 

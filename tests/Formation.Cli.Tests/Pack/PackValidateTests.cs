@@ -3,7 +3,7 @@ namespace Formation.Cli.Tests.Pack;
 /// <summary><c>form pack validate</c> runs offline: no silo, no --gateway.</summary>
 public sealed class PackValidateTests : IDisposable
 {
-    private readonly ScratchDirectory _dir = new("validate");
+    private readonly TestDirectory _dir = new("validate");
 
     [Fact]
     public async Task Validate_TheTinyExample_ExitsZeroWithASummary()

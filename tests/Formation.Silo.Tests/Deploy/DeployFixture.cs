@@ -35,9 +35,9 @@ public sealed class DeployFixture : IAsyncLifetime
     /// <summary>Skips the test, saying why, unless this machine can build images and run qemu VMs with TAP networking.</summary>
     public static void RequireEnvironment()
     {
-        PackTestEnvironment.RequireBuilder();
-        PackTestEnvironment.RequireQemu();
-        PackTestEnvironment.RequireFormationKernel();
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        TestEnvironment.RequireFormationKernel();
         Assert.SkipUnless(File.Exists("/dev/net/tun"), "/dev/net/tun is missing: the qemu driver needs TAP devices");
     }
 

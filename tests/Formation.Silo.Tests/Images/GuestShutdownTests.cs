@@ -12,7 +12,7 @@ public sealed class GuestShutdownTests : IDisposable
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly TempDirectory _data = new("guest-shutdown");
+    private readonly TestDirectory _data = new("guest-shutdown");
 
     [Fact]
     public async Task CtrlAltDel_EntrypointHonoursTerm_StopsItAndPowersOff()
@@ -53,9 +53,9 @@ public sealed class GuestShutdownTests : IDisposable
 
     private async Task<QmpMachine> BootAsync(string name, string entrypoint)
     {
-        PackTestEnvironment.RequireBuilder();
-        PackTestEnvironment.RequireQemu();
-        var kernel = PackTestEnvironment.RequireFormationKernel();
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        var kernel = TestEnvironment.RequireFormationKernel();
         var options = new PackOptions { DataDirectory = _data.Path };
         var store = new ImageStore(options);
         var formfile = $"NAME {name}\nFROM tiny\nENTRYPOINT {entrypoint}\n";

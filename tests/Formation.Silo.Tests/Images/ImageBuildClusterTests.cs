@@ -14,7 +14,7 @@ public sealed class ImageBuildClusterTests(SimClusterFixture fixture) : IDisposa
 {
     private const int BlobBytes = 3 << 20;
 
-    private readonly TempDirectory _context = new("image-context");
+    private readonly TestDirectory _context = new("image-context");
 
     private IClusterClient Client => fixture.Client;
 
@@ -23,7 +23,7 @@ public sealed class ImageBuildClusterTests(SimClusterFixture fixture) : IDisposa
     [Fact]
     public async Task Build_ContextInChunks_RegistersReadyImageOnThatNodeAndStreamsEveryEvent()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         _context.Write("hello.sh", "#!/bin/sh\necho hello\n");
         File.WriteAllBytes(Path.Combine(_context.Path, "blob"), RandomBytes(BlobBytes));
         const string Formfile = """
@@ -79,7 +79,7 @@ public sealed class ImageBuildClusterTests(SimClusterFixture fixture) : IDisposa
     [Fact]
     public async Task Build_SameReferenceOnAnotherNode_MovesTheImageThereAndKeepsTheOldCopyUntilDeleted()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         const string Formfile = "NAME cluster-moved\nFROM tiny\nRUN echo moved > /moved\n";
         var first = await BuildSessions.BuildAsync(Client, "node-0", Formfile);
         var second = await BuildSessions.BuildAsync(Client, "node-2", Formfile);
@@ -108,7 +108,7 @@ public sealed class ImageBuildClusterTests(SimClusterFixture fixture) : IDisposa
     [Fact]
     public async Task Build_FailingRunStep_ReportsStepExitCodeAndTailAndRegistersNothing()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         const string Formfile = "NAME cluster-fail\nFROM tiny\nRUN echo first\nRUN echo doomed; echo to-stderr >&2; exit 3\n";
 
         var outcome = await BuildSessions.BuildAsync(Client, "node-2", Formfile);
@@ -131,7 +131,7 @@ public sealed class ImageBuildClusterTests(SimClusterFixture fixture) : IDisposa
     [Fact]
     public async Task Cancel_WhileAStepRuns_StopsItAndLeavesNothingRegistered()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var sleep = Random.Shared.Next(100_000, 999_999);
         var session = await BuildSessions.OpenAsync(Client, "node-0", $"NAME cluster-cancel\nFROM tiny\nRUN echo started; sleep {sleep}\n");
         var tar = await BuildSessions.TarAsync(null);

@@ -19,7 +19,7 @@ public sealed class ImageDeleteClusterTests(SimClusterFixture fixture)
     [Fact]
     public async Task Delete_WhileAVmUsesTheImage_IsRefused_AfterTheVmIsDeleted_RemovesFilesAndRecord()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var built = await BuildSessions.BuildAsync(Client, "node-2", "NAME cluster-used\nFROM tiny\nRUN echo used > /used\n");
         Assert.True(built.Final.Phase == ImageBuildPhase.Succeeded, built.Dump());
         var digest = built.Final.Manifest!.Digest;
@@ -52,7 +52,7 @@ public sealed class ImageDeleteClusterTests(SimClusterFixture fixture)
     [Fact]
     public async Task Delete_ByDigestSharedByTwoReferences_IsRefused_ByNameKeepsTheOther()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         const string Formfile = "NAME cluster-shared\nFROM tiny\nRUN echo shared > /shared\n";
         var one = await BuildSessions.BuildAsync(Client, "node-1", Formfile, "cluster-shared:one");
         var two = await BuildSessions.BuildAsync(Client, "node-1", Formfile, "cluster-shared:two");

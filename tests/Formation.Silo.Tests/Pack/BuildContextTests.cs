@@ -7,7 +7,7 @@ namespace Formation.Silo.Tests.Pack;
 
 public class BuildContextTests : IDisposable
 {
-    private readonly TempDirectory _context = new("context");
+    private readonly TestDirectory _context = new("context");
 
     private static CopyInstruction Copy(params string[] sources) => new(new FormfileLocation(1, 1), [.. sources], "/app");
 

@@ -12,12 +12,12 @@ public class BuildInterruptionTests : IDisposable
 
     private static string SleepyFormfile => $"NAME sleepy\nFROM tiny\nRUN echo started; sleep {SleepSeconds}\n";
 
-    private readonly TempDirectory _data = new("pack-interrupt");
+    private readonly TestDirectory _data = new("pack-interrupt");
 
     [Fact]
     public async Task BuildAsync_Cancelled_KillsTheStepAndRegistersNothing()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var options = new PackOptions { DataDirectory = _data.Path };
         var store = new ImageStore(options);
         var progress = new RecordingProgress();
@@ -43,7 +43,7 @@ public class BuildInterruptionTests : IDisposable
     [Fact]
     public async Task BuildAsync_StepTimeout_FailsTheStepWithAClearMessage()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var options = new PackOptions { DataDirectory = _data.Path, StepTimeout = TimeSpan.FromSeconds(2) };
         var store = new ImageStore(options);
 

@@ -5,7 +5,7 @@ namespace Formation.Silo.Tests.Pack;
 
 public class ChunkedDigestTests : IDisposable
 {
-    private readonly TempDirectory _dir = new("digest");
+    private readonly TestDirectory _dir = new("digest");
 
     private static string Naive(byte[] content)
     {

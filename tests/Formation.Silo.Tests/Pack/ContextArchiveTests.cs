@@ -5,7 +5,7 @@ namespace Formation.Silo.Tests.Pack;
 
 public class ContextArchiveTests : IDisposable
 {
-    private readonly TempDirectory _target = new("context-out");
+    private readonly TestDirectory _target = new("context-out");
 
     private static MemoryStream Tar(params TarEntry[] entries)
     {

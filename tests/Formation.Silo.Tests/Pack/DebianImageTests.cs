@@ -40,7 +40,7 @@ public class DebianImageTests : IDisposable
         http.server.HTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
         """;
 
-    private readonly TempDirectory _context = new("pack-context");
+    private readonly TestDirectory _context = new("pack-context");
     private readonly string _tag = "web-hello-" + Guid.NewGuid().ToString("N")[..8];
     private ImageStore? _store;
 
@@ -50,9 +50,9 @@ public class DebianImageTests : IDisposable
     [Fact]
     public async Task BuildAndBoot_DebianPythonServer_ServesHttpRequest()
     {
-        PackTestEnvironment.RequireBuilder();
-        PackTestEnvironment.RequireQemu();
-        var kernel = PackTestEnvironment.RequireFormationKernel();
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        var kernel = TestEnvironment.RequireFormationKernel();
         _context.Write("server.py", Server);
         var options = new PackOptions { DataDirectory = SharedDataDirectory };
         _store = new ImageStore(options);

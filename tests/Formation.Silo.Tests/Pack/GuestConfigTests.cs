@@ -7,7 +7,7 @@ namespace Formation.Silo.Tests.Pack;
 
 public class GuestConfigTests : IDisposable
 {
-    private readonly TempDirectory _dir = new("guest-config");
+    private readonly TestDirectory _dir = new("guest-config");
 
     private static Formfile Parse(string text) => FormfileParser.Parse(text).Formfile ?? throw new InvalidOperationException(string.Join("\n", FormfileParser.Parse(text).Diagnostics));
 

@@ -6,7 +6,7 @@ namespace Formation.Silo.Tests.Pack;
 /// <summary>Builder behaviour that needs no root: input validation happens before any work.</summary>
 public class ImageBuilderTests : IDisposable
 {
-    private readonly TempDirectory _data = new("builder");
+    private readonly TestDirectory _data = new("builder");
 
     [Fact]
     public async Task BuildAsync_InvalidFormfile_FailsWithDiagnosticsAndTouchesNothing()

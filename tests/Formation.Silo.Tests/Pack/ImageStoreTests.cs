@@ -6,7 +6,7 @@ namespace Formation.Silo.Tests.Pack;
 
 public class ImageStoreTests : IDisposable
 {
-    private readonly TempDirectory _data = new("store");
+    private readonly TestDirectory _data = new("store");
     private readonly ImageStore _store;
 
     public ImageStoreTests() => _store = new ImageStore(new PackOptions { DataDirectory = _data.Path });

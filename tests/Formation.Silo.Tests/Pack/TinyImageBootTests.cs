@@ -16,15 +16,15 @@ public class TinyImageBootTests : IDisposable
         ENTRYPOINT ["/app/hello.sh"]
         """;
 
-    private readonly TempDirectory _data = new("pack-data");
-    private readonly TempDirectory _context = new("pack-context");
+    private readonly TestDirectory _data = new("pack-data");
+    private readonly TestDirectory _context = new("pack-context");
 
     [Fact]
     public async Task Boot_TinyImage_PrintsReadyThenRunsAndRestartsEntrypoint()
     {
-        PackTestEnvironment.RequireBuilder();
-        PackTestEnvironment.RequireQemu();
-        var kernel = PackTestEnvironment.RequireFormationKernel();
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        var kernel = TestEnvironment.RequireFormationKernel();
         _context.Write("hello.sh", "#!/bin/sh\necho \"$GREETING in $(pwd) as $(hostname) pid1=$(cat /proc/1/comm)\"\nexit 4\n");
         var options = new PackOptions { DataDirectory = _data.Path };
         var store = new ImageStore(options);
@@ -48,9 +48,9 @@ public class TinyImageBootTests : IDisposable
     [Fact]
     public async Task Boot_TinyImageWithIpArgument_ConfiguresEth0AndHostname()
     {
-        PackTestEnvironment.RequireBuilder();
-        PackTestEnvironment.RequireQemu();
-        var kernel = PackTestEnvironment.RequireFormationKernel();
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        var kernel = TestEnvironment.RequireFormationKernel();
         var formfile = "NAME tiny-net\nFROM tiny\nENTRYPOINT echo \"net: $(hostname) $(ip -4 -o addr show dev eth0) via $(ip route show default)\"; sleep 3600\n";
         var options = new PackOptions { DataDirectory = _data.Path };
         var store = new ImageStore(options);

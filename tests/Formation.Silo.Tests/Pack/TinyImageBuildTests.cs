@@ -17,8 +17,8 @@ public class TinyImageBuildTests : IDisposable
         EXPOSE 8080
         """;
 
-    private readonly TempDirectory _data = new("pack-data");
-    private readonly TempDirectory _context = new("pack-context");
+    private readonly TestDirectory _data = new("pack-data");
+    private readonly TestDirectory _context = new("pack-context");
     private readonly ImageStore _store;
     private readonly ImageBuilder _builder;
 
@@ -33,7 +33,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_TinyWithCopyAndEntrypoint_RegistersInitramfsImage()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var progress = new RecordingProgress();
 
         var manifest = await _builder.BuildAsync(new BuildRequest(Formfile, ContextDirectory: _context.Path), progress, TestContext.Current.CancellationToken);
@@ -64,7 +64,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_UnchangedRebuild_DoesNoWorkAndKeepsDigest()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var request = new BuildRequest(Formfile, ContextDirectory: _context.Path);
         var first = await _builder.BuildAsync(request, null, TestContext.Current.CancellationToken);
         var progress = new RecordingProgress();
@@ -79,7 +79,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_ChangedLastRun_RebuildsOnlyFromThatStep()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         await _builder.BuildAsync(new BuildRequest(Formfile, ContextDirectory: _context.Path), null, TestContext.Current.CancellationToken);
         var changed = Formfile.Replace("echo built > /app/built.txt", "echo rebuilt > /app/built.txt");
         var progress = new RecordingProgress();
@@ -95,7 +95,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_ChangedCopiedFile_RebuildsFromTheCopy()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var request = new BuildRequest(Formfile, ContextDirectory: _context.Path);
         await _builder.BuildAsync(request, null, TestContext.Current.CancellationToken);
         _context.Write("hello.sh", "#!/bin/sh\necho changed\n");
@@ -109,7 +109,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_FailingRun_ReportsStepExitCodeAndOutputAndRegistersNothing()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var formfile = "NAME broken\nFROM tiny\nRUN echo first-line\nRUN echo about to fail; echo details >&2; exit 3\nRUN echo never\n";
         var progress = new RecordingProgress();
 
@@ -132,7 +132,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_RunStep_IsIsolatedFromHostNetworkAndProcesses()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var formfile = """
             NAME isolated
             FROM tiny
@@ -154,7 +154,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_ContextAsTarStream_BuildsSameImageAsDirectory()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         var fromDirectory = await _builder.BuildAsync(new BuildRequest(Formfile, ContextDirectory: _context.Path), null, TestContext.Current.CancellationToken);
         using var tar = new MemoryStream();
         await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(_context.Path, tar, includeBaseDirectory: false, TestContext.Current.CancellationToken);
@@ -171,7 +171,7 @@ public class TinyImageBuildTests : IDisposable
     [Fact]
     public async Task BuildAsync_CopyOfSymlinkLeavingContext_FailsAtTheCopyStep()
     {
-        PackTestEnvironment.RequireBuilder();
+        TestEnvironment.RequireBuilder();
         Directory.CreateDirectory(Path.Combine(_context.Path, "app"));
         File.CreateSymbolicLink(Path.Combine(_context.Path, "app", "passwd"), "/etc/passwd");
 

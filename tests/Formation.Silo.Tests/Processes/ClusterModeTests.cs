@@ -15,7 +15,7 @@ namespace Formation.Silo.Tests.Processes;
 public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly TemporaryDirectory _data = new();
+    private readonly TestDirectory _data = new();
 
     [Fact]
     public async Task TwoSilos_OnPostgres_FormOneCluster_AndStateSurvivesRestartOfAllSilos()

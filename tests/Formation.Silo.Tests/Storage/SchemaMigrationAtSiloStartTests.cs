@@ -6,7 +6,7 @@ namespace Formation.Silo.Tests.Storage;
 /// <summary>The silo applies the schema itself when it starts, and refuses to start when it cannot.</summary>
 public sealed class SchemaMigrationAtSiloStartTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TestDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

@@ -6,7 +6,7 @@ namespace Formation.Silo.Tests.Storage;
 
 public sealed class SqliteSchemaMigratorTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TestDirectory _directory = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

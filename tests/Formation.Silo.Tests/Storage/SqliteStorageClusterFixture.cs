@@ -5,7 +5,7 @@ namespace Formation.Silo.Tests.Storage;
 
 public sealed class SqliteStorageClusterFixture : StorageClusterFixture
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TestDirectory _directory = new();
     private int _count;
 
     protected override bool IsAvailable => true;

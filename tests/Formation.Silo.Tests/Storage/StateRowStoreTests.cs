@@ -11,7 +11,7 @@ namespace Formation.Silo.Tests.Storage;
 [Collection(PostgresCollection.Name)]
 public sealed class StateRowStoreTests(PostgresServer postgres) : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TestDirectory _directory = new();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -1,9 +1,9 @@
 using Formation.Silo.Pack;
 
-namespace Formation.Silo.Tests.Pack;
+namespace Formation.Testing;
 
-/// <summary>What the builder tests need from the machine, with the reason to skip when it is missing.</summary>
-internal static class PackTestEnvironment
+/// <summary>What tests of images and VMs need from the machine, with the reason to skip when it is missing.</summary>
+public static class TestEnvironment
 {
     private static readonly Lazy<string?> BuilderProblem = new(FindBuilderProblem);
 
