@@ -55,6 +55,18 @@ publish_cli() {
     -p:PublishReadyToRun=true -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2 || die "publishing the CLI failed"
 }
 
+# Publishes formation-vmm with NativeAOT into artifacts/vmm (about 11 MiB of VMM memory per VM instead of about 44
+# MiB for the JIT build) and points the kvm driver at it. Best effort: without it the driver uses the JIT build.
+publish_vmm() {
+  local out="$FORMATION_ROOT/artifacts/vmm"
+  if [[ ! -x "$out/formation-vmm" ]] || [[ -n "$(find "$FORMATION_ROOT/Kvm.Native" -name '*.cs' -newer "$out/formation-vmm" -print -quit)" ]]; then
+    say "Publishing formation-vmm (NativeAOT)"
+    dotnet publish "$FORMATION_ROOT/Kvm.Native/Vmm/Formation.Vmm.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+      -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "note: NativeAOT publish of formation-vmm failed; using the JIT build" >&2; return 0; }
+  fi
+  export Formation__Kvm__Binary="$out/formation-vmm"
+}
+
 # Builds the Formation guest kernel once per machine (cached; ~5 min the first time).
 ensure_guest_kernel() {
   if [[ -x "$FORMATION_ROOT/scripts/build-guest-kernel" ]]; then
