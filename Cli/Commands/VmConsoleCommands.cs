@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using Formation.Vms;
 
@@ -83,7 +83,9 @@ public static partial class VmCommands
                 }
             }, session.Token);
 
-            var input = Console.OpenStandardInput();
+            // fd 0 itself: Console.OpenStandardInput() on a terminal goes through .NET's own line editor (echo, line
+            // buffering), which would swallow raw keystrokes such as Ctrl-].
+            await using var input = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
             var buffer = new byte[1024];
             try
             {
@@ -124,6 +126,7 @@ public static partial class VmCommands
                 }
             }
 
+            raw.Dispose(); // back to a normal terminal before printing
             app.Terminal.Error.WriteLine();
             app.Terminal.Error.WriteLine("form: detached.");
             return ExitCodes.Ok;
@@ -157,22 +160,29 @@ public static partial class VmCommands
         }
     }
 
-    /// <summary>Puts the controlling terminal in raw mode (no echo, no line buffering) while a console is attached.</summary>
+    /// <summary>
+    /// Puts the terminal on stdin in raw mode (no echo, no line buffering, no signal keys) while a console is attached.
+    /// termios is set directly: .NET restores the terminal around every child process, so `stty` would not last.
+    /// </summary>
     private sealed class RawTerminal : IDisposable
     {
-        private readonly string? _saved;
+        private const int StdIn = 0;
+        private const int TcsaNow = 0;
+        private byte[]? _saved;
 
-        private RawTerminal(string? saved) => _saved = saved;
+        private RawTerminal(byte[]? saved) => _saved = saved;
 
         public static RawTerminal Enter()
         {
-            if (Console.IsInputRedirected)
+            var saved = new byte[256]; // struct termios is 60 bytes on Linux x86-64; room to spare
+            if (Console.IsInputRedirected || tcgetattr(StdIn, saved) != 0)
             {
                 return new RawTerminal(null);
             }
 
-            var saved = Stty("-g");
-            Stty("raw", "-echo");
+            var raw = (byte[])saved.Clone();
+            cfmakeraw(raw);
+            _ = tcsetattr(StdIn, TcsaNow, raw);
             return new RawTerminal(saved);
         }
 
@@ -180,24 +190,20 @@ public static partial class VmCommands
         {
             if (_saved is not null)
             {
-                Stty(_saved);
+                _ = tcsetattr(StdIn, TcsaNow, _saved);
+                _saved = null;
             }
         }
 
-        private static string? Stty(params string[] args)
-        {
-            var info = new ProcessStartInfo("stty") { RedirectStandardOutput = true, UseShellExecute = false };
-            info.ArgumentList.Add("-F");
-            info.ArgumentList.Add("/dev/tty");
-            foreach (var a in args)
-            {
-                info.ArgumentList.Add(a);
-            }
+#pragma warning disable SYSLIB1054 // byte[] arguments marshal as pinned pointers; DllImport needs no source generator here
+        [DllImport("libc", SetLastError = true)]
+        private static extern int tcgetattr(int fd, byte[] termios);
 
-            using var process = Process.Start(info);
-            var output = process?.StandardOutput.ReadToEnd().Trim();
-            process?.WaitForExit();
-            return output;
-        }
+        [DllImport("libc", SetLastError = true)]
+        private static extern int tcsetattr(int fd, int optionalActions, byte[] termios);
+
+        [DllImport("libc")]
+        private static extern void cfmakeraw(byte[] termios);
+#pragma warning restore SYSLIB1054
     }
 }
