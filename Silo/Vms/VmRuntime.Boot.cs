@@ -39,9 +39,19 @@ public sealed partial class VmRuntime
     {
         var vmId = managed.Launch.VmId;
         IVmProcess process;
-        managed.BootClock.Restart();
+        string? failure = null;
+
+        // The launch holds the VM's gate: a delete, stop or reboot asked for meanwhile waits for the process to exist
+        // (and then ends it) instead of missing it and leaving it running.
+        await managed.Gate.WaitAsync();
         try
         {
+            if (managed.Phase != VmPhase.Booting)
+            {
+                return; // stopped or deleted before the launch
+            }
+
+            managed.BootClock.Restart();
             managed.BootOffset = ConsoleLog.Length(managed.Directory.ConsoleLog);
             process = await driver.LaunchAsync(managed.Launch, managed.Directory, _stopping.Token);
             managed.Process = process;
@@ -50,8 +60,18 @@ public sealed partial class VmRuntime
         {
             LogOperationFailed(ex, "launch", vmId);
             managed.Phase = VmPhase.Failed;
-            managed.Problem = $"the hypervisor could not start it: {ex.Message}";
-            await reporter.ReportAsync(vmId, new HostReport(VmState.Failed, managed.Problem, Unexpected: true));
+            managed.Problem = failure = $"the hypervisor could not start it: {ex.Message}";
+            process = null!;
+        }
+        finally
+        {
+            managed.Gate.Release();
+        }
+
+        if (failure is not null)
+        {
+            // Reported outside the gate: the VM grain may answer with a restart, which needs the gate.
+            await reporter.ReportAsync(vmId, new HostReport(VmState.Failed, failure, Unexpected: true));
             return;
         }
 

@@ -86,7 +86,9 @@ public sealed partial class VmRuntime(
         if (process is null || process.Exited.IsCompleted)
         {
             managed.Phase = VmPhase.Stopped;
-            await reporter.ReportAsync(vmId, new HostReport(VmState.Stopped, "not running"));
+
+            // Not awaited: the caller is the VM's grain, which cannot take the report until this call returns.
+            _ = Task.Run(() => reporter.ReportAsync(vmId, new HostReport(VmState.Stopped, "not running")));
             return;
         }
 
