@@ -112,4 +112,25 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(data, "vms")));
         Assert.Empty(await client.Client.GetGrain<Networking.IAddressPoolGrain>("dep-off").ListAsync());
     }
+
+    [Fact]
+    public async Task DeleteWhileBooting_LeavesNoProcessTapOrFiles()
+    {
+        DeployFixture.RequireEnvironment();
+        var data = await fixture.NewNodeDirectoryAsync("early");
+        var options = fixture.Silo("dep-early", data);
+        await using var silo = await SiloProcess.StartAsync(options);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+
+        var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("early", 1, 256, 1, DeployFixture.WebImage, null));
+        await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-early", created.Id)).DeleteAsync();
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a launch that was under way has finished by now
+        var processName = Formation.Silo.Hypervisors.Qemu.QemuDriver.ProcessName(created.Id);
+        var survivors = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
+            .Where(p => int.TryParse(p, out var pid) && Formation.Silo.Vms.ProcessInfo.CommandLineContains(pid, processName)).ToList();
+        Assert.Empty(survivors);
+        Assert.False(await HostNetwork.LinkExistsAsync(HostNetwork.TapName(created.Id), CancellationToken.None));
+        Assert.False(Directory.Exists(Path.Combine(data, "vms", created.Id)));
+    }
 }
