@@ -2,11 +2,22 @@ namespace Formation.Silo.Vms;
 
 /// <summary>
 /// A VM's working directory on its node (<c>&lt;data&gt;/vms/&lt;vm-id&gt;</c>): its launch record, its own copies of
-/// the boot artifacts and disk, the console log and sockets, and the hypervisor's pid file. A restarted silo finds
-/// running VMs here.
+/// the boot artifacts and disk, the console log, and the hypervisor's pid file. A restarted silo finds running VMs
+/// here. The VM's Unix sockets live in <see cref="RunPath"/> instead (<c>/run/formation/&lt;vm-id&gt;</c>): a socket
+/// path may not be longer than 107 bytes, and data directories can be deep.
 /// </summary>
 public sealed record VmDirectory(string Path)
 {
+    /// <summary>Where VM sockets go: $FORMATION_RUN_DIR, else /run/formation as root, else a folder under /tmp.</summary>
+    public static readonly string RunRoot = Environment.GetEnvironmentVariable("FORMATION_RUN_DIR") is { Length: > 0 } configured
+        ? configured
+        : Environment.UserName == "root" ? "/run/formation" : System.IO.Path.Combine("/tmp", "formation-run-" + Environment.UserName);
+
+    /// <summary>The VM's socket folder (created by <see cref="EnsureRunPath"/>).</summary>
+    public string RunPath => System.IO.Path.Combine(RunRoot, VmId);
+
+    public void EnsureRunPath() => Directory.CreateDirectory(RunPath);
+
     public static VmDirectory For(string dataDirectory, string vmId) => new(System.IO.Path.Combine(dataDirectory, "vms", vmId));
 
     public string VmId => System.IO.Path.GetFileName(Path);
@@ -21,9 +32,9 @@ public sealed record VmDirectory(string Path)
 
     public string ConsoleLog => File("console.log");
 
-    public string ConsoleSocket => File("console.sock");
+    public string ConsoleSocket => System.IO.Path.Combine(RunPath, "console.sock");
 
-    public string ControlSocket => File("control.sock");
+    public string ControlSocket => System.IO.Path.Combine(RunPath, "control.sock");
 
     public string PidFile => File("vm.pid");
 

@@ -154,9 +154,12 @@ public sealed partial class VmRuntime(
                 await network.DetachAsync(vmId, cancellationToken);
             }
 
-            if (Directory.Exists(managed.Directory.Path))
+            foreach (var path in new[] { managed.Directory.Path, managed.Directory.RunPath })
             {
-                Directory.Delete(managed.Directory.Path, recursive: true);
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
             }
 
             _vms.TryRemove(vmId, out _);

@@ -28,6 +28,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
+        directory.EnsureRunPath();
         var binary = Binary ?? throw new InvalidOperationException("formation-vmm is not installed next to formation-silo or on PATH");
         foreach (var stale in new[] { directory.PidFile, directory.ControlSocket })
         {
@@ -54,6 +55,11 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         {
             if (DateTime.UtcNow > deadline)
             {
+                if (ProcessInfo.TryReadPid(directory.PidFile, out var orphan))
+                {
+                    ProcessInfo.Kill(orphan);
+                }
+
                 var log = File.Exists(directory.HypervisorLog) ? string.Join(" | ", File.ReadLines(directory.HypervisorLog).TakeLast(6)) : "no log";
                 throw new InvalidOperationException($"formation-vmm did not come up for VM {launch.VmId}: {log}");
             }

@@ -26,6 +26,7 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, LocalNode 
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
+        directory.EnsureRunPath();
         foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.ConsoleSocket })
         {
             File.Delete(stale);
@@ -39,8 +40,23 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, LocalNode 
                 $"qemu could not start VM {launch.VmId} (exit {result.ExitCode}): {string.Join(" | ", result.OutputTail.TakeLast(8))}");
         }
 
-        var process = await ConnectAsync(launch, directory, cancellationToken)
-            ?? throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
+        IVmProcess? process;
+        try
+        {
+            process = await ConnectAsync(launch, directory, cancellationToken);
+        }
+        catch
+        {
+            // The daemon runs but cannot be controlled: do not leave it behind.
+            if (ProcessInfo.TryReadPid(directory.PidFile, out var orphan))
+            {
+                ProcessInfo.Kill(orphan);
+            }
+
+            throw;
+        }
+
+        process ??= throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
         LogLaunched(launch.VmId, process.Pid, UsesKvm ? "kvm" : "tcg");
         return process;
     }

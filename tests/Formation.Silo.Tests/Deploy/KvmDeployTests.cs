@@ -1,8 +1,6 @@
 using Formation.Silo.Hypervisors.Kvm;
-using Formation.Silo.Network;
 using Formation.Silo.Tests.Clusters;
-using Formation.Silo.Tests.Processes;
-using Formation.Testing;
+using Formation.Silo.Vms;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Deploy;
@@ -19,21 +17,17 @@ public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<Deploy
     [Fact]
     public async Task WebVm_UnderFormationVmm_BootsToReady_ServesHttp_StopsAndIsDeleted()
     {
-        DeployFixture.RequireEnvironment();
         Assert.SkipUnless(File.Exists("/dev/kvm"), "/dev/kvm is missing: the kvm driver needs it");
         Assert.SkipWhen(KvmDriver.FindBinary() is null, "formation-vmm is not built next to formation-silo");
-        var data = await fixture.NewNodeDirectoryAsync("kvm");
-        var options = fixture.Silo("dep-kvm", data, ("Formation__Vms__BootTimeout", "00:06:00")) with { Driver = "kvm" };
-        await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var node = await DeployNode.StartAsync(fixture, "dep-kvm", "kvm", ("Formation__Vms__BootTimeout", "00:06:00"));
 
-        var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("kvm-web", 1, 256, 1, DeployFixture.WebImage, null));
-        var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("dep-kvm", created.Id));
+        var created = await DeployFixture.CreateAsync(node.Client, new VmSpec("kvm-web", 1, 256, 1, DeployFixture.WebImage, null));
+        var vm = node.Vm(created.Id);
         var running = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "Running");
         Assert.True(running.State == VmState.Running, running.Reason);
         Assert.Equal("kvm", running.HypervisorDriver);
-        Assert.True(Formation.Silo.Vms.ProcessInfo.CommandLineContains(
-            int.Parse(File.ReadAllText(Path.Combine(data, "vms", created.Id, "vm.pid")).Trim()), "formation-vmm"), "not a formation-vmm process");
+        Assert.True(ProcessInfo.TryReadPid(Path.Combine(node.DataDirectory, "vms", created.Id, "vm.pid"), out var pid) &&
+            ProcessInfo.CommandLineContains(pid, "formation-vmm"), "not a formation-vmm process");
         Assert.Contains("hello", await Http.GetAsync(running.Address!, DeployFixture.WebPort, TimeSpan.FromMinutes(2)));
 
         await vm.StopAsync();
@@ -41,7 +35,6 @@ public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<Deploy
         Assert.True(stopped.State == VmState.Stopped, stopped.Reason);
 
         await vm.DeleteAsync();
-        Assert.False(await HostNetwork.LinkExistsAsync(HostNetwork.TapName(created.Id), CancellationToken.None));
-        Assert.False(Directory.Exists(Path.Combine(data, "vms", created.Id)));
+        await node.AssertNothingLeftAsync(created.Id);
     }
 }
