@@ -56,7 +56,11 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, LocalNode 
             throw;
         }
 
-        process ??= throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
+        if (process is null)
+        {
+            throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
+        }
+
         LogLaunched(launch.VmId, process.Pid, UsesKvm ? "kvm" : "tcg");
         return process;
     }
