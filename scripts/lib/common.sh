@@ -69,7 +69,9 @@ publish_vmm() {
 
 # Builds the Formation guest kernel once per machine (cached; ~5 min the first time).
 ensure_guest_kernel() {
-  if [[ -x "$FORMATION_ROOT/scripts/build-guest-kernel" ]]; then
-    "$FORMATION_ROOT/scripts/build-guest-kernel" >/dev/null || die "building the guest kernel failed (scripts/build-guest-kernel)"
+  local script="$FORMATION_ROOT/scripts/build-guest-kernel"
+  if ! "$script" --check >/dev/null 2>&1; then
+    say "Building the Formation guest kernel (once per machine; about 5-10 minutes)"
   fi
+  "$script" >/dev/null || die "building the guest kernel failed (scripts/build-guest-kernel)"
 }
