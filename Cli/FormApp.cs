@@ -3,6 +3,7 @@ using Formation.Cli.Commands;
 using Formation.Cli.Connection;
 using Formation.Cli.Output;
 using Formation.Errors;
+using Formation.LocalApi;
 
 namespace Formation.Cli;
 
@@ -55,6 +56,9 @@ public sealed class FormApp
     /// <summary>How long to wait for a silo before giving up with exit code 2.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Whether read commands may use a local silo's API socket (FORM_LOCAL_API=0 turns it off).</summary>
+    public bool UseLocalApi { get; init; } = Environment.GetEnvironmentVariable("FORM_LOCAL_API") != "0";
+
     public static Task<int> RunAsync(string[] args) => new FormApp(Terminal.Standard()).InvokeAsync(args);
 
     public async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
@@ -84,6 +88,35 @@ public sealed class FormApp
         {
             return Fail(ex);
         }
+    }
+
+    /// <summary>
+    /// Runs a read-only action: through the local API socket when the target silo is on this host (no Orleans client to
+    /// start), else, or when that socket does not answer, through the Orleans client. Set FORM_LOCAL_API=0 to always
+    /// use the Orleans client.
+    /// </summary>
+    public async Task<int> WithReadsAsync(ParseResult parse, CancellationToken cancellationToken, Func<IFormationReads, Task<int>> action)
+    {
+        if (UseLocalApi && LocalApiClient.For(Settings(parse)) is { } local)
+        {
+            try
+            {
+                Trace.Mark("local api");
+                var code = await action(local);
+                Trace.Mark("answered");
+                return code;
+            }
+            catch (LocalApiUnavailableException ex)
+            {
+                Trace.Mark($"local api unavailable ({ex.Message}); using the gateway");
+            }
+            catch (Exception ex)
+            {
+                return Fail(ex);
+            }
+        }
+
+        return await WithClusterAsync(parse, cancellationToken, client => action(new GrainReads(client)));
     }
 
     /// <summary>Prints a failure without a stack trace (set FORM_DEBUG=1 to see one) and returns its exit code.</summary>

@@ -12,7 +12,7 @@ internal static class Trace
         if (Enabled)
         {
             var sinceStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
-            Console.Error.WriteLine($"[trace] {sinceStart.TotalMilliseconds,7:0} ms  {phase}");
+            Console.Error.WriteLine($"[trace] {sinceStart.TotalMilliseconds,7:0} ms  {phase}  (jit: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0} ms)");
         }
     }
 }

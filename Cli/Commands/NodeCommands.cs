@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Formation.Cli.Output;
 using Formation.Nodes;
-using Formation.Scheduling;
 
 namespace Formation.Cli.Commands;
 
@@ -13,9 +12,9 @@ public static class NodeCommands
         var node = new Command("node", "Hosts in the cluster");
         var json = FormApp.JsonOption();
         var list = new Command("list", "List nodes with their health, driver and capacity") { json };
-        list.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        list.SetAction((parse, ct) => app.WithReadsAsync(parse, ct, async reads =>
         {
-            var nodes = await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+            var nodes = await reads.ListNodesAsync(ct);
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, nodes);

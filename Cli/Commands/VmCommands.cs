@@ -80,9 +80,9 @@ public static partial class VmCommands
     {
         var json = FormApp.JsonOption();
         var command = new Command("list", "List VMs") { json };
-        command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        command.SetAction((parse, ct) => app.WithReadsAsync(parse, ct, async reads =>
         {
-            var vms = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
+            var vms = await reads.ListVmsAsync(ct);
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, vms);
@@ -113,11 +113,9 @@ public static partial class VmCommands
         var id = VmArgument();
         var json = FormApp.JsonOption();
         var command = new Command("show", "Show one VM and its recent events") { id, json };
-        command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        command.SetAction((parse, ct) => app.WithReadsAsync(parse, ct, async reads =>
         {
-            var grain = await ResolveAsync(client, parse.GetValue(id)!);
-            var info = await grain.GetAsync();
-            var events = await grain.GetEventsAsync();
+            var (info, events) = await reads.GetVmAsync(parse.GetValue(id)!, ct);
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, new { vm = info, events });

@@ -1,4 +1,7 @@
 using Formation.Grains.Common;
+using Formation.LocalApi;
+using Formation.Silo.LocalApi;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
 namespace Formation.Silo.Hosting;
@@ -28,6 +31,10 @@ public static class SiloBuilderModeExtensions
         StorageSetup.AddGrainStorage(silo, config, StorageNames.PubSub);
         StorageSetup.AddStateRows(silo, config);
         StorageSetup.AddReminders(silo, config);
+
+        // The local API is keyed by the gateway port, which only a real silo process owns (test hosts share a process).
+        silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<LocalApiServer>(sp, LocalApiPaths.Socket(config.GatewayPort)));
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<LocalApiServer>());
 
         var endpoint = $"{config.AdvertisedAddress}:{config.SiloPort}";
         var gateway = $"{config.AdvertisedAddress}:{config.GatewayPort}";

@@ -1,3 +1,5 @@
+using Formation.LocalApi;
+
 namespace Formation.Silo.Vms;
 
 /// <summary>
@@ -8,10 +10,8 @@ namespace Formation.Silo.Vms;
 /// </summary>
 public sealed record VmDirectory(string Path)
 {
-    /// <summary>Where VM sockets go: $FORMATION_RUN_DIR, else /run/formation as root, else a folder under /tmp.</summary>
-    public static readonly string RunRoot = Environment.GetEnvironmentVariable("FORMATION_RUN_DIR") is { Length: > 0 } configured
-        ? configured
-        : Environment.UserName == "root" ? "/run/formation" : System.IO.Path.Combine("/tmp", "formation-run-" + Environment.UserName);
+    /// <summary>Where VM sockets go: <see cref="LocalApiPaths.RunRoot"/>.</summary>
+    public static string RunRoot => LocalApiPaths.RunRoot;
 
     /// <summary>The VM's socket folder (created by <see cref="EnsureRunPath"/>).</summary>
     public string RunPath => System.IO.Path.Combine(RunRoot, VmId);

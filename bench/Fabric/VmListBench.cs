@@ -6,7 +6,8 @@ namespace Formation.Bench.Fabric;
 
 /// <summary>
 /// <c>form vm list</c> with N VMs in embedded mode: wall time of the real CLI process (and of the list call alone, from
-/// a connected client). Anchor: wall time of <c>form --help</c> (process start, no cluster), same run.
+/// a connected client), through the silo's local API socket (the default on the silo's host) and through the Orleans
+/// gateway. Anchor: wall time of <c>form --help</c> (process start, no cluster), same run.
 /// </summary>
 public static class VmListBench
 {
@@ -54,17 +55,20 @@ public static class VmListBench
             var anchor = new List<double>();
             var table = new List<double>();
             var json = new List<double>();
+            var viaGateway = new List<double>();
             for (var i = 0; i < runs; i++)
             {
-                anchor.Add(await WallAsync(form, "--help"));
-                table.Add(await WallAsync(form, "vm", "list", "--gateway", silo.Gateway));
-                json.Add(await WallAsync(form, "vm", "list", "--json", "--gateway", silo.Gateway));
+                anchor.Add(await WallAsync(form, false, "--help"));
+                table.Add(await WallAsync(form, false, "vm", "list", "--gateway", silo.Gateway));
+                json.Add(await WallAsync(form, false, "vm", "list", "--json", "--gateway", silo.Gateway));
+                viaGateway.Add(await WallAsync(form, true, "vm", "list", "--gateway", silo.Gateway));
             }
 
             Console.WriteLine($"form binary       {string.Join(' ', form)}");
             Console.WriteLine($"list call         {Stats.Median(calls),8:0.0} ms median (connected client, {vms} rows)");
             Console.WriteLine($"form vm list      {Stats.Median(table),8:0} ms median wall, p90 {Stats.Percentile(table, 90):0} ms");
             Console.WriteLine($"form vm list json {Stats.Median(json),8:0} ms median wall");
+            Console.WriteLine($"  via gateway     {Stats.Median(viaGateway),8:0} ms median wall (FORM_LOCAL_API=0: Orleans client instead of the local API socket)");
             Console.WriteLine($"anchor form -h    {Stats.Median(anchor),8:0} ms median wall");
             Console.WriteLine($"ratio             {Stats.Median(table) / Stats.Median(anchor),8:0.00} x anchor");
             Console.WriteLine($"goal              < 300 ms wall: {(Stats.Median(table) < 300 ? "met" : "NOT met")}");
@@ -81,9 +85,10 @@ public static class VmListBench
             ? [bin]
             : ["dotnet", Path.Combine(AppContext.BaseDirectory, "form.dll")];
 
-    private static async Task<double> WallAsync(string[] command, params string[] args)
+    private static async Task<double> WallAsync(string[] command, bool orleansClient, params string[] args)
     {
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment["FORM_LOCAL_API"] = orleansClient ? "0" : "1";
         foreach (var a in command.Skip(1).Concat(args))
         {
             info.ArgumentList.Add(a);

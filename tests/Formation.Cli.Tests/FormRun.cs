@@ -8,12 +8,16 @@ namespace Formation.Cli.Tests;
 public sealed record FormRun(int ExitCode, string Out, string Error)
 {
     /// <summary>Runs the CLI in this process, through the same entry point as the executable.</summary>
-    public static async Task<FormRun> InProcessAsync(params string[] args)
+    public static Task<FormRun> InProcessAsync(params string[] args) => InProcessAsync(useLocalApi: true, args);
+
+    /// <summary>Runs the CLI in this process; <paramref name="useLocalApi"/> false makes read commands use the Orleans gateway.</summary>
+    public static async Task<FormRun> InProcessAsync(bool useLocalApi, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         // A generous connect timeout: a loaded test machine can take longer than the 5 s users get.
-        var code = await new FormApp(new Terminal(stdout, stderr)) { ConnectTimeout = TimeSpan.FromSeconds(30) }.InvokeAsync(args);
+        var app = new FormApp(new Terminal(stdout, stderr)) { ConnectTimeout = TimeSpan.FromSeconds(30), UseLocalApi = useLocalApi };
+        var code = await app.InvokeAsync(args);
         return new FormRun(code, stdout.ToString(), stderr.ToString());
     }
 

@@ -1,0 +1,40 @@
+using Formation.Nodes;
+using Formation.Vms;
+
+namespace Formation.LocalApi;
+
+/// <summary>
+/// The read queries behind <c>form vm list</c>, <c>form vm show</c> and <c>form node list</c>. Answered either through
+/// the Orleans client (<see cref="GrainReads"/>) or, on the silo's own host, through its local API socket.
+/// </summary>
+public interface IFormationReads
+{
+    Task<IReadOnlyList<VmSummary>> ListVmsAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken);
+
+    /// <summary>One VM by id or name, with its recent events. Unknown: <see cref="Errors.FormationException"/> NotFound.</summary>
+    Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken);
+}
+
+/// <summary>A VM and its recent transitions, oldest first.</summary>
+public sealed record VmDetail(VmInfo Vm, IReadOnlyList<VmEvent> Events);
+
+/// <summary>The reads, answered by the grains.</summary>
+public sealed class GrainReads(IGrainFactory grains) : IFormationReads
+{
+    public Task<IReadOnlyList<VmSummary>> ListVmsAsync(CancellationToken cancellationToken) =>
+        grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
+
+    public Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken) =>
+        grains.GetGrain<Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+
+    public async Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        var vmRef = await grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        var grain = grains.GetGrain<IVmGrain>(vmRef.GrainKey);
+        var vm = await grain.GetAsync();
+        var events = await grain.GetEventsAsync();
+        return new VmDetail(vm, events);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Formation.Errors;
+using Formation.Nodes;
+using Formation.Vms;
+
+namespace Formation.LocalApi;
+
+/// <summary>
+/// The silo's local API: a Unix socket (<see cref="LocalApiPaths.Socket"/>, mode 0600) that answers the read queries of
+/// <see cref="IFormationReads"/> on the silo's own host. <c>form</c> uses it for <c>vm list</c>, <c>vm show</c> and
+/// <c>node list</c> because starting an Orleans client costs about half a second of JIT and type loading per process.
+/// One request per connection: the client writes one line of JSON (<see cref="LocalApiRequest"/>, at most
+/// <see cref="MaxRequestBytes"/>), the silo writes one JSON <see cref="LocalApiReply"/> and closes.
+/// </summary>
+public static class LocalApiProtocol
+{
+    public const int MaxRequestBytes = 4096;
+
+    public const string Vms = "vms";
+    public const string Nodes = "nodes";
+    public const string Vm = "vm";
+
+    public static async Task WriteRequestAsync(Stream stream, LocalApiRequest request, CancellationToken cancellationToken)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(request, LocalApiJson.Default.LocalApiRequest);
+        await stream.WriteAsync(bytes, cancellationToken);
+        await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Reads one request line. Malformed, oversized or truncated requests are <see cref="ErrorKind.InvalidArgument"/>.</summary>
+    public static async Task<LocalApiRequest> ReadRequestAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxRequestBytes];
+        var length = 0;
+        while (true)
+        {
+            var end = Array.IndexOf(buffer, (byte)'\n', 0, length);
+            if (end >= 0)
+            {
+                return Parse(buffer.AsSpan(0, end));
+            }
+
+            if (length == buffer.Length)
+            {
+                throw FormationException.Invalid($"local API request longer than {MaxRequestBytes} bytes.");
+            }
+
+            var read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+            {
+                throw FormationException.Invalid("local API request ended before its newline.");
+            }
+
+            length += read;
+        }
+    }
+
+    public static async Task WriteReplyAsync(Stream stream, LocalApiReply reply, CancellationToken cancellationToken)
+    {
+        await JsonSerializer.SerializeAsync(stream, reply, LocalApiJson.Default.LocalApiReply, cancellationToken);
+        await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Reads the reply; an error reply becomes the <see cref="FormationException"/> the silo raised.</summary>
+    public static async Task<LocalApiReply> ReadReplyAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var reply = await JsonSerializer.DeserializeAsync(stream, LocalApiJson.Default.LocalApiReply, cancellationToken)
+            ?? throw new InvalidDataException("the silo's local API sent an empty reply.");
+        if (reply.Error is { } error)
+        {
+            throw new FormationException(error.Kind, error.Message);
+        }
+
+        return reply;
+    }
+
+    /// <summary>Answers one request from <paramref name="reads"/>; Formation errors become error replies.</summary>
+    public static async Task<LocalApiReply> AnswerAsync(IFormationReads reads, LocalApiRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return request.Query switch
+            {
+                Vms => new LocalApiReply(Vms: await reads.ListVmsAsync(cancellationToken)),
+                Nodes => new LocalApiReply(Nodes: await reads.ListNodesAsync(cancellationToken)),
+                Vm when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the vm query needs a VM id or name.")),
+                Vm => new LocalApiReply(Vm: await reads.GetVmAsync(request.Vm!, cancellationToken)),
+                _ => Failure(FormationException.Invalid($"unknown local API query '{request.Query}': use {Vms}, {Nodes} or {Vm}.")),
+            };
+        }
+        catch (FormationException ex)
+        {
+            return Failure(ex);
+        }
+    }
+
+    public static LocalApiReply Failure(FormationException ex) => new(Error: new LocalApiError(ex.Kind, ex.Message));
+
+    private static LocalApiRequest Parse(ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, LocalApiJson.Default.LocalApiRequest) is { Query: not null } request
+                ? request
+                : throw FormationException.Invalid("local API request has no query.");
+        }
+        catch (JsonException ex)
+        {
+            throw FormationException.Invalid($"local API request is not JSON: {ex.Message} ({Encoding.UTF8.GetString(line[..Math.Min(line.Length, 80)])})");
+        }
+    }
+}
+
+/// <summary>One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/> or <see cref="LocalApiProtocol.Vm"/> (with <see cref="Vm"/>).</summary>
+public sealed record LocalApiRequest(string Query, string? Vm = null);
+
+/// <summary>What went wrong, as the silo's <see cref="FormationException"/> said it.</summary>
+public sealed record LocalApiError(ErrorKind Kind, string Message);
+
+/// <summary>The answer to one query: the field the query asked for, or <see cref="Error"/>.</summary>
+public sealed record LocalApiReply(
+    IReadOnlyList<VmSummary>? Vms = null,
+    IReadOnlyList<NodeStatus>? Nodes = null,
+    VmDetail? Vm = null,
+    LocalApiError? Error = null);
+
+/// <summary>Source-generated JSON for the local API: no reflection at start-up on either side.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LocalApiRequest))]
+[JsonSerializable(typeof(LocalApiReply))]
+public sealed partial class LocalApiJson : JsonSerializerContext;

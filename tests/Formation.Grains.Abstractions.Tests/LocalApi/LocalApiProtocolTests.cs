@@ -1,0 +1,130 @@
+using System.Text;
+using Formation.Errors;
+using Formation.LocalApi;
+using Formation.Nodes;
+using Formation.Vms;
+
+namespace Formation.Grains.Abstractions.Tests.LocalApi;
+
+/// <summary>The local API's wire format and dispatch, over memory streams and a fake <see cref="IFormationReads"/>.</summary>
+public sealed class LocalApiProtocolTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 26, 2, 0, 0, TimeSpan.FromHours(1));
+
+    private static readonly VmSpec Spec = new("web-1", 2, 512, 4, "tiny-web", "node-a", RestartPolicy.OnFailure, "sha256:abc");
+
+    private static readonly VmInfo Vm = new("vm-1", "node-a", Spec, VmState.Running, null, At, At.AddSeconds(3), "10.77.1.2", "qemu", ["8080/tcp"]);
+
+    private static readonly NodeStatus Node = new(
+        new NodeInfo("node-a", "host-a", 2, 24000, 100, true, "PVM", "qemu", "nested PVM", "127.0.0.1:11111", "127.0.0.1:30000",
+            new NodeCapacity(4, 8192, 50), At, "1.0"),
+        NodeHealth.Healthy, At, new NodeCapacity(2, 512, 4), 1);
+
+    [Fact]
+    public async Task Request_RoundTripsThroughOneLine()
+    {
+        var stream = new MemoryStream();
+        await LocalApiProtocol.WriteRequestAsync(stream, new LocalApiRequest(LocalApiProtocol.Vm, "web-1"), CancellationToken.None);
+
+        Assert.Equal((byte)'\n', stream.ToArray()[^1]);
+        stream.Position = 0;
+        Assert.Equal(new LocalApiRequest(LocalApiProtocol.Vm, "web-1"), await LocalApiProtocol.ReadRequestAsync(stream, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Replies_RoundTripEveryField()
+    {
+        var reads = new FakeReads();
+        var vms = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, new LocalApiRequest(LocalApiProtocol.Vms), CancellationToken.None));
+        var nodes = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, new LocalApiRequest(LocalApiProtocol.Nodes), CancellationToken.None));
+        var detail = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, new LocalApiRequest(LocalApiProtocol.Vm, "web-1"), CancellationToken.None));
+
+        Assert.Equal(Vm.ToSummary(), Assert.Single(vms.Vms!));
+        var node = Assert.Single(nodes.Nodes!);
+        Assert.Equal(Node.Info, node.Info);
+        Assert.Equal(Node.Reserved, node.Reserved);
+        Assert.Equal(Node.Health, node.Health);
+        Assert.Equal(Vm.Spec, detail.Vm!.Vm.Spec);
+        Assert.Equal(Vm.Ports, detail.Vm.Vm.Ports);
+        Assert.Equal(Vm with { Ports = null }, detail.Vm.Vm with { Ports = null });
+        Assert.Equal(FakeReads.Events, detail.Vm.Events);
+    }
+
+    [Fact]
+    public async Task FormationErrors_TravelWithTheirKindAndMessage()
+    {
+        var reply = await LocalApiProtocol.AnswerAsync(new FakeReads(), new LocalApiRequest(LocalApiProtocol.Vm, "nope"), CancellationToken.None);
+        var stream = new MemoryStream();
+        await LocalApiProtocol.WriteReplyAsync(stream, reply, CancellationToken.None);
+        stream.Position = 0;
+
+        var ex = await Assert.ThrowsAsync<FormationException>(() => LocalApiProtocol.ReadReplyAsync(stream, CancellationToken.None));
+        Assert.Equal(ErrorKind.NotFound, ex.Kind);
+        Assert.Equal("no VM named nope.", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"query\":\"frobnicate\"}", "unknown local API query 'frobnicate'")]
+    [InlineData("{\"query\":\"vm\"}", "needs a VM id or name")]
+    public async Task BadQueries_AreInvalidArgumentReplies(string line, string expected)
+    {
+        var request = await LocalApiProtocol.ReadRequestAsync(new MemoryStream(Encoding.UTF8.GetBytes(line + "\n")), CancellationToken.None);
+
+        var reply = await LocalApiProtocol.AnswerAsync(new FakeReads(), request, CancellationToken.None);
+
+        Assert.Equal(ErrorKind.InvalidArgument, reply.Error!.Kind);
+        Assert.Contains(expected, reply.Error.Message);
+    }
+
+    [Theory]
+    [InlineData("not json\n", "not JSON")]
+    [InlineData("{}\n", "no query")]
+    [InlineData("[1,2]\n", "not JSON")]
+    [InlineData("{\"query\":\"vms\"}", "ended before its newline")]
+    [InlineData("", "ended before its newline")]
+    public async Task MalformedRequests_AreRefusedWithAReason(string bytes, string expected)
+    {
+        var ex = await Assert.ThrowsAsync<FormationException>(() =>
+            LocalApiProtocol.ReadRequestAsync(new MemoryStream(Encoding.UTF8.GetBytes(bytes)), CancellationToken.None));
+
+        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public async Task OversizedRequest_IsRefusedWithoutReadingItAll()
+    {
+        var stream = new MemoryStream(new byte[1024 * 1024]);
+
+        var ex = await Assert.ThrowsAsync<FormationException>(() => LocalApiProtocol.ReadRequestAsync(stream, CancellationToken.None));
+
+        Assert.Contains($"longer than {LocalApiProtocol.MaxRequestBytes} bytes", ex.Message);
+        Assert.True(stream.Position <= LocalApiProtocol.MaxRequestBytes, $"read {stream.Position} bytes");
+    }
+
+    private static async Task<LocalApiReply> RoundTripAsync(LocalApiReply reply)
+    {
+        var stream = new MemoryStream();
+        await LocalApiProtocol.WriteReplyAsync(stream, reply, CancellationToken.None);
+        stream.Position = 0;
+        return await LocalApiProtocol.ReadReplyAsync(stream, CancellationToken.None);
+    }
+
+    private sealed class FakeReads : IFormationReads
+    {
+        public static readonly IReadOnlyList<VmEvent> Events =
+        [
+            new("vm-1", "web-1", "node-a", VmState.Pending, VmState.Scheduled, At, null),
+            new("vm-1", "web-1", "node-a", VmState.Provisioning, VmState.Running, At.AddSeconds(3), "guest ready"),
+        ];
+
+        public Task<IReadOnlyList<VmSummary>> ListVmsAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<VmSummary>>([Vm.ToSummary()]);
+
+        public Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<NodeStatus>>([Node]);
+
+        public Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken) =>
+            idOrName == "web-1" ? Task.FromResult(new VmDetail(Vm, Events)) : throw FormationException.NotFound($"no VM named {idOrName}.");
+    }
+}
