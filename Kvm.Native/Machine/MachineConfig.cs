@@ -26,7 +26,7 @@ public sealed record MachineConfig
 
     public CompatMode Compat { get; init; } = CompatMode.Auto;
 
-    /// <summary>MP table: null = automatic (written when vCPUs &gt; 1, or always on real VT-x/AMD-V hosts).</summary>
+    /// <summary>MP table: null = automatic (always written; false leaves the guest in PIC/virtual-wire mode).</summary>
     public bool? MpTable { get; init; }
 
     /// <summary>Run flat test code instead of a Linux kernel.</summary>

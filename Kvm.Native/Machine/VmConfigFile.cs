@@ -36,7 +36,7 @@ public sealed record VmConfigFile
     /// <summary>"auto" (default), "on" or "off": nested-PVM compatibility.</summary>
     public string Compat { get; set; } = "auto";
 
-    /// <summary>Force the MP table on or off (default: automatic).</summary>
+    /// <summary>Force the MP table on or off (default: on).</summary>
     public bool? MpTable { get; set; }
 
     public sealed record DiskEntry

@@ -5,9 +5,12 @@ using Formation.Bench.Vmm;
 // Boot-to-/init and boot-to-marker: formation-vmm vs qemu-system-x86_64 -M microvm -accel kvm, same kernel,
 // initramfs and command line, alternating runs; then VMM memory overhead (RSS minus resident guest RAM).
 // Usage: dotnet run -c Release --project bench/Vmm -- [--runs N] [--vmm path/to/formation-vmm] [--no-qemu]
+//        [--append "printk.time=1 ..."] [--keep]   (--keep leaves the console logs of every run in the temp directory)
 var runs = 2;
 var vmm = Path.Combine(AppContext.BaseDirectory, "formation-vmm");
 var qemu = true;
+var append = "";
+var keep = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,6 +18,8 @@ for (var i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--vmm": vmm = Path.GetFullPath(args[++i]); break;
         case "--no-qemu": qemu = false; break;
+        case "--append": append = " " + args[++i]; break;
+        case "--keep": keep = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -31,7 +36,7 @@ var initrd = Path.Combine(dir, "initrd.cpio");
 Initramfs.Write(initrd);
 var pvm = !File.ReadAllText("/proc/cpuinfo").Split(' ', '\n', '\t').Any(f => f is "vmx" or "svm");
 const int MemoryMiB = 256;
-var baseCmdline = "console=ttyS0 panic=-1";
+var baseCmdline = "console=ttyS0 panic=-1" + append;
 var pvmCmdline = Formation.Kvm.Native.Machine.HostProbe.PvmCommandLine;
 Console.WriteLine($"kernel {kernel}; nested PVM host: {pvm}; {runs} runs each, alternating; {Environment.ProcessorCount} CPUs, load {File.ReadAllText("/proc/loadavg").Trim()}");
 
@@ -45,6 +50,12 @@ for (var run = 0; run < runs; run++)
           "rng": false, "consoleLog": "{{console}}" }
         """);
     var psi = new ProcessStartInfo(vmm) { ArgumentList = { "--config", Path.Combine(dir, "vm.json"), "--no-setsid" } };
+    if (keep)
+    {
+        psi.ArgumentList.Add("--log");
+        psi.ArgumentList.Add(Path.Combine(dir, $"vmm-{run}.log"));
+    }
+
     var r = await Runner.RunAsync(Path.GetFileName(Path.GetDirectoryName(vmm)!) == "publish" || vmm.Contains("aot", StringComparison.OrdinalIgnoreCase) ? "formation-vmm (AOT)" : "formation-vmm", psi, console, MemoryMiB, timeout);
     Report(r);
     results.Add(r);
@@ -60,7 +71,7 @@ for (var run = 0; run < runs; run++)
                 "-kernel", kernel, "-initrd", initrd, "-append", pvm ? $"{baseCmdline} {pvmCmdline}" : baseCmdline,
             },
         };
-        var qr = await Runner.RunAsync("qemu microvm", q, null, null, timeout);
+        var qr = await Runner.RunAsync("qemu microvm", q, null, null, timeout, keep ? Path.Combine(dir, $"qemu-console-{run}.log") : null);
         Report(qr);
         results.Add(qr);
     }
@@ -75,7 +86,15 @@ foreach (var r in results.Where(r => r.OverheadKiB is not null))
     Console.WriteLine($"{r.Vmm}: RSS {r.RssKiB / 1024.0:F1} MiB, of which outside guest RAM {r.OverheadKiB / 1024.0:F1} MiB (goal ≤ 16 MiB)");
 }
 
-Directory.Delete(dir, recursive: true);
+if (keep)
+{
+    Console.WriteLine($"console logs kept in {dir}");
+}
+else
+{
+    Directory.Delete(dir, recursive: true);
+}
+
 return 0;
 
 void Report(BootRun r) =>

@@ -10,7 +10,8 @@ internal static class Runner
 
     /// <param name="consoleFile">Console log file to poll, or null to read the process's stdout.</param>
     /// <param name="guestMiB">Guest RAM size, to find its mapping in smaps (null: do not sample memory).</param>
-    public static async Task<BootRun> RunAsync(string name, ProcessStartInfo psi, string? consoleFile, int? guestMiB, TimeSpan timeout)
+    /// <param name="saveStdout">Where to save the captured stdout (consoleFile null only), or null.</param>
+    public static async Task<BootRun> RunAsync(string name, ProcessStartInfo psi, string? consoleFile, int? guestMiB, TimeSpan timeout, string? saveStdout = null)
     {
         psi.RedirectStandardOutput = consoleFile is null;
         psi.RedirectStandardError = true;
@@ -54,6 +55,11 @@ internal static class Runner
 
         await process.WaitForExitAsync();
         await stdout;
+        if (saveStdout is not null)
+        {
+            File.WriteAllText(saveStdout, console.ToString());
+        }
+
         return new BootRun(name, init, marker, watch.Elapsed.TotalSeconds, overhead, rss);
     }
 

@@ -19,6 +19,14 @@ public sealed class HostProbeTests
     public void WithAdditions_GoBeforeInitArguments(string cmdline, string expected) =>
         Assert.Equal(expected, MachineBuilder.WithAdditions(cmdline, ["a", "b"]));
 
+    [Theory]
+    [InlineData(1, null, true)]
+    [InlineData(2, null, true)]
+    [InlineData(1, false, false)]
+    [InlineData(4, true, true)]
+    public void WritesMpTable_ByDefaultForAnyVcpuCount(int vcpus, bool? configured, bool expected) =>
+        Assert.Equal(expected, MachineBuilder.WritesMpTable(new MachineConfig { Vcpus = vcpus, MpTable = configured, Compat = CompatMode.On }));
+
     [Fact]
     public void ParseMac_AcceptsColonHexAndRejectsGarbage()
     {
