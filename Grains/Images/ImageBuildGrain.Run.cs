@@ -27,32 +27,30 @@ public sealed partial class ImageBuildGrain
         }
 
         var record = GrainFactory.GetGrain<IImageRecordGrain>(job.Reference);
-        string? error;
+        ImageBuildPhase outcome;
+        ImageManifest? manifest = null;
+        string? error = null;
         try
         {
-            var manifest = await build;
-            _manifest = manifest;
-            _phase = ImageBuildPhase.Succeeded;
+            manifest = await build;
+            outcome = ImageBuildPhase.Succeeded;
             LogSucceeded(Session, job.Reference, manifest.Digest);
-            await RecordAsync(() => record.CompleteBuildAsync(Session, NodeId, manifest));
-            return;
         }
         catch (ImageBuildException ex)
         {
             _failure = ex.Failure;
-            _phase = ImageBuildPhase.Failed;
+            outcome = ImageBuildPhase.Failed;
             error = Summary(ex.Failure);
         }
         catch (OperationCanceledException)
         {
-            _phase = ImageBuildPhase.Cancelled;
+            outcome = ImageBuildPhase.Cancelled;
             await AppendAsync([new BuildProgress(BuildProgressKind.Failed, 0, 0, "build", "cancelled; nothing was registered", TimeSpan.Zero)]);
-            error = null;
         }
         catch (Exception ex)
         {
             _failure = new BuildFailure(0, 0, "build", 0, null, [], $"{ex.GetType().Name}: {ex.Message}");
-            _phase = ImageBuildPhase.Failed;
+            outcome = ImageBuildPhase.Failed;
             await AppendAsync([new BuildProgress(BuildProgressKind.Failed, 0, 0, "build", _failure.Message, TimeSpan.Zero)]);
             error = _failure.Message;
         }
@@ -60,12 +58,24 @@ public sealed partial class ImageBuildGrain
         {
             _upload?.Dispose();
             _upload = null;
-            Signal();
-            DelayDeactivation(_options.ResultRetention);
         }
 
-        LogFailed(Session, job.Reference, error ?? "cancelled");
-        await RecordAsync(() => record.FailBuildAsync(Session, error));
+        // The image record learns the outcome before any watcher does: whoever sees this build end then finds the image
+        // as it now is (Ready with its digest in the catalog, or Failed), never the state from before the build.
+        if (manifest is not null)
+        {
+            _manifest = manifest;
+            await RecordAsync(() => record.CompleteBuildAsync(Session, NodeId, manifest));
+        }
+        else
+        {
+            LogFailed(Session, job.Reference, error ?? "cancelled");
+            await RecordAsync(() => record.FailBuildAsync(Session, error));
+        }
+
+        _phase = outcome;
+        Signal();
+        DelayDeactivation(_options.ResultRetention);
     }
 
     /// <summary>Tells the image grain, retrying a few times; if it still fails the image grain settles it later by asking this session.</summary>

@@ -19,7 +19,7 @@ public static partial class ImageReference
 
     public const int MinimumDigestPrefix = 12;
 
-    private const string DigestScheme = "sha256:";
+    public const string DigestScheme = "sha256:";
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
     private static partial Regex NamePattern();

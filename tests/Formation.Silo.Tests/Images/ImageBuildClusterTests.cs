@@ -52,6 +52,10 @@ public sealed class ImageBuildClusterTests(SimClusterFixture fixture) : IDisposa
         var outcome = await BuildSessions.FollowAsync(session, TimeSpan.FromMinutes(2));
 
         Assert.True(outcome.Final.Phase == ImageBuildPhase.Succeeded, outcome.Dump());
+        // The session says Succeeded only once the image is recorded: the catalog (which nothing has refreshed since)
+        // already finds it by digest. It once lagged, and a delete by digest could miss a second reference.
+        var byDigest = await Client.GetGrain<IImageCatalogGrain>(GrainKeys.Cluster).FindByDigestAsync(outcome.Final.Manifest!.Digest[ImageReference.DigestScheme.Length..]);
+        Assert.Equal(("cluster-hello:latest", ImageBuildState.Ready), (Assert.Single(byDigest).Reference, byDigest[0].State));
         Assert.True(tar.Length > 3 * IImageBuildGrain.MaxChunkBytes);
         var manifest = outcome.Final.Manifest!;
         Assert.Equal("node-1", outcome.Final.NodeId);
