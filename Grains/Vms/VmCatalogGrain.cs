@@ -19,6 +19,11 @@ public sealed partial class VmCatalogGrain(
 {
     private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pendingNames = new(StringComparer.Ordinal);
+
+    // VM grains send their summaries one-way, so a "Deleting" can arrive after the "Deleted" that removed the row and
+    // would bring the VM back as a ghost. VM ids are never reused: remember the newest deleted ones and ignore late news.
+    private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
+    private readonly Queue<string> _deletedOrder = new();
     private PersistentRowMap<VmSummary> _vms = null!;
 
     private IReadOnlyDictionary<string, VmSummary> Vms => _vms.Items;
@@ -103,6 +108,12 @@ public sealed partial class VmCatalogGrain(
             {
                 _idByName.Remove(old.Name);
             }
+
+            RememberDeleted(summary.Id);
+        }
+        else if (_deleted.Contains(summary.Id))
+        {
+            return; // news from before the deletion, overtaken by it
         }
         else if (Vms.TryGetValue(summary.Id, out var current) && current.UpdatedAt > summary.UpdatedAt && current.State != VmState.Lost)
         {
@@ -164,6 +175,23 @@ public sealed partial class VmCatalogGrain(
         }
 
         throw FormationException.NotFound($"Image '{image}' has no digest; build it again with `form pack build`.");
+    }
+
+    /// <summary>How many deleted VM ids the catalog remembers to refuse late summaries for.</summary>
+    internal const int DeletedIdsKept = 10_000;
+
+    private void RememberDeleted(string vmId)
+    {
+        if (!_deleted.Add(vmId))
+        {
+            return;
+        }
+
+        _deletedOrder.Enqueue(vmId);
+        if (_deletedOrder.Count > DeletedIdsKept)
+        {
+            _deleted.Remove(_deletedOrder.Dequeue());
+        }
     }
 
     private void Upsert(VmSummary summary)

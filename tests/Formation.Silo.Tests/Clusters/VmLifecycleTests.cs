@@ -49,6 +49,23 @@ public sealed class VmLifecycleTests(SimClusterFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Catalog_SummaryOvertakenByTheDeletion_DoesNotBringTheVmBack()
+    {
+        var created = await Catalog.CreateVmAsync(new VmSpec("life-overtaken", 1, 256, 1, null, null));
+        var vm = Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        await WaitAsync(vm, VmState.Running);
+        var deleting = (await vm.GetAsync()).ToSummary() with { State = VmState.Deleting };
+        await vm.DeleteAsync();
+        await Eventually.HoldsAsync(Catalog.ListAsync, l => l.All(v => v.Id != created.Id), Timeout, "VM gone from the catalog");
+
+        // Summaries travel one-way: the "Deleting" one may arrive after the "Deleted" one.
+        await Catalog.UpdateAsync(deleting);
+
+        Assert.DoesNotContain(await Catalog.ListAsync(), v => v.Id == created.Id);
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<FormationException>(() => Catalog.ResolveAsync("life-overtaken"))).Kind);
+    }
+
+    [Fact]
     public async Task IllegalTransition_IsRefusedWithTheCurrentState_AndChangesNothing()
     {
         var created = await Catalog.CreateVmAsync(new VmSpec("life-illegal", 1, 256, 1, null, null));
