@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Tests.Support;
@@ -79,15 +77,7 @@ public sealed class RealKernelBootTests
         }
     }
 
-    private static async Task<string> Call(string socket, string request)
-    {
-        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), TestContext.Current.CancellationToken);
-        await using var stream = new NetworkStream(s);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(request + "\n"), TestContext.Current.CancellationToken);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadLineAsync(TestContext.Current.CancellationToken) ?? "";
-    }
+    private static Task<string> Call(string socket, string request) => ControlSocket.CallAsync(socket, request);
 
     private static string ReadConsole(Tools.TempDir dir)
     {

@@ -10,16 +10,8 @@ namespace Formation.Kvm.Native.Tests.Machine;
 /// <summary>The control API over a real Unix socket, driving a tiny guest under /dev/kvm.</summary>
 public sealed class ControlServerTests
 {
-    private static async Task<JsonObject> Call(string socket, string request)
-    {
-        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), TestContext.Current.CancellationToken);
-        await using var stream = new NetworkStream(s);
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(request + "\n"), TestContext.Current.CancellationToken);
-        using var reader = new StreamReader(stream);
-        var line = await reader.ReadLineAsync(TestContext.Current.CancellationToken);
-        return (JsonObject)JsonNode.Parse(line!)!;
-    }
+    private static async Task<JsonObject> Call(string socket, string request) =>
+        (JsonObject)JsonNode.Parse(await ControlSocket.CallAsync(socket, request))!;
 
     [Fact]
     public async Task Commands_BootInfoPauseResumeKill_WorkOverTheSocket()

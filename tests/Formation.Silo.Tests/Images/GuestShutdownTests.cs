@@ -18,7 +18,7 @@ public sealed class GuestShutdownTests : IDisposable
     public async Task CtrlAltDel_EntrypointHonoursTerm_StopsItAndPowersOff()
     {
         const string App = "trap 'echo app: got TERM, exiting; exit 0' TERM; echo app: started; while :; do sleep 1; done";
-        await using var guest = await BootAsync("shutdown-polite", App);
+        using var guest = await BootAsync("shutdown-polite", App);
 
         await guest.SendKeysAsync("ctrl", "alt", "delete");
 
@@ -40,7 +40,7 @@ public sealed class GuestShutdownTests : IDisposable
     public async Task CtrlAltDel_EntrypointIgnoresTerm_KillsItAfterTheGracePeriodAndPowersOff()
     {
         const string App = "trap '' TERM; echo app: started; while :; do sleep 1; done";
-        await using var guest = await BootAsync("shutdown-stubborn", App);
+        using var guest = await BootAsync("shutdown-stubborn", App);
 
         await guest.SendKeysAsync("ctrl", "alt", "delete");
 
@@ -51,7 +51,7 @@ public sealed class GuestShutdownTests : IDisposable
         Assert.Contains(GuestInit.PowerOffLine, console);
     }
 
-    private async Task<QmpMachine> BootAsync(string name, string entrypoint)
+    private async Task<QemuGuest> BootAsync(string name, string entrypoint)
     {
         TestEnvironment.RequireBuilder();
         TestEnvironment.RequireQemu();
@@ -62,11 +62,12 @@ public sealed class GuestShutdownTests : IDisposable
         var manifest = await new ImageBuilder(options, store).BuildAsync(new BuildRequest(formfile), null, TestContext.Current.CancellationToken);
         var entry = (await store.GetAsync(manifest.Digest, TestContext.Current.CancellationToken))!;
 
-        var guest = QmpMachine.Start(kernel, entry.RootFilesystemPath, manifest.KernelCommandLine + " panic=-1");
-        if (!await guest.WaitForLineAsync(ImageManifest.ReadyLine, BootTimeout) || !await guest.WaitForLineAsync("app: started", BootTimeout))
+        var guest = QemuGuest.Start(kernel, manifest.KernelCommandLine + " panic=-1", initrd: entry.RootFilesystemPath, memoryMb: 256, qmp: true);
+        if (await guest.WaitForLineAsync(l => l.Contains(ImageManifest.ReadyLine, StringComparison.Ordinal), BootTimeout) < 0 ||
+            await guest.WaitForLineAsync(l => l.Contains("app: started", StringComparison.Ordinal), BootTimeout) < 0)
         {
             var console = guest.Console;
-            await guest.DisposeAsync();
+            guest.Dispose();
             Assert.Fail("the guest did not start its entrypoint; console:\n" + console);
         }
 

@@ -70,7 +70,7 @@ public class DebianImageTests : IDisposable
         Assert.Contains(progress.Events, e => e.Kind == BuildProgressKind.Warning && e.Message!.Contains("sudo is not installed"));
         var entry = (await _store.GetAsync(_tag, TestContext.Current.CancellationToken))!;
 
-        var port = QemuGuest.FreePort();
+        var port = FreePorts.Next();
         using var guest = QemuGuest.Start(kernel, manifest.KernelCommandLine + " panic=-1 ip=10.0.2.15::10.0.2.2:255.255.255.0:web-hello:eth0:off",
             disk: entry.RootFilesystemPath, hostPort: port, guestPort: 8000);
         var ready = await guest.WaitForLineAsync(l => l.Contains(ImageManifest.ReadyLine), TimeSpan.FromSeconds(120));
