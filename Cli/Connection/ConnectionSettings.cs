@@ -11,15 +11,21 @@ public sealed record ConnectionSettings(string Gateway, string? Postgres, string
     /// <summary>Where the CLI looks: the PostgreSQL membership table, or the gateway address.</summary>
     public string Target => Postgres is null ? Gateway : "the PostgreSQL membership table";
 
-    public IPEndPoint ResolveGateway()
+    /// <summary>The gateway's host (without IPv6 brackets) and port, or false when it is not HOST:PORT.</summary>
+    public bool TrySplitGateway(out string host, out int port)
     {
         var colon = Gateway.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(Gateway[(colon + 1)..], out var port) || port is < 1 or > 65535)
+        host = colon > 0 ? Gateway[..colon].Trim('[', ']') : "";
+        return int.TryParse(Gateway[(colon + 1)..], out port) && colon > 0 && port is >= 1 and <= 65535;
+    }
+
+    public IPEndPoint ResolveGateway()
+    {
+        if (!TrySplitGateway(out var host, out var port))
         {
             throw FormationException.Invalid($"--gateway '{Gateway}' must be HOST:PORT, for example 127.0.0.1:30000.");
         }
 
-        var host = Gateway[..colon].Trim('[', ']');
         if (IPAddress.TryParse(host, out var ip))
         {
             return new IPEndPoint(ip, port);

@@ -19,18 +19,11 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
     /// <summary>The client for <paramref name="settings"/>' silo if it is on this host and serves a socket, else null.</summary>
     public static LocalApiClient? For(ConnectionSettings settings)
     {
-        if (settings.Postgres is not null)
+        if (settings.Postgres is not null || !settings.TrySplitGateway(out var host, out var port))
         {
             return null;
         }
 
-        var colon = settings.Gateway.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(settings.Gateway[(colon + 1)..], out var port) || port is < 1 or > 65535)
-        {
-            return null;
-        }
-
-        var host = settings.Gateway[..colon].Trim('[', ']');
         var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
         var path = LocalApiPaths.Socket(port);
         return loopback && File.Exists(path) ? new LocalApiClient(path, settings.Timeout) : null;

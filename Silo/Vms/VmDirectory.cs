@@ -10,11 +10,8 @@ namespace Formation.Silo.Vms;
 /// </summary>
 public sealed record VmDirectory(string Path)
 {
-    /// <summary>Where VM sockets go: <see cref="LocalApiPaths.RunRoot"/>.</summary>
-    public static string RunRoot => LocalApiPaths.RunRoot;
-
-    /// <summary>The VM's socket folder (created by <see cref="EnsureRunPath"/>).</summary>
-    public string RunPath => System.IO.Path.Combine(RunRoot, VmId);
+    /// <summary>The VM's socket folder, under <see cref="LocalApiPaths.RunRoot"/> (created by <see cref="EnsureRunPath"/>).</summary>
+    public string RunPath => System.IO.Path.Combine(LocalApiPaths.RunRoot, VmId);
 
     public void EnsureRunPath() => Directory.CreateDirectory(RunPath);
 
