@@ -1,4 +1,5 @@
 using Formation.Formfiles;
+using Formation.Images;
 
 namespace Formation.Cli.Context;
 
@@ -44,7 +45,7 @@ public static class ContextChecks
         {
             var relative = string.Join('/', segments[..(i + 1)]);
             current = Path.Combine(current, segments[i]);
-            var kind = FileKind.Of(current);
+            var kind = HostFileType.Of(current);
             if (kind == 0)
             {
                 return ($"does not exist in the build context {root}",
@@ -52,12 +53,12 @@ public static class ContextChecks
             }
 
             var last = i == segments.Length - 1;
-            if (ignore.IsExcluded(relative, kind == FileKind.Directory))
+            if (ignore.IsExcluded(relative, kind == HostFileType.Directory))
             {
                 return ($"is left out of the build context by {FormIgnore.FileName}", $"remove the pattern matching '{relative}' from {FormIgnore.FileName}");
             }
 
-            if (kind == FileKind.Symlink)
+            if (kind == HostFileType.Symlink)
             {
                 var target = new FileInfo(current).LinkTarget ?? "";
                 if (!ContextPacker.LinkStaysInside(root, current, target))
@@ -65,7 +66,7 @@ public static class ContextChecks
                     return ($"is a symlink to '{target}', outside the build context", "copy the file itself into the context directory");
                 }
             }
-            else if (!last && kind != FileKind.Directory)
+            else if (!last && kind != HostFileType.Directory)
             {
                 return ($"goes through '{relative}', which is not a directory", "fix the path");
             }

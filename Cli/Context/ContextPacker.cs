@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using Formation.Images;
 
 namespace Formation.Cli.Context;
 
@@ -66,15 +67,15 @@ public static class ContextPacker
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var name = relative.Length == 0 ? child.Name : relative + "/" + child.Name;
-                var kind = FileKind.Of(child.FullName);
-                if (ignore.IsExcluded(name, kind == FileKind.Directory))
+                var kind = HostFileType.Of(child.FullName);
+                if (ignore.IsExcluded(name, kind == HostFileType.Directory))
                 {
                     continue;
                 }
 
                 switch (kind)
                 {
-                    case FileKind.Symlink:
+                    case HostFileType.Symlink:
                         var target = child.LinkTarget ?? "";
                         if (!LinkStaysInside(root, child.FullName, target))
                         {
@@ -85,12 +86,12 @@ public static class ContextPacker
                         await writer.WriteEntryAsync(Entry(TarEntryType.SymbolicLink, name, (UnixFileMode)0b111_111_111, target), cancellationToken);
                         Symlinks++;
                         break;
-                    case FileKind.Directory:
+                    case HostFileType.Directory:
                         await writer.WriteEntryAsync(Entry(TarEntryType.Directory, name + "/", child.UnixFileMode, null), cancellationToken);
                         Directories++;
                         await DirectoryAsync(writer, child.FullName, name, cancellationToken);
                         break;
-                    case FileKind.Regular:
+                    case HostFileType.Regular:
                         await using (var data = new FileStream(child.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, useAsync: true))
                         {
                             var entry = Entry(TarEntryType.RegularFile, name, child.UnixFileMode, null);
@@ -102,7 +103,7 @@ public static class ContextPacker
                         Files++;
                         break;
                     default:
-                        Skipped.Add($"{name}: {FileKind.Describe(kind)}");
+                        Skipped.Add($"{name}: {HostFileType.Describe(kind)}");
                         break;
                 }
             }

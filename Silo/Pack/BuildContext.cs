@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
 using Formation.Formfiles;
+using Formation.Images;
 
 namespace Formation.Silo.Pack;
 
