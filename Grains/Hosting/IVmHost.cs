@@ -11,6 +11,9 @@ public interface IVmHost
     /// <summary>The hypervisor driver this node runs (kvm, qemu, sim, or none).</summary>
     string DriverName { get; }
 
+    /// <summary>The VMs' serial consoles, or null when this driver's VMs have none (<c>sim</c>, <c>none</c>).</summary>
+    IVmConsoleHost? Console { get; }
+
     /// <summary>Prepares and boots the VM; reports Running when the guest is ready, or Failed.</summary>
     Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken);
 

@@ -40,6 +40,6 @@ public sealed class VmConsoleGrain(IVmHost host) : Grain, IVmConsoleGrain
     public Task WriteAsync(byte[] data) => Console().WriteConsoleAsync(VmId, data, CancellationToken.None);
 
     private IVmConsoleHost Console() =>
-        host as IVmConsoleHost ?? throw new FormationException(ErrorKind.Conflict,
+        host.Console ?? throw new FormationException(ErrorKind.Conflict,
             $"VM {VmId} runs on the '{host.DriverName}' driver, which has no console.");
 }

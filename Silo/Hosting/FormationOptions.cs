@@ -1,3 +1,4 @@
+using Formation.Silo.Hypervisors;
 namespace Formation.Silo.Hosting;
 
 /// <summary>The silo's configuration (section "Formation"; flags such as --node-id map onto it).</summary>
@@ -30,7 +31,7 @@ public sealed class FormationOptions
     public string ServiceId { get; set; } = "formation";
 
     /// <summary>Hypervisor driver: auto (default), kvm, qemu, sim (simulated VMs, for scale tests) or none.</summary>
-    public string Driver { get; set; } = "auto";
+    public string Driver { get; set; } = Hypervisors.DriverNames.Auto;
 
     /// <summary>Optional override of what this node offers to the scheduler.</summary>
     public CapacityOptions Capacity { get; set; } = new();

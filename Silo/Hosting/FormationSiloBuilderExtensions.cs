@@ -3,14 +3,14 @@ using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hypervisors;
-using Formation.Silo.ImageServices;
 using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Hypervisors.Qemu;
+using Formation.Silo.Images;
 using Formation.Silo.Network;
-using Formation.Silo.Pack;
-using Formation.Silo.Vms;
 using Formation.Silo.Nodes;
 using Formation.Silo.Placement;
+using Formation.Silo.Platform;
+using Formation.Silo.Vms;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -35,9 +35,10 @@ public static class FormationSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<SchedulerOptions>();
         services.TryAddSingleton(new SimOptions());
+        services.AddSingleton(_ => HostFacts.Probe(settings.DataDirectory));
         services.AddSingleton(sp =>
         {
-            var facts = HostFacts.Probe(settings.DataDirectory);
+            var facts = sp.GetRequiredService<HostFacts>();
             var choice = HypervisorChoice.Choose(settings.Driver, facts, AvailableDrivers());
             return LocalNode.Create(settings.NodeId, facts, choice, settings.SiloEndpoint, settings.GatewayEndpoint,
                 settings.Capacity, sp.GetRequiredService<TimeProvider>());
@@ -55,34 +56,35 @@ public static class FormationSiloBuilderExtensions
         services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section);
         services.AddSingleton<KvmDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<KvmDriver>());
-        services.AddSingleton<IVmHost>(CreateHost);
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmRuntimeLifecycle>();
+        services.AddSingleton<INodeVmHost>(CreateHost);
+        services.AddSingleton<IVmHost>(sp => sp.GetRequiredService<INodeVmHost>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmHostLifecycle>();
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
         return silo;
     }
 
     /// <summary>The drivers this build contains.</summary>
-    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [SimHypervisor.Name, QemuDriver.DriverName, KvmDriver.DriverName];
+    public static readonly IReadOnlyCollection<string> BuiltInDrivers = [DriverNames.Sim, DriverNames.Qemu, DriverNames.Kvm];
 
     /// <summary>Built-in drivers whose programs this host has.</summary>
     private static IReadOnlyCollection<string> AvailableDrivers() =>
         BuiltInDrivers.Where(d => d switch
         {
-            QemuDriver.DriverName => HostFacts.OnPath("qemu-system-x86_64"),
-            KvmDriver.DriverName => KvmDriver.FindBinary() is not null && File.Exists("/dev/kvm"),
+            DriverNames.Qemu => HostFacts.OnPath("qemu-system-x86_64"),
+            DriverNames.Kvm => KvmDriver.FindBinary() is not null && File.Exists("/dev/kvm"),
             _ => true,
         }).ToArray();
 
-    private static IVmHost CreateHost(IServiceProvider sp)
+    private static INodeVmHost CreateHost(IServiceProvider sp)
     {
         var node = sp.GetRequiredService<LocalNode>();
         return node.Hypervisor.Driver switch
         {
-            SimHypervisor.Name => ActivatorUtilities.CreateInstance<SimHypervisor>(sp),
-            QemuDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<QemuDriver>()),
-            KvmDriver.DriverName => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<KvmDriver>()),
-            _ => new NoHypervisor(node.Hypervisor.Reason),
+            DriverNames.Sim => ActivatorUtilities.CreateInstance<SimVmHost>(sp),
+            DriverNames.Qemu => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<QemuDriver>()),
+            DriverNames.Kvm => ActivatorUtilities.CreateInstance<VmRuntime>(sp, sp.GetRequiredService<KvmDriver>()),
+            _ => new NoVmHost(node.Hypervisor.Reason),
         };
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Formation.Silo.Hypervisors;
 
 namespace Formation.Silo.Hosting;
 
@@ -18,8 +19,6 @@ public sealed record SiloConfig(
     string Driver,
     FormationOptions.CapacityOptions Capacity)
 {
-    public static readonly string[] Drivers = ["auto", "kvm", "qemu", "sim", "none"];
-
     /// <summary>The SQLite database of embedded mode.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "formation.db");
 
@@ -52,9 +51,9 @@ public sealed record SiloConfig(
         }
 
         var driver = (o.Driver ?? "").Trim().ToLowerInvariant();
-        if (!Drivers.Contains(driver))
+        if (!DriverNames.Configurable.Contains(driver))
         {
-            problems.Add($"driver '{o.Driver}' is not known: use one of {string.Join(", ", Drivers)} (--driver).");
+            problems.Add($"driver '{o.Driver}' is not known: use one of {string.Join(", ", DriverNames.Configurable)} (--driver).");
         }
 
         var address = ResolveAddress(o.AdvertisedAddress, mode, problems);

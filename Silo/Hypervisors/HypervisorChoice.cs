@@ -1,4 +1,4 @@
-using Formation.Silo.Nodes;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Hypervisors;
 
@@ -11,19 +11,19 @@ public sealed record HypervisorChoice(string Driver, string Reason)
     /// </summary>
     public static HypervisorChoice Choose(string configured, HostFacts facts, IReadOnlyCollection<string> builtIn)
     {
-        if (configured != "auto")
+        if (configured != DriverNames.Auto)
         {
-            if (configured == "none" || builtIn.Contains(configured))
+            if (configured == DriverNames.None || builtIn.Contains(configured))
             {
                 return new HypervisorChoice(configured, $"configured ({facts.KvmDetail})");
             }
 
-            return new HypervisorChoice("none", $"driver '{configured}' was configured but is not available here (not built in, or its program is not installed)");
+            return new HypervisorChoice(DriverNames.None, $"driver '{configured}' was configured but is not available here (not built in, or its program is not installed)");
         }
 
-        if (facts.KvmKind == KvmKind.Hardware && builtIn.Contains("kvm"))
+        if (facts.KvmKind == KvmKind.Hardware && builtIn.Contains(DriverNames.Kvm))
         {
-            return new HypervisorChoice("kvm", "auto: hardware virtualization available (" + facts.KvmDetail + ")");
+            return new HypervisorChoice(DriverNames.Kvm, "auto: hardware virtualization available (" + facts.KvmDetail + ")");
         }
 
         var why = facts.KvmKind switch
@@ -32,8 +32,8 @@ public sealed record HypervisorChoice(string Driver, string Reason)
             KvmKind.NestedPvm => "auto: KVM here is nested PVM (no vmx/svm), which cannot run stock guests; QEMU with TCG",
             _ => "auto: no usable /dev/kvm; QEMU with TCG (software emulation)",
         };
-        return builtIn.Contains("qemu")
-            ? new HypervisorChoice("qemu", why)
-            : new HypervisorChoice("none", $"{why}, but qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+        return builtIn.Contains(DriverNames.Qemu)
+            ? new HypervisorChoice(DriverNames.Qemu, why)
+            : new HypervisorChoice(DriverNames.None, $"{why}, but qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
     }
 }

@@ -1,8 +1,9 @@
+using Formation.Silo.Platform;
 using System.Security.Cryptography;
 using Formation.Grains.Images;
 using Formation.Silo.Pack;
 
-namespace Formation.Silo.ImageServices;
+namespace Formation.Silo.Images;
 
 /// <summary>
 /// A build context arriving in chunks, written to <c>pack/tmp/&lt;pid&gt;-upload-…/context.tar</c> (so the builder's

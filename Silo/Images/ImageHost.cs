@@ -3,7 +3,7 @@ using Formation.Images;
 using Formation.Silo.Pack;
 using Microsoft.Extensions.Options;
 
-namespace Formation.Silo.ImageServices;
+namespace Formation.Silo.Images;
 
 /// <summary>
 /// The node's image builder and store behind <see cref="IImageHost"/>: uploads go to the builder's scratch space,

@@ -3,7 +3,7 @@ using Formation.Silo.Pack;
 using Microsoft.Extensions.DependencyInjection;
 
 // Not Formation.Silo.Images: inside Formation.Silo, "Images.X" must keep meaning Formation.Images (the contracts).
-namespace Formation.Silo.ImageServices;
+namespace Formation.Silo.Images;
 
 /// <summary>Registers the node's image services: builder and store (form-pack) under the data directory, and the grains' host side.</summary>
 public static class ImageServiceCollectionExtensions

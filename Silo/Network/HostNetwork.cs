@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using System.Security.Cryptography;
 using System.Text;
 using Formation.Networking;

@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using Formation.Nodes;
 using Formation.Silo.Hypervisors;
 

@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;

@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;

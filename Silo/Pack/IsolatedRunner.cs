@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 namespace Formation.Silo.Pack;
 
 /// <summary>

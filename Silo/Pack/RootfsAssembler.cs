@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using Formation.Images;
 
 namespace Formation.Silo.Pack;

@@ -1,3 +1,4 @@
+using Formation.Silo.Hypervisors;
 namespace Formation.Silo.Vms;
 
 /// <summary>What the runtime holds for one VM of this node: its launch record, its process, what it is doing.</summary>

@@ -1,3 +1,5 @@
+using Formation.Silo.Hypervisors;
+using Formation.Silo.Platform;
 using Formation.Images;
 using Formation.Silo.Pack;
 

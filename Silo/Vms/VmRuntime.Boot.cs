@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Formation.Errors;
 using Formation.Images;
+using Formation.Silo.Hypervisors;
 using Formation.Silo.Pack;
 using Formation.Vms;
 
@@ -169,7 +170,7 @@ public sealed partial class VmRuntime
     /// At silo start: finds every VM directory, re-attaches to the processes that still run, and remembers the ones
     /// whose process vanished so their grains learn they Failed.
     /// </summary>
-    public async Task AdoptAllAsync(CancellationToken cancellationToken)
+    public async Task AdoptAsync(CancellationToken cancellationToken)
     {
         if (!Directory.Exists(paths.Vms))
         {

@@ -1,3 +1,5 @@
+using Formation.Silo.Hypervisors;
+
 namespace Formation.Silo.Vms;
 
 public sealed partial class VmRuntime
@@ -25,4 +27,7 @@ public sealed partial class VmRuntime
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: could not {Operation} it")]
     private partial void LogOperationFailed(Exception ex, string operation, string vmId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not set up bridge {Bridge}; VMs on this node will fail to start until it works")]
+    private partial void LogBridgeFailed(Exception ex, string bridge);
 }

@@ -7,6 +7,7 @@ using Formation.Silo.Hypervisors;
 using Formation.Silo.Network;
 using Formation.Silo.Nodes;
 using Formation.Silo.Pack;
+using Formation.Silo.Platform;
 using Formation.Vms;
 using Microsoft.Extensions.Options;
 
@@ -26,13 +27,33 @@ public sealed partial class VmRuntime(
     NodePaths paths,
     LocalNode node,
     IOptions<VmRuntimeOptions> options,
-    ILogger<VmRuntime> logger) : IVmHost, IVmConsoleHost
+    ILogger<VmRuntime> logger) : INodeVmHost, IVmConsoleHost
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly ConcurrentDictionary<string, ManagedVm> _vms = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
     public string DriverName => driver.Name;
+
+    public IVmConsoleHost? Console => this;
+
+    /// <summary>Sets up the node's bridge; a failure is logged (VMs then fail to start with the reason) and does not stop the silo.</summary>
+    public async Task PrepareNetworkAsync(CancellationToken cancellationToken)
+    {
+        if (!network.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await network.EnsureBridgeAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            LogBridgeFailed(ex, network.BridgeName);
+        }
+    }
 
     private VmRuntimeOptions Options => options.Value;
 

@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using System.Diagnostics;
 using Formation.Cli.Connection;
 using Formation.Cli.Context;
@@ -48,9 +49,7 @@ public static class DeployBench
             var raw = new List<double>();
             var fabric = new List<double>();
             var intrinsic = new List<double>();
-            var facts = HostFacts.Probe(dir);
-            var local = LocalNode.Create("bench-raw", facts, new HypervisorChoice("qemu", "benchmark"), "", "", new FormationOptions.CapacityOptions(), TimeProvider.System);
-            var driver = new QemuDriver(Options.Create(new QemuOptions()), local, NullLogger<QemuDriver>.Instance);
+            var driver = new QemuDriver(Options.Create(new QemuOptions()), HostFacts.Probe(dir), NullLogger<QemuDriver>.Instance);
             for (var i = 0; i < runs; i++)
             {
                 raw.Add(await RawBootAsync(driver, kernel, initrd, manifest.KernelCommandLine, i));
@@ -80,7 +79,7 @@ public static class DeployBench
             await silo.DisposeAsync();
             foreach (var pid in VmPids(dir))
             {
-                Formation.Silo.Vms.ProcessInfo.Kill(pid);
+                Formation.Silo.Platform.ProcessInfo.Kill(pid);
             }
 
             Directory.Delete(dir, recursive: true);
@@ -178,7 +177,7 @@ public static class DeployBench
     private static IEnumerable<int> VmPids(string dir) =>
         Directory.Exists(Path.Combine(dir, "vms"))
             ? Directory.EnumerateFiles(Path.Combine(dir, "vms"), "vm.pid", SearchOption.AllDirectories)
-                .Select(f => Formation.Silo.Vms.ProcessInfo.TryReadPid(f, out var pid) ? pid : 0).Where(p => p > 0 && Formation.Silo.Vms.ProcessInfo.IsAlive(p))
+                .Select(f => Formation.Silo.Platform.ProcessInfo.TryReadPid(f, out var pid) ? pid : 0).Where(p => p > 0 && Formation.Silo.Platform.ProcessInfo.IsAlive(p))
             : [];
 
     private static double RssMiB(int pid)

@@ -1,8 +1,9 @@
+using Formation.Silo.Vms;
+using Formation.Silo.Hypervisors;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Formation.Silo.Nodes;
-using Formation.Silo.Vms;
+using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Formation.Silo.Hypervisors.Kvm;
@@ -13,9 +14,7 @@ namespace Formation.Silo.Hypervisors.Kvm;
 /// </summary>
 public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmDriver> logger) : IHypervisorDriver
 {
-    public const string DriverName = "kvm";
-
-    public string Name => DriverName;
+    public string Name => DriverNames.Kvm;
 
     /// <summary>The formation-vmm executable, or null when this build and PATH have none.</summary>
     public string? Binary => options.Value.Binary ?? FindBinary();

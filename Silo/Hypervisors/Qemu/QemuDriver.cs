@@ -1,7 +1,7 @@
-using System.Globalization;
-using Formation.Silo.Nodes;
-using Formation.Silo.Pack;
 using Formation.Silo.Vms;
+using Formation.Silo.Hypervisors;
+using System.Globalization;
+using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Formation.Silo.Hypervisors.Qemu;
@@ -11,17 +11,15 @@ namespace Formation.Silo.Hypervisors.Qemu;
 /// QMP, serial console to a log file and a socket, virtio disk/net/rng. <c>-accel kvm</c> where the host has
 /// hardware virtualization, TCG (software) elsewhere — including nested-PVM hosts, where KVM cannot run stock guests.
 /// </summary>
-public sealed partial class QemuDriver(IOptions<QemuOptions> options, LocalNode node, ILogger<QemuDriver> logger) : IHypervisorDriver
+public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts host, ILogger<QemuDriver> logger) : IHypervisorDriver
 {
-    public const string DriverName = "qemu";
-
-    public string Name => DriverName;
+    public string Name => DriverNames.Qemu;
 
     public bool UsesKvm => options.Value.Accelerator switch
     {
         "kvm" => true,
         "tcg" => false,
-        _ => node.Facts.KvmKind == KvmKind.Hardware,
+        _ => host.KvmKind == KvmKind.Hardware,
     };
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)

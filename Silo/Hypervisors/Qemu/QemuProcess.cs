@@ -1,3 +1,5 @@
+using Formation.Silo.Hypervisors;
+using Formation.Silo.Platform;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Formation.Silo.Vms;

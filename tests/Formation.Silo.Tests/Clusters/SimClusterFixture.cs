@@ -1,3 +1,4 @@
+using Formation.Silo.Vms;
 using Formation.Events;
 using Formation.Grains.Common;
 using Formation.Grains.Scheduling;

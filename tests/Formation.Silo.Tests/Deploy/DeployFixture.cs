@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using Formation.Silo.Pack;
 using Formation.Silo.Tests.Pack;
 using Formation.Testing;
@@ -68,10 +69,10 @@ public sealed class DeployFixture : IAsyncLifetime
         {
             foreach (var pidFile in Directory.EnumerateFiles(Root, "vm.pid", SearchOption.AllDirectories))
             {
-                if (Formation.Silo.Vms.ProcessInfo.TryReadPid(pidFile, out var pid) &&
-                    Formation.Silo.Vms.ProcessInfo.CommandLineContains(pid, "formation-" + Path.GetFileName(Path.GetDirectoryName(pidFile))))
+                if (Formation.Silo.Platform.ProcessInfo.TryReadPid(pidFile, out var pid) &&
+                    Formation.Silo.Platform.ProcessInfo.CommandLineContains(pid, "formation-" + Path.GetFileName(Path.GetDirectoryName(pidFile))))
                 {
-                    Formation.Silo.Vms.ProcessInfo.Kill(pid);
+                    Formation.Silo.Platform.ProcessInfo.Kill(pid);
                 }
             }
         }

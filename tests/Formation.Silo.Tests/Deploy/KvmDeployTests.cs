@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Tests.Clusters;
 using Formation.Silo.Vms;

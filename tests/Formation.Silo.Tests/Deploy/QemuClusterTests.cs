@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using Formation.Silo.Network;
 using Formation.Silo.Tests.Clusters;
 using Formation.Silo.Tests.Infrastructure;
@@ -37,7 +38,7 @@ public sealed class QemuClusterTests(PostgresServer postgres) : IAsyncLifetime
 
         // Its files and process belong to node-b's data directory, its address to node-b's subnet.
         var pidFile = Path.Combine(b.DataDirectory, "vms", created.Id, "vm.pid");
-        Assert.True(Formation.Silo.Vms.ProcessInfo.TryReadPid(pidFile, out var pid) && Formation.Silo.Vms.ProcessInfo.IsAlive(pid));
+        Assert.True(Formation.Silo.Platform.ProcessInfo.TryReadPid(pidFile, out var pid) && Formation.Silo.Platform.ProcessInfo.IsAlive(pid));
         Assert.False(Directory.Exists(Path.Combine(a.DataDirectory, "vms", created.Id)));
         var subnets = await client.Client.GetGrain<Formation.Networking.INetworkGrain>(GrainKeys.Cluster).ListSubnetsAsync();
         Assert.NotEqual(subnets["node-a"], subnets["node-b"]);

@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using Formation.Errors;
 using Formation.Silo.Hypervisors.Qemu;
 using Formation.Silo.Tests.Clusters;

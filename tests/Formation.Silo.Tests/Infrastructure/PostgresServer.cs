@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;

@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 using System.Diagnostics;
 using System.Text;
 

@@ -1,4 +1,4 @@
-namespace Formation.Silo.Hypervisors;
+namespace Formation.Silo.Vms;
 
 /// <summary>Settings of the <c>sim</c> driver.</summary>
 public sealed class SimOptions

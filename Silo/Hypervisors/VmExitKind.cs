@@ -1,4 +1,4 @@
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Hypervisors;
 
 public enum VmExitKind
 {

@@ -1,4 +1,4 @@
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Hypervisors;
 
 /// <summary>One running VM process of a driver.</summary>
 public interface IVmProcess : IAsyncDisposable

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Formation.Silo.Pack;
+namespace Formation.Silo.Platform;
 
 /// <summary>Hard links (images share their root filesystem file with the artifact cache; no copy).</summary>
-internal static class HostLinks
+public static class HostLinks
 {
     public static void HardLink(string existing, string newPath)
     {

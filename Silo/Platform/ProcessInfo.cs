@@ -1,4 +1,4 @@
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Platform;
 
 /// <summary>Facts about processes this silo did not start (or no longer parents): from /proc.</summary>
 public static class ProcessInfo

@@ -1,6 +1,6 @@
 using Formation.Silo.Network;
 
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Hypervisors;
 
 /// <summary>Everything a driver needs to start one VM process. Saved as the directory's launch record.</summary>
 public sealed record VmLaunch(

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Formation.Silo.Nodes;
+namespace Formation.Silo.Platform;
 
 /// <summary>What this machine is: CPUs, memory, disk, and whether /dev/kvm opens and on what kind of virtualization.</summary>
 public sealed record HostFacts(string HostName, int CpuCount, long MemoryMiB, long DiskGiB, bool KvmAvailable, KvmKind KvmKind, string KvmDetail)

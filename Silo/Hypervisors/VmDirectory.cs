@@ -1,6 +1,7 @@
+using Formation.Silo.Vms;
 using Formation.LocalApi;
 
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Hypervisors;
 
 /// <summary>
 /// A VM's working directory on its node (<c>&lt;data&gt;/vms/&lt;vm-id&gt;</c>): its launch record, its own copies of

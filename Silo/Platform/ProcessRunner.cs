@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Formation.Silo.Pack;
+namespace Formation.Silo.Platform;
 
 /// <summary>
 /// Runs a helper process (mmdebstrap, unshare, mkfs, ...): streams stdout and stderr lines to a callback, keeps the
 /// last lines, optionally feeds stdin, and kills the process tree it started on cancellation or timeout.
 /// </summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static async Task<ProcessResult> RunAsync(
         string fileName,

@@ -1,7 +1,7 @@
-namespace Formation.Silo.Pack;
+namespace Formation.Silo.Platform;
 
 /// <summary>Host path helpers.</summary>
-internal static class HostPaths
+public static class HostPaths
 {
     /// <summary>Resolves every symlink in <paramref name="path"/> (like realpath(3)); missing trailing parts stay as given.</summary>
     public static string RealPath(string path)

@@ -1,4 +1,4 @@
-namespace Formation.Silo.Nodes;
+namespace Formation.Silo.Platform;
 
 /// <summary>What kind of KVM a host offers.</summary>
 public enum KvmKind

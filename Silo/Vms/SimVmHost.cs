@@ -1,21 +1,28 @@
+using Formation.Silo.Hypervisors;
 using System.Collections.Concurrent;
 using Formation.Errors;
 using Formation.Grains.Hosting;
 using Formation.Vms;
 
-namespace Formation.Silo.Hypervisors;
+namespace Formation.Silo.Vms;
 
 /// <summary>
 /// The <c>sim</c> driver: simulated VMs for scale tests and benchmarks. Nothing boots; a VM "runs" after
 /// <see cref="SimOptions.BootDelay"/>. It always reports itself as <c>sim</c>, and its VMs vanish with the silo.
 /// </summary>
-public sealed class SimHypervisor(VmReporter reporter, SimOptions options, TimeProvider clock) : IVmHost
+public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvider clock) : INodeVmHost
 {
-    public const string Name = "sim";
-
     private readonly ConcurrentDictionary<string, VmState> _vms = new();
 
-    public string DriverName => Name;
+    public string DriverName => Hypervisors.DriverNames.Sim;
+
+    /// <summary>Simulated VMs have no console.</summary>
+    public IVmConsoleHost? Console => null;
+
+    /// <summary>Nothing to adopt: simulated VMs vanish with the silo.</summary>
+    public Task AdoptAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PrepareNetworkAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
     {

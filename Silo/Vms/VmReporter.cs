@@ -1,7 +1,8 @@
+using Formation.Silo.Platform;
 using Formation.Silo.Nodes;
 using Formation.Vms;
 
-namespace Formation.Silo.Hypervisors;
+namespace Formation.Silo.Vms;
 
 /// <summary>How drivers tell a VM's grain what they observed (booted, stopped, crashed).</summary>
 public sealed partial class VmReporter(IGrainFactory grains, NodeIdentity node, ILogger<VmReporter> logger)

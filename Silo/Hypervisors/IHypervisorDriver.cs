@@ -1,4 +1,4 @@
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Hypervisors;
 
 /// <summary>
 /// Starts VM processes of one hypervisor (qemu, kvm). A process outlives the silo; after a restart the driver

@@ -1,4 +1,4 @@
-namespace Formation.Silo.Nodes;
+namespace Formation.Silo.Platform;
 
 /// <summary>This silo's node id, available to every host service.</summary>
 public sealed record NodeIdentity(string NodeId);

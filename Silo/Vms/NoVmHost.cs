@@ -1,13 +1,20 @@
+using Formation.Silo.Hypervisors;
 using Formation.Errors;
 using Formation.Grains.Hosting;
 using Formation.Vms;
 
-namespace Formation.Silo.Hypervisors;
+namespace Formation.Silo.Vms;
 
 /// <summary>A node without a usable driver: every VM operation fails with the reason the node chose none.</summary>
-public sealed class NoHypervisor(string reason) : IVmHost
+public sealed class NoVmHost(string reason) : INodeVmHost
 {
-    public string DriverName => "none";
+    public string DriverName => Hypervisors.DriverNames.None;
+
+    public IVmConsoleHost? Console => null;
+
+    public Task AdoptAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PrepareNetworkAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken) => throw Fail();
 

@@ -1,4 +1,0 @@
-namespace Formation.Silo.Pack;
-
-/// <summary>How a helper process ended: exit code and the last lines of its (merged) output.</summary>
-internal sealed record ProcessResult(int ExitCode, IReadOnlyList<string> OutputTail, bool TimedOut);
