@@ -1,8 +1,9 @@
-using Formation.Kvm.Native.Devices;
 using Formation.Kvm.Native.Devices.Virtio;
+using Formation.Kvm.Native.Devices;
 using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Memory;
 using Formation.Kvm.Native.Vcpu;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Formation.Kvm.Native.Machine;
@@ -12,7 +13,7 @@ namespace Formation.Kvm.Native.Machine;
 /// <see cref="MachineBuilder"/>; controlled with Start, Pause, Resume, Shutdown and Kill; reports why
 /// it stopped through <see cref="Exited"/>.
 /// </summary>
-public sealed partial class VirtualMachine : IVcpuSupervisor, IDisposable
+public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervisor, IDisposable
 {
     private readonly KvmSystem _kvm;
     private readonly KvmVm _vm;

@@ -1,5 +1,6 @@
 using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Machine;
+using Formation.Vmm.Protocol;
 using Formation.Vmm;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,7 @@ if (!options.NoSetsid)
 TextWriter logWriter = options.LogFile is null ? Console.Error : new StreamWriter(options.LogFile, append: true);
 var logger = new StderrLogger(logWriter, options.Verbose ? LogLevel.Debug : LogLevel.Information);
 
-VmConfigFile file;
+VmmConfig file;
 try
 {
     file = VmConfigFile.Load(options.ConfigPath);
