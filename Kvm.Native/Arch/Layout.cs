@@ -47,6 +47,17 @@ public static class Layout
     public const uint TssAddress = 0xfffb_d000;
     public const ulong IdentityMapAddress = 0xfffb_c000;
 
+    /// <summary>COM1: the 16550A UART's eight registers start here.</summary>
+    public const ulong SerialPort = 0x3f8;
+
+    /// <summary>i8042 data port; the controller's status/command port is <see cref="I8042CommandPort"/>.</summary>
+    public const ulong I8042DataPort = 0x60;
+
+    public const ulong I8042CommandPort = 0x64;
+
+    /// <summary>Input pins of the (in-kernel) IOAPIC: GSIs 0-23.</summary>
+    public const uint IoapicPins = 24;
+
     /// <summary>First GSI handed to virtio devices (ISA IRQs 0-4 are PIT, keyboard, cascade, COM2, COM1).</summary>
     public const uint FirstVirtioIrq = 5;
     public const uint SerialIrq = 4;

@@ -20,9 +20,6 @@ namespace Formation.Kvm.Native.Machine;
 /// </summary>
 public sealed class MachineBuilder(MachineConfig config)
 {
-    public const uint MSR_IA32_MISC_ENABLE = 0x1a0, MSR_MTRR_DEF_TYPE = 0x2ff;
-    public const int LapicLvtLint0 = 0x350, LapicLvtLint1 = 0x360;
-
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraPorts = [];
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraMmio = [];
     private ILogger _logger = NullLogger.Instance;
@@ -95,11 +92,11 @@ public sealed class MachineBuilder(MachineConfig config)
             IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
 
             var serial = new Serial8250(console, Irq(Layout.SerialIrq));
-            pio.Insert(0x3f8, Serial8250.RegisterCount, serial);
+            pio.Insert(Layout.SerialPort, Serial8250.RegisterCount, serial);
             VirtualMachine? machine = null;
             var i8042 = new I8042Controller(Irq(Layout.KeyboardIrq),
                 () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"));
-            pio.Insert(0x60, I8042Controller.PortCount, i8042);
+            pio.Insert(Layout.I8042DataPort, I8042Controller.PortCount, i8042);
 
             var virtio = new List<VirtioMmioTransport>();
             var cmdlineDevices = new List<string>();
@@ -108,15 +105,15 @@ public sealed class MachineBuilder(MachineConfig config)
                 var index = (uint)virtio.Count;
                 var address = Layout.VirtioMmioBase + index * Layout.VirtioMmioSize;
                 var gsi = Layout.FirstVirtioIrq + index;
-                if (gsi > 23)
+                if (gsi >= Layout.IoapicPins)
                 {
-                    throw new ArgumentException("too many virtio devices (at most 19)");
+                    throw new ArgumentException($"too many virtio devices (at most {Layout.IoapicPins - Layout.FirstVirtioIrq})");
                 }
 
                 var transport = new VirtioMmioTransport(device, memory, Irq(gsi));
                 mmio.Insert(address, Layout.VirtioMmioSize, transport);
                 virtio.Add(transport);
-                cmdlineDevices.Add($"virtio_mmio.device=4K@0x{address:x}:{gsi}");
+                cmdlineDevices.Add($"virtio_mmio.device={Layout.VirtioMmioSize / 1024}K@0x{address:x}:{gsi}");
             }
 
             foreach (var disk in config.Disks)
@@ -265,25 +262,25 @@ public sealed class MachineBuilder(MachineConfig config)
         vcpu.SetCpuid(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
         vcpu.SetMsrs(
         [
-            new kvm_msr_entry { index = MSR_IA32_MISC_ENABLE, data = 1 }, // fast strings
-            new kvm_msr_entry { index = MSR_MTRR_DEF_TYPE, data = 0x806 }, // MTRRs on, default write-back
+            new kvm_msr_entry { index = X86Constants.MSR_IA32_MISC_ENABLE, data = X86Constants.MSR_IA32_MISC_ENABLE_FAST_STRING },
+            new kvm_msr_entry { index = X86Constants.MSR_MTRRdefType, data = X86Constants.MTRR_DEF_TYPE_E | X86Constants.MTRR_TYPE_WRBACK },
         ]);
         if (config.InKernelIrqchip)
         {
             var lapic = vcpu.GetLapic();
-            lapic.Write(LapicLvtLint0, (lapic.Read(LapicLvtLint0) & ~0x700u) | 0x700); // ExtINT
-            lapic.Write(LapicLvtLint1, (lapic.Read(LapicLvtLint1) & ~0x700u) | 0x400); // NMI
+            lapic.Write(X86Constants.APIC_LVT0, (lapic.Read(X86Constants.APIC_LVT0) & ~X86Constants.APIC_MODE_MASK) | X86Constants.APIC_DM_EXTINT);
+            lapic.Write(X86Constants.APIC_LVT1, (lapic.Read(X86Constants.APIC_LVT1) & ~X86Constants.APIC_MODE_MASK) | X86Constants.APIC_DM_NMI);
             vcpu.SetLapic(lapic);
         }
 
-        vcpu.SetFpu(new kvm_fpu { fcw = 0x37f, mxcsr = 0x1f80 });
+        vcpu.SetFpu(new kvm_fpu { fcw = X86Constants.X87_FCW_FNINIT, mxcsr = X86Constants.MXCSR_DEFAULT });
         if (bsp is { } start)
         {
             vcpu.SetSregs(LongMode.Configure(vcpu.GetSregs()));
-            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rdi = vcpu.Id, rsp = start.Rsp, rbp = start.Rsp, rflags = 2 });
+            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rdi = vcpu.Id, rsp = start.Rsp, rbp = start.Rsp, rflags = X86Constants.X86_EFLAGS_FIXED });
             if (vcpu.Id != 0 && config.InKernelIrqchip)
             {
-                vcpu.SetMpState(0); // KVM_MP_STATE_RUNNABLE: start without INIT/SIPI
+                vcpu.SetMpState(KvmConstants.KVM_MP_STATE_RUNNABLE); // start without INIT/SIPI
             }
         }
     }

@@ -1,3 +1,4 @@
+using Formation.Kvm.Native.Arch;
 using Formation.Kvm.Native.Vcpu;
 using Formation.Vmm.Protocol;
 
@@ -199,8 +200,8 @@ public sealed partial class VirtualMachine
             var perVcpu = _runners.Select(r => r.Counters.Snapshot()).ToList();
             var devices = new Dictionary<string, string>
             {
-                ["serial"] = $"0x3f8 irq 4, tx {Serial.BytesTransmitted} B, rx {Serial.BytesReceived} B",
-                ["i8042"] = $"0x60/0x64 irq 1, resets {Keyboard.Resets}",
+                ["serial"] = $"0x{Layout.SerialPort:x} irq {Layout.SerialIrq}, tx {Serial.BytesTransmitted} B, rx {Serial.BytesReceived} B",
+                ["i8042"] = $"0x{Layout.I8042DataPort:x}/0x{Layout.I8042CommandPort:x} irq {Layout.KeyboardIrq}, resets {Keyboard.Resets}",
             };
             for (var i = 0; i < Virtio.Count; i++)
             {

@@ -13,6 +13,8 @@ public sealed class KernelAbiTests
         #include <stdio.h>
         #include <stddef.h>
         #include <linux/kvm.h>
+        #include <asm/processor-flags.h>
+        #include <asm/mtrr.h>
         #define S(t) printf("sizeof %s %zu\n", #t, sizeof(struct t));
         #define O(t, f) printf("offsetof %s.%s %zu\n", #t, #f, offsetof(struct t, f));
         #define N(x) printf("ioctl %s %lu\n", #x, (unsigned long)(x));
@@ -45,7 +47,10 @@ public sealed class KernelAbiTests
           N(KVM_CAP_SET_TSS_ADDR) N(KVM_CAP_EXT_CPUID) N(KVM_CAP_NR_MEMSLOTS) N(KVM_CAP_IOEVENTFD) N(KVM_CAP_SET_IDENTITY_MAP_ADDR)
           N(KVM_EXIT_IO) N(KVM_EXIT_MMIO) N(KVM_EXIT_HLT) N(KVM_EXIT_SHUTDOWN) N(KVM_EXIT_INTERNAL_ERROR) N(KVM_EXIT_SYSTEM_EVENT)
           N(KVM_EXIT_FAIL_ENTRY) N(KVM_EXIT_INTR) N(KVM_EXIT_IO_OUT) N(KVM_SYSTEM_EVENT_SHUTDOWN) N(KVM_SYSTEM_EVENT_RESET)
-          N(KVM_INTERNAL_ERROR_EMULATION) N(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) N(KVM_MP_STATE_HALTED)
+          N(KVM_SYSTEM_EVENT_CRASH) N(KVM_INTERNAL_ERROR_EMULATION) N(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)
+          N(KVM_MP_STATE_RUNNABLE) N(KVM_MP_STATE_UNINITIALIZED) N(KVM_MP_STATE_INIT_RECEIVED) N(KVM_MP_STATE_HALTED)
+          N(X86_EFLAGS_FIXED) N(X86_EFLAGS_CF) N(X86_EFLAGS_PF) N(X86_EFLAGS_AF) N(X86_EFLAGS_ZF) N(X86_EFLAGS_SF) N(X86_EFLAGS_IF)
+          N(X86_EFLAGS_OF) N(MTRR_TYPE_WRBACK)
           return 0;
         }
         """;
@@ -147,10 +152,7 @@ public sealed class KernelAbiTests
     public void IoctlNumbers_MatchKernelHeader()
     {
         SkipWithoutGcc();
-        var ours = typeof(KvmIoctls).GetFields()
-            .Where(f => f.IsLiteral)
-            .ToDictionary(f => f.Name, f => Convert.ToUInt64(f.GetRawConstantValue()));
-        foreach (var (name, value) in ours)
+        foreach (var (name, value) in Literals(typeof(KvmIoctls)))
         {
             Assert.True(Probe.Value.TryGetValue($"ioctl {name}", out var c), $"{name} is not in the probe");
             Assert.True(c == value, $"{name}: C# 0x{value:x}, C 0x{c:x}");
@@ -160,9 +162,39 @@ public sealed class KernelAbiTests
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_SYSTEM_EVENT, Probe.Value["ioctl KVM_EXIT_SYSTEM_EVENT"]);
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_INTERNAL_ERROR, Probe.Value["ioctl KVM_EXIT_INTERNAL_ERROR"]);
         Assert.Equal((ulong)kvm_run.KVM_EXIT_IO_OUT, Probe.Value["ioctl KVM_EXIT_IO_OUT"]);
-        Assert.Equal((ulong)Formation.Kvm.Native.Vcpu.VcpuRunner.KVM_MP_STATE_HALTED, Probe.Value["ioctl KVM_MP_STATE_HALTED"]);
-        Assert.Equal((ulong)Formation.Kvm.Native.Vcpu.EmulationFixups.KVM_INTERNAL_ERROR_EMULATION, Probe.Value["ioctl KVM_INTERNAL_ERROR_EMULATION"]);
     }
+
+    [Fact]
+    public void KvmConstants_AllMatchKernelHeader()
+    {
+        SkipWithoutGcc();
+        foreach (var (name, value) in Literals(typeof(KvmConstants)))
+        {
+            Assert.True(Probe.Value.TryGetValue($"ioctl {name}", out var c), $"{name} is not in the probe");
+            Assert.True(c == value, $"{name}: C# 0x{value:x}, C 0x{c:x}");
+        }
+    }
+
+    [Fact]
+    public void X86Constants_FromUserSpaceHeaders_MatchThem()
+    {
+        SkipWithoutGcc();
+        var checkedNames = new List<string>();
+        foreach (var (name, value) in Literals(typeof(X86Constants)))
+        {
+            if (Probe.Value.TryGetValue($"ioctl {name}", out var c))
+            {
+                Assert.True(c == value, $"{name}: C# 0x{value:x}, C 0x{c:x}");
+                checkedNames.Add(name);
+            }
+        }
+
+        // The RFLAGS bits and memory types are in <asm/processor-flags.h> and <asm/mtrr.h>; MSR and APIC numbers are not.
+        Assert.Equal(9, checkedNames.Count);
+    }
+
+    private static Dictionary<string, ulong> Literals(Type type) =>
+        type.GetFields().Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => Convert.ToUInt64(f.GetRawConstantValue()));
 
     [Fact]
     public void KvmRun_FitsInSmallestMapping()
