@@ -25,6 +25,16 @@ public sealed class FormationVmmProcessTests
     }
 
     [Fact]
+    public void RuntimeConfig_WorkstationGcWithoutBackgroundThread()
+    {
+        // One VM per process: a server GC would start a heap and a GC thread per host core in every formation-vmm.
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "formation-vmm.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean());
+    }
+
+    [Fact]
     public void MissingConfigArgument_ExitsWithUsageStatus()
     {
         var (code, stderr) = Run();
