@@ -183,9 +183,9 @@ public sealed class MachineBuilder(MachineConfig config)
     /// <summary>Rejects configs that cannot work, with a message saying what to change.</summary>
     public static void Validate(MachineConfig config)
     {
-        if (config.Vcpus is < 1 or > 254)
+        if (config.Vcpus is < 1 or > MpTable.MaxVcpus)
         {
-            throw new ArgumentException($"vcpus must be between 1 and 254 (got {config.Vcpus})");
+            throw new ArgumentException($"vcpus must be between 1 and {MpTable.MaxVcpus} (got {config.Vcpus})");
         }
 
         if (config.MemoryMiB is < 16 or > 1024 * 1024)
