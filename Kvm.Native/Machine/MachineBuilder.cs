@@ -87,66 +87,44 @@ public sealed class MachineBuilder(MachineConfig config)
             }
 
             console = new ConsoleHub(_consoleLog);
-            var pio = new DeviceBus("port I/O");
-            var mmio = new DeviceBus("MMIO");
-            IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
-
-            var serial = new Serial8250(console, Irq(Layout.SerialIrq));
-            pio.Insert(Layout.SerialPort, Serial8250.RegisterCount, serial);
-            VirtualMachine? machine = null;
-            var i8042 = new I8042Controller(Irq(Layout.KeyboardIrq),
-                () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"));
-            pio.Insert(Layout.I8042DataPort, I8042Controller.PortCount, i8042);
-
-            var virtio = new List<VirtioMmioTransport>();
-            var cmdlineDevices = new List<string>();
-            void AddVirtio(IVirtioDevice device)
-            {
-                var index = (uint)virtio.Count;
-                var address = Layout.VirtioMmioBase + index * Layout.VirtioMmioSize;
-                var gsi = Layout.FirstVirtioIrq + index;
-                if (gsi >= Layout.IoapicPins)
-                {
-                    throw new ArgumentException($"too many virtio devices (at most {Layout.IoapicPins - Layout.FirstVirtioIrq})");
-                }
-
-                var transport = new VirtioMmioTransport(device, memory, Irq(gsi));
-                mmio.Insert(address, Layout.VirtioMmioSize, transport);
-                virtio.Add(transport);
-                cmdlineDevices.Add($"virtio_mmio.device={Layout.VirtioMmioSize / 1024}K@0x{address:x}:{gsi}");
-            }
-
+            var virtio = new List<IVirtioDevice>();
+            var nets = new List<VirtioNet>();
             foreach (var disk in config.Disks)
             {
                 var backend = RawFileBackend.Open(disk.Path, disk.ReadOnly);
                 owned.Add(backend);
-                AddVirtio(new VirtioBlock(memory, backend, disk.Serial ?? Path.GetFileName(disk.Path)));
+                virtio.Add(new VirtioBlock(memory, backend, disk.Serial ?? Path.GetFileName(disk.Path)));
             }
 
             foreach (var net in config.Nets)
             {
                 var device = new VirtioNet(memory, new TapBackend(Tap.Open(net.Tap)), ParseMac(net.Mac));
                 owned.Add(device);
-                AddVirtio(device);
-                device.Start();
+                virtio.Add(device);
+                nets.Add(device);
             }
 
             if (config.Rng)
             {
-                AddVirtio(new VirtioRng(memory));
+                virtio.Add(new VirtioRng(memory));
             }
 
+            VirtualMachine? machine = null;
+            IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
+            var devices = MachineDevices.Create(memory, console, Irq,
+                () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"), virtio);
+            nets.ForEach(n => n.Start());
             foreach (var (start, length, device) in _extraPorts)
             {
-                pio.Insert(start, length, device);
+                devices.PortBus.Insert(start, length, device);
             }
 
             foreach (var (start, length, device) in _extraMmio)
             {
-                mmio.Insert(start, length, device);
+                devices.MmioBus.Insert(start, length, device);
             }
 
-            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, cmdlineDevices);
+            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, devices.KernelArguments);
             var supported = kvm.GetSupportedCpuid();
             for (var i = 0; i < config.Vcpus; i++)
             {
@@ -156,8 +134,7 @@ public sealed class MachineBuilder(MachineConfig config)
                 ConfigureVcpu(vcpu, supported, pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
             }
 
-            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, pio, mmio, serial, i8042, console, virtio,
-                owned, pvm, cmdline, _logger);
+            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, cmdline, _logger);
             return machine;
         }
         catch
@@ -207,7 +184,7 @@ public sealed class MachineBuilder(MachineConfig config)
         }
     }
 
-    private (ulong Entry, ulong Rsi, ulong Rsp, string Cmdline) LoadGuest(GuestMemory memory, ulong memoryBytes, bool pvm, List<string> devices)
+    private (ulong Entry, ulong Rsi, ulong Rsp, string Cmdline) LoadGuest(GuestMemory memory, ulong memoryBytes, bool pvm, IReadOnlyList<string> devices)
     {
         if (config.Raw is { } raw)
         {

@@ -34,25 +34,24 @@ public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervis
     private Thread? _watchdog;
 
     internal VirtualMachine(
-        MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, IReadOnlyList<KvmVcpu> vcpus,
-        DeviceBus pio, DeviceBus mmio, Serial8250 serial, I8042Controller i8042, ConsoleHub console,
-        IReadOnlyList<VirtioMmioTransport> virtio, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger)
+        MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, IReadOnlyList<KvmVcpu> vcpus, MachineDevices devices,
+        ConsoleHub console, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger)
     {
         Config = config;
         _kvm = kvm;
         _vm = vm;
         Memory = memory;
-        PortBus = pio;
-        MmioBus = mmio;
-        Serial = serial;
-        Keyboard = i8042;
+        PortBus = devices.PortBus;
+        MmioBus = devices.MmioBus;
+        Serial = devices.Serial;
+        Keyboard = devices.Keyboard;
         Console = console;
-        Virtio = virtio;
+        Virtio = devices.Virtio;
         _owned = owned;
         PvmCompat = pvmCompat;
         CommandLine = commandLine;
         _logger = logger;
-        var dispatcher = new ExitDispatcher(pio, mmio);
+        var dispatcher = new ExitDispatcher(devices.PortBus, devices.MmioBus);
         _runners = [.. vcpus.Select(v => new VcpuRunner(v, dispatcher, this, emulationFixups: pvmCompat))];
         _dead = new bool[_runners.Length];
         _lastExits = new long[_runners.Length];
