@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Formation.Kvm.Native.Bindings;
 using Formation.Kvm.Native.Tests.Support;
 
@@ -21,7 +22,9 @@ public sealed class KernelAbiTests
         int main(void) {
           S(kvm_regs) S(kvm_sregs) S(kvm_segment) S(kvm_dtable) S(kvm_fpu) S(kvm_msr_entry) S(kvm_cpuid_entry2)
           S(kvm_userspace_memory_region) S(kvm_pit_config) S(kvm_irq_level) S(kvm_lapic_state) S(kvm_vcpu_events)
-          S(kvm_clock_data) S(kvm_irqfd) S(kvm_run) S(kvm_msrs) S(kvm_cpuid2)
+          S(kvm_clock_data) S(kvm_irqfd) S(kvm_run) S(kvm_msrs) S(kvm_cpuid2) S(kvm_signal_mask)
+          O(kvm_msrs, nmsrs) O(kvm_msrs, pad) O(kvm_msrs, entries) O(kvm_cpuid2, nent) O(kvm_cpuid2, padding) O(kvm_cpuid2, entries)
+          O(kvm_signal_mask, len) O(kvm_signal_mask, sigset)
           O(kvm_regs, rsi) O(kvm_regs, rsp) O(kvm_regs, rip) O(kvm_regs, rflags)
           O(kvm_sregs, gdt) O(kvm_sregs, idt) O(kvm_sregs, cr0) O(kvm_sregs, cr3) O(kvm_sregs, cr4) O(kvm_sregs, efer)
           O(kvm_sregs, apic_base) O(kvm_sregs, interrupt_bitmap)
@@ -71,9 +74,30 @@ public sealed class KernelAbiTests
         { "kvm_vcpu_events", Unsafe.SizeOf<kvm_vcpu_events>() },
         { "kvm_clock_data", Unsafe.SizeOf<kvm_clock_data>() },
         { "kvm_irqfd", Unsafe.SizeOf<kvm_irqfd>() },
-        { "kvm_msrs", 8 },
-        { "kvm_cpuid2", 8 },
+        { "kvm_msrs", Unsafe.SizeOf<kvm_msrs>() },
+        { "kvm_cpuid2", Unsafe.SizeOf<kvm_cpuid2>() },
+        { "kvm_signal_mask", Unsafe.SizeOf<kvm_signal_mask>() },
     };
+
+    /// <summary>
+    /// The headers of the structs that end in a flexible array member: each field where C has it, and the entries
+    /// starting right after the C# header (where KvmVcpu and KvmSystem put them).
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(kvm_msrs), "entries")]
+    [InlineData(typeof(kvm_cpuid2), "entries")]
+    [InlineData(typeof(kvm_signal_mask), "sigset")]
+    public void FlexibleArrayHeaders_MatchKernelHeader(Type header, string array)
+    {
+        SkipWithoutGcc();
+        foreach (var field in header.GetFields())
+        {
+            Assert.Equal(Probe.Value[$"offsetof {header.Name}.{field.Name}"], (ulong)Marshal.OffsetOf(header, field.Name));
+        }
+
+        Assert.Equal(Probe.Value[$"sizeof {header.Name}"], (ulong)Marshal.SizeOf(header));
+        Assert.Equal(Probe.Value[$"offsetof {header.Name}.{array}"], (ulong)Marshal.SizeOf(header));
+    }
 
     [Theory]
     [MemberData(nameof(Sizes))]
