@@ -106,6 +106,18 @@ public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervis
         }
     }
 
+    /// <summary>vCPU threads parked by a pause (they are outside KVM_RUN and wait in <see cref="IVcpuSupervisor.WaitUntilRunnable"/>).</summary>
+    internal int ParkedVcpus
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _parked;
+            }
+        }
+    }
+
     /// <summary>Starts the vCPU threads (boots the guest).</summary>
     public void Start()
     {
