@@ -2,14 +2,14 @@ using System.Security.Cryptography;
 using Formation.Kvm.Native.Arch;
 using Formation.Kvm.Native.Bindings;
 using Formation.Kvm.Native.Boot;
-using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Devices;
+using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Memory;
 using Formation.Vmm.Protocol;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Formation.Kvm.Native.Machine;
 

@@ -1,5 +1,5 @@
-using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Devices;
+using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Memory;
 using Formation.Kvm.Native.Vcpu;

@@ -1,7 +1,7 @@
 using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Machine;
-using Formation.Vmm.Protocol;
 using Formation.Vmm;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 var options = Options.Parse(args, out var usageError);
