@@ -1,12 +1,15 @@
 using System.Buffers.Binary;
 using System.Text;
+using Formation.Kvm.Native.Memory;
 
 namespace Formation.Kvm.Native.Arch;
 
 /// <summary>
 /// Intel MultiProcessor Specification 1.4 tables (floating pointer + configuration table): one entry per
 /// vCPU, an ISA bus, the IOAPIC and identity routes ISA IRQ n → IOAPIC pin n (KVM's default GSI routing),
-/// LINT0 = ExtINT, LINT1 = NMI. Linux (X86_MPPARSE) finds it in the EBDA and brings up the APs.
+/// LINT0 = ExtINT, LINT1 = NMI. Linux (X86_MPPARSE) finds the floating pointer in the EBDA
+/// (<see cref="Layout.MpFloatingPointerAddress"/>), follows it to the configuration table in the BIOS ROM area
+/// (<see cref="Layout.MpConfigTableAddress"/>; the spec lets it lie anywhere) and brings up the APs.
 /// </summary>
 public static class MpTable
 {
@@ -18,23 +21,45 @@ public static class MpTable
     public const byte ApicVersion = 0x14;
     public const byte IoapicVersion = 0x11;
 
-    /// <summary>Total size for <paramref name="vcpus"/> processors.</summary>
-    public static int SizeFor(int vcpus) =>
-        FloatingPointerSize + HeaderSize + vcpus * ProcessorEntrySize + SmallEntrySize * (1 + 1 + IsaIrqCount + 2);
+    /// <summary>
+    /// xAPIC IDs are 8 bits and 0xff is the broadcast ID: vCPUs get IDs 0 to 253 and the IOAPIC the next one. This is
+    /// formation-vmm's vCPU limit.
+    /// </summary>
+    public const int MaxVcpus = 254;
 
-    /// <summary>Builds the tables for placement at <paramref name="address"/> (floating pointer first).</summary>
-    public static byte[] Build(int vcpus, ulong address)
+    /// <summary>Size of the configuration table (header and entries) for <paramref name="vcpus"/> processors.</summary>
+    public static int ConfigTableSize(int vcpus) => HeaderSize + vcpus * ProcessorEntrySize + SmallEntrySize * (1 + 1 + IsaIrqCount + 2);
+
+    /// <summary>Writes the floating pointer and the configuration table at their <see cref="Layout"/> addresses.</summary>
+    public static void Write(GuestMemory memory, int vcpus)
     {
-        if (vcpus is < 1 or > 254)
+        memory.Write(Layout.MpConfigTableAddress, BuildConfigTable(vcpus));
+        memory.Write(Layout.MpFloatingPointerAddress, BuildFloatingPointer(Layout.MpConfigTableAddress));
+    }
+
+    /// <summary>The 16-byte floating pointer structure pointing at a configuration table at <paramref name="configTableAddress"/>.</summary>
+    public static byte[] BuildFloatingPointer(ulong configTableAddress)
+    {
+        var mpf = new byte[FloatingPointerSize];
+        Encoding.ASCII.GetBytes("_MP_").CopyTo(mpf, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(mpf.AsSpan(4), checked((uint)configTableAddress));
+        mpf[8] = 1; // length in 16-byte units
+        mpf[9] = 4; // spec revision
+        mpf[10] = Checksum(mpf);
+        return mpf;
+    }
+
+    /// <summary>The configuration table (header, then entries) for <paramref name="vcpus"/> processors.</summary>
+    public static byte[] BuildConfigTable(int vcpus)
+    {
+        if (vcpus is < 1 or > MaxVcpus)
         {
-            throw new ArgumentOutOfRangeException(nameof(vcpus), "the MP table supports 1 to 254 vCPUs");
+            throw new ArgumentOutOfRangeException(nameof(vcpus), $"the MP table supports 1 to {MaxVcpus} vCPUs");
         }
 
-        var table = new byte[SizeFor(vcpus)];
+        var table = new byte[ConfigTableSize(vcpus)];
         var ioapicId = (byte)vcpus;
-
-        // Configuration table header, then entries.
-        var config = table.AsSpan(FloatingPointerSize);
+        var config = table.AsSpan();
         Encoding.ASCII.GetBytes("PCMP").CopyTo(config);
         config[6] = 4; // spec revision 1.4
         Encoding.ASCII.GetBytes("FORMATN ").CopyTo(config[8..]);
@@ -104,13 +129,6 @@ public static class MpTable
         BinaryPrimitives.WriteUInt16LittleEndian(config[4..], (ushort)offset);
         BinaryPrimitives.WriteUInt16LittleEndian(config[34..], (ushort)entries);
         config[7] = Checksum(config[..offset]);
-
-        var mpf = table.AsSpan(0, FloatingPointerSize);
-        Encoding.ASCII.GetBytes("_MP_").CopyTo(mpf);
-        BinaryPrimitives.WriteUInt32LittleEndian(mpf[4..], (uint)(address + FloatingPointerSize));
-        mpf[8] = 1; // length in 16-byte units
-        mpf[9] = 4; // spec revision
-        mpf[10] = Checksum(mpf);
         return table;
     }
 

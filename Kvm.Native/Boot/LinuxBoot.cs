@@ -69,7 +69,7 @@ public static class LinuxBoot
 
         if (options.MpTable)
         {
-            memory.Write(Layout.MpTableAddress, MpTable.Build(options.Vcpus, Layout.MpTableAddress));
+            MpTable.Write(memory, options.Vcpus);
         }
 
         if (options.RngSeed)

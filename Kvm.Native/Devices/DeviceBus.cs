@@ -12,6 +12,9 @@ public sealed class DeviceBus(string name)
 
     public string Name { get; } = name;
 
+    /// <summary>The claimed ranges, by start address.</summary>
+    public IReadOnlyList<(ulong Start, ulong Length, IBusDevice Device)> Ranges => [.. _ranges.Select(r => (r.Start, r.Length, r.Device))];
+
     /// <summary>Accesses that hit no device.</summary>
     public long Unhandled => Interlocked.Read(ref _unhandled);
 

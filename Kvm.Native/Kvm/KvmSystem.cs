@@ -74,11 +74,13 @@ public sealed class KvmSystem : IDisposable
     /// <summary>KVM_GET_SUPPORTED_CPUID, growing the buffer on E2BIG.</summary>
     public kvm_cpuid_entry2[] GetSupportedCpuid()
     {
+        var headerSize = System.Runtime.CompilerServices.Unsafe.SizeOf<kvm_cpuid2>();
         var entrySize = System.Runtime.CompilerServices.Unsafe.SizeOf<kvm_cpuid_entry2>();
         for (var n = 64; n <= 4096; n *= 2)
         {
-            var buffer = new byte[8 + n * entrySize];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(buffer, (uint)n);
+            var buffer = new byte[headerSize + n * entrySize];
+            var header = new kvm_cpuid2 { nent = (uint)n };
+            System.Runtime.InteropServices.MemoryMarshal.Write(buffer, in header);
             var r = Sys.TryIoctl(Fd, KvmIoctls.KVM_GET_SUPPORTED_CPUID, buffer.AsSpan());
             if (r == -Errno.E2BIG)
             {
@@ -90,9 +92,9 @@ public sealed class KvmSystem : IDisposable
                 throw new KvmException("KVM_GET_SUPPORTED_CPUID", -r);
             }
 
-            var count = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buffer);
+            var count = (int)System.Runtime.InteropServices.MemoryMarshal.Read<kvm_cpuid2>(buffer).nent;
             return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, kvm_cpuid_entry2>(
-                buffer.AsSpan(8, count * entrySize)).ToArray();
+                buffer.AsSpan(headerSize, count * entrySize)).ToArray();
         }
 
         throw new KvmException("KVM_GET_SUPPORTED_CPUID", Errno.E2BIG, "more than 4096 CPUID entries");

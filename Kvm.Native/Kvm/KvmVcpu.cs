@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Formation.Kvm.Native.Bindings;
 using Formation.Kvm.Native.Interop;
@@ -66,14 +67,14 @@ public sealed class KvmVcpu : IDisposable
 
     public void SetCpuid(ReadOnlySpan<kvm_cpuid_entry2> entries)
     {
-        var buffer = WithHeader(MemoryMarshal.AsBytes(entries), (uint)entries.Length);
+        var buffer = WithHeader(new kvm_cpuid2 { nent = (uint)entries.Length }, MemoryMarshal.AsBytes(entries));
         Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_SET_CPUID2, buffer), "KVM_SET_CPUID2");
     }
 
     /// <summary>KVM_SET_MSRS; throws unless every entry was accepted.</summary>
     public void SetMsrs(ReadOnlySpan<kvm_msr_entry> entries)
     {
-        var buffer = WithHeader(MemoryMarshal.AsBytes(entries), (uint)entries.Length);
+        var buffer = WithHeader(new kvm_msrs { nmsrs = (uint)entries.Length }, MemoryMarshal.AsBytes(entries));
         var set = Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_SET_MSRS, buffer), "KVM_SET_MSRS");
         if (set != entries.Length)
         {
@@ -85,9 +86,9 @@ public sealed class KvmVcpu : IDisposable
     /// <summary>KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is inside KVM_RUN.</summary>
     public void SetSignalMask(ulong kernelMask)
     {
-        Span<byte> buffer = stackalloc byte[4 + SignalSet.KernelSize];
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer, SignalSet.KernelSize);
-        BinaryPrimitives.WriteUInt64LittleEndian(buffer[4..], kernelMask);
+        Span<byte> mask = stackalloc byte[SignalSet.KernelSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(mask, kernelMask);
+        var buffer = WithHeader(new kvm_signal_mask { len = SignalSet.KernelSize }, mask);
         Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_SET_SIGNAL_MASK, buffer), "KVM_SET_SIGNAL_MASK");
     }
 
@@ -107,12 +108,14 @@ public sealed class KvmVcpu : IDisposable
 
     private static int Check(int result, string name) => result >= 0 ? result : throw new KvmException(name, -result);
 
-    /// <summary>Builds {u32 count; u32 padding; entries...} for kvm_cpuid2 and kvm_msrs.</summary>
-    private static byte[] WithHeader(ReadOnlySpan<byte> entries, uint count)
+    /// <summary>A kernel struct with a flexible array member: the header (kvm_cpuid2, kvm_msrs, kvm_signal_mask), then the entries.</summary>
+    private static byte[] WithHeader<THeader>(THeader header, ReadOnlySpan<byte> entries)
+        where THeader : unmanaged
     {
-        var buffer = new byte[8 + entries.Length];
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer, count);
-        entries.CopyTo(buffer.AsSpan(8));
+        var size = Unsafe.SizeOf<THeader>();
+        var buffer = new byte[size + entries.Length];
+        MemoryMarshal.Write(buffer, in header);
+        entries.CopyTo(buffer.AsSpan(size));
         return buffer;
     }
 }

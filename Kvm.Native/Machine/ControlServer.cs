@@ -1,22 +1,18 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Formation.Kvm.Native.Machine;
 
 /// <summary>
-/// The control API on a Unix stream socket: one JSON request per line, one JSON response per line
-/// (protocol in Kvm.Native/README.md). Commands: boot, pause, resume, shutdown, kill, wait, info, console.
+/// The control API on a Unix stream socket: one JSON request per line, one JSON reply per line (the records of
+/// Formation.Vmm.Protocol; see Kvm.Native/README.md). Commands: boot, pause, resume, shutdown, kill, wait, info, registers, console.
 /// "console" turns the connection into a raw byte stream (guest output out, keyboard input in).
 /// </summary>
 public sealed partial class ControlServer : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions WireOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private readonly VirtualMachine _vm;
+    private readonly IControllableMachine _vm;
     private readonly string _path;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
@@ -24,7 +20,7 @@ public sealed partial class ControlServer : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _inProgress;
 
-    private ControlServer(VirtualMachine vm, string path, Socket listener, ILogger logger)
+    private ControlServer(IControllableMachine vm, string path, Socket listener, ILogger logger)
     {
         _vm = vm;
         _path = path;
@@ -34,7 +30,7 @@ public sealed partial class ControlServer : IAsyncDisposable
     }
 
     /// <summary>Listens on <paramref name="path"/> (replacing a stale socket file), mode 0600.</summary>
-    public static ControlServer Start(VirtualMachine vm, string path, ILogger logger)
+    public static ControlServer Start(IControllableMachine vm, string path, ILogger logger)
     {
         if (File.Exists(path))
         {
@@ -148,8 +144,8 @@ public sealed partial class ControlServer : IAsyncDisposable
                 bool attachConsole;
                 try
                 {
-                    (var response, attachConsole) = await Handle(line).ConfigureAwait(false);
-                    await stream.WriteAsync(Encoding.UTF8.GetBytes(response.ToJsonString(WireOptions) + "\n"), _stop.Token).ConfigureAwait(false);
+                    (var reply, attachConsole) = await Handle(line).ConfigureAwait(false);
+                    await stream.WriteAsync(reply, _stop.Token).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -169,83 +165,64 @@ public sealed partial class ControlServer : IAsyncDisposable
         }
     }
 
-    private async Task<(JsonObject Response, bool Console)> Handle(string line)
+    private async Task<(byte[] Reply, bool Console)> Handle(string line)
     {
-        JsonNode? id = null;
+        VmmRequest request;
         try
         {
-            var request = JsonNode.Parse(line) as JsonObject
-                ?? throw new ArgumentException("a request is a JSON object like {\"cmd\":\"info\"}");
-            id = request["id"]?.DeepClone();
-            var cmd = request["cmd"]?.GetValue<string>()
-                ?? throw new ArgumentException("missing \"cmd\" (boot, pause, resume, shutdown, kill, wait, info, console)");
-            LogCommand(cmd);
-            JsonNode? result;
-            switch (cmd)
-            {
-                case "boot":
-                    _vm.Start();
-                    result = State();
-                    break;
-                case "pause":
-                    _vm.Pause();
-                    result = State();
-                    break;
-                case "resume":
-                    _vm.Resume();
-                    result = State();
-                    break;
-                case "shutdown":
-                    var seconds = request["timeoutSeconds"]?.GetValue<double>() ?? 30;
-                    if (seconds is <= 0 or > 3600)
-                    {
-                        throw new ArgumentException("timeoutSeconds must be between 0 and 3600");
-                    }
-
-                    result = ExitResult(await _vm.Shutdown(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false));
-                    break;
-                case "kill":
-                    result = ExitResult(await _vm.Kill("kill requested on the control socket").ConfigureAwait(false));
-                    break;
-                case "wait":
-                    result = ExitResult(await _vm.Exited.ConfigureAwait(false));
-                    break;
-                case "info":
-                    result = JsonSerializer.SerializeToNode(_vm.Info(), VmJsonContext.Default.MachineInfo);
-                    break;
-                case "registers":
-                    var array = new JsonArray();
-                    foreach (var vcpu in _vm.Registers())
-                    {
-                        var o = new JsonObject();
-                        foreach (var (k, v) in vcpu)
-                        {
-                            o[k] = v;
-                        }
-
-                        array.Add((JsonNode)o);
-                    }
-
-                    result = array;
-                    break;
-                case "console":
-                    return (Ok(id, new JsonObject { ["attached"] = true }), true);
-                default:
-                    throw new ArgumentException($"unknown cmd \"{cmd}\" (boot, pause, resume, shutdown, kill, wait, info, console)");
-            }
-
-            return (Ok(id, result), false);
+            request = VmmProtocol.ParseRequest(Encoding.UTF8.GetBytes(line));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or JsonException or TimeoutException or FormatException)
+        catch (InvalidDataException e)
         {
-            return (new JsonObject { ["id"] = id, ["ok"] = false, ["error"] = e.Message }, false);
+            return (VmmProtocol.SerializeFailure(new VmmFailure(null, e.Message)), false);
+        }
+
+        LogCommand(VmmProtocol.CommandOf(request));
+        var id = request.Id;
+        try
+        {
+            switch (request)
+            {
+                case BootRequest:
+                    _vm.Start();
+                    return (Reply(id, State()), false);
+                case PauseRequest:
+                    _vm.Pause();
+                    return (Reply(id, State()), false);
+                case ResumeRequest:
+                    _vm.Resume();
+                    return (Reply(id, State()), false);
+                case ShutdownRequest { TimeoutSeconds: var seconds }:
+                    if (!(seconds is > 0 and <= ShutdownRequest.MaxTimeoutSeconds))
+                    {
+                        throw new ArgumentException($"timeoutSeconds must be more than 0 and at most {ShutdownRequest.MaxTimeoutSeconds}");
+                    }
+
+                    return (Reply(id, Exit(await _vm.Shutdown(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false))), false);
+                case KillRequest:
+                    return (Reply(id, Exit(await _vm.Kill("kill requested on the control socket").ConfigureAwait(false))), false);
+                case WaitRequest:
+                    return (Reply(id, Exit(await _vm.Exited.ConfigureAwait(false))), false);
+                case InfoRequest:
+                    return (Reply(id, _vm.Info()), false);
+                case RegistersRequest:
+                    return (Reply(id, _vm.Registers()), false);
+                case ConsoleRequest:
+                    return (Reply(id, new ConsoleAttached(true)), true);
+                default:
+                    throw new ArgumentException($"{VmmProtocol.CommandOf(request)} is not handled by this formation-vmm");
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TimeoutException)
+        {
+            return (VmmProtocol.SerializeFailure(new VmmFailure(id, e.Message)), false);
         }
     }
 
     private async Task ConsoleSession(NetworkStream stream, StreamReader reader)
     {
         var sendLock = new SemaphoreSlim(1, 1);
-        using var attachment = _vm.Console.Attach(async chunk =>
+        using var attachment = _vm.AttachConsole(async chunk =>
         {
             await sendLock.WaitAsync().ConfigureAwait(false);
             try
@@ -263,7 +240,7 @@ public sealed partial class ControlServer : IAsyncDisposable
         while (reader.Peek() >= 0)
         {
             var n = reader.Read(buffered, 0, buffered.Length);
-            _vm.Serial.EnqueueInput(Encoding.UTF8.GetBytes(buffered, 0, n));
+            _vm.SendConsoleInput(Encoding.UTF8.GetBytes(buffered, 0, n));
         }
 
         var input = new byte[4096];
@@ -275,20 +252,15 @@ public sealed partial class ControlServer : IAsyncDisposable
                 return;
             }
 
-            _vm.Serial.EnqueueInput(input.AsSpan(0, n));
+            _vm.SendConsoleInput(input.AsSpan(0, n));
         }
     }
 
-    private JsonObject State() => new() { ["state"] = _vm.State.ToString().ToLowerInvariant() };
+    private static byte[] Reply<TResult>(long? id, TResult result) => VmmProtocol.SerializeReply(new VmmReply<TResult>(id, true, result, null));
 
-    private JsonObject ExitResult(ExitReason reason) => new()
-    {
-        ["exitReason"] = reason.ToString(),
-        ["exitStatus"] = (int)reason,
-        ["detail"] = _vm.ExitDetail,
-    };
+    private StateResult State() => new(_vm.State);
 
-    private static JsonObject Ok(JsonNode? id, JsonNode? result) => new() { ["id"] = id, ["ok"] = true, ["result"] = result };
+    private ExitResult Exit(ExitReason reason) => ExitResult.For(reason, _vm.ExitDetail);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Control command {Command}")]
     private partial void LogCommand(string command);

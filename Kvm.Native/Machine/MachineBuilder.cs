@@ -7,6 +7,7 @@ using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Memory;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,9 +20,6 @@ namespace Formation.Kvm.Native.Machine;
 /// </summary>
 public sealed class MachineBuilder(MachineConfig config)
 {
-    public const uint MSR_IA32_MISC_ENABLE = 0x1a0, MSR_MTRR_DEF_TYPE = 0x2ff;
-    public const int LapicLvtLint0 = 0x350, LapicLvtLint1 = 0x360;
-
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraPorts = [];
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraMmio = [];
     private ILogger _logger = NullLogger.Instance;
@@ -89,66 +87,44 @@ public sealed class MachineBuilder(MachineConfig config)
             }
 
             console = new ConsoleHub(_consoleLog);
-            var pio = new DeviceBus("port I/O");
-            var mmio = new DeviceBus("MMIO");
-            IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
-
-            var serial = new Serial8250(console, Irq(Layout.SerialIrq));
-            pio.Insert(0x3f8, Serial8250.RegisterCount, serial);
-            VirtualMachine? machine = null;
-            var i8042 = new I8042Controller(Irq(Layout.KeyboardIrq),
-                () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"));
-            pio.Insert(0x60, I8042Controller.PortCount, i8042);
-
-            var virtio = new List<VirtioMmioTransport>();
-            var cmdlineDevices = new List<string>();
-            void AddVirtio(IVirtioDevice device)
-            {
-                var index = (uint)virtio.Count;
-                var address = Layout.VirtioMmioBase + index * Layout.VirtioMmioSize;
-                var gsi = Layout.FirstVirtioIrq + index;
-                if (gsi > 23)
-                {
-                    throw new ArgumentException("too many virtio devices (at most 19)");
-                }
-
-                var transport = new VirtioMmioTransport(device, memory, Irq(gsi));
-                mmio.Insert(address, Layout.VirtioMmioSize, transport);
-                virtio.Add(transport);
-                cmdlineDevices.Add($"virtio_mmio.device=4K@0x{address:x}:{gsi}");
-            }
-
+            var virtio = new List<IVirtioDevice>();
+            var nets = new List<VirtioNet>();
             foreach (var disk in config.Disks)
             {
                 var backend = RawFileBackend.Open(disk.Path, disk.ReadOnly);
                 owned.Add(backend);
-                AddVirtio(new VirtioBlock(memory, backend, disk.Serial ?? Path.GetFileName(disk.Path)));
+                virtio.Add(new VirtioBlock(memory, backend, disk.Serial ?? Path.GetFileName(disk.Path)));
             }
 
             foreach (var net in config.Nets)
             {
                 var device = new VirtioNet(memory, new TapBackend(Tap.Open(net.Tap)), ParseMac(net.Mac));
                 owned.Add(device);
-                AddVirtio(device);
-                device.Start();
+                virtio.Add(device);
+                nets.Add(device);
             }
 
             if (config.Rng)
             {
-                AddVirtio(new VirtioRng(memory));
+                virtio.Add(new VirtioRng(memory));
             }
 
+            VirtualMachine? machine = null;
+            IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
+            var devices = MachineDevices.Create(memory, console, Irq,
+                () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"), virtio);
+            nets.ForEach(n => n.Start());
             foreach (var (start, length, device) in _extraPorts)
             {
-                pio.Insert(start, length, device);
+                devices.PortBus.Insert(start, length, device);
             }
 
             foreach (var (start, length, device) in _extraMmio)
             {
-                mmio.Insert(start, length, device);
+                devices.MmioBus.Insert(start, length, device);
             }
 
-            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, cmdlineDevices);
+            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, devices.KernelArguments);
             var supported = kvm.GetSupportedCpuid();
             for (var i = 0; i < config.Vcpus; i++)
             {
@@ -158,8 +134,7 @@ public sealed class MachineBuilder(MachineConfig config)
                 ConfigureVcpu(vcpu, supported, pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
             }
 
-            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, pio, mmio, serial, i8042, console, virtio,
-                owned, pvm, cmdline, _logger);
+            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, cmdline, _logger);
             return machine;
         }
         catch
@@ -185,9 +160,9 @@ public sealed class MachineBuilder(MachineConfig config)
     /// <summary>Rejects configs that cannot work, with a message saying what to change.</summary>
     public static void Validate(MachineConfig config)
     {
-        if (config.Vcpus is < 1 or > 254)
+        if (config.Vcpus is < 1 or > MpTable.MaxVcpus)
         {
-            throw new ArgumentException($"vcpus must be between 1 and 254 (got {config.Vcpus})");
+            throw new ArgumentException($"vcpus must be between 1 and {MpTable.MaxVcpus} (got {config.Vcpus})");
         }
 
         if (config.MemoryMiB is < 16 or > 1024 * 1024)
@@ -209,7 +184,7 @@ public sealed class MachineBuilder(MachineConfig config)
         }
     }
 
-    private (ulong Entry, ulong Rsi, ulong Rsp, string Cmdline) LoadGuest(GuestMemory memory, ulong memoryBytes, bool pvm, List<string> devices)
+    private (ulong Entry, ulong Rsi, ulong Rsp, string Cmdline) LoadGuest(GuestMemory memory, ulong memoryBytes, bool pvm, IReadOnlyList<string> devices)
     {
         if (config.Raw is { } raw)
         {
@@ -264,25 +239,25 @@ public sealed class MachineBuilder(MachineConfig config)
         vcpu.SetCpuid(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
         vcpu.SetMsrs(
         [
-            new kvm_msr_entry { index = MSR_IA32_MISC_ENABLE, data = 1 }, // fast strings
-            new kvm_msr_entry { index = MSR_MTRR_DEF_TYPE, data = 0x806 }, // MTRRs on, default write-back
+            new kvm_msr_entry { index = X86Constants.MSR_IA32_MISC_ENABLE, data = X86Constants.MSR_IA32_MISC_ENABLE_FAST_STRING },
+            new kvm_msr_entry { index = X86Constants.MSR_MTRRdefType, data = X86Constants.MTRR_DEF_TYPE_E | X86Constants.MTRR_TYPE_WRBACK },
         ]);
         if (config.InKernelIrqchip)
         {
             var lapic = vcpu.GetLapic();
-            lapic.Write(LapicLvtLint0, (lapic.Read(LapicLvtLint0) & ~0x700u) | 0x700); // ExtINT
-            lapic.Write(LapicLvtLint1, (lapic.Read(LapicLvtLint1) & ~0x700u) | 0x400); // NMI
+            lapic.Write(X86Constants.APIC_LVT0, (lapic.Read(X86Constants.APIC_LVT0) & ~X86Constants.APIC_MODE_MASK) | X86Constants.APIC_DM_EXTINT);
+            lapic.Write(X86Constants.APIC_LVT1, (lapic.Read(X86Constants.APIC_LVT1) & ~X86Constants.APIC_MODE_MASK) | X86Constants.APIC_DM_NMI);
             vcpu.SetLapic(lapic);
         }
 
-        vcpu.SetFpu(new kvm_fpu { fcw = 0x37f, mxcsr = 0x1f80 });
+        vcpu.SetFpu(new kvm_fpu { fcw = X86Constants.X87_FCW_FNINIT, mxcsr = X86Constants.MXCSR_DEFAULT });
         if (bsp is { } start)
         {
             vcpu.SetSregs(LongMode.Configure(vcpu.GetSregs()));
-            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rdi = vcpu.Id, rsp = start.Rsp, rbp = start.Rsp, rflags = 2 });
+            vcpu.SetRegs(new kvm_regs { rip = start.Entry, rsi = start.Rsi, rdi = vcpu.Id, rsp = start.Rsp, rbp = start.Rsp, rflags = X86Constants.X86_EFLAGS_FIXED });
             if (vcpu.Id != 0 && config.InKernelIrqchip)
             {
-                vcpu.SetMpState(0); // KVM_MP_STATE_RUNNABLE: start without INIT/SIPI
+                vcpu.SetMpState(KvmConstants.KVM_MP_STATE_RUNNABLE); // start without INIT/SIPI
             }
         }
     }

@@ -1,3 +1,5 @@
+using Formation.Vmm.Protocol;
+
 namespace Formation.Kvm.Native.Machine;
 
 /// <summary>Everything needed to build one VM. formation-vmm reads it from JSON (see <see cref="VmConfigFile"/>).</summary>

@@ -1,4 +1,6 @@
+using Formation.Kvm.Native.Arch;
 using Formation.Kvm.Native.Vcpu;
+using Formation.Vmm.Protocol;
 
 namespace Formation.Kvm.Native.Machine;
 
@@ -168,8 +170,8 @@ public sealed partial class VirtualMachine
         });
     }
 
-    /// <summary>RIP, RSP and RFLAGS of every vCPU (diagnostics). The VM must be paused.</summary>
-    public IReadOnlyList<IReadOnlyDictionary<string, string>> Registers()
+    /// <summary>RIP, RSP, RFLAGS, CR0, CR3, CS and the MP state of every vCPU (diagnostics). The VM must be paused.</summary>
+    public IReadOnlyList<VcpuRegisters> Registers()
     {
         lock (_gate)
         {
@@ -178,21 +180,13 @@ public sealed partial class VirtualMachine
                 throw new InvalidOperationException("registers can only be read while the VM is paused");
             }
 
-            var result = new List<IReadOnlyDictionary<string, string>>();
+            var result = new List<VcpuRegisters>();
             foreach (var r in _runners)
             {
                 var regs = r.Vcpu.GetRegs();
                 var sregs = r.Vcpu.GetSregs();
-                result.Add(new Dictionary<string, string>
-                {
-                    ["rip"] = $"0x{regs.rip:x}",
-                    ["rsp"] = $"0x{regs.rsp:x}",
-                    ["rflags"] = $"0x{regs.rflags:x}",
-                    ["cr0"] = $"0x{sregs.cr0:x}",
-                    ["cr3"] = $"0x{sregs.cr3:x}",
-                    ["cs"] = $"0x{sregs.cs.selector:x}",
-                    ["mpState"] = r.Vcpu.GetMpState().ToString(),
-                });
+                result.Add(new VcpuRegisters($"0x{regs.rip:x}", $"0x{regs.rsp:x}", $"0x{regs.rflags:x}", $"0x{sregs.cr0:x}",
+                    $"0x{sregs.cr3:x}", $"0x{sregs.cs.selector:x}", r.Vcpu.GetMpState().ToString()));
             }
 
             return result;
@@ -203,34 +197,27 @@ public sealed partial class VirtualMachine
     {
         lock (_gate)
         {
-            var total = new Dictionary<string, long>();
-            var perVcpu = new List<IReadOnlyDictionary<string, long>>();
-            foreach (var r in _runners)
-            {
-                var snapshot = r.Counters.Snapshot();
-                perVcpu.Add(snapshot);
-                foreach (var (k, v) in snapshot)
-                {
-                    total[k] = total.GetValueOrDefault(k) + v;
-                }
-            }
-
+            var perVcpu = _runners.Select(r => r.Counters.Snapshot()).ToList();
             var devices = new Dictionary<string, string>
             {
-                ["serial"] = $"0x3f8 irq 4, tx {Serial.BytesTransmitted} B, rx {Serial.BytesReceived} B",
-                ["i8042"] = $"0x60/0x64 irq 1, resets {Keyboard.Resets}",
+                ["serial"] = $"0x{Layout.SerialPort:x} irq {Layout.SerialIrq}, tx {Serial.BytesTransmitted} B, rx {Serial.BytesReceived} B",
+                ["i8042"] = $"0x{Layout.I8042DataPort:x}/0x{Layout.I8042CommandPort:x} irq {Layout.KeyboardIrq}, resets {Keyboard.Resets}",
             };
-            foreach (var t in Virtio)
+            for (var i = 0; i < Virtio.Count; i++)
             {
-                devices[$"virtio-{t.Device.DeviceId}@{Virtio.ToList().IndexOf(t)}"] =
-                    $"status 0x{t.Status:x}{(t.FailureReason is { } f ? $", failed: {f}" : "")}";
+                var t = Virtio[i];
+                devices[$"virtio-{t.Device.DeviceId}@{i}"] = $"status 0x{t.Status:x}{(t.FailureReason is { } f ? $", failed: {f}" : "")}";
             }
 
             var uptime = _startedAt == 0 ? 0 : (Environment.TickCount64 - _startedAt) / 1000.0;
-            return new MachineInfo(_state.ToString().ToLowerInvariant(), _runners.Length, Config.MemoryMiB, uptime, PvmCompat,
-                _exitReason?.ToString(), _exitDetail, total, perVcpu, devices);
+            return new MachineInfo(_state, _runners.Length, Config.MemoryMiB, uptime, PvmCompat,
+                perVcpu.Aggregate(VcpuExitCounts.Zero, (sum, c) => sum + c), perVcpu, devices, _exitReason, _exitDetail);
         }
     }
+
+    public IDisposable AttachConsole(Func<ReadOnlyMemory<byte>, Task> send) => Console.Attach(send);
+
+    public void SendConsoleInput(ReadOnlySpan<byte> bytes) => Serial.EnqueueInput(bytes);
 
     /// <summary>
     /// Once a second, vCPUs without exits since the last look are probed: a guest whose vCPUs are all

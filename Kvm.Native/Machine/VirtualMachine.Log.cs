@@ -1,3 +1,4 @@
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Formation.Kvm.Native.Machine;

@@ -3,6 +3,7 @@ using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Memory;
 using Formation.Kvm.Native.Vcpu;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Formation.Kvm.Native.Machine;
@@ -12,7 +13,7 @@ namespace Formation.Kvm.Native.Machine;
 /// <see cref="MachineBuilder"/>; controlled with Start, Pause, Resume, Shutdown and Kill; reports why
 /// it stopped through <see cref="Exited"/>.
 /// </summary>
-public sealed partial class VirtualMachine : IVcpuSupervisor, IDisposable
+public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervisor, IDisposable
 {
     private readonly KvmSystem _kvm;
     private readonly KvmVm _vm;
@@ -33,25 +34,24 @@ public sealed partial class VirtualMachine : IVcpuSupervisor, IDisposable
     private Thread? _watchdog;
 
     internal VirtualMachine(
-        MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, IReadOnlyList<KvmVcpu> vcpus,
-        DeviceBus pio, DeviceBus mmio, Serial8250 serial, I8042Controller i8042, ConsoleHub console,
-        IReadOnlyList<VirtioMmioTransport> virtio, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger)
+        MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, IReadOnlyList<KvmVcpu> vcpus, MachineDevices devices,
+        ConsoleHub console, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger)
     {
         Config = config;
         _kvm = kvm;
         _vm = vm;
         Memory = memory;
-        PortBus = pio;
-        MmioBus = mmio;
-        Serial = serial;
-        Keyboard = i8042;
+        PortBus = devices.PortBus;
+        MmioBus = devices.MmioBus;
+        Serial = devices.Serial;
+        Keyboard = devices.Keyboard;
         Console = console;
-        Virtio = virtio;
+        Virtio = devices.Virtio;
         _owned = owned;
         PvmCompat = pvmCompat;
         CommandLine = commandLine;
         _logger = logger;
-        var dispatcher = new ExitDispatcher(pio, mmio);
+        var dispatcher = new ExitDispatcher(devices.PortBus, devices.MmioBus);
         _runners = [.. vcpus.Select(v => new VcpuRunner(v, dispatcher, this, emulationFixups: pvmCompat))];
         _dead = new bool[_runners.Length];
         _lastExits = new long[_runners.Length];
@@ -102,6 +102,18 @@ public sealed partial class VirtualMachine : IVcpuSupervisor, IDisposable
             lock (_gate)
             {
                 return _state;
+            }
+        }
+    }
+
+    /// <summary>vCPU threads parked by a pause (they are outside KVM_RUN and wait in <see cref="IVcpuSupervisor.WaitUntilRunnable"/>).</summary>
+    internal int ParkedVcpus
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _parked;
             }
         }
     }

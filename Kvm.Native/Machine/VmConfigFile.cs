@@ -1,76 +1,24 @@
-using System.Text.Json;
+using Formation.Vmm.Protocol;
 
 namespace Formation.Kvm.Native.Machine;
 
 /// <summary>
-/// formation-vmm's VM config (JSON, camelCase). Paths are absolute or relative to the config file.
-/// Unknown properties are an error, so typos do not pass silently.
+/// formation-vmm's side of the config file (<see cref="VmmConfig"/>, the contract shared with the silo): loading it
+/// with paths resolved against the file's folder, and turning it into a <see cref="MachineConfig"/>.
 /// </summary>
-public sealed record VmConfigFile
+public static class VmConfigFile
 {
-    public string? Kernel { get; set; }
-
-    public string? Initrd { get; set; }
-
-    public string Cmdline { get; set; } = "console=ttyS0";
-
-    public int Vcpus { get; set; } = 1;
-
-    public int MemoryMiB { get; set; } = 256;
-
-    public List<DiskEntry> Disks { get; set; } = [];
-
-    public List<NetEntry> Nets { get; set; } = [];
-
-    public bool Rng { get; set; } = true;
-
-    /// <summary>Console output is appended here (optional).</summary>
-    public string? ConsoleLog { get; set; }
-
-    /// <summary>Unix socket for the control API (optional).</summary>
-    public string? ControlSocket { get; set; }
-
-    /// <summary>The VMM writes its pid here and removes the file at exit (optional).</summary>
-    public string? PidFile { get; set; }
-
-    /// <summary>"auto" (default), "on" or "off": nested-PVM compatibility.</summary>
-    public string Compat { get; set; } = "auto";
-
-    /// <summary>Force the MP table on or off (default: on).</summary>
-    public bool? MpTable { get; set; }
-
-    public sealed record DiskEntry
+    /// <summary>Reads and checks a config file; the exception message names the file and says what is wrong.</summary>
+    public static VmmConfig Load(string path)
     {
-        public required string Path { get; init; }
-
-        public bool ReadOnly { get; set; }
-
-        public string? Serial { get; set; }
-    }
-
-    public sealed record NetEntry
-    {
-        public required string Tap { get; set; }
-
-        public string? Mac { get; set; }
-    }
-
-    /// <summary>Reads and checks a config file; the exception message says what is wrong.</summary>
-    public static VmConfigFile Load(string path)
-    {
-        VmConfigFile? config;
+        VmmConfig config;
         try
         {
-            config = JsonSerializer.Deserialize(File.ReadAllText(path), VmJsonContext.Default.VmConfigFile);
+            config = VmmProtocol.ParseConfig(File.ReadAllText(path));
         }
-        catch (JsonException e)
+        catch (InvalidDataException e)
         {
-            throw new ArgumentException($"{path}: invalid VM config: {e.Message}", e);
-        }
-
-        if (config is null)
-        {
-            throw new ArgumentException($"{path}: the VM config is empty");
+            throw new ArgumentException($"{path}: {e.Message}", e);
         }
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -86,23 +34,17 @@ public sealed record VmConfigFile
         };
     }
 
-    public MachineConfig ToMachineConfig() => new()
+    public static MachineConfig ToMachineConfig(this VmmConfig config) => new()
     {
-        KernelPath = Kernel,
-        InitrdPath = Initrd,
-        CommandLine = Cmdline,
-        Vcpus = Vcpus,
-        MemoryMiB = MemoryMiB,
-        Disks = [.. Disks.Select(d => new DiskConfig(d.Path, d.ReadOnly, d.Serial))],
-        Nets = [.. Nets.Select(n => new NetConfig(n.Tap, n.Mac))],
-        Rng = Rng,
-        MpTable = MpTable,
-        Compat = Compat.ToLowerInvariant() switch
-        {
-            "auto" => CompatMode.Auto,
-            "on" => CompatMode.On,
-            "off" => CompatMode.Off,
-            _ => throw new ArgumentException($"compat must be \"auto\", \"on\" or \"off\" (got \"{Compat}\")"),
-        },
+        KernelPath = config.Kernel,
+        InitrdPath = config.Initrd,
+        CommandLine = config.Cmdline,
+        Vcpus = config.Vcpus,
+        MemoryMiB = config.MemoryMiB,
+        Disks = config.Disks,
+        Nets = config.Nets,
+        Rng = config.Rng,
+        MpTable = config.MpTable,
+        Compat = config.Compat,
     };
 }

@@ -12,9 +12,6 @@ namespace Formation.Kvm.Native.Vcpu;
 /// </summary>
 public static class EmulationFixups
 {
-    public const uint KVM_INTERNAL_ERROR_EMULATION = 1;
-    public const ulong KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES = 1;
-
     public enum Fix
     {
         None,
@@ -26,14 +23,14 @@ public static class EmulationFixups
     /// <summary>The instruction bytes of an emulation failure, or empty when KVM did not report them.</summary>
     public static ReadOnlySpan<byte> InstructionBytes(kvm_run run)
     {
-        if (run.internal_suberror != KVM_INTERNAL_ERROR_EMULATION)
+        if (run.internal_suberror != KvmConstants.KVM_INTERNAL_ERROR_EMULATION)
         {
             return [];
         }
 
         var data = run.internal_data;
         var flags = BinaryPrimitives.ReadUInt64LittleEndian(data);
-        if ((flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) == 0)
+        if ((flags & KvmConstants.KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) == 0)
         {
             return [];
         }
@@ -97,8 +94,9 @@ public static class EmulationFixups
 
         var count = (ulong)BitOperations.PopCount(value);
         SetRegister(ref regs, dest, count);
-        const ulong arithmeticFlags = 0x8d5; // CF PF AF ZF SF OF
-        regs.rflags = (regs.rflags & ~arithmeticFlags) | (value == 0 ? 0x40UL : 0);
+        const ulong arithmeticFlags = X86Constants.X86_EFLAGS_CF | X86Constants.X86_EFLAGS_PF | X86Constants.X86_EFLAGS_AF
+            | X86Constants.X86_EFLAGS_ZF | X86Constants.X86_EFLAGS_SF | X86Constants.X86_EFLAGS_OF;
+        regs.rflags = (regs.rflags & ~arithmeticFlags) | (value == 0 ? X86Constants.X86_EFLAGS_ZF : 0);
         regs.rip += (ulong)(i + 3);
         return true;
     }

@@ -1,3 +1,5 @@
+using Formation.Vmm.Protocol;
+
 namespace Formation.Kvm.Native.Vcpu;
 
 /// <summary>Exit counts of one vCPU, by kind (written by its thread, read by anyone).</summary>
@@ -51,17 +53,6 @@ public sealed class ExitCounters
 
     internal void CountFixup() => Interlocked.Increment(ref _fixups);
 
-    /// <summary>Name → count, for the control API's info.</summary>
-    public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>
-    {
-        ["io"] = Io,
-        ["mmio"] = Mmio,
-        ["hlt"] = Hlt,
-        ["interrupted"] = Interrupted,
-        ["internal_error"] = InternalError,
-        ["other"] = Other,
-        ["unhandled_io"] = UnhandledIo,
-        ["unhandled_mmio"] = UnhandledMmio,
-        ["emulation_fixups"] = Fixups,
-    };
+    /// <summary>The counts now, for the control API's info.</summary>
+    public VcpuExitCounts Snapshot() => new(Io, Mmio, Hlt, Interrupted, InternalError, Other, UnhandledIo, UnhandledMmio, Fixups);
 }

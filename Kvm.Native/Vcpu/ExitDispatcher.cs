@@ -9,8 +9,6 @@ namespace Formation.Kvm.Native.Vcpu;
 /// </summary>
 public sealed class ExitDispatcher(DeviceBus pio, DeviceBus mmio)
 {
-    public const uint KVM_SYSTEM_EVENT_SHUTDOWN = 1, KVM_SYSTEM_EVENT_RESET = 2, KVM_SYSTEM_EVENT_CRASH = 3;
-
     public VcpuExitKind Dispatch(kvm_run run, ExitCounters counters)
     {
         switch (run.exit_reason)
@@ -43,9 +41,9 @@ public sealed class ExitDispatcher(DeviceBus pio, DeviceBus mmio)
                 counters.CountOther();
                 return run.system_event_type switch
                 {
-                    KVM_SYSTEM_EVENT_SHUTDOWN => VcpuExitKind.PowerOff,
-                    KVM_SYSTEM_EVENT_RESET => VcpuExitKind.Reset,
-                    KVM_SYSTEM_EVENT_CRASH => VcpuExitKind.Crash,
+                    KvmConstants.KVM_SYSTEM_EVENT_SHUTDOWN => VcpuExitKind.PowerOff,
+                    KvmConstants.KVM_SYSTEM_EVENT_RESET => VcpuExitKind.Reset,
+                    KvmConstants.KVM_SYSTEM_EVENT_CRASH => VcpuExitKind.Crash,
                     _ => VcpuExitKind.Unknown,
                 };
             default:

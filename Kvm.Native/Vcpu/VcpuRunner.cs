@@ -10,9 +10,6 @@ namespace Formation.Kvm.Native.Vcpu;
 /// </summary>
 public sealed class VcpuRunner
 {
-    public const uint KVM_MP_STATE_UNINITIALIZED = 1, KVM_MP_STATE_INIT_RECEIVED = 2, KVM_MP_STATE_HALTED = 3;
-    private const ulong RflagsIf = 1 << 9;
-
     private readonly KvmVcpu _vcpu;
     private readonly ExitDispatcher _dispatcher;
     private readonly IVcpuSupervisor _supervisor;
@@ -132,8 +129,8 @@ public sealed class VcpuRunner
     {
         _probeRequested = false;
         var mp = _vcpu.GetMpState();
-        var dead = mp is KVM_MP_STATE_UNINITIALIZED or KVM_MP_STATE_INIT_RECEIVED
-                   || (mp == KVM_MP_STATE_HALTED && (_vcpu.GetRegs().rflags & RflagsIf) == 0);
+        var dead = mp is KvmConstants.KVM_MP_STATE_UNINITIALIZED or KvmConstants.KVM_MP_STATE_INIT_RECEIVED
+                   || (mp == KvmConstants.KVM_MP_STATE_HALTED && (_vcpu.GetRegs().rflags & X86Constants.X86_EFLAGS_IF) == 0);
         _supervisor.OnProbe(this, dead);
     }
 

@@ -1,6 +1,7 @@
 using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Machine;
 using Formation.Vmm;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 var options = Options.Parse(args, out var usageError);
@@ -18,7 +19,7 @@ if (!options.NoSetsid)
 TextWriter logWriter = options.LogFile is null ? Console.Error : new StreamWriter(options.LogFile, append: true);
 var logger = new StderrLogger(logWriter, options.Verbose ? LogLevel.Debug : LogLevel.Information);
 
-VmConfigFile file;
+VmmConfig file;
 try
 {
     file = VmConfigFile.Load(options.ConfigPath);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Formation.Kvm.Native.Machine;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Formation.Vmm;
@@ -7,7 +8,7 @@ namespace Formation.Vmm;
 /// <summary>Runs one VM: build, pid file, control socket, signals, boot, wait, clean up, exit status.</summary>
 internal static partial class VmmHost
 {
-    public static async Task<int> RunAsync(VmConfigFile file, bool boot, ILogger logger)
+    public static async Task<int> RunAsync(VmmConfig file, bool boot, ILogger logger)
     {
         VirtualMachine vm;
         try
@@ -72,7 +73,7 @@ internal static partial class VmmHost
         vm.Kill($"{signal} received");
     }
 
-    private static void Cleanup(VmConfigFile file)
+    private static void Cleanup(VmmConfig file)
     {
         if (file.PidFile is not null)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Formation.Bench.Vmm;
+using Formation.Vmm.Protocol;
 
 // Boot-to-/init and boot-to-marker: formation-vmm vs qemu-system-x86_64 -M microvm -accel kvm, same kernel,
 // initramfs and command line, alternating runs; then VMM memory overhead (RSS minus resident guest RAM).
@@ -45,10 +46,10 @@ var timeout = TimeSpan.FromMinutes(6);
 for (var run = 0; run < runs; run++)
 {
     var console = Path.Combine(dir, $"console-{run}.log");
-    File.WriteAllText(Path.Combine(dir, "vm.json"), $$"""
-        { "kernel": "{{kernel}}", "initrd": "{{initrd}}", "cmdline": "{{baseCmdline}}", "memoryMiB": {{MemoryMiB}},
-          "rng": false, "consoleLog": "{{console}}" }
-        """);
+    File.WriteAllText(Path.Combine(dir, "vm.json"), VmmProtocol.SerializeConfig(new VmmConfig
+    {
+        Kernel = kernel, Initrd = initrd, Cmdline = baseCmdline, MemoryMiB = MemoryMiB, Rng = false, ConsoleLog = console,
+    }));
     var psi = new ProcessStartInfo(vmm) { ArgumentList = { "--config", Path.Combine(dir, "vm.json"), "--no-setsid" } };
     if (keep)
     {

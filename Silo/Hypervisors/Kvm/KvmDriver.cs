@@ -1,9 +1,6 @@
-using Formation.Silo.Vms;
-using Formation.Silo.Hypervisors;
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Formation.Silo.Platform;
+using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Options;
 
 namespace Formation.Silo.Hypervisors.Kvm;
@@ -35,7 +32,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         }
 
         var config = directory.File("vmm.json");
-        await File.WriteAllTextAsync(config, Config(launch, directory).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        await File.WriteAllTextAsync(config, VmmProtocol.SerializeConfig(Config(launch, directory)), cancellationToken);
 
         // Started through a shell that exits at once: formation-vmm is nobody's child and shares no pipe with the silo.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true };
@@ -78,30 +75,22 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         return Task.FromResult<IVmProcess?>(alive ? new KvmProcess(pid, directory) : null);
     }
 
-    private JsonObject Config(VmLaunch launch, VmDirectory directory)
+    /// <summary>The VMM's config file for <paramref name="launch"/>: the contract's <see cref="VmmConfig"/>, never hand-built JSON.</summary>
+    internal VmmConfig Config(VmLaunch launch, VmDirectory directory) => new()
     {
-        var kernel = File.Exists(directory.File("vmlinux")) ? directory.File("vmlinux") : directory.Kernel;
-        var config = new JsonObject
-        {
-            ["kernel"] = kernel,
-            ["cmdline"] = launch.KernelCommandLine,
-            ["vcpus"] = launch.VCpus,
-            ["memoryMiB"] = launch.MemoryMiB,
-            ["rng"] = true,
-            ["consoleLog"] = directory.ConsoleLog,
-            ["controlSocket"] = directory.ControlSocket,
-            ["pidFile"] = directory.PidFile,
-            ["compat"] = options.Value.Compat,
-            ["disks"] = new JsonArray(launch.HasDisk ? [new JsonObject { ["path"] = directory.Disk, ["serial"] = "root" }] : []),
-            ["nets"] = new JsonArray(launch.Network is { } n ? [new JsonObject { ["tap"] = n.Tap, ["mac"] = n.Mac }] : []),
-        };
-        if (launch.HasInitrd)
-        {
-            config["initrd"] = directory.Initrd;
-        }
-
-        return config;
-    }
+        Kernel = File.Exists(directory.File("vmlinux")) ? directory.File("vmlinux") : directory.Kernel,
+        Initrd = launch.HasInitrd ? directory.Initrd : null,
+        Cmdline = launch.KernelCommandLine,
+        Vcpus = launch.VCpus,
+        MemoryMiB = checked((int)launch.MemoryMiB),
+        Rng = true,
+        ConsoleLog = directory.ConsoleLog,
+        ControlSocket = directory.ControlSocket,
+        PidFile = directory.PidFile,
+        Compat = options.Value.Compat,
+        Disks = launch.HasDisk ? [new DiskConfig(directory.Disk, Serial: "root")] : [],
+        Nets = launch.Network is { } n ? [new NetConfig(n.Tap, n.Mac)] : [],
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid}")]
     private partial void LogLaunched(string vmId, int pid);

@@ -1,3 +1,5 @@
+using Formation.Vmm.Protocol;
+
 namespace Formation.Silo.Hypervisors.Kvm;
 
 /// <summary>The kvm driver (section Formation:Kvm).</summary>
@@ -9,5 +11,5 @@ public sealed class KvmOptions
     public string? Binary { get; set; }
 
     /// <summary>Nested-PVM compatibility: auto (detect), on, off — passed to formation-vmm.</summary>
-    public string Compat { get; set; } = "auto";
+    public CompatMode Compat { get; set; } = CompatMode.Auto;
 }

@@ -1,8 +1,8 @@
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Platform;
 using System.Net.Sockets;
-using System.Text.Json.Nodes;
 using Formation.Silo.Vms;
+using Formation.Vmm.Protocol;
 
 namespace Formation.Silo.Hypervisors.Kvm;
 
@@ -27,11 +27,11 @@ public sealed class KvmProcess : IVmProcess
     public Task<VmExit> Exited => _exited.Task;
 
     public async Task<bool> IsPausedAsync(CancellationToken cancellationToken) =>
-        (await RequestAsync("info", cancellationToken))?["state"]?.GetValue<string>() == "paused";
+        (await SendAsync(new InfoRequest(), cancellationToken)).State == MachineState.Paused;
 
-    public Task PauseAsync(CancellationToken cancellationToken) => RequestAsync("pause", cancellationToken);
+    public Task PauseAsync(CancellationToken cancellationToken) => SendAsync(new PauseRequest(), cancellationToken);
 
-    public Task ResumeAsync(CancellationToken cancellationToken) => RequestAsync("resume", cancellationToken);
+    public Task ResumeAsync(CancellationToken cancellationToken) => SendAsync(new ResumeRequest(), cancellationToken);
 
     public async Task<VmExit> ShutdownAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
@@ -40,10 +40,10 @@ public sealed class KvmProcess : IVmProcess
             await ResumeAsync(cancellationToken);
         }
 
-        var request = new JsonObject { ["cmd"] = "shutdown", ["timeoutSeconds"] = Math.Max(1, (int)deadline.TotalSeconds) };
+        var request = new ShutdownRequest { TimeoutSeconds = Math.Clamp(Math.Floor(deadline.TotalSeconds), 1, ShutdownRequest.MaxTimeoutSeconds) };
         try
         {
-            await VmmControlClient.RequestAsync(_directory.ControlSocket, request, cancellationToken);
+            await SendAsync(request, cancellationToken);
         }
         catch (IOException)
         {
@@ -55,7 +55,7 @@ public sealed class KvmProcess : IVmProcess
 
     public Task<VmExit> KillAsync(CancellationToken cancellationToken)
     {
-        return VmProcessHelpers.KillAsync(Pid, Exited, ct => RequestAsync("kill", ct), cancellationToken);
+        return VmProcessHelpers.KillAsync(Pid, Exited, ct => SendAsync(new KillRequest(), ct), cancellationToken);
     }
 
     public async Task WriteConsoleAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
@@ -85,8 +85,8 @@ public sealed class KvmProcess : IVmProcess
         return ValueTask.CompletedTask;
     }
 
-    private Task<JsonNode?> RequestAsync(string command, CancellationToken cancellationToken) =>
-        VmmControlClient.RequestAsync(_directory.ControlSocket, new JsonObject { ["cmd"] = command }, cancellationToken);
+    private Task<TResult> SendAsync<TResult>(VmmRequest<TResult> request, CancellationToken cancellationToken) =>
+        VmmControlClient.SendAsync(_directory.ControlSocket, request, cancellationToken);
 
     /// <summary>Holds a <c>wait</c> request open; its answer (or the connection dropping) is the VM's end.</summary>
     private async Task WatchAsync()
@@ -94,8 +94,7 @@ public sealed class KvmProcess : IVmProcess
         VmExit exit;
         try
         {
-            var result = await VmmControlClient.RequestAsync(_directory.ControlSocket, new JsonObject { ["cmd"] = "wait" }, _closing.Token);
-            exit = Map(result?["exitReason"]?.GetValue<string>(), result?["detail"]?.GetValue<string>());
+            exit = Map(await SendAsync(new WaitRequest(), _closing.Token));
         }
         catch (OperationCanceledException)
         {
@@ -110,14 +109,15 @@ public sealed class KvmProcess : IVmProcess
         _exited.TrySetResult(exit);
     }
 
-    private static VmExit Map(string? reason, string? detail)
+    /// <summary>How the VM ended, in the silo's terms.</summary>
+    internal static VmExit Map(ExitResult result)
     {
-        var text = string.IsNullOrWhiteSpace(detail) ? reason ?? "unknown" : $"{reason}: {detail}";
-        return reason switch
+        var text = string.IsNullOrWhiteSpace(result.Detail) ? result.ExitReason.ToString() : $"{result.ExitReason}: {result.Detail}";
+        return result.ExitReason switch
         {
-            "PowerOff" => new VmExit(VmExitKind.PowerOff, "the guest powered off"),
-            "Reset" => new VmExit(VmExitKind.Reboot, "the guest rebooted"),
-            "Killed" or "ShutdownTimeout" => new VmExit(VmExitKind.Killed, text),
+            ExitReason.PowerOff => new VmExit(VmExitKind.PowerOff, "the guest powered off"),
+            ExitReason.Reset => new VmExit(VmExitKind.Reboot, "the guest rebooted"),
+            ExitReason.Killed or ExitReason.ShutdownTimeout => new VmExit(VmExitKind.Killed, text),
             _ => new VmExit(VmExitKind.Crash, $"the VM stopped: {text}"),
         };
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Formation.Kvm.Native.Bindings;
 using Formation.Kvm.Native.Tests.Support;
 
@@ -13,13 +14,17 @@ public sealed class KernelAbiTests
         #include <stdio.h>
         #include <stddef.h>
         #include <linux/kvm.h>
+        #include <asm/processor-flags.h>
+        #include <asm/mtrr.h>
         #define S(t) printf("sizeof %s %zu\n", #t, sizeof(struct t));
         #define O(t, f) printf("offsetof %s.%s %zu\n", #t, #f, offsetof(struct t, f));
         #define N(x) printf("ioctl %s %lu\n", #x, (unsigned long)(x));
         int main(void) {
           S(kvm_regs) S(kvm_sregs) S(kvm_segment) S(kvm_dtable) S(kvm_fpu) S(kvm_msr_entry) S(kvm_cpuid_entry2)
           S(kvm_userspace_memory_region) S(kvm_pit_config) S(kvm_irq_level) S(kvm_lapic_state) S(kvm_vcpu_events)
-          S(kvm_clock_data) S(kvm_irqfd) S(kvm_run) S(kvm_msrs) S(kvm_cpuid2)
+          S(kvm_clock_data) S(kvm_irqfd) S(kvm_run) S(kvm_msrs) S(kvm_cpuid2) S(kvm_signal_mask)
+          O(kvm_msrs, nmsrs) O(kvm_msrs, pad) O(kvm_msrs, entries) O(kvm_cpuid2, nent) O(kvm_cpuid2, padding) O(kvm_cpuid2, entries)
+          O(kvm_signal_mask, len) O(kvm_signal_mask, sigset)
           O(kvm_regs, rsi) O(kvm_regs, rsp) O(kvm_regs, rip) O(kvm_regs, rflags)
           O(kvm_sregs, gdt) O(kvm_sregs, idt) O(kvm_sregs, cr0) O(kvm_sregs, cr3) O(kvm_sregs, cr4) O(kvm_sregs, efer)
           O(kvm_sregs, apic_base) O(kvm_sregs, interrupt_bitmap)
@@ -45,7 +50,10 @@ public sealed class KernelAbiTests
           N(KVM_CAP_SET_TSS_ADDR) N(KVM_CAP_EXT_CPUID) N(KVM_CAP_NR_MEMSLOTS) N(KVM_CAP_IOEVENTFD) N(KVM_CAP_SET_IDENTITY_MAP_ADDR)
           N(KVM_EXIT_IO) N(KVM_EXIT_MMIO) N(KVM_EXIT_HLT) N(KVM_EXIT_SHUTDOWN) N(KVM_EXIT_INTERNAL_ERROR) N(KVM_EXIT_SYSTEM_EVENT)
           N(KVM_EXIT_FAIL_ENTRY) N(KVM_EXIT_INTR) N(KVM_EXIT_IO_OUT) N(KVM_SYSTEM_EVENT_SHUTDOWN) N(KVM_SYSTEM_EVENT_RESET)
-          N(KVM_INTERNAL_ERROR_EMULATION) N(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) N(KVM_MP_STATE_HALTED)
+          N(KVM_SYSTEM_EVENT_CRASH) N(KVM_INTERNAL_ERROR_EMULATION) N(KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)
+          N(KVM_MP_STATE_RUNNABLE) N(KVM_MP_STATE_UNINITIALIZED) N(KVM_MP_STATE_INIT_RECEIVED) N(KVM_MP_STATE_HALTED)
+          N(X86_EFLAGS_FIXED) N(X86_EFLAGS_CF) N(X86_EFLAGS_PF) N(X86_EFLAGS_AF) N(X86_EFLAGS_ZF) N(X86_EFLAGS_SF) N(X86_EFLAGS_IF)
+          N(X86_EFLAGS_OF) N(MTRR_TYPE_WRBACK)
           return 0;
         }
         """;
@@ -66,9 +74,30 @@ public sealed class KernelAbiTests
         { "kvm_vcpu_events", Unsafe.SizeOf<kvm_vcpu_events>() },
         { "kvm_clock_data", Unsafe.SizeOf<kvm_clock_data>() },
         { "kvm_irqfd", Unsafe.SizeOf<kvm_irqfd>() },
-        { "kvm_msrs", 8 },
-        { "kvm_cpuid2", 8 },
+        { "kvm_msrs", Unsafe.SizeOf<kvm_msrs>() },
+        { "kvm_cpuid2", Unsafe.SizeOf<kvm_cpuid2>() },
+        { "kvm_signal_mask", Unsafe.SizeOf<kvm_signal_mask>() },
     };
+
+    /// <summary>
+    /// The headers of the structs that end in a flexible array member: each field where C has it, and the entries
+    /// starting right after the C# header (where KvmVcpu and KvmSystem put them).
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(kvm_msrs), "entries")]
+    [InlineData(typeof(kvm_cpuid2), "entries")]
+    [InlineData(typeof(kvm_signal_mask), "sigset")]
+    public void FlexibleArrayHeaders_MatchKernelHeader(Type header, string array)
+    {
+        SkipWithoutGcc();
+        foreach (var field in header.GetFields())
+        {
+            Assert.Equal(Probe.Value[$"offsetof {header.Name}.{field.Name}"], (ulong)Marshal.OffsetOf(header, field.Name));
+        }
+
+        Assert.Equal(Probe.Value[$"sizeof {header.Name}"], (ulong)Marshal.SizeOf(header));
+        Assert.Equal(Probe.Value[$"offsetof {header.Name}.{array}"], (ulong)Marshal.SizeOf(header));
+    }
 
     [Theory]
     [MemberData(nameof(Sizes))]
@@ -143,26 +172,50 @@ public sealed class KernelAbiTests
         }
     }
 
-    [Fact]
-    public void IoctlNumbers_MatchKernelHeader()
+    /// <summary>Every constant of the class, by name, against the header's value.</summary>
+    [Theory]
+    [InlineData(typeof(KvmIoctls))]
+    [InlineData(typeof(KvmConstants))]
+    public void EveryConstant_MatchesKernelHeader(Type constants)
     {
         SkipWithoutGcc();
-        var ours = typeof(KvmIoctls).GetFields()
-            .Where(f => f.IsLiteral)
-            .ToDictionary(f => f.Name, f => Convert.ToUInt64(f.GetRawConstantValue()));
-        foreach (var (name, value) in ours)
+        foreach (var (name, value) in Literals(constants))
         {
             Assert.True(Probe.Value.TryGetValue($"ioctl {name}", out var c), $"{name} is not in the probe");
             Assert.True(c == value, $"{name}: C# 0x{value:x}, C 0x{c:x}");
         }
+    }
 
+    [Fact]
+    public void ExitReasons_MatchKernelHeader()
+    {
+        SkipWithoutGcc();
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_IO, Probe.Value["ioctl KVM_EXIT_IO"]);
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_SYSTEM_EVENT, Probe.Value["ioctl KVM_EXIT_SYSTEM_EVENT"]);
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_INTERNAL_ERROR, Probe.Value["ioctl KVM_EXIT_INTERNAL_ERROR"]);
         Assert.Equal((ulong)kvm_run.KVM_EXIT_IO_OUT, Probe.Value["ioctl KVM_EXIT_IO_OUT"]);
-        Assert.Equal((ulong)Formation.Kvm.Native.Vcpu.VcpuRunner.KVM_MP_STATE_HALTED, Probe.Value["ioctl KVM_MP_STATE_HALTED"]);
-        Assert.Equal((ulong)Formation.Kvm.Native.Vcpu.EmulationFixups.KVM_INTERNAL_ERROR_EMULATION, Probe.Value["ioctl KVM_INTERNAL_ERROR_EMULATION"]);
     }
+
+    [Fact]
+    public void X86Constants_FromUserSpaceHeaders_MatchThem()
+    {
+        SkipWithoutGcc();
+        var checkedNames = new List<string>();
+        foreach (var (name, value) in Literals(typeof(X86Constants)))
+        {
+            if (Probe.Value.TryGetValue($"ioctl {name}", out var c))
+            {
+                Assert.True(c == value, $"{name}: C# 0x{value:x}, C 0x{c:x}");
+                checkedNames.Add(name);
+            }
+        }
+
+        // The RFLAGS bits and memory types are in <asm/processor-flags.h> and <asm/mtrr.h>; MSR and APIC numbers are not.
+        Assert.Equal(9, checkedNames.Count);
+    }
+
+    private static Dictionary<string, ulong> Literals(Type type) =>
+        type.GetFields().Where(f => f.IsLiteral).ToDictionary(f => f.Name, f => Convert.ToUInt64(f.GetRawConstantValue()));
 
     [Fact]
     public void KvmRun_FitsInSmallestMapping()

@@ -46,7 +46,7 @@ public sealed class BasicGuestTests
         Assert.Equal(ExitReason.PowerOff, await guest.RunAsync());
         Assert.Equal((8ul, 0x1235u), Assert.Single(device.Writes));
         Assert.Equal(0x1235u, Assert.Single(guest.Exit.Writes).Value);
-        Assert.True(guest.Vm.Info().Exits["mmio"] >= 2);
+        Assert.True(guest.Vm.Info().Exits.Mmio >= 2);
     }
 
     [Fact]

@@ -29,19 +29,18 @@ public sealed class RealKernelBootTests
         var disk = new byte[1 << 20];
         "FORMATIONDISK"u8.CopyTo(disk);
         File.WriteAllBytes(dir.File("disk.img"), disk);
-        File.WriteAllText(dir.File("vm.json"), $$"""
-            {
-              "kernel": "{{GuestKernel.Vmlinux}}",
-              "initrd": "initrd.cpio",
-              "cmdline": "console=ttyS0 panic=-1 quiet",
-              "vcpus": {{vcpus}},
-              "memoryMiB": 256,
-              "disks": [ { "path": "disk.img", "readOnly": true } ],
-              "consoleLog": "console.log",
-              "controlSocket": "vm.sock",
-              "pidFile": "vm.pid"
-            }
-            """);
+        File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(new VmmConfig
+        {
+            Kernel = GuestKernel.Vmlinux,
+            Initrd = "initrd.cpio",
+            Cmdline = "console=ttyS0 panic=-1 quiet",
+            Vcpus = vcpus,
+            MemoryMiB = 256,
+            Disks = [new DiskConfig("disk.img", ReadOnly: true)],
+            ConsoleLog = "console.log",
+            ControlSocket = "vm.sock",
+            PidFile = "vm.pid",
+        }));
         var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "formation-vmm")) { RedirectStandardError = true, WorkingDirectory = dir.Path };
         psi.ArgumentList.Add("--config");
         psi.ArgumentList.Add(dir.File("vm.json"));
@@ -61,8 +60,8 @@ public sealed class RealKernelBootTests
             Assert.Contains($"cpus={vcpus}", console);
             Assert.Contains("disk=FORMATIONDISK", console);
 
-            var shutdown = await Call(dir.File("vm.sock"), """{"cmd":"shutdown","timeoutSeconds":300}""");
-            Assert.True(shutdown.Contains("\"exitReason\":\"Reset\"", StringComparison.Ordinal), $"shutdown: {shutdown}; console:\n{ReadConsole(dir)}");
+            var shutdown = await ControlSocket.SendAsync(dir.File("vm.sock"), new ShutdownRequest { TimeoutSeconds = 300 });
+            Assert.True(shutdown.ExitReason == ExitReason.Reset, $"shutdown: {shutdown}; console:\n{ReadConsole(dir)}");
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
             Assert.Equal((int)ExitReason.Reset, process.ExitCode);
             Assert.False(File.Exists(dir.File("vm.pid")), "the pid file is removed at exit");
@@ -76,8 +75,6 @@ public sealed class RealKernelBootTests
             }
         }
     }
-
-    private static Task<string> Call(string socket, string request) => ControlSocket.CallAsync(socket, request);
 
     private static string ReadConsole(Tools.TempDir dir)
     {

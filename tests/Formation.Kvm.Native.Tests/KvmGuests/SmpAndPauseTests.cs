@@ -1,10 +1,12 @@
-using Formation.Kvm.Native.Machine;
+using System.Diagnostics;
 using Formation.Kvm.Native.Tests.Support;
 
 namespace Formation.Kvm.Native.Tests.KvmGuests;
 
 public sealed class SmpAndPauseTests
 {
+    private const ulong Increments = 10_000;
+
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
@@ -39,11 +41,29 @@ public sealed class SmpAndPauseTests
 
         guest.Vm.Start();
         await TinyGuest.WaitUntil(() => Counter() > 0, "the loop to start");
+
+        // How fast this guest counts here (it varies by orders of magnitude between VT-x and nested PVM hosts).
+        var before = Counter();
+        var clock = Stopwatch.StartNew();
+        await TinyGuest.WaitUntil(() => Counter() >= before + Increments, $"{Increments} increments");
+        var perIncrements = clock.Elapsed;
+
         guest.Vm.Pause();
         Assert.Equal(MachineState.Paused, guest.Vm.State);
+        Assert.Equal(guest.Vm.Vcpus.Count, guest.Vm.ParkedVcpus);
         var paused = Counter();
-        await Task.Delay(300, TestContext.Current.CancellationToken);
-        Assert.Equal(paused, Counter());
+
+        // Paused means no increment at all over ten times the span in which the running guest made 10000 of them
+        // (and over at least 100 looks): a guest that still ran would have moved the counter thousands of times.
+        var window = TimeSpan.FromTicks(Math.Max(perIncrements.Ticks * 10, TimeSpan.FromMilliseconds(20).Ticks));
+        clock.Restart();
+        for (var looks = 0; looks < 100 || clock.Elapsed < window; looks++)
+        {
+            Assert.True(Counter() == paused, $"the counter moved from {paused} to {Counter()} {clock.Elapsed.TotalMilliseconds:F1} ms into the pause");
+            Thread.Yield();
+        }
+
+        Assert.Equal(MachineState.Paused, guest.Vm.State);
         guest.Vm.Resume();
         await TinyGuest.WaitUntil(() => Counter() > paused, "the loop to continue");
         Assert.Equal(ExitReason.Killed, await guest.Vm.Kill());

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json.Nodes;
 using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,9 +9,6 @@ namespace Formation.Kvm.Native.Tests.Machine;
 /// <summary>The control API over a real Unix socket, driving a tiny guest under /dev/kvm.</summary>
 public sealed class ControlServerTests
 {
-    private static async Task<JsonObject> Call(string socket, string request) =>
-        (JsonObject)JsonNode.Parse(await ControlSocket.CallAsync(socket, request))!;
-
     [Fact]
     public async Task Commands_BootInfoPauseResumeKill_WorkOverTheSocket()
     {
@@ -27,24 +23,24 @@ public sealed class ControlServerTests
         var socket = dir.File("vm.sock");
         await using var server = ControlServer.Start(guest.Vm, socket, NullLogger.Instance);
 
-        var boot = await Call(socket, """{"id":1,"cmd":"boot"}""");
-        Assert.True(boot["ok"]!.GetValue<bool>());
-        Assert.Equal(1, boot["id"]!.GetValue<int>());
-        Assert.Equal("running", boot["result"]!["state"]!.GetValue<string>());
+        var boot = VmmProtocol.ParseReply<StateResult>(await ControlSocket.SendRawLineAsync(socket, """{"id":1,"cmd":"boot"}"""));
+        Assert.Equal(new VmmReply<StateResult>(1, true, new StateResult(MachineState.Running), null), boot);
 
         await TinyGuest.WaitUntil(() => guest.Vm.Serial.BytesTransmitted > 10, "console output");
-        var info = await Call(socket, """{"cmd":"info"}""");
-        Assert.True(info["result"]!["exits"]!["io"]!.GetValue<long>() > 10);
-        Assert.Equal(1, info["result"]!["vcpus"]!.GetValue<int>());
+        var info = await ControlSocket.SendAsync(socket, new InfoRequest());
+        Assert.True(info.Exits.Io > 10);
+        Assert.Equal(1, info.Vcpus);
+        Assert.Equal(MachineState.Running, info.State);
 
-        Assert.Equal("paused", (await Call(socket, """{"cmd":"pause"}"""))["result"]!["state"]!.GetValue<string>());
-        var again = await Call(socket, """{"cmd":"pause"}""");
-        Assert.False(again["ok"]!.GetValue<bool>());
-        Assert.Contains("paused", again["error"]!.GetValue<string>());
-        Assert.Equal("running", (await Call(socket, """{"cmd":"resume"}"""))["result"]!["state"]!.GetValue<string>());
+        Assert.Equal(MachineState.Paused, (await ControlSocket.SendAsync(socket, new PauseRequest())).State);
+        var again = await Assert.ThrowsAsync<InvalidOperationException>(() => ControlSocket.SendAsync(socket, new PauseRequest()));
+        Assert.Contains("the VM is paused", again.Message);
+        Assert.Single(await ControlSocket.SendAsync(socket, new RegistersRequest()));
+        Assert.Equal(MachineState.Running, (await ControlSocket.SendAsync(socket, new ResumeRequest())).State);
 
-        var kill = await Call(socket, """{"cmd":"kill"}""");
-        Assert.Equal((int)ExitReason.Killed, kill["result"]!["exitStatus"]!.GetValue<int>());
+        var kill = await ControlSocket.SendAsync(socket, new KillRequest());
+        Assert.Equal(ExitReason.Killed, kill.ExitReason);
+        Assert.Equal((int)ExitReason.Killed, kill.ExitStatus);
     }
 
     [Fact]
@@ -54,9 +50,16 @@ public sealed class ControlServerTests
         using var dir = Tools.CreateTempDir();
         var socket = dir.File("vm.sock");
         await using var server = ControlServer.Start(guest.Vm, socket, NullLogger.Instance);
-        Assert.Contains("info", (await Call(socket, """{"cmd":"dance"}"""))["error"]!.GetValue<string>());
-        Assert.Contains("cmd", (await Call(socket, """{"id":2}"""))["error"]!.GetValue<string>());
-        Assert.False((await Call(socket, "not json"))["ok"]!.GetValue<bool>());
+        Assert.Contains("info", Error(await ControlSocket.SendRawLineAsync(socket, """{"cmd":"dance"}""")));
+        Assert.Contains("cmd", Error(await ControlSocket.SendRawLineAsync(socket, """{"id":2}""")));
+        Assert.Contains("cmd", Error(await ControlSocket.SendRawLineAsync(socket, "not json")));
+    }
+
+    private static string Error(byte[] line)
+    {
+        var reply = VmmProtocol.ParseReply<StateResult>(line);
+        Assert.False(reply.Ok);
+        return reply.Error!;
     }
 
     [Fact]
@@ -81,21 +84,12 @@ public sealed class ControlServerTests
         using var dir = Tools.CreateTempDir();
         var socket = dir.File("vm.sock");
         await using var server = ControlServer.Start(guest.Vm, socket, NullLogger.Instance);
-        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), TestContext.Current.CancellationToken);
+        using var s = await VmmControlClient.OpenConsoleAsync(socket, TestContext.Current.CancellationToken);
         await using var stream = new NetworkStream(s);
-        await stream.WriteAsync("{\"cmd\":\"console\"}\n"u8.ToArray(), TestContext.Current.CancellationToken);
         var buffer = new byte[256];
         var got = new StringBuilder();
-        while (!got.ToString().Contains('\n'))
-        {
-            got.Append(Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, TestContext.Current.CancellationToken)));
-        }
-
-        Assert.Contains("\"attached\":true", got.ToString());
         guest.Vm.Start();
         await stream.WriteAsync("echo"u8.ToArray(), TestContext.Current.CancellationToken);
-        got.Clear();
         while (!got.ToString().Contains("echo"))
         {
             got.Append(Encoding.ASCII.GetString(buffer, 0, await stream.ReadAsync(buffer, TestContext.Current.CancellationToken)));

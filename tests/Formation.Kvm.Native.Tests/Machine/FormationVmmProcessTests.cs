@@ -25,6 +25,16 @@ public sealed class FormationVmmProcessTests
     }
 
     [Fact]
+    public void RuntimeConfig_WorkstationGcWithoutBackgroundThread()
+    {
+        // One VM per process: a server GC would start a heap and a GC thread per host core in every formation-vmm.
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "formation-vmm.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.False(properties.GetProperty("System.GC.Concurrent").GetBoolean());
+    }
+
+    [Fact]
     public void MissingConfigArgument_ExitsWithUsageStatus()
     {
         var (code, stderr) = Run();
@@ -36,7 +46,7 @@ public sealed class FormationVmmProcessTests
     public void KernelMissing_ExitsWithUsageStatusNamingTheFile()
     {
         using var dir = Tools.CreateTempDir();
-        File.WriteAllText(dir.File("vm.json"), """{ "kernel": "nope/vmlinux" }""");
+        File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(new VmmConfig { Kernel = "nope/vmlinux" }));
         var (code, stderr) = Run("--config", dir.File("vm.json"), "--no-setsid");
         Assert.Equal((int)ExitReason.UsageError, code);
         Assert.Contains("nope/vmlinux", stderr);
@@ -48,7 +58,7 @@ public sealed class FormationVmmProcessTests
         Assert.SkipUnless(KvmSystem.IsAvailable(), "/dev/kvm cannot be opened read-write on this machine");
         using var dir = Tools.CreateTempDir();
         File.WriteAllBytes(dir.File("vmlinux"), new byte[8192]);
-        File.WriteAllText(dir.File("vm.json"), """{ "kernel": "vmlinux" }""");
+        File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(new VmmConfig { Kernel = "vmlinux" }));
         var (code, stderr) = Run("--config", dir.File("vm.json"), "--no-setsid");
         Assert.Equal((int)ExitReason.SetupError, code);
         Assert.Contains("neither an ELF vmlinux nor a bzImage", stderr);
@@ -60,7 +70,8 @@ public sealed class FormationVmmProcessTests
         Assert.SkipUnless(KvmSystem.IsAvailable(), "/dev/kvm cannot be opened read-write on this machine");
         using var dir = Tools.CreateTempDir();
         File.WriteAllBytes(dir.File("vmlinux"), KernelImages.Elf(0x1000000, [0xf4], 0x1000, 0x1000000));
-        File.WriteAllText(dir.File("vm.json"), """{ "kernel": "vmlinux", "controlSocket": "vm.sock", "pidFile": "vm.pid", "memoryMiB": 64 }""");
+        File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(
+            new VmmConfig { Kernel = "vmlinux", ControlSocket = "vm.sock", PidFile = "vm.pid", MemoryMiB = 64 }));
 
         // The parent shell starts the VMM in the background and exits at once.
         Tools.Run("/bin/sh", "-c", $"'{Vmm}' --config '{dir.File("vm.json")}' --no-boot --log '{dir.File("vmm.log")}' </dev/null >/dev/null 2>&1 &");
@@ -68,11 +79,10 @@ public sealed class FormationVmmProcessTests
         var pid = int.Parse(File.ReadAllText(dir.File("vm.pid")).Trim());
         using var vmm = Process.GetProcessById(pid);
         Assert.False(vmm.HasExited);
-        Assert.Contains("\"state\":\"created\"", await Call(dir.File("vm.sock"), """{"cmd":"info"}"""));
-        Assert.Contains("\"exitStatus\":14", await Call(dir.File("vm.sock"), """{"cmd":"kill"}"""));
+        Assert.Equal(MachineState.Created, (await ControlSocket.SendAsync(dir.File("vm.sock"), new InfoRequest())).State);
+        Assert.Equal(ExitResult.For(ExitReason.Killed, "kill requested on the control socket"),
+            await ControlSocket.SendAsync(dir.File("vm.sock"), new KillRequest()));
         await vmm.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.False(File.Exists(dir.File("vm.pid")));
     }
-
-    private static Task<string> Call(string socket, string request) => ControlSocket.CallAsync(socket, request);
 }

@@ -9,12 +9,14 @@ public sealed class VmConfigFileTests
     public void Load_ResolvesRelativePathsAndKeepsDefaults()
     {
         using var dir = Tools.CreateTempDir();
-        File.WriteAllText(dir.File("vm.json"), """
-            { "kernel": "vmlinux", "vcpus": 2, "disks": [ { "path": "root.img", "readOnly": true } ], "controlSocket": "vm.sock" }
-            """);
+        File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(new VmmConfig
+        {
+            Kernel = "vmlinux", Vcpus = 2, Disks = [new DiskConfig("root.img", ReadOnly: true)], ControlSocket = "vm.sock",
+        }));
         var config = VmConfigFile.Load(dir.File("vm.json"));
         Assert.Equal(dir.File("vmlinux"), config.Kernel);
         Assert.Equal(dir.File("root.img"), config.Disks[0].Path);
+        Assert.Equal(dir.File("vm.sock"), config.ControlSocket);
         Assert.Equal(256, config.MemoryMiB);
         Assert.True(config.Rng);
         var machine = config.ToMachineConfig();
@@ -23,19 +25,42 @@ public sealed class VmConfigFileTests
     }
 
     [Fact]
-    public void Load_UnknownProperty_IsAnErrorNamingIt()
+    public void Load_UnknownProperty_IsAnErrorNamingFileAndProperty()
     {
         using var dir = Tools.CreateTempDir();
         File.WriteAllText(dir.File("vm.json"), """{ "kernel": "k", "memoryMB": 512 }""");
         var e = Assert.Throws<ArgumentException>(() => VmConfigFile.Load(dir.File("vm.json")));
         Assert.Contains("memoryMB", e.Message);
+        Assert.Contains(dir.File("vm.json"), e.Message);
     }
 
     [Fact]
-    public void ToMachineConfig_BadCompat_SaysAllowedValues()
+    public void Load_BadCompat_SaysAllowedValues()
     {
-        var e = Assert.Throws<ArgumentException>(() => new VmConfigFile { Compat = "maybe" }.ToMachineConfig());
-        Assert.Contains("\"auto\"", e.Message);
+        using var dir = Tools.CreateTempDir();
+        File.WriteAllText(dir.File("vm.json"), """{ "kernel": "k", "compat": "maybe" }""");
+        var e = Assert.Throws<ArgumentException>(() => VmConfigFile.Load(dir.File("vm.json")));
+        Assert.Contains("\"maybe\"", e.Message);
+        Assert.Contains("\"auto\", \"on\", \"off\"", e.Message);
+    }
+
+    [Fact]
+    public void ToMachineConfig_CarriesEveryField()
+    {
+        var config = new VmmConfig
+        {
+            Kernel = "/k", Initrd = "/i", Cmdline = "console=ttyS0 quiet", Vcpus = 3, MemoryMiB = 512,
+            Disks = [new DiskConfig("/d", true, "root")], Nets = [new NetConfig("tap0", "02:00:00:00:00:01")], Rng = false,
+            Compat = CompatMode.Off, MpTable = false,
+        };
+        var machine = config.ToMachineConfig();
+        Assert.Equal(
+            new MachineConfig
+            {
+                KernelPath = "/k", InitrdPath = "/i", CommandLine = "console=ttyS0 quiet", Vcpus = 3, MemoryMiB = 512,
+                Disks = config.Disks, Nets = config.Nets, Rng = false, Compat = CompatMode.Off, MpTable = false,
+            },
+            machine);
     }
 
     [Fact]

@@ -1,9 +1,13 @@
-namespace Formation.Kvm.Native.Machine;
+using System.Text.Json.Serialization;
+
+namespace Formation.Vmm.Protocol;
 
 /// <summary>
 /// Why a VM stopped. The numeric value is formation-vmm's process exit status (documented in
-/// Kvm.Native/README.md); 0 means the guest powered itself off.
+/// Kvm.Native/README.md); 0 means the guest powered itself off. On the control socket it travels by name
+/// (<c>"exitReason":"Reset"</c>) next to the number (<c>"exitStatus":10</c>).
 /// </summary>
+[JsonConverter(typeof(StrictEnumConverter<ExitReason>))]
 public enum ExitReason
 {
     /// <summary>The guest powered off or halted all its vCPUs (poweroff, halt).</summary>
