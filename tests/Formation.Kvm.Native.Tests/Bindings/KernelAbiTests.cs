@@ -74,14 +74,14 @@ public sealed class KernelAbiTests
     [MemberData(nameof(Sizes))]
     public void StructSize_MatchesKernelHeader(string name, int size)
     {
-        SkipWithoutGcc();
+        RequireGcc();
         Assert.Equal(Probe.Value[$"sizeof {name}"], (ulong)size);
     }
 
     [Fact]
     public void FieldOffsets_MatchKernelHeader()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         var regs = default(kvm_regs);
         var sregs = default(kvm_sregs);
         var seg = default(kvm_segment);
@@ -146,7 +146,7 @@ public sealed class KernelAbiTests
     [Fact]
     public void IoctlNumbers_MatchKernelHeader()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         var ours = typeof(KvmIoctls).GetFields()
             .Where(f => f.IsLiteral)
             .ToDictionary(f => f.Name, f => Convert.ToUInt64(f.GetRawConstantValue()));
@@ -167,7 +167,7 @@ public sealed class KernelAbiTests
     [Fact]
     public void KvmRun_FitsInSmallestMapping()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         Assert.True(Probe.Value["sizeof kvm_run"] <= 4096);
         Assert.True(Probe.Value["sizeof kvm_run"] > (ulong)kvm_run.internal_data_offset + 128);
     }
@@ -175,9 +175,9 @@ public sealed class KernelAbiTests
     private static long Offset<TStruct, TField>(ref TStruct s, ref TField f) =>
         Unsafe.ByteOffset(ref Unsafe.As<TStruct, byte>(ref s), ref Unsafe.As<TField, byte>(ref f));
 
-    private static void SkipWithoutGcc() =>
-        Assert.SkipUnless(Tools.Exists("gcc") && File.Exists("/usr/include/linux/kvm.h"),
-            "gcc or /usr/include/linux/kvm.h (linux-libc-dev) is missing: cannot compile the ABI probe");
+    private static void RequireGcc() =>
+        Prerequisites.Require(Tools.Exists("gcc") && File.Exists("/usr/include/linux/kvm.h"),
+            "gcc or /usr/include/linux/kvm.h (Debian packages build-essential, linux-libc-dev) is missing: cannot compile the ABI probe");
 
     private static Dictionary<string, ulong> RunProbe()
     {

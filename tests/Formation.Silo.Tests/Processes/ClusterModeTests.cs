@@ -20,7 +20,7 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
     [Fact]
     public async Task TwoSilos_OnPostgres_FormOneCluster_AndStateSurvivesRestartOfAllSilos()
     {
-        postgres.SkipIfUnavailable();
+        postgres.RequireAvailable();
         var database = await postgres.CreateDatabaseAsync("cluster_restart");
         var a = Options("node-a", database);
         var b = Options("node-b", database);
@@ -74,7 +74,7 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
     [Fact]
     public async Task KilledSilo_NodeTurnsUnhealthyWithin30Seconds_AndItsVmsAreLost()
     {
-        postgres.SkipIfUnavailable();
+        postgres.RequireAvailable();
         var database = await postgres.CreateDatabaseAsync("cluster_kill");
         await using var siloA = await SiloProcess.StartAsync(Options("node-a", database));
         await using var siloB = await SiloProcess.StartAsync(Options("node-b", database));
