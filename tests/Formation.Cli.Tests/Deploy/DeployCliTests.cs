@@ -73,7 +73,10 @@ public sealed partial class DeployCliTests : IAsyncLifetime
 
     private static Task<FormRun> Form(params string[] args) => FormRun.ProcessAsync(args);
 
-    /// <summary>Runs `form vm console`, types <paramref name="input"/> once it says it is connected, and waits for it to end.</summary>
+    /// <summary>
+    /// Runs `form vm console`, types <paramref name="input"/> once it says it is connected, and waits for it to end with
+    /// its stdin still open: only the input itself (Ctrl-]) can end the session, not the end of the input.
+    /// </summary>
     private static async Task<FormRun> ConsoleSessionAsync(string input, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -109,8 +112,18 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         await Eventually.TrueAsync(() => Stderr().Contains("Detach with Ctrl-]") || process.HasExited, TimeSpan.FromSeconds(60), "form vm console to connect");
         Assert.False(process.HasExited, $"form vm console ended before it connected:\n{Stderr()}");
         await process.StandardInput.WriteAsync(input);
+        await process.StandardInput.FlushAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill();
+            Assert.Fail($"form vm console was still attached 60 s after the input {Convert.ToHexString(Encoding.UTF8.GetBytes(input))}:\n{Stderr()}");
+        }
+
         process.StandardInput.Close();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         await stderrDone;
         return new FormRun(process.ExitCode, await stdout, Stderr());
     }
