@@ -18,6 +18,7 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
     private readonly TestDirectory _data = new();
 
     [Fact]
+    [Trait("Category", "Slow")] // about 32 s: four silo processes started one after another on PostgreSQL
     public async Task TwoSilos_OnPostgres_FormOneCluster_AndStateSurvivesRestartOfAllSilos()
     {
         postgres.RequireAvailable();
@@ -72,6 +73,7 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // 18-30 s: it waits for the membership protocol to declare the killed silo dead
     public async Task KilledSilo_NodeTurnsUnhealthyWithin30Seconds_AndItsVmsAreLost()
     {
         postgres.RequireAvailable();
