@@ -3,7 +3,7 @@ namespace Formation.TestSummary.Tests;
 /// <summary>scripts/allowed-skips.txt, the list CI holds skips to, against the reasons the tests really give.</summary>
 public sealed class AllowedSkipsTests
 {
-    private static readonly string ListPath = Path.Combine(RepositoryRoot(), "scripts", "allowed-skips.txt");
+    private static readonly string ListPath = RepositoryPaths.Script("allowed-skips.txt");
 
     [Fact]
     public void AllowList_AcceptsTheKvmSkipReasonTheTestsGive()
@@ -47,18 +47,5 @@ public sealed class AllowedSkipsTests
         Assert.NotNull(thrown);
         Assert.DoesNotContain("Skip", thrown.GetType().Name, StringComparison.Ordinal);
         Assert.StartsWith("the widget is missing: run the tests through scripts/test", thrown.Message, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Formation.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Formation.sln above '{AppContext.BaseDirectory}': run the tests from the repository.");
     }
 }
