@@ -4,6 +4,8 @@ namespace Formation.Silo.Vms;
 /// <summary>What the runtime holds for one VM of this node: its launch record, its process, what it is doing.</summary>
 public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
 {
+    private TaskCompletionSource _launch = Settled();
+
     /// <summary>One operation at a time per VM.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
@@ -24,6 +26,23 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
     /// <summary>Runs from the start of the current boot (hypervisor launch) to the readiness line.</summary>
     public System.Diagnostics.Stopwatch BootClock { get; } = new();
 
+    /// <summary>
+    /// Completes when the launch scheduled last has had its turn at <see cref="Gate"/>: it started the process, or gave
+    /// up because the VM was stopped or deleted first. A delete waits for it, so no process can start after it.
+    /// </summary>
+    public Task LaunchSettled => _launch.Task;
+
     /// <summary>Reboots the guest asked for since the last time it became ready (a reboot loop guard).</summary>
     public int GuestReboots { get; set; }
+
+    /// <summary>Marks a launch as scheduled (call it holding <see cref="Gate"/>); the launch completes the answer when settled.</summary>
+    public TaskCompletionSource ScheduleLaunch() =>
+        _launch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TaskCompletionSource Settled()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
 }

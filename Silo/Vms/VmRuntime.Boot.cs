@@ -35,8 +35,11 @@ public sealed partial class VmRuntime
             image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true);
     }
 
-    /// <summary>Starts the process and waits for the guest's readiness line; then supervises it.</summary>
-    private async Task BootAsync(ManagedVm managed)
+    /// <summary>
+    /// Starts the process and waits for the guest's readiness line; then supervises it. <paramref name="launch"/>
+    /// completes once the launch has had its turn at the gate (see <see cref="ManagedVm.LaunchSettled"/>).
+    /// </summary>
+    private async Task BootAsync(ManagedVm managed, TaskCompletionSource launch)
     {
         var vmId = managed.Launch.VmId;
         IVmProcess process;
@@ -67,6 +70,7 @@ public sealed partial class VmRuntime
         finally
         {
             managed.Gate.Release();
+            launch.TrySetResult();
         }
 
         if (failure is not null)
@@ -114,7 +118,7 @@ public sealed partial class VmRuntime
         var vmId = managed.Launch.VmId;
         await managed.Gate.WaitAsync();
         HostReport? report;
-        var bootAgain = false;
+        TaskCompletionSource? bootAgain = null;
         try
         {
             if (!ReferenceEquals(managed.Process, process))
@@ -138,7 +142,7 @@ public sealed partial class VmRuntime
                     managed.GuestReboots = wasRunning ? 1 : managed.GuestReboots + 1;
                     managed.Phase = VmPhase.Booting;
                     report = new HostReport(VmState.Provisioning, "the guest rebooted");
-                    bootAgain = true;
+                    bootAgain = managed.ScheduleLaunch();
                     break;
                 case VmPhase.Running when exit.Kind == VmExitKind.PowerOff:
                     managed.Phase = VmPhase.Stopped;
@@ -160,9 +164,9 @@ public sealed partial class VmRuntime
 
         LogExited(vmId, exit.Kind, exit.Detail);
         await reporter.ReportAsync(vmId, report);
-        if (bootAgain)
+        if (bootAgain is not null)
         {
-            await BootAsync(managed);
+            await BootAsync(managed, bootAgain);
         }
     }
 

@@ -60,6 +60,7 @@ public sealed partial class VmRuntime(
     public async Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
     {
         var managed = _vms.GetOrAdd(vm.Id, id => new ManagedVm(Placeholder(vm), VmDirectory.For(paths.DataDirectory, id)));
+        TaskCompletionSource launch;
         await managed.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -75,6 +76,7 @@ public sealed partial class VmRuntime(
             managed.Problem = null;
             managed.GuestReboots = 0;
             SaveLaunch(managed, running: true);
+            launch = managed.ScheduleLaunch();
         }
         catch (Exception ex) when (ex is not FormationException)
         {
@@ -85,7 +87,7 @@ public sealed partial class VmRuntime(
             managed.Gate.Release();
         }
 
-        _ = Task.Run(() => BootAsync(managed));
+        _ = Task.Run(() => BootAsync(managed, launch));
     }
 
     public async Task StopAsync(string vmId, CancellationToken cancellationToken)
@@ -135,6 +137,7 @@ public sealed partial class VmRuntime(
     public async Task RebootAsync(string vmId, CancellationToken cancellationToken)
     {
         var managed = Get(vmId);
+        TaskCompletionSource launch;
         await managed.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -147,18 +150,21 @@ public sealed partial class VmRuntime(
             }
 
             managed.Phase = VmPhase.Booting;
+            launch = managed.ScheduleLaunch();
         }
         finally
         {
             managed.Gate.Release();
         }
 
-        _ = Task.Run(() => BootAsync(managed));
+        _ = Task.Run(() => BootAsync(managed, launch));
     }
 
+    /// <summary>Ends the VM's process and removes its files; returns once no launch of it can start any more.</summary>
     public async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
     {
         var managed = _vms.GetOrAdd(vmId, id => new ManagedVm(Placeholder(id), VmDirectory.For(paths.DataDirectory, id)));
+        Task pendingLaunch;
         await managed.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -184,12 +190,17 @@ public sealed partial class VmRuntime(
             }
 
             _vms.TryRemove(vmId, out _);
+            pendingLaunch = managed.LaunchSettled;
             LogDeleted(vmId);
         }
         finally
         {
             managed.Gate.Release();
         }
+
+        // A launch scheduled before the delete may still wait for the gate; it sees Deleting and gives up. Waiting for
+        // it means that when this returns, no process of the VM runs and none can start.
+        await pendingLaunch.WaitAsync(cancellationToken);
     }
 
     public async Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken)

@@ -8,6 +8,24 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Runs the calling script again as root (through sudo) unless it is root already. Usage: ensure_root "$0" "$@".
+ensure_root() {
+  [[ $(id -u) -eq 0 ]] && return
+  command -v sudo >/dev/null 2>&1 || die "this needs root (image builds use namespaces and overlayfs mounts, VMs use TAP devices); run it as root"
+  say "Running as root through sudo (image builds and VM networking need it)"
+  exec sudo --preserve-env env PATH="$PATH" "$@"
+}
+
+# TAP devices (VM networking) need /dev/net/tun: loads the tun module, or makes the node, when it is missing.
+ensure_tun() {
+  [[ -c /dev/net/tun ]] && return
+  modprobe tun 2>/dev/null || true
+  if [[ ! -c /dev/net/tun ]]; then
+    mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200 2>/dev/null || true
+  fi
+  [[ -c /dev/net/tun ]] || say "warning: /dev/net/tun is missing and could not be made (modprobe tun; a container needs the device passed in); the VM networking tests will fail"
+}
+
 # Installs the Debian packages listed in scripts/apt-packages.txt that are missing.
 ensure_apt_packages() {
   local list="$FORMATION_ROOT/scripts/apt-packages.txt" missing=() pkg

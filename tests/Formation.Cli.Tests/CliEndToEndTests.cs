@@ -5,6 +5,8 @@ namespace Formation.Cli.Tests;
 /// <summary>The form CLI against a real silo process: every command, tables and JSON, errors and exit codes.</summary>
 public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<RunningSiloFixture>
 {
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     [Fact]
     public async Task NodeList_ShowsTheRunningNodeHealthyWithItsDriver()
     {
@@ -117,11 +119,11 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
         var app = new FormApp(new Output.Terminal(TextWriter.Synchronized(stdout), new StringWriter())) { ConnectTimeout = TimeSpan.FromSeconds(30) };
         var follow = app.InvokeAsync(["vm", "events", "cli-follow", "--follow", "--gateway", silo.Silo.Gateway], cts.Token);
 
-        await WaitForAsync(() => stdout.ToString().Contains("Provisioning -> Running"), "history printed");
-        await Task.Delay(500); // let the subscription settle before the change we expect to see live
+        // `events --follow` subscribes before it reads the history: once the history is printed, a change is seen live.
+        await Eventually.TrueAsync(() => stdout.ToString().Contains("Provisioning -> Running"), Wait, "history printed");
         var stop = await silo.FormAsync("vm", "stop", "cli-follow");
         Assert.Equal(0, stop.ExitCode);
-        await WaitForAsync(() => stdout.ToString().Contains("Stopping -> Stopped"), "live Stopped event");
+        await Eventually.TrueAsync(() => stdout.ToString().Contains("Stopping -> Stopped"), Wait, "live Stopped event");
 
         await cts.CancelAsync();
         Assert.Equal(0, await follow.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -139,15 +141,5 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
         Assert.Equal(1, status.GetProperty("nodesHealthy").GetInt32());
         Assert.True(status.GetProperty("vms").GetInt32() >= 1);
         Assert.Equal(silo.NodeId, status.GetProperty("silos")[0].GetProperty("name").GetString());
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
     }
 }

@@ -2,30 +2,27 @@ using Formation.Silo.Pack;
 
 namespace Formation.Testing;
 
-/// <summary>What tests of images and VMs need from the machine, with the reason to skip when it is missing.</summary>
+/// <summary>
+/// What tests of images and VMs need from the machine. None of it is hardware: scripts/test installs it, so a test
+/// fails (it does not skip) when it is missing, saying what is missing (see <see cref="Prerequisites"/>).
+/// </summary>
 public static class TestEnvironment
 {
     private static readonly Lazy<string?> BuilderProblem = new(FindBuilderProblem);
 
-    /// <summary>Skips unless this machine can build images (root, unshare, overlayfs, busybox-static, mkfs.ext4, cpio).</summary>
-    public static void RequireBuilder()
-    {
-        if (BuilderProblem.Value is { } problem)
-        {
-            Assert.Skip(problem);
-        }
-    }
+    /// <summary>Fails unless this machine can build images (root, unshare, overlayfs, busybox-static, mkfs.ext4, cpio).</summary>
+    public static void RequireBuilder() =>
+        Prerequisites.Require(BuilderProblem.Value is null, $"the image builder cannot run here: {BuilderProblem.Value}");
 
-    /// <summary>Skips unless qemu-system-x86_64 is installed.</summary>
-    public static void RequireQemu() =>
-        Assert.SkipUnless(File.Exists("/usr/bin/qemu-system-x86_64"), "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)");
+    /// <summary>Fails unless qemu-system-x86_64 is installed.</summary>
+    public static void RequireQemu() => Prerequisites.RequireFile("/usr/bin/qemu-system-x86_64", "qemu-system-x86");
 
-    /// <summary>The Formation guest kernel, or skip saying how to get it.</summary>
+    /// <summary>The Formation guest kernel, or a failure saying how to get it.</summary>
     public static string RequireFormationKernel()
     {
         var kernel = GuestKernelLocator.TryResolve();
-        Assert.SkipWhen(kernel is null,
-            $"the Formation guest kernel is not at {GuestKernelLocator.CandidatePath()} (run scripts/build-guest-kernel or set {GuestKernelLocator.EnvironmentVariable})");
+        Prerequisites.Require(kernel is not null,
+            $"the Formation guest kernel is not at {GuestKernelLocator.CandidatePath()} (scripts/build-guest-kernel builds it, or set {GuestKernelLocator.EnvironmentVariable})");
         return kernel!;
     }
 
@@ -33,7 +30,7 @@ public static class TestEnvironment
     {
         if (Environment.UserName != "root")
         {
-            return "the image builder needs root (namespaces, overlayfs mounts, mknod)";
+            return $"it needs root (namespaces, overlayfs mounts, mknod) and the test runs as {Environment.UserName}";
         }
 
         foreach (var tool in new[] { "/usr/bin/unshare", "/usr/sbin/capsh", "/usr/sbin/mkfs.ext4", "/usr/bin/cpio", "/bin/busybox" })

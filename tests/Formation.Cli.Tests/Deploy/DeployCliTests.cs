@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.RegularExpressions;
 using Formation.Cli.Tests.Pack;
 using Formation.Testing;
@@ -38,7 +39,7 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         var tail = await Form("vm", "logs", "hello-web", "--tail", "3", "--gateway", gateway);
         Assert.True(tail.Out.TrimEnd().Split('\n').Length <= 3, tail.Out);
 
-        var console = await FormWithInput("\u001d", "vm", "console", "hello-web", "--gateway", gateway);
+        var console = await ConsoleSessionAsync("\u001d", "vm", "console", "hello-web", "--gateway", gateway);
         Assert.True(console.ExitCode == 0, console.ToString());
         Assert.Contains("Detach with Ctrl-]", console.Error);
         Assert.Contains("detached", console.Error);
@@ -72,7 +73,11 @@ public sealed partial class DeployCliTests : IAsyncLifetime
 
     private static Task<FormRun> Form(params string[] args) => FormRun.ProcessAsync(args);
 
-    private static async Task<FormRun> FormWithInput(string input, params string[] args)
+    /// <summary>
+    /// Runs `form vm console`, types <paramref name="input"/> once it says it is connected, and waits for it to end with
+    /// its stdin still open: only the input itself (Ctrl-]) can end the session, not the end of the input.
+    /// </summary>
+    private static async Task<FormRun> ConsoleSessionAsync(string input, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "form.dll"));
@@ -83,12 +88,44 @@ public sealed partial class DeployCliTests : IAsyncLifetime
 
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await Task.Delay(2000);
+        var stderr = new StringBuilder();
+        var stderrDone = Task.Run(async () =>
+        {
+            var buffer = new char[256];
+            int read;
+            while ((read = await process.StandardError.ReadAsync(buffer)) > 0)
+            {
+                lock (stderr)
+                {
+                    stderr.Append(buffer, 0, read);
+                }
+            }
+        });
+        string Stderr()
+        {
+            lock (stderr)
+            {
+                return stderr.ToString();
+            }
+        }
+
+        await Eventually.TrueAsync(() => Stderr().Contains("Detach with Ctrl-]") || process.HasExited, TimeSpan.FromSeconds(60), "form vm console to connect");
+        Assert.False(process.HasExited, $"form vm console ended before it connected:\n{Stderr()}");
         await process.StandardInput.WriteAsync(input);
+        await process.StandardInput.FlushAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill();
+            Assert.Fail($"form vm console was still attached 60 s after the input {Convert.ToHexString(Encoding.UTF8.GetBytes(input))}:\n{Stderr()}");
+        }
+
         process.StandardInput.Close();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return new FormRun(process.ExitCode, await stdout, await stderr);
+        await stderrDone;
+        return new FormRun(process.ExitCode, await stdout, Stderr());
     }
 
     private static async Task<string> GetAsync(string url)

@@ -89,7 +89,7 @@ public sealed class KernelAbiTests
     [InlineData(typeof(kvm_signal_mask), "sigset")]
     public void FlexibleArrayHeaders_MatchKernelHeader(Type header, string array)
     {
-        SkipWithoutGcc();
+        RequireGcc();
         foreach (var field in header.GetFields())
         {
             Assert.Equal(Probe.Value[$"offsetof {header.Name}.{field.Name}"], (ulong)Marshal.OffsetOf(header, field.Name));
@@ -103,14 +103,14 @@ public sealed class KernelAbiTests
     [MemberData(nameof(Sizes))]
     public void StructSize_MatchesKernelHeader(string name, int size)
     {
-        SkipWithoutGcc();
+        RequireGcc();
         Assert.Equal(Probe.Value[$"sizeof {name}"], (ulong)size);
     }
 
     [Fact]
     public void FieldOffsets_MatchKernelHeader()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         var regs = default(kvm_regs);
         var sregs = default(kvm_sregs);
         var seg = default(kvm_segment);
@@ -178,7 +178,7 @@ public sealed class KernelAbiTests
     [InlineData(typeof(KvmConstants))]
     public void EveryConstant_MatchesKernelHeader(Type constants)
     {
-        SkipWithoutGcc();
+        RequireGcc();
         foreach (var (name, value) in Literals(constants))
         {
             Assert.True(Probe.Value.TryGetValue($"ioctl {name}", out var c), $"{name} is not in the probe");
@@ -189,7 +189,7 @@ public sealed class KernelAbiTests
     [Fact]
     public void ExitReasons_MatchKernelHeader()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_IO, Probe.Value["ioctl KVM_EXIT_IO"]);
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_SYSTEM_EVENT, Probe.Value["ioctl KVM_EXIT_SYSTEM_EVENT"]);
         Assert.Equal((ulong)KvmExitReason.KVM_EXIT_INTERNAL_ERROR, Probe.Value["ioctl KVM_EXIT_INTERNAL_ERROR"]);
@@ -199,7 +199,7 @@ public sealed class KernelAbiTests
     [Fact]
     public void X86Constants_FromUserSpaceHeaders_MatchThem()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         var checkedNames = new List<string>();
         foreach (var (name, value) in Literals(typeof(X86Constants)))
         {
@@ -220,7 +220,7 @@ public sealed class KernelAbiTests
     [Fact]
     public void KvmRun_FitsInSmallestMapping()
     {
-        SkipWithoutGcc();
+        RequireGcc();
         Assert.True(Probe.Value["sizeof kvm_run"] <= 4096);
         Assert.True(Probe.Value["sizeof kvm_run"] > (ulong)kvm_run.internal_data_offset + 128);
     }
@@ -228,9 +228,9 @@ public sealed class KernelAbiTests
     private static long Offset<TStruct, TField>(ref TStruct s, ref TField f) =>
         Unsafe.ByteOffset(ref Unsafe.As<TStruct, byte>(ref s), ref Unsafe.As<TField, byte>(ref f));
 
-    private static void SkipWithoutGcc() =>
-        Assert.SkipUnless(Tools.Exists("gcc") && File.Exists("/usr/include/linux/kvm.h"),
-            "gcc or /usr/include/linux/kvm.h (linux-libc-dev) is missing: cannot compile the ABI probe");
+    private static void RequireGcc() =>
+        Prerequisites.Require(Tools.Exists("gcc") && File.Exists("/usr/include/linux/kvm.h"),
+            "gcc or /usr/include/linux/kvm.h (Debian packages build-essential, linux-libc-dev) is missing: cannot compile the ABI probe");
 
     private static Dictionary<string, ulong> RunProbe()
     {

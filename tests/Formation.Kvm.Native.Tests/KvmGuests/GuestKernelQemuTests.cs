@@ -17,8 +17,8 @@ public sealed class GuestKernelQemuTests
     [InlineData("microvm", "vmlinux", " tsc_early_khz=2000000")]
     public async Task GuestKernel_UnderQemuTcg_ReachesInitMarker(string machine, string image, string extra)
     {
-        GuestKernel.SkipUnlessBuilt();
-        Assert.SkipUnless(Tools.Exists("qemu-system-x86_64"), "qemu-system-x86_64 (qemu-system-x86) is not installed");
+        GuestKernel.RequireBuilt();
+        Prerequisites.Require(Tools.Exists("qemu-system-x86_64"), "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
         using var dir = Tools.CreateTempDir();
         GuestKernel.WriteBusyboxInitramfs(dir.File("initrd.cpio"));
         var psi = new ProcessStartInfo("qemu-system-x86_64") { RedirectStandardOutput = true, RedirectStandardError = true };

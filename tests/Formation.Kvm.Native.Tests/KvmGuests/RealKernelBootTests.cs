@@ -22,8 +22,8 @@ public sealed class RealKernelBootTests
     [InlineData(2)]
     public async Task FormationVmm_BootsGuestKernel_ToMarkerThenShutsDownGracefully(int vcpus)
     {
-        Assert.SkipUnless(KvmSystem.IsAvailable(), "/dev/kvm cannot be opened read-write on this machine");
-        GuestKernel.SkipUnlessBuilt();
+        Prerequisites.RequireKvm("formation-vmm boots the guest kernel on /dev/kvm");
+        GuestKernel.RequireBuilt();
         using var dir = Tools.CreateTempDir();
         GuestKernel.WriteBusyboxInitramfs(dir.File("initrd.cpio"));
         var disk = new byte[1 << 20];

@@ -134,9 +134,10 @@ public sealed class VirtioGuestTests
     [Fact]
     public async Task VirtioNet_GuestTransmitsFrame_ArrivesOnTap()
     {
-        Assert.SkipUnless(Environment.UserName == "root" && File.Exists("/dev/net/tun") && Tools.Exists("ip"),
-            "needs root (CAP_NET_ADMIN), /dev/net/tun and iproute2 to create a TAP");
         TinyGuest.SkipUnlessAvailable();
+        Prerequisites.RequireRoot("creating a TAP (CAP_NET_ADMIN)");
+        Prerequisites.RequireTun();
+        Prerequisites.Require(Tools.Exists("ip"), "ip is not installed (Debian package iproute2)");
         var tap = $"fmt{Random.Shared.Next(100000, 999999)}";
         Tools.Run("ip", "tuntap", "add", "dev", tap, "mode", "tap");
         try

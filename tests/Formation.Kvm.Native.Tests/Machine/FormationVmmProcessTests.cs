@@ -55,7 +55,7 @@ public sealed class FormationVmmProcessTests
     [Fact]
     public void GarbageKernel_ExitsWithSetupStatus()
     {
-        Assert.SkipUnless(KvmSystem.IsAvailable(), "/dev/kvm cannot be opened read-write on this machine");
+        Prerequisites.RequireKvm("formation-vmm creates its VM on /dev/kvm");
         using var dir = Tools.CreateTempDir();
         File.WriteAllBytes(dir.File("vmlinux"), new byte[8192]);
         File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(new VmmConfig { Kernel = "vmlinux" }));
@@ -67,7 +67,7 @@ public sealed class FormationVmmProcessTests
     [Fact]
     public async Task ParentExits_VmmKeepsRunningUntilKilledOverTheSocket()
     {
-        Assert.SkipUnless(KvmSystem.IsAvailable(), "/dev/kvm cannot be opened read-write on this machine");
+        Prerequisites.RequireKvm("formation-vmm creates its VM on /dev/kvm");
         using var dir = Tools.CreateTempDir();
         File.WriteAllBytes(dir.File("vmlinux"), KernelImages.Elf(0x1000000, [0xf4], 0x1000, 0x1000000));
         File.WriteAllText(dir.File("vm.json"), VmmProtocol.SerializeConfig(

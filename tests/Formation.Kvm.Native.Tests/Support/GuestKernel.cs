@@ -10,9 +10,9 @@ internal static class GuestKernel
 
     public static string Vmlinux => Path.Combine(Directory, "vmlinux");
 
-    public static void SkipUnlessBuilt() =>
-        Assert.SkipUnless(File.Exists(Vmlinux),
-            $"the Formation guest kernel is not built ({Vmlinux} missing): run scripts/build-guest-kernel");
+    /// <summary>Fails unless the guest kernel is built (scripts/test builds it; it is no reason to skip).</summary>
+    public static void RequireBuilt() =>
+        Prerequisites.Require(File.Exists(Vmlinux), $"the Formation guest kernel is not built ({Vmlinux} missing; scripts/build-guest-kernel builds it)");
 
     /// <summary>
     /// An uncompressed initramfs: static busybox with pre-made applet links, /dev/console and /dev/null,
@@ -21,7 +21,7 @@ internal static class GuestKernel
     /// </summary>
     public static void WriteBusyboxInitramfs(string path)
     {
-        Assert.SkipUnless(File.Exists("/bin/busybox"), "/bin/busybox (busybox-static) is not installed");
+        Prerequisites.RequireFile("/bin/busybox", "busybox-static");
         using var file = File.Create(path);
         var cpio = new CpioWriter(file);
         foreach (var dir in new[] { "bin", "dev", "proc", "sys", "tmp" })

@@ -33,13 +33,13 @@ public sealed class DeployFixture : IAsyncLifetime
         return dir;
     }
 
-    /// <summary>Skips the test, saying why, unless this machine can build images and run qemu VMs with TAP networking.</summary>
+    /// <summary>Fails the test, saying why, unless this machine can build images and run qemu VMs with TAP networking.</summary>
     public static void RequireEnvironment()
     {
         TestEnvironment.RequireBuilder();
         TestEnvironment.RequireQemu();
         TestEnvironment.RequireFormationKernel();
-        Assert.SkipUnless(File.Exists("/dev/net/tun"), "/dev/net/tun is missing: the qemu driver needs TAP devices");
+        Prerequisites.RequireTun();
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;

@@ -18,8 +18,8 @@ public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<Deploy
     [Fact]
     public async Task WebVm_UnderFormationVmm_BootsToReady_ServesHttp_StopsAndIsDeleted()
     {
-        Assert.SkipUnless(File.Exists("/dev/kvm"), "/dev/kvm is missing: the kvm driver needs it");
-        Assert.SkipWhen(KvmDriver.FindBinary() is null, "formation-vmm is not built next to formation-silo");
+        Prerequisites.RequireKvm("the kvm driver runs its VMs under formation-vmm on /dev/kvm");
+        Prerequisites.Require(KvmDriver.FindBinary() is not null, "formation-vmm is not built next to formation-silo");
         await using var node = await DeployNode.StartAsync(fixture, "dep-kvm", "kvm", ("Formation__Vms__BootTimeout", "00:06:00"));
 
         var created = await DeployFixture.CreateAsync(node.Client, new VmSpec("kvm-web", 1, 256, 1, DeployFixture.WebImage, null));

@@ -19,7 +19,7 @@ public sealed class QemuClusterTests(PostgresServer postgres) : IAsyncLifetime
     public async Task NodeConstraint_PutsTheVmUnderThatNodesSiloAndDriver()
     {
         DeployFixture.RequireEnvironment();
-        postgres.SkipIfUnavailable();
+        postgres.RequireAvailable();
         var database = await postgres.CreateDatabaseAsync("deploy_two_nodes");
         var a = _fixture.Silo("node-a", await _fixture.NewNodeDirectoryAsync("a")) with { Mode = "cluster", Postgres = database };
         var b = _fixture.Silo("node-b", await _fixture.NewNodeDirectoryAsync("b")) with { Mode = "cluster", Postgres = database };

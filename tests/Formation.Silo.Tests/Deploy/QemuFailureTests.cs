@@ -100,7 +100,8 @@ public sealed class QemuFailureTests(DeployFixture fixture) : IClassFixture<Depl
         var created = await DeployFixture.CreateAsync(node.Client, new VmSpec("early", 1, 256, 1, DeployFixture.WebImage, null));
         await node.Vm(created.Id).DeleteAsync();
 
-        await Task.Delay(TimeSpan.FromSeconds(3)); // a launch that was under way has finished by now
+        // The delete returns only once a launch that was scheduled has started (and was ended) or given up: whatever
+        // runs now outlived its deletion, and nothing can start later.
         var processName = QemuDriver.ProcessName(created.Id);
         var survivors = Directory.EnumerateDirectories("/proc").Select(Path.GetFileName)
             .Where(p => int.TryParse(p, out var pid) && ProcessInfo.CommandLineContains(pid, processName)).ToList();

@@ -47,7 +47,7 @@ public sealed class KvmDriverContractTests
     public async Task Config_AsWritten_IsAcceptedByFormationVmm()
     {
         var vmm = KvmDriver.FindBinary();
-        Assert.SkipWhen(vmm is null, "formation-vmm is not built next to formation-silo");
+        Prerequisites.Require(vmm is not null, "formation-vmm is not built next to formation-silo (the Silo project builds it)");
         using var dir = new TestDirectory("kvm-config");
         var directory = new VmDirectory(dir.Path);
         File.WriteAllBytes(directory.Kernel, new byte[4096]);

@@ -10,7 +10,8 @@ namespace Formation.Silo.Tests.Infrastructure;
 /// (as the 'postgres' user when the tests run as root) on 127.0.0.1 with a free port and a data
 /// directory under /tmp, trusted local connections, fsync off. Each test class asks for its own
 /// fresh database with <see cref="CreateDatabaseAsync"/>. Disposing stops the server and removes
-/// its directory. Where PostgreSQL is not installed every test using it skips, saying so.
+/// its directory. PostgreSQL is installed by scripts/test (scripts/apt-packages.txt): where it is missing, every test
+/// using it fails, saying so (it is not hardware, so it is no reason to skip).
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -35,13 +36,13 @@ public sealed class PostgresServer : IAsyncLifetime
         Pooling = true,
     }.ToString();
 
-    /// <summary>Skips the calling test when the server could not be provided.</summary>
-    public void SkipIfUnavailable() => Assert.SkipWhen(UnavailableReason is not null, UnavailableReason ?? string.Empty);
+    /// <summary>Fails the calling test, saying why, when the server could not be provided.</summary>
+    public void RequireAvailable() => Prerequisites.Require(UnavailableReason is null, UnavailableReason ?? string.Empty);
 
     /// <summary>Creates an empty database with a unique name and answers its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string label)
     {
-        SkipIfUnavailable();
+        RequireAvailable();
         var name = $"t{Interlocked.Increment(ref _databaseCount)}_{Sanitize(label)}";
         await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync();
@@ -54,7 +55,7 @@ public sealed class PostgresServer : IAsyncLifetime
     {
         if (!ServerBinariesInstalled())
         {
-            UnavailableReason = "PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin/initdb); run scripts/test, which installs them.";
+            UnavailableReason = "PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin/initdb; Debian package postgresql)";
             return;
         }
 

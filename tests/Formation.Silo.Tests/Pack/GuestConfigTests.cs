@@ -28,7 +28,7 @@ public class GuestConfigTests : IDisposable
 
     private async Task<string> BusyboxAsync(params string[] args)
     {
-        Assert.SkipUnless(File.Exists("/bin/busybox"), "busybox-static is not installed");
+        Prerequisites.RequireFile("/bin/busybox", "busybox-static");
         using var process = Process.Start(new ProcessStartInfo("/bin/busybox", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken)
             + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);

@@ -17,7 +17,7 @@ public class Sha512CryptTests
     [InlineData("a much longer password with spaces, unicode \u00e9\u00e8 and more than sixty-four bytes in total length!!")]
     public async Task Hash_AnyPassword_MatchesBusyboxMkpasswd(string password)
     {
-        Assert.SkipUnless(File.Exists("/bin/busybox"), "busybox-static is not installed");
+        Prerequisites.RequireFile("/bin/busybox", "busybox-static");
         var salt = Sha512Crypt.NewSalt();
         using var process = Process.Start(new ProcessStartInfo("/bin/busybox", ["mkpasswd", "-m", "sha512", password, salt]) { RedirectStandardOutput = true })!;
         var expected = (await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken)).Trim();

@@ -133,12 +133,29 @@ public class TinyImageBuildTests : IDisposable
     public async Task BuildAsync_RunStep_IsIsolatedFromHostNetworkAndProcesses()
     {
         TestEnvironment.RequireBuilder();
-        var formfile = """
+
+        // A file only the host has, at the top of its root (where no mount of the step's own can hide it) under a name
+        // no image holds: a step that could see the host's file system, directly or through PID 1's root, finds it.
+        var marker = $"/formation-host-only-{Guid.NewGuid():N}";
+        await File.WriteAllTextAsync(marker, "the host's file system", TestContext.Current.CancellationToken);
+        try
+        {
+            await BuildIsolatedAsync(marker);
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    private async Task BuildIsolatedAsync(string marker)
+    {
+        var formfile = $$"""
             NAME isolated
             FROM tiny
             RUN test "$$" = 1 || { echo "not PID 1: $$"; exit 10; }
             RUN test "$(grep -c : /proc/net/dev)" = 1 || { cat /proc/net/dev; exit 11; }
-            RUN test ! -e /work && test ! -e /proc/1/root/work || exit 12
+            RUN test ! -e {{marker}} && test ! -e /proc/1/root{{marker}} || { echo "host file visible: {{marker}}"; exit 12; }
             RUN test "$(ps -o pid | wc -l)" -le 6 || { ps; exit 13; }
             RUN ! mount -t tmpfs none /mnt 2>/dev/null || exit 14
             RUN ! mknod /tmp/disk b 254 0 2>/dev/null || exit 15

@@ -18,9 +18,10 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
     private readonly TestDirectory _data = new();
 
     [Fact]
+    [Trait("Category", "Slow")] // about 32 s: four silo processes started one after another on PostgreSQL
     public async Task TwoSilos_OnPostgres_FormOneCluster_AndStateSurvivesRestartOfAllSilos()
     {
-        postgres.SkipIfUnavailable();
+        postgres.RequireAvailable();
         var database = await postgres.CreateDatabaseAsync("cluster_restart");
         var a = Options("node-a", database);
         var b = Options("node-b", database);
@@ -72,9 +73,10 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")] // 18-30 s: it waits for the membership protocol to declare the killed silo dead
     public async Task KilledSilo_NodeTurnsUnhealthyWithin30Seconds_AndItsVmsAreLost()
     {
-        postgres.SkipIfUnavailable();
+        postgres.RequireAvailable();
         var database = await postgres.CreateDatabaseAsync("cluster_kill");
         await using var siloA = await SiloProcess.StartAsync(Options("node-a", database));
         await using var siloB = await SiloProcess.StartAsync(Options("node-b", database));

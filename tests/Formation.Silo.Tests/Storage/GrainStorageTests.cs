@@ -24,7 +24,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task WriteState_AfterDeactivation_ReadsBackTheSameState()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var grain = fixture.Client.GetGrain<IStorageProbeGrain>(NewKey());
 
         await grain.SetAsync(Sample);
@@ -42,7 +42,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task WriteState_StoresPlainJsonWithoutTypeNames()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
 
         await fixture.Client.GetGrain<IStorageProbeGrain>(key).SetAsync(Sample);
@@ -63,7 +63,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task ClearState_AfterDeactivation_ReadsDefaultStateWithoutRecord()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
         var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
         await grain.SetAsync(Sample);
@@ -82,7 +82,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task WriteState_RowChangedBehindTheGrainsBack_ThrowsInconsistentStateException()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
         var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
         await grain.SetAsync(Sample);
@@ -95,7 +95,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task ClearState_RowChangedBehindTheGrainsBack_ThrowsInconsistentStateException()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
         var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
         await grain.SetAsync(Sample);
@@ -108,7 +108,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task FirstWrite_WhenAnotherWriterCreatedTheRowMeanwhile_ThrowsInconsistentStateException()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
         var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
         Assert.False(await grain.RecordExistsAsync());
@@ -128,7 +128,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task WriteState_IntegerCompoundGuidAndStringKeys_KeepSeparateRows()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var number = Random.Shared.NextInt64(1, long.MaxValue);
         var guid = Guid.NewGuid();
         var a = fixture.Client.GetGrain<ICompoundKeyProbeGrain>(number, "a");
@@ -151,7 +151,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task WriteState_ManyGrainsAtOnce_AllWritesSucceed()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var grains = Enumerable.Range(0, 40).Select(_ => fixture.Client.GetGrain<IStorageProbeGrain>(NewKey())).ToArray();
 
         for (var round = 1; round <= 5; round++)
@@ -168,7 +168,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task ClearState_WithDeleteStateOnClear_RemovesTheRowAndAllowsANewFirstWrite()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
         var grain = fixture.Client.GetGrain<IDeletingProbeGrain>(key);
         await grain.SetAsync("one");
@@ -189,7 +189,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task ClearState_WithDeleteStateOnClearAndAStaleEtag_ThrowsInconsistentStateException()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var key = NewKey();
         var grain = fixture.Client.GetGrain<IDeletingProbeGrain>(key);
         await grain.SetAsync("one");
@@ -203,7 +203,7 @@ public abstract class GrainStorageTests(StorageClusterFixture fixture)
     [Fact]
     public async Task WholeClusterRestart_StateAndRemindersSurvive()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var serviceId = "restart-" + Guid.NewGuid().ToString("N")[..8];
         var key = NewKey();
 

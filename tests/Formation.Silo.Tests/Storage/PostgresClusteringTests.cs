@@ -16,6 +16,8 @@ namespace Formation.Silo.Tests.Storage;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresClusteringTests(PostgresServer server)
 {
+    private static readonly TimeSpan Membership = TimeSpan.FromSeconds(60);
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -27,7 +29,7 @@ public sealed class PostgresClusteringTests(PostgresServer server)
 
         using var siloA = await StartSiloAsync(connectionString, clusterId, "node-a");
         using var siloB = await StartSiloAsync(connectionString, clusterId, "node-b");
-        await WaitUntilAsync(() => ActiveSilos(siloA) == 2 && ActiveSilos(siloB) == 2, "both silos to see two active members");
+        await Eventually.TrueAsync(() => ActiveSilos(siloA) == 2 && ActiveSilos(siloB) == 2, Membership, "both silos to see two active members");
 
         var rows = await db.RowsAsync(
             "SELECT silo_name, status, proxy_port FROM orleans_membership WHERE deployment_id = @cluster ORDER BY silo_name",
@@ -44,7 +46,7 @@ public sealed class PostgresClusteringTests(PostgresServer server)
 
         await client.StopAsync(Ct);
         await siloB.StopAsync(Ct);
-        await WaitUntilAsync(() => ActiveSilos(siloA) == 1, "silo A to see that silo B left");
+        await Eventually.TrueAsync(() => ActiveSilos(siloA) == 1, Membership, "silo A to see that silo B left");
         Assert.Equal(
             (int)SiloStatus.Dead,
             await db.ScalarAsync("SELECT status FROM orleans_membership WHERE deployment_id = @cluster AND silo_name = 'node-b'", ("cluster", clusterId)));
@@ -81,16 +83,6 @@ public sealed class PostgresClusteringTests(PostgresServer server)
         var host = builder.Build();
         await host.StartAsync(Ct);
         return host;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(250, Ct);
-        }
     }
 
     private static int FreePort()

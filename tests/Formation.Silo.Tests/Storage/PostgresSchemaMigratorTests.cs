@@ -75,7 +75,7 @@ public sealed class PostgresSchemaMigratorTests(PostgresServer server)
     [Fact]
     public async Task ApplyAsync_NoServerListening_SaysItCannotConnect()
     {
-        server.SkipIfUnavailable();
+        server.RequireAvailable();
         var unreachable = server.ConnectionStringFor("postgres").Replace($"Port={server.Port}", "Port=1", StringComparison.Ordinal);
 
         var error = await Assert.ThrowsAsync<SchemaMigrationException>(() =>

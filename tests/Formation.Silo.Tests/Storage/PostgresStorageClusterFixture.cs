@@ -7,7 +7,7 @@ public sealed class PostgresStorageClusterFixture(PostgresServer server) : Stora
 {
     protected override bool IsAvailable => server.UnavailableReason is null;
 
-    public override void SkipIfUnavailable() => server.SkipIfUnavailable();
+    public override void RequireAvailable() => server.RequireAvailable();
 
     public override async Task<TestDatabase> CreateDatabaseAsync(string label) =>
         new(DatabaseKind.PostgreSql, await server.CreateDatabaseAsync(label));

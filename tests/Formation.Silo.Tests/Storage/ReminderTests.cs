@@ -13,7 +13,7 @@ public abstract class ReminderTests(StorageClusterFixture fixture)
     [Fact]
     public async Task RegisterReminder_ListsItAndStoresItsRow()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var grain = fixture.Client.GetGrain<IReminderProbeGrain>(NewKey());
 
         await grain.RegisterAsync("daily", TimeSpan.FromHours(1), TimeSpan.FromHours(24));
@@ -29,7 +29,7 @@ public abstract class ReminderTests(StorageClusterFixture fixture)
     [Fact]
     public async Task UnregisterReminder_RemovesItsRow()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var grain = fixture.Client.GetGrain<IReminderProbeGrain>(NewKey());
         await grain.RegisterAsync("once", TimeSpan.FromHours(1), TimeSpan.FromHours(1));
 
@@ -44,7 +44,7 @@ public abstract class ReminderTests(StorageClusterFixture fixture)
     [Fact]
     public async Task Reminder_WithOneSecondPeriod_Fires()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var grain = fixture.Client.GetGrain<IReminderProbeGrain>(NewKey());
 
         await grain.RegisterAsync("tick", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -62,7 +62,7 @@ public abstract class ReminderTests(StorageClusterFixture fixture)
     [Fact]
     public async Task ReminderTable_EtagsAndHashRanges_FollowTheProviderContract()
     {
-        fixture.SkipIfUnavailable();
+        fixture.RequireAvailable();
         var table = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<IReminderTable>();
         var first = GrainId.Create("formation-test", NewKey());
         var second = GrainId.Create("formation-test", NewKey());

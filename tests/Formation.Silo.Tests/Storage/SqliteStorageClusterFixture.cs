@@ -10,7 +10,7 @@ public sealed class SqliteStorageClusterFixture : StorageClusterFixture
 
     protected override bool IsAvailable => true;
 
-    public override void SkipIfUnavailable()
+    public override void RequireAvailable()
     {
     }
 

@@ -63,7 +63,7 @@ public sealed class StateRowStoreTests(PostgresServer postgres) : IDisposable
         }
         else
         {
-            postgres.SkipIfUnavailable();
+            postgres.RequireAvailable();
             connection = await postgres.CreateDatabaseAsync(label);
         }
 

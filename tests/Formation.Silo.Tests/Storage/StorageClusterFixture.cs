@@ -17,8 +17,8 @@ public abstract class StorageClusterFixture : IAsyncLifetime
 
     public IClusterClient Client => Cluster.Client;
 
-    /// <summary>Skips the calling test when this fixture's database cannot exist on this machine.</summary>
-    public abstract void SkipIfUnavailable();
+    /// <summary>Fails the calling test, saying why, when this fixture's database cannot exist on this machine.</summary>
+    public abstract void RequireAvailable();
 
     /// <summary>A new, empty database of the kind under test.</summary>
     public abstract Task<TestDatabase> CreateDatabaseAsync(string label);

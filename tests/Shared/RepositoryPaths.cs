@@ -1,4 +1,4 @@
-namespace Formation.Silo.Tests.Infrastructure;
+namespace Formation.Testing;
 
 /// <summary>Finds files of the repository from the test's output directory.</summary>
 internal static class RepositoryPaths
