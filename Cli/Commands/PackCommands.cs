@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.CommandLine;
 using System.Text.Json;
 using Formation.Cli.Context;
@@ -149,5 +150,5 @@ public static class PackCommands
     }
 
     internal static string Gateway(FormApp app, ParseResult parse) =>
-        parse.GetValue(app.Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? Connection.ConnectionSettings.DefaultGateway;
+        parse.GetValue(app.Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
 }

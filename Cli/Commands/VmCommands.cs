@@ -17,12 +17,11 @@ public static partial class VmCommands
         vm.Subcommands.Add(CreateCommand(app));
         vm.Subcommands.Add(ListCommand(app));
         vm.Subcommands.Add(ShowCommand(app));
-        vm.Subcommands.Add(Lifecycle(app, "start", "Boot a stopped or failed VM", (g) => g.StartAsync(), VmState.Running));
-        vm.Subcommands.Add(Lifecycle(app, "stop", "Shut a VM down (graceful)", (g) => g.StopAsync(), VmState.Stopped));
-        vm.Subcommands.Add(Lifecycle(app, "pause", "Stop a running VM's vCPUs", (g) => g.PauseAsync(), VmState.Paused));
-        vm.Subcommands.Add(Lifecycle(app, "resume", "Continue a paused VM", (g) => g.ResumeAsync(), VmState.Running));
-        vm.Subcommands.Add(Lifecycle(app, "reboot", "Reset a running VM's guest and wait until it is ready again", (g) => g.RebootAsync(), VmState.Running));
-        vm.Subcommands.Add(Lifecycle(app, "delete", "Remove a VM and release its capacity", (g) => g.DeleteAsync(), VmState.Deleted));
+        foreach (var action in VmActions.All)
+        {
+            vm.Subcommands.Add(Lifecycle(app, action));
+        }
+
         vm.Subcommands.Add(EventsCommand(app));
         vm.Subcommands.Add(LogsCommand(app));
         vm.Subcommands.Add(ConsoleCommand(app));
@@ -153,15 +152,16 @@ public static partial class VmCommands
         return command;
     }
 
-    private static Command Lifecycle(FormApp app, string verb, string description, Func<IVmGrain, Task<VmInfo>> call, VmState target)
+    private static Command Lifecycle(FormApp app, VmAction action)
     {
+        var target = VmActions.Target(action);
         var id = VmArgument();
         var noWait = new Option<bool>("--no-wait") { Description = $"Return at once instead of waiting for {target}" };
-        var command = new Command(verb, description) { id, noWait };
+        var command = new Command(VmActions.Verb(action), VmActions.Description(action)) { id, noWait };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
             var grain = await ResolveAsync(client, parse.GetValue(id)!);
-            var info = await call(grain);
+            var info = await VmActions.InvokeAsync(grain, action);
             if (!parse.GetValue(noWait) && target != VmState.Deleted && info.State != target)
             {
                 info = await WaitForAsync(grain, target, ct);
