@@ -17,13 +17,16 @@ public static class Chromium
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
     ];
 
-    /// <summary>Skips the test unless chromium is installed, saying how to get it.</summary>
-    public static void Require() =>
-        Assert.SkipUnless(File.Exists(ExecutablePath), $"{ExecutablePath} is missing: apt-get install chromium (scripts/apt-packages.txt lists it)");
+    /// <summary>Why chromium cannot be used here, or null.</summary>
+    public static string? Missing => File.Exists(ExecutablePath) ? null : $"{ExecutablePath} is missing: apt-get install chromium (scripts/apt-packages.txt lists it)";
 
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
-        Require();
+        if (Missing is { } missing)
+        {
+            throw new InvalidOperationException(missing);
+        }
+
         var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Formation.Testing;
 
 namespace Formation.Dashboard.Tests.Browser;
 
