@@ -21,7 +21,7 @@ public sealed class SimJourneyTests : IAsyncLifetime
     [Fact]
     public async Task Journey_CreateStopDelete_LiveWithoutReload_AndRecoversFromALostSilo()
     {
-        Assert.SkipWhen(Chromium.Missing is not null, Chromium.Missing!);
+        Assert.SkipWhen(Chromium.Missing is not null, Chromium.Missing ?? "");
         var options = BuildOutputs.Silo("dash-sim", Path.Combine(_scratch.Path, "data"));
         _silo = await SiloProcess.StartAsync(options);
         _dashboard = await DashboardProcess.StartAsync(_silo.Gateway);
