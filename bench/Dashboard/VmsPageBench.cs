@@ -61,6 +61,10 @@ public static class VmsPageBench
                 }
             }
 
+            await page.GetByPlaceholder("Filter: name, node, state, image, address").FillAsync("");
+            await Assertions.Expect(page.Locator("tr.vm-row").Nth(10)).ToBeVisibleAsync();
+            Console.WriteLine($"screenshot         {await Screenshots.SaveAsync(page, $"vms-{vms}")}");
+            Console.WriteLine($"load average       {File.ReadAllText("/proc/loadavg").Trim()} (2 cores shared with other work: absolute times scale with it, the ratio less)");
             Console.WriteLine($"vms page           {Stats.Median(load),8:0} ms median from navigation to {vms} VMs shown, p90 {Stats.Percentile(load, 90):0} ms");
             Console.WriteLine($"  filter answer    {Stats.Median(filter),8:0} ms median from typing a name to the one matching row");
             Console.WriteLine($"anchor static page {Stats.Median(anchor),8:0} ms median (file:// HTML table of the same {vms} rows)");
