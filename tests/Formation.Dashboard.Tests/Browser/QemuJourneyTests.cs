@@ -9,14 +9,9 @@ namespace Formation.Dashboard.Tests.Browser;
 /// its logs, then stop and delete. Screenshots go to artifacts/dashboard-screenshots.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class QemuJourneyTests : IAsyncLifetime
+public sealed class QemuJourneyTests : BrowserJourney
 {
     private const string NodeId = "dash-qemu";
-    private readonly string _scratch = Path.Combine(Path.GetTempPath(), $"formation-dashboard-qemu-{Guid.NewGuid():N}");
-    private SiloProcess? _silo;
-    private DashboardProcess? _dashboard;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
 
     [Fact]
     public async Task Journey_BuildImage_RunVm_TypeIntoItsConsole_StopAndDelete()
@@ -26,14 +21,11 @@ public sealed class QemuJourneyTests : IAsyncLifetime
         TestEnvironment.RequireQemu();
         TestEnvironment.RequireFormationKernel();
         Assert.SkipUnless(File.Exists("/dev/net/tun"), "/dev/net/tun is missing: the qemu driver needs TAP devices");
-        _silo = await SiloProcess.StartAsync(BuildOutputs.Silo(NodeId, Path.Combine(_scratch, "data")) with { Driver = "qemu" });
-        _dashboard = await DashboardProcess.StartAsync(_silo.Gateway);
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-        var page = await Chromium.NewPageAsync(_browser);
+        var page = await StartAsync(BuildOutputs.Silo(NodeId, Path.Combine(Scratch, "data")) with { Driver = "qemu" });
         var formfile = page.Locator("textarea").First;
 
         // A Formfile error is shown at its line and column as it is typed; nothing can be built.
-        await page.GotoAsync(_dashboard.Url + "/images/build");
+        await page.GotoAsync(Dashboard!.Url + "/images/build");
         await formfile.FillAsync("NAME dash-bad\nFROM tiny\nRUNN echo hi\n");
         var finding = page.Locator("[data-testid=formfile-diagnostic][data-line='3']");
         await Expect(finding).ToContainTextAsync("line 3, column 1");
@@ -58,7 +50,7 @@ public sealed class QemuJourneyTests : IAsyncLifetime
         await Screenshots.SaveAsync(page, "build");
 
         // A VM from it: Running without a reload.
-        await page.GotoAsync(_dashboard.Url + "/vms");
+        await page.GotoAsync(Dashboard!.Url + "/vms");
         await page.GetByTestId("create-vm").ClickAsync();
         await page.GetByLabel("Name").FillAsync("hello-1");
         await page.GetByLabel("Image").FillAsync("dash-hello:latest");
@@ -101,44 +93,20 @@ public sealed class QemuJourneyTests : IAsyncLifetime
         await Expect(page.GetByTestId("vm-state")).ToContainTextAsync("Stopped", new() { Timeout = 120_000 });
         await page.Locator("[data-action=delete]").ClickAsync();
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(_dashboard.Url + "/vms");
+        await page.WaitForURLAsync(Dashboard!.Url + "/vms");
         await Expect(page.Locator("tr.vm-row", new PageLocatorOptions { HasText = "hello-1" })).ToHaveCountAsync(0, new() { Timeout = 60_000 });
     }
 
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
+    protected override void DisposeHost()
     {
-        if (_browser is not null)
+        foreach (var pidFile in Directory.EnumerateFiles(Scratch, "vm.pid", SearchOption.AllDirectories))
         {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_dashboard is not null)
-        {
-            await _dashboard.DisposeAsync();
-        }
-
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-            foreach (var pidFile in Directory.EnumerateFiles(_scratch, "vm.pid", SearchOption.AllDirectories))
+            if (Formation.Silo.Vms.ProcessInfo.TryReadPid(pidFile, out var pid))
             {
-                if (Silo.Vms.ProcessInfo.TryReadPid(pidFile, out var pid))
-                {
-                    Silo.Vms.ProcessInfo.Kill(pid);
-                }
+                Formation.Silo.Vms.ProcessInfo.Kill(pid);
             }
-
-            System.Diagnostics.Process.Start("ip", ["link", "del", Silo.Network.HostNetwork.BridgeNameFor(NodeId)])?.WaitForExit();
         }
 
-        if (Directory.Exists(_scratch))
-        {
-            Directory.Delete(_scratch, recursive: true);
-        }
+        System.Diagnostics.Process.Start("ip", ["link", "del", Formation.Silo.Network.HostNetwork.BridgeNameFor(NodeId)])?.WaitForExit();
     }
 }

@@ -1,4 +1,3 @@
-using Formation.Dashboard.Tests.Browser;
 using Microsoft.Playwright;
 
 namespace Formation.Dashboard.Tests.Browser;
@@ -10,30 +9,21 @@ namespace Formation.Dashboard.Tests.Browser;
 /// away by itself. Screenshots of each page go to artifacts/dashboard-screenshots.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class SimJourneyTests : IAsyncLifetime
+public sealed class SimJourneyTests : BrowserJourney
 {
-    private readonly TestDirectory _scratch = new("dashboard-sim");
-    private SiloProcess? _silo;
-    private DashboardProcess? _dashboard;
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
     [Fact]
     public async Task Journey_CreateStopDelete_LiveWithoutReload_AndRecoversFromALostSilo()
     {
         Assert.SkipWhen(Chromium.Missing is not null, Chromium.Missing ?? "");
-        var options = BuildOutputs.Silo("dash-sim", Path.Combine(_scratch.Path, "data"));
-        _silo = await SiloProcess.StartAsync(options);
-        _dashboard = await DashboardProcess.StartAsync(_silo.Gateway);
-        (_playwright, _browser) = await Chromium.LaunchAsync();
-        var page = await Chromium.NewPageAsync(_browser);
+        var options = BuildOutputs.Silo("dash-sim", Path.Combine(Scratch, "data"));
+        var page = await StartAsync(options);
 
-        await page.GotoAsync(_dashboard.Url + "/");
+        await page.GotoAsync(Dashboard!.Url + "/");
         await Expect(page.GetByTestId("card-nodes")).ToContainTextAsync("1");
         await Expect(page.GetByTestId("connection-chip")).ToContainTextAsync("connected");
         await Screenshots.SaveAsync(page, "overview");
 
-        await page.GotoAsync(_dashboard.Url + "/vms");
+        await page.GotoAsync(Dashboard!.Url + "/vms");
         await Expect(page.GetByTestId("vm-count")).ToContainTextAsync("0 VMs");
         await page.GetByTestId("create-vm").FocusAsync();
         await page.Keyboard.PressAsync("Enter"); // reachable and usable from the keyboard
@@ -62,7 +52,7 @@ public sealed class SimJourneyTests : IAsyncLifetime
 
         foreach (var (path, name, marker) in new[] { ("/nodes", "nodes", "node-table"), ("/images", "images", "image-table"), ("/events", "events", "event-table") })
         {
-            await page.GotoAsync(_dashboard.Url + path);
+            await page.GotoAsync(Dashboard!.Url + path);
             await Expect(page.GetByTestId(marker)).ToBeVisibleAsync();
             await Screenshots.SaveAsync(page, name);
         }
@@ -71,45 +61,20 @@ public sealed class SimJourneyTests : IAsyncLifetime
         await page.GetByTestId("theme-toggle").ClickAsync();
         await Screenshots.SaveAsync(page, "events-dark");
 
-        await page.GotoAsync(_dashboard.Url + "/vms");
+        await page.GotoAsync(Dashboard!.Url + "/vms");
         await row.Locator("[data-action=delete]").ClickAsync();
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete", Exact = true }).ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
 
         // The silo dies: a banner says so; it comes back: the banner goes and the page works again, no reload.
-        await _silo.KillAsync();
+        await Silo!.KillAsync();
         await Expect(page.GetByTestId("connection-banner")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Screenshots.SaveAsync(page, "connection-lost");
-        _silo = await SiloProcess.StartAsync(options);
+        Silo = await SiloProcess.StartAsync(options);
         await Expect(page.GetByTestId("connection-banner")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
         await page.GetByTestId("create-vm").ClickAsync();
         await page.GetByLabel("Name").FillAsync("after-restart");
         await page.GetByTestId("create-submit").ClickAsync();
         await Expect(page.Locator("tr.vm-row", new PageLocatorOptions { HasText = "after-restart" }).Locator("[data-state=Running]")).ToBeVisibleAsync();
-    }
-
-    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-        if (_dashboard is not null)
-        {
-            await _dashboard.DisposeAsync();
-        }
-
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-        }
-
-        _scratch.Dispose();
     }
 }
