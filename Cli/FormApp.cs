@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.CommandLine;
 using Formation.Cli.Commands;
 using Formation.Cli.Connection;

@@ -63,7 +63,7 @@ public static class DeployCommand
 
             return await app.WithClusterAsync(parse, ct, async client =>
             {
-                var nodeId = await PackCommands.ChooseNodeAsync(client, parse.GetValue(node), PackCommands.Gateway(app, parse));
+                var nodeId = await BuildNodes.ChooseAsync(client, parse.GetValue(node), PackCommands.Gateway(app, parse));
                 var reference = ImageReference.Normalize(formfile.Name);
                 var build = new RemoteBuild(client, nodeId, progress);
                 var result = await build.RunAsync(input, reference, ct);

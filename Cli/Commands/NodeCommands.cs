@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Formation.Cli.Output;
+using Formation.Display;
 using Formation.Nodes;
 
 namespace Formation.Cli.Commands;
@@ -45,8 +46,8 @@ public static class NodeCommands
             var a = n.Info.Allocatable;
             var r = n.Reserved;
             table.Add(n.NodeId, Format.HealthCell(n.Health), n.Info.HypervisorDriver, $"{r.VCpus}/{a.VCpus}",
-                $"{Format.MiB(r.MemoryMiB)}/{Format.MiB(a.MemoryMiB)}", $"{r.DiskGiB}/{a.DiskGiB} GiB", n.VmCount.ToString(),
-                Format.Ago(n.LastHeartbeat, now), n.Info.GatewayEndpoint);
+                $"{Units.MiB(r.MemoryMiB)}/{Units.MiB(a.MemoryMiB)}", $"{r.DiskGiB}/{a.DiskGiB} GiB", n.VmCount.ToString(),
+                Units.Ago(n.LastHeartbeat, now), n.Info.GatewayEndpoint);
         }
 
         terminal.Write(table);

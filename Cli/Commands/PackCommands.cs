@@ -1,12 +1,10 @@
+using Formation.Connection;
 using System.CommandLine;
 using System.Text.Json;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
-using Formation.Errors;
 using Formation.Formfiles;
 using Formation.Images;
-using Formation.Nodes;
-using Formation.Scheduling;
 
 namespace Formation.Cli.Commands;
 
@@ -107,7 +105,7 @@ public static class PackCommands
 
             return await app.WithClusterAsync(parse, ct, async client =>
             {
-                var nodeId = await ChooseNodeAsync(client, parse.GetValue(node), Gateway(app, parse));
+                var nodeId = await BuildNodes.ChooseAsync(client, parse.GetValue(node), Gateway(app, parse));
                 var build = new RemoteBuild(client, nodeId, progress);
                 var result = await build.RunAsync(input, reference, ct);
                 return Report(app, result, asJson, build.Writer);
@@ -152,27 +150,5 @@ public static class PackCommands
     }
 
     internal static string Gateway(FormApp app, ParseResult parse) =>
-        parse.GetValue(app.Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? Connection.ConnectionSettings.DefaultGateway;
-
-    /// <summary>The node asked for (it must be healthy), else the node of the gateway, else the healthy node with most free disk.</summary>
-    internal static async Task<string> ChooseNodeAsync(IClusterClient client, string? requested, string gateway)
-    {
-        var nodes = await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
-        var healthy = nodes.Where(n => n.Health == NodeHealth.Healthy).ToList();
-        if (requested is not null)
-        {
-            var chosen = nodes.FirstOrDefault(n => n.NodeId == requested)
-                ?? throw FormationException.NotFound($"No node '{requested}'. `form node list` shows the nodes.");
-            return chosen.Health == NodeHealth.Healthy
-                ? chosen.NodeId
-                : throw new FormationException(ErrorKind.NodeUnavailable, $"Node '{requested}' is {chosen.Health}; build on a healthy node (`form node list`).");
-        }
-
-        if (healthy.Count == 0)
-        {
-            throw new FormationException(ErrorKind.NodeUnavailable, "No healthy node to build on; `form node list` shows node health.");
-        }
-
-        return (healthy.FirstOrDefault(n => n.Info.GatewayEndpoint == gateway) ?? healthy.OrderByDescending(n => n.Free.DiskGiB).First()).NodeId;
-    }
+        parse.GetValue(app.Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
 }

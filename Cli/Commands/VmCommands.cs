@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Formation.Cli.Output;
+using Formation.Display;
 using Formation.Errors;
+using Formation.Formfiles;
 using Formation.Vms;
 using Spectre.Console;
 
@@ -15,12 +17,11 @@ public static partial class VmCommands
         vm.Subcommands.Add(CreateCommand(app));
         vm.Subcommands.Add(ListCommand(app));
         vm.Subcommands.Add(ShowCommand(app));
-        vm.Subcommands.Add(Lifecycle(app, "start", "Boot a stopped or failed VM", (g) => g.StartAsync(), VmState.Running));
-        vm.Subcommands.Add(Lifecycle(app, "stop", "Shut a VM down (graceful)", (g) => g.StopAsync(), VmState.Stopped));
-        vm.Subcommands.Add(Lifecycle(app, "pause", "Stop a running VM's vCPUs", (g) => g.PauseAsync(), VmState.Paused));
-        vm.Subcommands.Add(Lifecycle(app, "resume", "Continue a paused VM", (g) => g.ResumeAsync(), VmState.Running));
-        vm.Subcommands.Add(Lifecycle(app, "reboot", "Reset a running VM's guest and wait until it is ready again", (g) => g.RebootAsync(), VmState.Running));
-        vm.Subcommands.Add(Lifecycle(app, "delete", "Remove a VM and release its capacity", (g) => g.DeleteAsync(), VmState.Deleted));
+        foreach (var action in VmActions.All)
+        {
+            vm.Subcommands.Add(Lifecycle(app, action));
+        }
+
         vm.Subcommands.Add(EventsCommand(app));
         vm.Subcommands.Add(LogsCommand(app));
         vm.Subcommands.Add(ConsoleCommand(app));
@@ -36,13 +37,14 @@ public static partial class VmCommands
         var node = new Option<string?>("--node") { Description = "Run on this node only", HelpName = "node-id" };
         var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
         var restart = RestartOption();
+        var console = ConsoleOption();
         var wait = new Option<bool>("--wait") { Description = "Wait until the VM is Running (or Failed)" };
         var json = FormApp.JsonOption();
-        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, wait, json };
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, wait, json };
         command.SetAction(async (parse, ct) =>
         {
             var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
-                parse.GetValue(node), parse.GetValue(restart));
+                parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console));
             try
             {
                 VmSpecRules.Validate(spec);
@@ -98,8 +100,8 @@ public static partial class VmCommands
             var table = new TextTable("ID", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS");
             foreach (var v in vms)
             {
-                table.Add(v.Id, v.Name, v.NodeId, Format.StateCell(v.State), v.VCpus.ToString(), Format.MiB(v.MemoryMiB),
-                    Format.GiB(v.DiskGiB), v.Image ?? "-", v.Address ?? "-");
+                table.Add(v.Id, v.Name, v.NodeId, Format.StateCell(v.State), v.VCpus.ToString(), Units.MiB(v.MemoryMiB),
+                    Units.GiB(v.DiskGiB), v.Image ?? "-", v.Address ?? "-");
             }
 
             app.Terminal.Write(table);
@@ -129,8 +131,8 @@ public static partial class VmCommands
             Row("Node", Markup.Escape(info.NodeId));
             Row("State", Format.State(info.State) + (info.Reason is null ? "" : $" ({Markup.Escape(info.Reason)})"));
             Row("vCPUs", info.Spec.VCpus.ToString());
-            Row("Memory", Format.MiB(info.Spec.MemoryMiB));
-            Row("Disk", Format.GiB(info.Spec.DiskGiB));
+            Row("Memory", Units.MiB(info.Spec.MemoryMiB));
+            Row("Disk", Units.GiB(info.Spec.DiskGiB));
             Row("Image", Markup.Escape(info.Spec.Image ?? "-"));
             Row("Address", Markup.Escape(info.Address ?? "-"));
             Row("Ports", Markup.Escape(info.Ports is { Count: > 0 } ports ? string.Join(", ", ports) : "-"));
@@ -142,7 +144,7 @@ public static partial class VmCommands
             app.Terminal.Console.WriteLine();
             foreach (var e in events.TakeLast(10))
             {
-                app.Terminal.Console.MarkupLine(Markup.Escape(EventLine(e)));
+                app.Terminal.Console.MarkupLine(Markup.Escape(e.ToLine()));
             }
 
             return ExitCodes.Ok;
@@ -150,15 +152,16 @@ public static partial class VmCommands
         return command;
     }
 
-    private static Command Lifecycle(FormApp app, string verb, string description, Func<IVmGrain, Task<VmInfo>> call, VmState target)
+    private static Command Lifecycle(FormApp app, VmAction action)
     {
+        var target = VmActions.Target(action);
         var id = VmArgument();
         var noWait = new Option<bool>("--no-wait") { Description = $"Return at once instead of waiting for {target}" };
-        var command = new Command(verb, description) { id, noWait };
+        var command = new Command(VmActions.Verb(action), VmActions.Description(action)) { id, noWait };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
             var grain = await ResolveAsync(client, parse.GetValue(id)!);
-            var info = await call(grain);
+            var info = await VmActions.InvokeAsync(grain, action);
             if (!parse.GetValue(noWait) && target != VmState.Deleted && info.State != target)
             {
                 info = await WaitForAsync(grain, target, ct);
@@ -186,6 +189,23 @@ public static partial class VmCommands
             "on-failure" => RestartPolicy.OnFailure,
             "always" => RestartPolicy.Always,
             var other => Fail(result, other),
+        },
+    };
+
+    internal static Option<ConsoleMode?> ConsoleOption() => new("--console")
+    {
+        Description = "What answers on the serial console: shell or none (default: the image's CONSOLE, else shell)",
+        HelpName = "mode",
+        CustomParser = result =>
+        {
+            var word = result.Tokens.Single().Value;
+            if (ConsoleModes.TryParse(word, out var mode))
+            {
+                return mode;
+            }
+
+            result.AddError($"--console '{word}' is not a console mode: use shell or none.");
+            return null;
         },
     };
 
@@ -225,7 +245,4 @@ public static partial class VmCommands
             await Task.Delay(100, cancellationToken);
         }
     }
-
-    internal static string EventLine(VmEvent e) =>
-        $"{e.At.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}  {e.Name} ({e.VmId})  {e.NodeId}  {e.From} -> {e.To}" + (e.Reason is null ? "" : $"  {e.Reason}");
 }

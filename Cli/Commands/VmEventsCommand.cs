@@ -21,7 +21,7 @@ public static partial class VmCommands
         {
             var asJson = parse.GetValue(json);
             void Print(VmEvent e) =>
-                app.Terminal.Out.WriteLine(asJson ? JsonSerializer.Serialize(e, Json.Compact) : EventLine(e));
+                app.Terminal.Out.WriteLine(asJson ? JsonSerializer.Serialize(e, Json.Compact) : e.ToLine());
 
             IReadOnlyList<IVmGrain> grains;
             StreamId streamId;

@@ -1,3 +1,4 @@
+using Formation.Connection;
 using Formation.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.Net;
 using System.Net.Sockets;
 using Formation.LocalApi;

@@ -1,3 +1,4 @@
+using Formation.Display;
 using Formation.Images;
 
 namespace Formation.Cli.Context;
@@ -16,13 +17,21 @@ public sealed class RemoteBuild(IClusterClient client, string nodeId, TextWriter
     public async Task<ImageBuildUpdate> RunAsync(LocalFormfile input, string reference, CancellationToken cancellationToken)
     {
         using var interrupt = new Interrupt(cancellationToken);
-        var session = client.GetGrain<IImageBuildGrain>(ImageKeys.NewBuildSession(nodeId));
+        var session = new ImageBuildSession(client, nodeId);
         var opened = await session.OpenAsync(new ImageBuildRequest(input.Text, input.Path, reference));
         progress.WriteLine($"Building {opened.Reference} on node {nodeId}");
         try
         {
-            var (length, sha256) = await SendContextAsync(session, input, interrupt.Token);
-            var update = await session.StartAsync(length, sha256);
+            ContextSummary? summary = null;
+            var (update, length, chunks) = await session.UploadAndStartAsync(
+                async (stream, ct) => summary = await ContextPacker.WriteTarAsync(input.ContextDirectory, input.Ignore, stream, ct), interrupt.Token);
+            foreach (var skipped in summary!.Skipped)
+            {
+                progress.WriteLine($"note: left out of the context: {skipped}");
+            }
+
+            progress.WriteLine(
+                $"Sent the build context: {summary.Files} file(s), {Units.Bytes(summary.FileBytes)} ({Units.Bytes(length)} archive in {chunks} chunk(s))");
             while (true)
             {
                 foreach (var e in update.Events)
@@ -36,54 +45,18 @@ public sealed class RemoteBuild(IClusterClient client, string nodeId, TextWriter
                     return update;
                 }
 
-                update = await session.WatchAsync(update.NextIndex, PollWait).WaitAsync(interrupt.Token);
+                update = await session.Grain.WatchAsync(update.NextIndex, PollWait).WaitAsync(interrupt.Token);
             }
         }
         catch (OperationCanceledException) when (interrupt.Requested)
         {
             progress.WriteLine("Cancelling the build...");
-            return await session.CancelAsync().WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+            return await session.Grain.CancelAsync().WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
         }
         catch (Exception)
         {
-            await CancelQuietlyAsync(session);
+            await session.CancelQuietlyAsync();
             throw;
         }
     }
-
-    private async Task<(long Length, string Sha256)> SendContextAsync(IImageBuildGrain session, LocalFormfile input, CancellationToken cancellationToken)
-    {
-        await using var upload = new ChunkedUploadStream((offset, chunk) => session.UploadAsync(offset, chunk), IImageBuildGrain.MaxChunkBytes);
-        var summary = await ContextPacker.WriteTarAsync(input.ContextDirectory, input.Ignore, upload, cancellationToken);
-        await upload.CompleteAsync();
-        foreach (var skipped in summary.Skipped)
-        {
-            progress.WriteLine($"note: left out of the context: {skipped}");
-        }
-
-        progress.WriteLine(
-            $"Sent the build context: {summary.Files} file(s), {Bytes(summary.FileBytes)} ({Bytes(upload.Length)} archive in {upload.Chunks} chunk(s))");
-        return (upload.Length, upload.Sha256);
-    }
-
-    private static async Task CancelQuietlyAsync(IImageBuildGrain session)
-    {
-        try
-        {
-            await session.CancelAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch (Exception)
-        {
-            // Best effort: an abandoned upload is discarded by the node after its idle timeout anyway.
-        }
-    }
-
-    /// <summary>Bytes as B, KiB, MiB or GiB.</summary>
-    public static string Bytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1 << 20 => $"{bytes / 1024.0:0.#} KiB",
-        < 1 << 30 => $"{bytes / (double)(1 << 20):0.#} MiB",
-        _ => $"{bytes / (double)(1 << 30):0.##} GiB",
-    };
 }

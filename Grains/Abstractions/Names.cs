@@ -16,13 +16,16 @@ public static partial class Names
     {
         if (!IsDnsLabel(value))
         {
-            throw FormationException.Invalid(
-                $"{what} '{value}' is not valid: use 1–{MaxLength} lower-case letters, digits and '-', " +
-                "starting and ending with a letter or digit (for example 'web-1').");
+            throw FormationException.Invalid(DnsLabelProblem(value, what));
         }
 
         return value!;
     }
+
+    /// <summary>What is wrong with a value that is not a DNS label, naming <paramref name="what"/>.</summary>
+    public static string DnsLabelProblem(string? value, string what) =>
+        $"{what} '{value}' is not valid: use 1–{MaxLength} lower-case letters, digits and '-', " +
+        "starting and ending with a letter or digit (for example 'web-1').";
 
     /// <summary>Turns a host name into a usable node id (lower case, invalid characters replaced by '-').</summary>
     public static string NodeIdFromHostName(string hostName)

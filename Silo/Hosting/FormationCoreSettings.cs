@@ -7,4 +7,5 @@ public sealed record FormationCoreSettings(
     string Driver,
     string SiloEndpoint,
     string GatewayEndpoint,
-    FormationOptions.CapacityOptions Capacity);
+    FormationOptions.CapacityOptions Capacity,
+    string StorageMode = "");

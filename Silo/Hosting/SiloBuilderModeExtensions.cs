@@ -38,6 +38,7 @@ public static class SiloBuilderModeExtensions
 
         var endpoint = $"{config.AdvertisedAddress}:{config.SiloPort}";
         var gateway = $"{config.AdvertisedAddress}:{config.GatewayPort}";
-        return silo.AddFormationCore(new FormationCoreSettings(config.NodeId, config.DataDirectory, config.Driver, endpoint, gateway, config.Capacity));
+        return silo.AddFormationCore(new FormationCoreSettings(config.NodeId, config.DataDirectory, config.Driver, endpoint, gateway, config.Capacity,
+            config.Mode.ToString().ToLowerInvariant()));
     }
 }

@@ -64,6 +64,9 @@ internal sealed class GuestConfig
         }
 
         Add(GuestInit.EnvironmentPath, entrypointEnv.ToString(), Read);
+        var consoleUser = formfile.Users.IsDefaultOrEmpty ? "root" : formfile.Users[0].Username;
+        Add(GuestInit.ConsolePath,
+            $"CONSOLE_MODE={ConsoleModes.Word(formfile.Console)}\nCONSOLE_USER={ShellQuoting.Quote(consoleUser)}\n", Read);
         Add("/etc/profile.d/formation.sh", profile.ToString(), Read);
         foreach (var (service, content) in services)
         {

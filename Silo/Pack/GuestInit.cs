@@ -14,6 +14,11 @@ namespace Formation.Silo.Pack;
 /// 10 s, then SIGKILLs what is left, syncs, remounts the root read-only and powers off.
 /// The entrypoint runs in the background while init <c>wait</c>s, so the signal is handled at once.
 /// </para>
+/// <para>
+/// Console: unless <c>CONSOLE none</c> (<see cref="ConsolePath"/>, or <c>formation.console=</c> on the kernel command
+/// line for one VM), a login shell of the image's first USER (root when there is none) answers on the console tty,
+/// respawned when it exits: agetty's autologin where the image has it (Debian), busybox login otherwise (tiny).
+/// </para>
 /// </summary>
 internal static class GuestInit
 {
@@ -22,6 +27,7 @@ internal static class GuestInit
     public const string BusyboxPath = Directory + "/busybox";
     public const string EntrypointPath = "/etc/formation/entrypoint";
     public const string EnvironmentPath = "/etc/formation/entrypoint.env";
+    public const string ConsolePath = "/etc/formation/console";
 
     /// <summary>Console line printed when a shutdown signal arrives (followed by the signal name).</summary>
     public const string ShutdownLine = "formation-init: shutdown requested by SIG";
@@ -84,8 +90,12 @@ internal static class GuestInit
 
         host=$($BB cat /etc/hostname 2>/dev/null)
         ip_arg=
+        console_arg=
         for arg in $($BB cat /proc/cmdline); do
-          case "$arg" in ip=*) ip_arg=${arg#ip=} ;; esac
+          case "$arg" in
+            ip=*) ip_arg=${arg#ip=} ;;
+            formation.console=*) console_arg=${arg#formation.console=} ;;
+          esac
         done
 
         $BB ip link set lo up 2>/dev/null
@@ -120,6 +130,28 @@ internal static class GuestInit
         [ -f /etc/formation/entrypoint.env ] && . /etc/formation/entrypoint.env
 
         echo FORMATION-GUEST-READY
+
+        # A shell on the serial console (CONSOLE shell, the default): respawned whenever it ends. On a system with
+        # agetty (Debian) a serial getty logs the image's user in; elsewhere (tiny) busybox login does, on the console
+        # tty as the session's controlling terminal. login is what resets SIGINT and SIGQUIT, which sh ignores in
+        # everything it starts in the background, so Ctrl-C works in the console shell.
+        CONSOLE_MODE=shell CONSOLE_USER=root
+        [ -f /etc/formation/console ] && . /etc/formation/console
+        [ -n "$console_arg" ] && CONSOLE_MODE=$console_arg
+        tty=ttyS0
+        for t in $($BB cat /sys/class/tty/console/active 2>/dev/null); do tty=$t; done
+        if [ "$CONSOLE_MODE" = shell ] && [ -c "/dev/$tty" ]; then
+          (
+            while :; do
+              if [ -x /sbin/agetty ]; then
+                /sbin/agetty --autologin "$CONSOLE_USER" --noclear -L 115200 "$tty" xterm
+              else
+                TERM=xterm $BB setsid -c $BB login -f "$CONSOLE_USER" <"/dev/$tty" >"/dev/$tty" 2>&1
+              fi
+              $BB sleep 1
+            done
+          ) &
+        fi
 
         if [ ! -x /etc/formation/entrypoint ]; then
           echo "formation-init: the image has no ENTRYPOINT; idling"

@@ -137,6 +137,7 @@ public sealed partial class ImageBuilder
             Resources = formfile.Resources,
             Layers = [.. stack],
             FormfileDigest = PackDigest.Format(PackDigest.Hex(formfileText)),
+            Console = formfile.Console,
         };
         var registered = await _store.RegisterAsync(manifest, _assembler.PathOf(artifact), cancellationToken);
         await _store.TagAsync(registered.Digest, tag, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Formation.Errors;
+using Formation.Formfiles;
 using Formation.Images;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Pack;
@@ -28,6 +29,7 @@ public sealed partial class VmRuntime
             net?.KernelArgument(vm.Name),
             "panic=-1",
             $"formation.vm={vm.Id}",
+            vm.Spec.Console is { } console ? $"{ConsoleModes.KernelParameter}={ConsoleModes.Word(console)}" : null,
         }.Where(p => !string.IsNullOrWhiteSpace(p)));
         var ports = image.Manifest.ExposedPorts.Select(p => p.ToString()).ToArray();
         return new VmLaunch(vm.Id, vm.Name, driver.Name, vm.Spec.VCpus, vm.Spec.MemoryMiB, cmdline,

@@ -1,4 +1,5 @@
 using Formation.Silo.Platform;
+using Formation.Connection;
 using System.Diagnostics;
 using Formation.Cli.Connection;
 using Formation.Cli.Context;

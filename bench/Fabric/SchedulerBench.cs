@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.Diagnostics;
 using Formation.Cli.Connection;
 using Formation.Nodes;

@@ -55,8 +55,31 @@ ensure_dotnet() {
   [[ "${major:-0}" -ge 10 ]] || die "the .NET SDK on PATH is $(dotnet --version); Formation needs 10.0 or newer."
 }
 
+# npm installs the dashboard's browser libraries (Dashboard/package-lock.json). Machines whose Node.js came from
+# elsewhere already have npm; a plain Debian gets Debian's.
+ensure_npm() {
+  command -v npm >/dev/null 2>&1 && return
+  say "Installing Debian packages: npm"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >/dev/null \
+    || die "apt-get install npm failed (the dashboard's terminal emulator comes from npm)"
+}
+
+# The dashboard's terminal emulator (@xterm/xterm), exactly as pinned by Dashboard/package-lock.json.
+ensure_dashboard_assets() {
+  local dir="$FORMATION_ROOT/Dashboard"
+  if [[ -f "$dir/node_modules/@xterm/xterm/lib/xterm.js" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
+    return
+  fi
+  ensure_npm
+  say "Installing the dashboard's browser libraries (npm ci)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci in Dashboard/ failed"
+}
+
 # Builds the whole solution in Release (restores from NuGet as needed).
 build_solution() {
+  ensure_dashboard_assets
   say "Building Formation (Release)"
   dotnet build "$FORMATION_ROOT/Formation.sln" -c Release -nologo -v quiet -clp:ErrorsOnly \
     || die "the build failed (see the errors above)"

@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;

@@ -40,7 +40,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static async Task<SiloProcess> StartAsync(SiloProcessOptions options, TimeSpan? timeout = null)
     {
-        var exe = Path.Combine(AppContext.BaseDirectory, "formation-silo.dll");
+        var exe = options.Executable ?? Path.Combine(AppContext.BaseDirectory, "formation-silo.dll");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

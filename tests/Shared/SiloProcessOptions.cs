@@ -15,6 +15,9 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
 
     public Dictionary<string, string> Environment { get; init; } = [];
 
+    /// <summary>formation-silo.dll to run; default: the one next to the test assembly.</summary>
+    public string? Executable { get; init; }
+
     public IEnumerable<string> Arguments()
     {
         yield return "--node-id";

@@ -18,4 +18,5 @@ public sealed record Formfile(
     [property: Id(7)] string Workdir,
     [property: Id(8)] FormfileEntrypoint? Entrypoint,
     [property: Id(9)] ImmutableArray<ExposedPort> ExposedPorts,
-    [property: Id(10)] ModelRequirement? Model);
+    [property: Id(10)] ModelRequirement? Model,
+    [property: Id(11)] ConsoleMode Console = ConsoleMode.Shell);

@@ -27,6 +27,7 @@ public static class FormfileDirectives
         ["WORKDIR"] = "WORKDIR",
         ["ENTRYPOINT"] = "ENTRYPOINT",
         ["EXPOSE"] = "EXPOSE",
+        ["CONSOLE"] = "CONSOLE",
     };
 
     /// <summary>Keywords of Dockerfiles and similar languages, with the Formfile directive to use instead.</summary>
@@ -50,6 +51,8 @@ public static class FormfileDirectives
         ["VOLUME"] = "DISK",
         ["GPUS"] = "GPU",
         ["USERS"] = "USER",
+        ["GETTY"] = "CONSOLE",
+        ["TTY"] = "CONSOLE",
     };
 
     /// <summary>The canonical directive for <paramref name="keyword"/>, or null if it is not a Formfile directive.</summary>

@@ -55,7 +55,8 @@ internal sealed partial class FormfileParserSession
             _workdir,
             _entrypoint,
             [.. _exposed],
-            _model);
+            _model,
+            _console);
     }
 
     /// <summary>The variables in effect at the end: a later assignment of the same name and scope replaces an earlier one.</summary>

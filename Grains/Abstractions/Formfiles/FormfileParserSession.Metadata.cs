@@ -32,6 +32,24 @@ internal sealed partial class FormfileParserSession
         _name = token.Value;
     }
 
+    private void ParseConsole(DirectiveArgs a)
+    {
+        if (!SingleToken(a, "shell or none", out var token) || !FirstUse(a))
+        {
+            return;
+        }
+
+        if (!ConsoleModes.TryParse(token.Value, out var mode))
+        {
+            Error(a.PositionOf(token.Start), FormfileDiagnosticCodes.InvalidValue,
+                $"CONSOLE expects 'shell' (a shell answers on the serial console, the default) or 'none' (output only), got '{Shorten(token.Value)}'",
+                "e.g. CONSOLE none");
+            return;
+        }
+
+        _console = mode;
+    }
+
     private void ParseDescription(DirectiveArgs a)
     {
         if (!FirstUse(a))

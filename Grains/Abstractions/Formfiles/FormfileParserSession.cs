@@ -28,6 +28,7 @@ internal sealed partial class FormfileParserSession(string text, string file)
     private string _workdir = "/";
     private FormfileEntrypoint? _entrypoint;
     private FormfileLocation? _entrypointLocation;
+    private ConsoleMode _console = ConsoleMode.Shell;
 
     public FormfileParseResult Run()
     {
@@ -125,6 +126,7 @@ internal sealed partial class FormfileParserSession(string text, string file)
             case "WORKDIR": ParseWorkdir(args); break;
             case "ENTRYPOINT": ParseEntrypoint(args); break;
             case "EXPOSE": ParseExpose(args); break;
+            case "CONSOLE": ParseConsole(args); break;
         }
     }
 

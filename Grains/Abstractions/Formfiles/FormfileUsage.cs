@@ -4,7 +4,7 @@ namespace Formation.Formfiles;
 internal static class FormfileUsage
 {
     public static IReadOnlyList<string> Canonical { get; } =
-        ["NAME", "DESCRIPTION", "FROM", "USER", "VCPU", "MEM", "DISK", "GPU", "RUN", "COPY", "INSTALL", "ENV", "WORKDIR", "ENTRYPOINT", "EXPOSE", "MODEL"];
+        ["NAME", "DESCRIPTION", "FROM", "USER", "VCPU", "MEM", "DISK", "GPU", "RUN", "COPY", "INSTALL", "ENV", "WORKDIR", "ENTRYPOINT", "EXPOSE", "CONSOLE", "MODEL"];
 
     private static readonly Dictionary<string, (string Syntax, string Example)> Table = new(StringComparer.Ordinal)
     {
@@ -24,6 +24,7 @@ internal static class FormfileUsage
         ["WORKDIR"] = ("WORKDIR <absolute path>", "WORKDIR /app"),
         ["ENTRYPOINT"] = ("ENTRYPOINT [\"cmd\", \"arg\"...] | ENTRYPOINT <shell command>", "ENTRYPOINT [\"python3\", \"/app/server.py\"]"),
         ["EXPOSE"] = ("EXPOSE <port>[/tcp|/udp]...", "EXPOSE 8080/tcp"),
+        ["CONSOLE"] = ("CONSOLE shell | none", "CONSOLE none"),
     };
 
     public static string Syntax(string directive) => Table[directive].Syntax;

@@ -60,6 +60,9 @@ public sealed record ImageManifest
     /// <summary>SHA-256 of the Formfile text it was built from.</summary>
     [Id(17)] public string FormfileDigest { get; init; } = "";
 
+    /// <summary>Whether a shell answers on the serial console (Formfile <c>CONSOLE</c>); a VM may override it.</summary>
+    [Id(18)] public ConsoleMode Console { get; init; } = ConsoleMode.Shell;
+
     /// <summary>The line the guest prints on its console when it is up, before the entrypoint starts.</summary>
     public const string ReadyLine = "FORMATION-GUEST-READY";
 }

@@ -1,6 +1,7 @@
 namespace Formation.Nodes;
 
 /// <summary>What a node reports about itself when its silo starts.</summary>
+/// <param name="StorageMode">Where its silo keeps state: <c>embedded</c> (SQLite) or <c>cluster</c> (PostgreSQL); empty if unknown.</param>
 [GenerateSerializer, Immutable]
 [Alias("formation.node-info")]
 public sealed record NodeInfo(
@@ -17,4 +18,5 @@ public sealed record NodeInfo(
     [property: Id(10)] string GatewayEndpoint,
     [property: Id(11)] NodeCapacity Allocatable,
     [property: Id(12)] DateTimeOffset StartedAt,
-    [property: Id(13)] string Version);
+    [property: Id(13)] string Version,
+    [property: Id(14)] string StorageMode = "");

@@ -10,4 +10,9 @@ public sealed record VmEvent(
     [property: Id(3)] VmState From,
     [property: Id(4)] VmState To,
     [property: Id(5)] DateTimeOffset At,
-    [property: Id(6)] string? Reason);
+    [property: Id(6)] string? Reason)
+{
+    /// <summary>One line of <c>form vm events</c>: time, VM, node, transition and reason.</summary>
+    public string ToLine() =>
+        $"{At.UtcDateTime:yyyy-MM-dd HH:mm:ss.fff}  {Name} ({VmId})  {NodeId}  {From} -> {To}" + (Reason is null ? "" : $"  {Reason}");
+}

@@ -1,3 +1,4 @@
+using Formation.Formfiles;
 using Formation.Nodes;
 
 namespace Formation.Vms;
@@ -5,6 +6,7 @@ namespace Formation.Vms;
 /// <summary>
 /// What a user asked for: the VM's shape and where it may run. <see cref="ImageDigest"/> is filled in when the VM is
 /// created: the image version the reference named then, which the VM keeps booting even if the tag moves later.
+/// <see cref="Console"/> overrides the image's <c>CONSOLE</c> setting for this VM (null: the image's).
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
@@ -16,7 +18,8 @@ public sealed record VmSpec(
     [property: Id(4)] string? Image,
     [property: Id(5)] string? NodeConstraint,
     [property: Id(6)] RestartPolicy Restart = RestartPolicy.Never,
-    [property: Id(7)] string? ImageDigest = null)
+    [property: Id(7)] string? ImageDigest = null,
+    [property: Id(8)] ConsoleMode? Console = null)
 {
     public NodeCapacity Resources => new(VCpus, MemoryMiB, DiskGiB);
 }

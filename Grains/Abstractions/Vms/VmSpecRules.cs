@@ -2,7 +2,7 @@ using Formation.Errors;
 
 namespace Formation.Vms;
 
-/// <summary>Limits on what a VM may ask for, checked before anything is reserved.</summary>
+/// <summary>Limits on what a VM may ask for, checked before anything is reserved (by the catalog, the CLI and the dashboard).</summary>
 public static class VmSpecRules
 {
     public const int MaxVCpus = 128;
@@ -10,32 +10,49 @@ public static class VmSpecRules
     public const long MaxMemoryMiB = 1024 * 1024;
     public const long MaxDiskGiB = 64 * 1024;
 
+    /// <summary>Throws an InvalidArgument error with the first problem of <paramref name="spec"/>, in the CLI's words.</summary>
     public static void Validate(VmSpec spec)
     {
-        Names.RequireDnsLabel(spec.Name, "VM name");
+        if (Check(spec) is [var first, ..])
+        {
+            throw FormationException.Invalid(first.ForCli);
+        }
+    }
+
+    /// <summary>Every problem of <paramref name="spec"/>, in field order; empty when it is valid.</summary>
+    public static IReadOnlyList<VmSpecProblem> Check(VmSpec spec)
+    {
+        var problems = new List<VmSpecProblem>();
+        if (!Names.IsDnsLabel(spec.Name))
+        {
+            problems.Add(new VmSpecProblem(VmSpecField.Name, "", Names.DnsLabelProblem(spec.Name, "VM name")));
+        }
+
         if (spec.VCpus is < 1 or > MaxVCpus)
         {
-            throw FormationException.Invalid($"--vcpus must be between 1 and {MaxVCpus} (got {spec.VCpus}).");
+            problems.Add(new VmSpecProblem(VmSpecField.VCpus, $"must be between 1 and {MaxVCpus} (got {spec.VCpus})."));
         }
 
         if (spec.MemoryMiB is < MinMemoryMiB or > MaxMemoryMiB)
         {
-            throw FormationException.Invalid($"--memory must be between {MinMemoryMiB} and {MaxMemoryMiB} MiB (got {spec.MemoryMiB}).");
+            problems.Add(new VmSpecProblem(VmSpecField.Memory, $"must be between {MinMemoryMiB} and {MaxMemoryMiB} MiB (got {spec.MemoryMiB})."));
         }
 
         if (spec.DiskGiB is < 0 or > MaxDiskGiB)
         {
-            throw FormationException.Invalid($"--disk must be between 0 and {MaxDiskGiB} GiB (got {spec.DiskGiB}).");
+            problems.Add(new VmSpecProblem(VmSpecField.Disk, $"must be between 0 and {MaxDiskGiB} GiB (got {spec.DiskGiB})."));
         }
 
-        if (spec.NodeConstraint is not null)
+        if (spec.NodeConstraint is not null && !Names.IsDnsLabel(spec.NodeConstraint))
         {
-            Names.RequireDnsLabel(spec.NodeConstraint, "Node id");
+            problems.Add(new VmSpecProblem(VmSpecField.Node, "", Names.DnsLabelProblem(spec.NodeConstraint, "Node id")));
         }
 
         if (spec.Image is { } image && (image.Length == 0 || image.Length > 255 || image.Any(char.IsWhiteSpace)))
         {
-            throw FormationException.Invalid($"--image '{image}' is not a valid image reference (name[:tag] or a digest).");
+            problems.Add(new VmSpecProblem(VmSpecField.Image, $"'{image}' is not a valid image reference (name[:tag] or a digest)."));
         }
+
+        return problems;
     }
 }

@@ -13,4 +13,5 @@ public sealed record VmSummary(
     [property: Id(6)] long DiskGiB,
     [property: Id(7)] string? Image,
     [property: Id(8)] string? Address,
-    [property: Id(9)] DateTimeOffset UpdatedAt);
+    [property: Id(9)] DateTimeOffset UpdatedAt,
+    [property: Id(10)] DateTimeOffset CreatedAt = default);

@@ -44,6 +44,11 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         Assert.Contains("Detach with Ctrl-]", console.Error);
         Assert.Contains("detached", console.Error);
 
+        // The console answers: a shell reads what is typed and its output comes back through form vm console.
+        var shell = await ConsoleSessionAsync(gateway, "hello-web", "echo formation-$((6*7))\n", "formation-42");
+        Assert.True(shell.ExitCode == 0, shell.ToString());
+        Assert.Contains("formation-42", shell.Out);
+
         var reboot = await Form("vm", "reboot", "hello-web", "--gateway", gateway);
         Assert.True(reboot.ExitCode == 0, reboot.ToString());
         Assert.Contains("Running", reboot.Out);
@@ -126,6 +131,61 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         process.StandardInput.Close();
         await stderrDone;
         return new FormRun(process.ExitCode, await stdout, Stderr());
+    }
+
+    /// <summary>
+    /// Attaches <c>form vm console</c>, types <paramref name="line"/> until <paramref name="answer"/> appears in its output
+    /// (the guest's shell may still be starting when the VM is Running; a line typed before it reads is lost), then
+    /// detaches with Ctrl-]. Fails after 90 s.
+    /// </summary>
+    private static async Task<FormRun> ConsoleSessionAsync(string gateway, string vm, string line, string answer)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "form.dll"), "vm", "console", vm, "--gateway", gateway })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = new Process { StartInfo = info };
+        var stdout = new System.Text.StringBuilder();
+        var stderr = new System.Text.StringBuilder();
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (stdout)
+            {
+                stdout.AppendLine(e.Data);
+                if (stdout.ToString().Contains(answer, StringComparison.Ordinal))
+                {
+                    answered.TrySetResult();
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+            {
+                stderr.AppendLine(e.Data);
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!answered.Task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await process.StandardInput.WriteAsync(line);
+            await process.StandardInput.FlushAsync();
+            await Task.WhenAny(answered.Task, Task.Delay(3000)); // type again if the shell was not reading yet
+        }
+
+        await process.StandardInput.WriteAsync("\u001d");
+        await process.StandardInput.FlushAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        lock (stdout)
+        {
+            return new FormRun(process.ExitCode, stdout.ToString(), stderr.ToString());
+        }
     }
 
     private static async Task<string> GetAsync(string url)

@@ -66,6 +66,20 @@ public class GuestConfigTests : IDisposable
         Assert.Equal($"#!/usr/lib/formation/busybox sh\ncd /srv/app || exit 1\n{exec}\n", files["etc/formation/entrypoint"]);
     }
 
+    [Theory]
+    [InlineData("NAME a", "shell|root")]
+    [InlineData("NAME a\nCONSOLE none", "none|root")]
+    [InlineData("NAME a\nUSER username:dev passwd:secret\nUSER username:ops passwd:x", "shell|dev")]
+    public async Task ConsoleFile_SaysWhatAnswersOnTheConsoleAndForWhom(string formfile, string expected)
+    {
+        var files = await FilesAsync(new GuestConfig(Parse(formfile)));
+        var console = _dir.Write("console", files[GuestInit.ConsolePath.TrimStart('/')]);
+
+        var output = await BusyboxAsync("sh", "-c", ". \"$0\"; printf '%s|%s' \"$CONSOLE_MODE\" \"$CONSOLE_USER\"", console);
+
+        Assert.Equal(expected, output);
+    }
+
     [Fact]
     public async Task NoEntrypoint_WritesNoEntrypointScript()
     {

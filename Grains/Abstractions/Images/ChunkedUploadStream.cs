@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Formation.Cli.Context;
+namespace Formation.Images;
 
 /// <summary>
 /// A write-only stream that sends what is written in chunks of <paramref name="chunkSize"/> bytes through

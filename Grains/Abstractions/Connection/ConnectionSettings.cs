@@ -1,14 +1,14 @@
 using System.Net;
 using Formation.Errors;
 
-namespace Formation.Cli.Connection;
+namespace Formation.Connection;
 
-/// <summary>How to reach the cluster: a gateway (default 127.0.0.1:30000) or PostgreSQL membership (cluster mode).</summary>
+/// <summary>How a client (form, the dashboard) reaches the cluster: a gateway (default 127.0.0.1:30000) or PostgreSQL membership (cluster mode).</summary>
 public sealed record ConnectionSettings(string Gateway, string? Postgres, string ClusterId, string ServiceId, TimeSpan Timeout)
 {
     public const string DefaultGateway = "127.0.0.1:30000";
 
-    /// <summary>Where the CLI looks: the PostgreSQL membership table, or the gateway address.</summary>
+    /// <summary>Where the client looks: the PostgreSQL membership table, or the gateway address.</summary>
     public string Target => Postgres is null ? Gateway : "the PostgreSQL membership table";
 
     /// <summary>The gateway's host (without IPv6 brackets) and port, or false when it is not HOST:PORT.</summary>

@@ -1,0 +1,10 @@
+namespace Formation.Dashboard.Cluster;
+
+public enum BuildStepStatus
+{
+    Waiting,
+    Cached,
+    Running,
+    Ran,
+    Failed,
+}

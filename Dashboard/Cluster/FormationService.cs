@@ -1,0 +1,96 @@
+using Formation.Clusters;
+using Formation.Events;
+using Formation.Images;
+using Formation.LocalApi;
+using Formation.Nodes;
+using Formation.Scheduling;
+using Formation.Vms;
+using Orleans.Streams;
+
+namespace Formation.Dashboard.Cluster;
+
+/// <summary>
+/// Everything the pages ask of the cluster, through the same grains and contract helpers as <c>form</c>. Pages never call
+/// <c>GetGrain</c> themselves. Calls fail with <see cref="ClusterUnavailableException"/> while there is no connection.
+/// </summary>
+public class FormationService(ClusterConnector connector)
+{
+    private IGrainFactory Grains => connector.Client;
+
+    /// <summary>The gateway the dashboard uses, null in cluster mode.</summary>
+    public string? Gateway => connector.Gateway;
+
+    public virtual Task<IReadOnlyList<VmSummary>> ListVmsAsync() => Grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
+
+    public virtual Task<VmDetail> GetVmAsync(string idOrName) => new GrainReads(Grains).GetVmAsync(idOrName, CancellationToken.None);
+
+    public virtual Task<IReadOnlyList<NodeStatus>> ListNodesAsync() => Grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+
+    public virtual Task<ClusterOverview> OverviewAsync() => ClusterOverview.LoadAsync(Grains);
+
+    public virtual Task<IReadOnlyList<ImageStatus>> ListImagesAsync() => ImageReads.ListAsync(Grains);
+
+    public virtual Task<(ImageStatus Status, ImageManifest? Manifest)> GetImageAsync(string reference) => ImageReads.GetAsync(Grains, reference);
+
+    /// <summary>The transitions of the <paramref name="vms"/> most recently changed VMs, newest last.</summary>
+    public virtual async Task<IReadOnlyList<VmEvent>> RecentVmEventsAsync(int vms)
+    {
+        var recent = (await ListVmsAsync()).OrderByDescending(v => v.UpdatedAt).Take(vms);
+        var histories = await Task.WhenAll(recent.Select(async v =>
+        {
+            try
+            {
+                return await Grains.GetGrain<IVmGrain>(GrainKeys.Vm(v.NodeId, v.Id)).GetEventsAsync();
+            }
+            catch (Errors.FormationException)
+            {
+                return []; // deleted meanwhile, or its node is gone: the others still count
+            }
+        }));
+        return [.. histories.SelectMany(h => h).OrderBy(e => e.At)];
+    }
+
+    /// <summary>Checks the spec with the CLI's rules, then asks the catalog to place and create the VM.</summary>
+    public virtual Task<VmInfo> CreateVmAsync(VmSpec spec)
+    {
+        VmSpecRules.Validate(spec);
+        return Grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
+    }
+
+    public virtual Task<VmInfo> ActAsync(VmRef vm, VmAction action) => VmActions.InvokeAsync(Grains.GetGrain<IVmGrain>(vm.GrainKey), action);
+
+    public virtual Task<ImageDeletion> DeleteImageAsync(string reference) => Grains.GetGrain<IImageGrain>(reference).DeleteAsync();
+
+    /// <summary>The VM's serial console: read by offset, write keystrokes.</summary>
+    public virtual IVmConsoleGrain Console(VmRef vm) => Grains.GetGrain<IVmConsoleGrain>(vm.GrainKey);
+
+    /// <summary>A build session on <paramref name="node"/>, or on the node <c>form pack build</c> would choose.</summary>
+    public virtual async Task<ImageBuildSession> NewBuildAsync(string? node)
+    {
+        var nodeId = await BuildNodes.ChooseAsync(Grains, node, Gateway);
+        return new ImageBuildSession(Grains, nodeId);
+    }
+
+    /// <summary>Subscribes to an event stream; dispose the result to unsubscribe (best effort when the connection is gone).</summary>
+    public virtual async Task<IAsyncDisposable> SubscribeAsync<T>(StreamId stream, Func<T, Task> onNext)
+    {
+        var handle = await connector.Client.GetStreamProvider(EventStreams.Provider).GetStream<T>(stream)
+            .SubscribeAsync((item, _) => onNext(item));
+        return new Subscription<T>(handle);
+    }
+
+    private sealed class Subscription<T>(Orleans.Streams.StreamSubscriptionHandle<T> handle) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await handle.UnsubscribeAsync().WaitAsync(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception)
+            {
+                // The connection it belonged to is gone; so is the subscription, for the cluster's purposes.
+            }
+        }
+    }
+}

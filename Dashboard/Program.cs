@@ -1,0 +1,1 @@
+return await Formation.Dashboard.Hosting.DashboardProgram.RunAsync(args);

@@ -1,0 +1,14 @@
+namespace Formation.Vms;
+
+/// <summary>
+/// One thing wrong with a <see cref="VmSpec"/>: the field, and what is wrong with it. <see cref="Detail"/> reads after the
+/// field's name ("must be between 1 and 128 (got 0)."); <see cref="ForCli"/> names the flag, <see cref="ForForm"/> the label.
+/// </summary>
+public sealed record VmSpecProblem(VmSpecField Field, string Detail, string? FullMessage = null)
+{
+    /// <summary>The message as <c>form vm create</c> prints it.</summary>
+    public string ForCli => FullMessage ?? $"{Field.Flag} {Detail}";
+
+    /// <summary>The message under the field of the dashboard's create dialog.</summary>
+    public string ForForm => FullMessage ?? $"{Field.Label} {Detail}";
+}

@@ -1,0 +1,34 @@
+using Bunit;
+using Formation.Dashboard.Components.Pages;
+using Formation.Events;
+using Formation.Vms;
+using MudBlazor;
+
+namespace Formation.Dashboard.Tests.Components;
+
+public sealed class VmsPageTests : DashboardTestContext
+{
+    [Fact]
+    public void Render_Vms_CountsThemAndUpdatesLiveFromEvents()
+    {
+        Fake.Vms.AddRange([FakeFormation.Vm("vm-1", "web-1", VmState.Running), FakeFormation.Vm("vm-2", "web-2", VmState.Provisioning)]);
+        var cut = Render<Formation.Dashboard.Components.Pages.Vms>();
+
+        cut.WaitForAssertion(() => Assert.Equal("2 VMs", cut.Find("[data-testid=vm-count]").TextContent.Trim()));
+        cut.InvokeAsync(() => Fake.PublishAsync(EventStreams.ForAllVms(),
+            new VmEvent("vm-2", "web-2", "node-a", VmState.Deleting, VmState.Deleted, DateTimeOffset.UtcNow, null)));
+
+        cut.WaitForAssertion(() => Assert.Equal("1 VM", cut.Find("[data-testid=vm-count]").TextContent.Trim()));
+    }
+
+    [Fact]
+    public void Render_ClusterFails_ShowsOneSentence_NotAStackTrace()
+    {
+        Fake.Failure = new SiloUnavailableException("silo S127.0.0.1:11111 is dead");
+        var cut = Render<Formation.Dashboard.Components.Pages.Vms>();
+
+        var error = cut.WaitForElement("[data-testid=page-error]");
+        Assert.Contains("No silo answered", error.TextContent);
+        Assert.DoesNotContain(" at ", error.TextContent);
+    }
+}
