@@ -95,11 +95,20 @@ public sealed partial class P2pHost
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             timeout.CancelAfter(Options.HandshakeTimeout);
             var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
             var stream = new NetworkStream(socket, ownsSocket: true);
             Yamux.YamuxSession session;
             try
             {
-                await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
                 (session, _) = await ConnectionUpgrader.UpgradeAsync(stream, dialer: true, Options, peer, _logger, timeout.Token).ConfigureAwait(false);
             }
             catch

@@ -182,6 +182,12 @@ public sealed partial class P2pHost
             LogStreamFailed(_logger, protocol, connection.RemotePeer, e.Message);
             stream.Reset();
         }
+        catch (Exception e)
+        {
+            // A bug in a handler must not take the node down: log it and reset the stream.
+            LogHandlerCrashed(_logger, protocol, connection.RemotePeer, e);
+            stream.Reset();
+        }
         finally
         {
             await stream.DisposeAsync().ConfigureAwait(false);

@@ -196,6 +196,9 @@ public sealed partial class P2pHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "p2p: closing the connection with {Peer}: {Reason}")]
     private static partial void LogHostilePeer(ILogger logger, PeerId peer, string reason);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "p2p: the {Protocol} handler failed on a stream from {Peer}")]
+    private static partial void LogHandlerCrashed(ILogger logger, string protocol, PeerId peer, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "p2p: listening on {Address}")]
     private static partial void LogListening(ILogger logger, Multiaddr address);
 }

@@ -57,11 +57,16 @@ internal sealed class SymmetricState : IDisposable
 
     public void Dispose() => _cipher.Dispose();
 
-    /// <summary>Noise's HKDF with two outputs = RFC 5869 HKDF(salt = ck, ikm, info = "", L = 64) split in halves.</summary>
+    /// <summary>
+    /// Noise's HKDF with two outputs (= RFC 5869 with salt ck, empty info, 64 bytes). Written with HMAC directly:
+    /// OpenSSL's HKDF refuses the empty input key material of Split().
+    /// </summary>
     private (byte[], byte[]) Hkdf(ReadOnlySpan<byte> inputKeyMaterial)
     {
-        Span<byte> okm = stackalloc byte[64];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, inputKeyMaterial, okm, _ck, ReadOnlySpan<byte>.Empty);
-        return (okm[..32].ToArray(), okm[32..].ToArray());
+        Span<byte> prk = stackalloc byte[32];
+        HMACSHA256.HashData(_ck, inputKeyMaterial, prk);
+        var first = HMACSHA256.HashData(prk, [0x01]);
+        var second = HMACSHA256.HashData(prk, [.. first, 0x02]);
+        return (first, second);
     }
 }
