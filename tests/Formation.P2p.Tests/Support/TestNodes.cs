@@ -2,6 +2,7 @@ using Formation.P2p.Addressing;
 using Formation.P2p.Host;
 using Formation.P2p.Identity;
 using Formation.P2p.Kad;
+using Formation.P2p.Records;
 
 namespace Formation.P2p.Tests.Support;
 
@@ -9,12 +10,13 @@ namespace Formation.P2p.Tests.Support;
 public static class TestNodes
 {
     /// <summary>A started node listening on 127.0.0.1 (free port).</summary>
-    public static async Task<P2pNode> StartAsync(Action<KadOptions>? kad = null, IReadOnlyDictionary<string, IKadRecordValidator>? validators = null, Ed25519KeyPair? identity = null)
+    public static async Task<P2pNode> StartAsync(KadOptions? kad = null, IReadOnlyDictionary<string, IKadRecordValidator>? validators = null, Ed25519KeyPair? identity = null)
     {
+        var kadOptions = kad ?? new KadOptions();
         var node = new P2pNode(
             new P2pHostOptions { Identity = identity ?? Ed25519KeyPair.Generate(), ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] },
-            new KadOptions(),
-            validators,
+            kadOptions,
+            validators ?? new Dictionary<string, IKadRecordValidator> { [NodeRecordKeys.Namespace] = new NodeRecordValidator() },
             StderrLoggerFactory.Instance);
         await node.StartAsync();
         return node;
