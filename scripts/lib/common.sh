@@ -37,6 +37,17 @@ ensure_dotnet() {
   [[ "${major:-0}" -ge 10 ]] || die "the .NET SDK on PATH is $(dotnet --version); Formation needs 10.0 or newer."
 }
 
+# Installs the pinned js-libp2p peers that the Formation.P2p interop tests and bench/P2p run against (npm ci from
+# tests/Formation.P2p.Tests/js/package-lock.json; Node.js and npm come with the machine).
+ensure_js_test_peers() {
+  local dir="$FORMATION_ROOT/tests/Formation.P2p.Tests/js"
+  command -v npm >/dev/null 2>&1 || die "npm is missing: the P2p interop tests need Node.js >= 20 with npm (apt-get install nodejs npm)"
+  if [[ ! -d "$dir/node_modules" ]] || [[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    say "Installing the js-libp2p test peers (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in $dir failed"
+  fi
+}
+
 # Builds the whole solution in Release (restores from NuGet as needed).
 build_solution() {
   say "Building Formation (Release)"
