@@ -21,15 +21,21 @@ public static class NoiseHandshake
     /// and the authenticated remote peer. Throws <see cref="P2pProtocolException"/> on any failure, including a bad
     /// identity signature or a remote PeerId other than <paramref name="expectedRemote"/>.
     /// </summary>
-    public static async Task<NoiseResult> RunAsync(
+    public static Task<NoiseResult> RunAsync(
         Stream transport, Ed25519KeyPair identity, bool initiator, IReadOnlyList<string> localMuxers,
-        PeerId? expectedRemote, CancellationToken cancellationToken)
+        PeerId? expectedRemote, CancellationToken cancellationToken) =>
+        RunAsync(transport, identity, initiator, localMuxers, expectedRemote, signedStaticKey: null, cancellationToken);
+
+    /// <summary>As above; tests pass <paramref name="signedStaticKey"/> to sign another key than the one used (an attack).</summary>
+    internal static async Task<NoiseResult> RunAsync(
+        Stream transport, Ed25519KeyPair identity, bool initiator, IReadOnlyList<string> localMuxers,
+        PeerId? expectedRemote, byte[]? signedStaticKey, CancellationToken cancellationToken)
     {
         var staticPrivate = NewPrivateKey();
         var staticPublic = PublicKeyOf(staticPrivate);
         var ephemeralPrivate = NewPrivateKey();
         var ephemeralPublic = PublicKeyOf(ephemeralPrivate);
-        var payload = new NoiseHandshakePayload(identity.PublicKeyProto, identity.Sign([.. SignaturePrefix, .. staticPublic]), localMuxers).Encode();
+        var payload = new NoiseHandshakePayload(identity.PublicKeyProto, identity.Sign([.. SignaturePrefix, .. signedStaticKey ?? staticPublic]), localMuxers).Encode();
 
         using var state = new SymmetricState();
         state.MixHash([]); // empty prologue, still mixed in
@@ -54,6 +60,9 @@ public static class NoiseHandshake
             remoteStatic = state.DecryptAndHash(message.AsSpan(KeyLength, KeyLength + CipherState.TagLength));
             state.MixKey(Dh(ephemeralPrivate, remoteStatic));
             remotePayload = NoiseHandshakePayload.Decode(state.DecryptAndHash(message.AsSpan(2 * KeyLength + CipherState.TagLength)));
+
+            // Check the responder before revealing this node's identity in message 3.
+            Authenticate(remotePayload, remoteStatic, expectedRemote);
 
             // -> s, se
             var encryptedStatic = state.EncryptAndHash(staticPublic);
