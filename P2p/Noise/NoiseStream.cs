@@ -8,7 +8,7 @@ namespace Formation.P2p.Noise;
 /// 65535 bytes, so writes are split into frames of at most 65519 plaintext bytes. Decrypted bytes are buffered, since a
 /// Noise frame does not line up with the frames of the layer above. One reader and one writer at a time.
 /// </summary>
-public sealed class NoiseStream : Stream
+public sealed class NoiseStream : DuplexStream
 {
     /// <summary>Largest plaintext in one Noise transport message.</summary>
     public const int MaxPlaintext = 65535 - CipherState.TagLength;
@@ -31,21 +31,6 @@ public sealed class NoiseStream : Stream
         _send.InitializeKey(sendKey);
         _receive.InitializeKey(receiveKey);
     }
-
-    /// <inheritdoc />
-    public override bool CanRead => true;
-
-    /// <inheritdoc />
-    public override bool CanWrite => true;
-
-    /// <inheritdoc />
-    public override bool CanSeek => false;
-
-    /// <inheritdoc />
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -155,18 +140,6 @@ public sealed class NoiseStream : Stream
 
     /// <inheritdoc />
     public override void Flush() => _transport.Flush();
-
-    /// <inheritdoc />
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc />
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

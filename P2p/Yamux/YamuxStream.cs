@@ -4,7 +4,7 @@ namespace Formation.P2p.Yamux;
 /// One yamux stream: a duplex byte stream with flow control. <see cref="CloseWriteAsync"/> half-closes (FIN);
 /// reads return 0 after the peer's FIN and throw <see cref="IOException"/> after a reset.
 /// </summary>
-public sealed class YamuxStream : Stream
+public sealed class YamuxStream : DuplexStream
 {
     private readonly YamuxSession _session;
     private readonly Lock _gate = new();
@@ -36,21 +36,6 @@ public sealed class YamuxStream : Stream
     public bool IsInbound { get; }
 
     internal long ReceiveWindowGrowth => _receiveWindow - YamuxOptions.InitialWindow;
-
-    /// <inheritdoc />
-    public override bool CanRead => true;
-
-    /// <inheritdoc />
-    public override bool CanWrite => true;
-
-    /// <inheritdoc />
-    public override bool CanSeek => false;
-
-    /// <inheritdoc />
-    public override long Length => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -191,18 +176,6 @@ public sealed class YamuxStream : Stream
     public override void Flush()
     {
     }
-
-    /// <inheritdoc />
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc />
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    /// <inheritdoc />
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     internal bool TryReserveReceive(uint length)
     {
