@@ -42,8 +42,13 @@ public sealed class ConnectionInteropTests
 
         var dial = await js.CallAsync("dial", new { addr = node.Address().ToString() });
         Assert.Equal(node.Host.PeerId.ToString(), dial["peer"]!.GetValue<string>());
-        var ping = await js.CallAsync("ping", new { addr = node.Address().ToString() });
-        Assert.True(ping["rtt"]!.GetValue<double>() >= 0);
+        // js allows one outbound ping stream per connection and its DHT pings new contacts too: retry on that refusal.
+        await TestNodes.WaitUntilAsync(async () =>
+        {
+            var ping = await js.TryCallAsync("ping", new { addr = node.Address().ToString() });
+            Assert.True(ping["ok"]!.GetValue<bool>() || ping["error"]!.GetValue<string>().Contains("TooManyOutboundProtocolStreams"), $"js ping failed: {ping["error"]}");
+            return ping["ok"]!.GetValue<bool>();
+        }, TimeSpan.FromSeconds(20), "a js ping of the C# node");
 
         var seen = await js.WaitForEventAsync(e => e["event"]!.GetValue<string>() == "identify" && e["peer"]!.GetValue<string>() == node.Host.PeerId.ToString(), TimeSpan.FromSeconds(20));
         Assert.Equal(node.Host.Options.AgentVersion, seen["agent"]!.GetValue<string>());
