@@ -26,7 +26,8 @@ var js = await JsBench.RunAsync("convergence", nodes);
 var cs = await CSharpBench.ConvergenceAsync(nodes);
 var jsMs = js["ms"]!.GetValue<double>();
 Console.WriteLine($"convergence, {nodes} nodes from one bootstrap: C# {cs.Ms:F0} ms (converged {cs.Converged}, min table {cs.MinTable}), " +
-    $"js {jsMs:F0} ms (converged {js["converged"]}, min table {js["minTable"]}); C#/js time = {cs.Ms / jsMs:F2} (goal ≤ 1.00)");
+    $"js {jsMs:F0} ms (converged {js["converged"]}, min table {js["minTable"]}); C#/js time " +
+    (js["converged"]!.GetValue<bool>() ? "= " : "< (js gave up at 120 s, so this is a bound) ") + $"{cs.Ms / jsMs:F2} (goal ≤ 1.00)");
 
 js = await JsBench.RunAsync("throughput", bytes);
 var tp = await CSharpBench.ThroughputAsync(bytes);
