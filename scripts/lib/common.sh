@@ -55,26 +55,36 @@ ensure_dotnet() {
   [[ "${major:-0}" -ge 10 ]] || die "the .NET SDK on PATH is $(dotnet --version); Formation needs 10.0 or newer."
 }
 
-# npm installs the dashboard's browser libraries (Dashboard/package-lock.json). Machines whose Node.js came from
-# elsewhere already have npm; a plain Debian gets Debian's.
+# npm installs the browser libraries and the js test peers, each exactly as its package-lock.json pins them.
+# Machines whose Node.js came from elsewhere already have npm; a plain Debian gets Debian's.
 ensure_npm() {
   command -v npm >/dev/null 2>&1 && return
   say "Installing Debian packages: npm"
   local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >/dev/null \
-    || die "apt-get install npm failed (the dashboard's terminal emulator comes from npm)"
+    || die "apt-get install npm failed (the dashboard's terminal emulator and the libp2p test peers come from npm)"
+}
+
+# npm ci in DIR unless its node_modules is newer than its package-lock.json; WHAT names it in messages.
+npm_ci_pinned() {
+  local dir=$1 what=$2
+  if [[ -f "$dir/node_modules/.package-lock.json" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
+    return
+  fi
+  ensure_npm
+  say "Installing $what (npm ci)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci in $dir failed"
 }
 
 # The dashboard's terminal emulator (@xterm/xterm), exactly as pinned by Dashboard/package-lock.json.
 ensure_dashboard_assets() {
-  local dir="$FORMATION_ROOT/Dashboard"
-  if [[ -f "$dir/node_modules/@xterm/xterm/lib/xterm.js" && "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]]; then
-    return
-  fi
-  ensure_npm
-  say "Installing the dashboard's browser libraries (npm ci)"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci in Dashboard/ failed"
+  npm_ci_pinned "$FORMATION_ROOT/Dashboard" "the dashboard's browser libraries"
+}
+
+# The pinned js-libp2p peers the Formation.P2p interop tests and bench/P2p run against (Node.js >= 20).
+ensure_js_test_peers() {
+  npm_ci_pinned "$FORMATION_ROOT/tests/Formation.P2p.Tests/js" "the js-libp2p test peers"
 }
 
 # Builds the whole solution in Release (restores from NuGet as needed).
