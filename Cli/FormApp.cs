@@ -1,8 +1,8 @@
-using Formation.Connection;
 using System.CommandLine;
 using Formation.Cli.Commands;
 using Formation.Cli.Connection;
 using Formation.Cli.Output;
+using Formation.Connection;
 using Formation.Errors;
 using Formation.LocalApi;
 

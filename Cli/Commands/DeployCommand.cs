@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
-using Formation.Errors;
 using Formation.Images;
 using Formation.Vms;
 

@@ -1,9 +1,7 @@
-using Formation.Connection;
 using System.CommandLine;
-using System.Text.Json;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
-using Formation.Formfiles;
+using Formation.Connection;
 using Formation.Images;
 
 namespace Formation.Cli.Commands;
