@@ -7,6 +7,9 @@ public sealed class Terminal(TextWriter output, TextWriter error)
 {
     private readonly Lazy<IAnsiConsole> _console = new(() => Create(output));
 
+    /// <summary>The process's stdout as bytes, opened once on first raw write and kept for the process's life.</summary>
+    private readonly Lazy<Stream> _stdout = new(System.Console.OpenStandardOutput);
+
     public TextWriter Out { get; } = output;
 
     public TextWriter Error { get; } = error;
@@ -30,10 +33,8 @@ public sealed class Terminal(TextWriter output, TextWriter error)
 
         if (ReferenceEquals(Out, System.Console.Out))
         {
-            await Out.FlushAsync(cancellationToken);
-            await using var stdout = System.Console.OpenStandardOutput();
-            await stdout.WriteAsync(data, cancellationToken);
-            await stdout.FlushAsync(cancellationToken);
+            await _stdout.Value.WriteAsync(data, cancellationToken);
+            await _stdout.Value.FlushAsync(cancellationToken);
         }
         else
         {

@@ -68,7 +68,7 @@ public class FormationService(ClusterConnector connector)
     /// the scheduler chooses, as for <c>form pack build</c>.</summary>
     public virtual async Task<ImageBuildSession> NewBuildAsync(string? reference, string? node)
     {
-        var nodeId = await Grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).PlaceBuildAsync(new BuildPlacementRequest(reference ?? "", node, Gateway));
+        var nodeId = await Grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).PlaceBuildAsync(new BuildPlacementRequest(reference, node, Gateway));
         return new ImageBuildSession(Grains, nodeId);
     }
 

@@ -161,8 +161,8 @@ public sealed partial class SchedulerGrain(
 
     public async Task<string> PlaceBuildAsync(BuildPlacementRequest request)
     {
-        var holders = request.Node is null && request.Reference.Length > 0
-            ? (await GrainFactory.GetGrain<IImageGrain>(request.Reference).GetStatusAsync()).Nodes
+        var holders = request is { Node: null, Reference: { } reference }
+            ? (await GrainFactory.GetGrain<IImageGrain>(reference).GetStatusAsync()).Nodes
             : [];
         return BuildPlacementPolicy.Choose(await ListNodesAsync(), request, holders);
     }
