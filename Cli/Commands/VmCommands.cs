@@ -3,6 +3,7 @@ using Formation.Cli.Output;
 using Formation.Display;
 using Formation.Errors;
 using Formation.Formfiles;
+using Formation.LocalApi;
 using Formation.Vms;
 using Spectre.Console;
 
@@ -39,12 +40,19 @@ public static partial class VmCommands
         var restart = RestartOption();
         var console = ConsoleOption();
         var wait = new Option<bool>("--wait") { Description = "Wait until the VM is Running (or Failed)" };
+        var requestId = new Option<string?>("--request-id")
+        {
+            Description = "Idempotency key (default: a new one per run): repeating a create with the same name and request id returns the first one's VM",
+            HelpName = "id",
+        };
         var json = FormApp.JsonOption();
-        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, wait, json };
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, wait, requestId, json };
         command.SetAction(async (parse, ct) =>
         {
+            // The request id makes the create safe to retry on another silo when the first one dies before answering.
             var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
-                parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console));
+                parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console),
+                RequestId: parse.GetValue(requestId) ?? Guid.NewGuid().ToString("N"));
             try
             {
                 VmSpecRules.Validate(spec);
@@ -54,12 +62,12 @@ public static partial class VmCommands
                 return app.Fail(ex);
             }
 
-            return await app.WithClusterAsync(parse, ct, async client =>
+            return await app.WithFrontDoorAsync(parse, ct, async (calls, _) =>
             {
-                var info = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
+                var info = await calls.CreateVmAsync(spec, ct);
                 if (parse.GetValue(wait))
                 {
-                    info = await WaitForAsync(client.GetGrain<IVmGrain>(GrainKeys.Vm(info.NodeId, info.Id)), VmState.Running, ct);
+                    info = await WaitForAsync(calls, info.Id, VmState.Running, ct);
                 }
 
                 if (parse.GetValue(json))
@@ -158,6 +166,12 @@ public static partial class VmCommands
         var id = VmArgument();
         var noWait = new Option<bool>("--no-wait") { Description = $"Return at once instead of waiting for {target}" };
         var command = new Command(VmActions.Verb(action), VmActions.Description(action)) { id, noWait };
+        if (action == VmAction.Delete)
+        {
+            command.SetAction((parse, ct) => DeleteAsync(app, parse, parse.GetValue(id)!, ct));
+            return command;
+        }
+
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
             var grain = await ResolveAsync(client, parse.GetValue(id)!);
@@ -177,6 +191,48 @@ public static partial class VmCommands
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Deletes through the front door, retried on a live silo when one dies. A retry that no longer finds the VM has done
+    /// its job: the earlier attempt, whose answer was lost, deleted it.
+    /// </summary>
+    private static Task<int> DeleteAsync(FormApp app, ParseResult parse, string idOrName, CancellationToken ct) =>
+        app.WithFrontDoorAsync(parse, ct, async (calls, inDoubt) =>
+        {
+            try
+            {
+                var info = await calls.DeleteVmAsync(idOrName, ct);
+                app.Terminal.Console.MarkupLine($"VM [bold]{Markup.Escape(info.Name)}[/] ({info.Id}): {Format.State(info.State)}");
+            }
+            catch (FormationException ex) when (inDoubt && ex.Kind == ErrorKind.NotFound)
+            {
+                app.Terminal.Console.MarkupLine($"VM [bold]{Markup.Escape(idOrName)}[/]: {Format.State(VmState.Deleted)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+
+    /// <summary>Polls the VM through the front door until it reaches <paramref name="target"/> or fails (5 minutes at most).</summary>
+    internal static async Task<VmInfo> WaitForAsync(IFormationReads reads, string vmId, VmState target, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        while (true)
+        {
+            var info = (await reads.GetVmAsync(vmId, cancellationToken)).Vm;
+            if (info.State == target || info.State == VmState.Failed)
+            {
+                return info;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new FormationException(ErrorKind.HostFailure,
+                    $"VM {info.Name} did not reach {target} within 5 minutes (it is {info.State}: {info.Reason}).");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     internal static Option<RestartPolicy> RestartOption() => new("--restart")
