@@ -15,7 +15,7 @@ namespace Formation.Silo.Hosting;
 /// </summary>
 public sealed class HostLocks : IDisposable
 {
-    private readonly List<FileStream> _held = [];
+    private readonly List<LockFile> _held = [];
 
     private HostLocks()
     {
@@ -97,9 +97,9 @@ public sealed class HostLocks : IDisposable
 
     public void Dispose()
     {
-        foreach (var stream in _held)
+        foreach (var held in _held)
         {
-            stream.Dispose();
+            held.Dispose();
         }
 
         _held.Clear();
@@ -107,38 +107,14 @@ public sealed class HostLocks : IDisposable
 
     private bool TryTake(string name, out string? owner)
     {
-        var path = Path.Combine(Directory, name);
-        try
+        if (LockFile.TryTake(Path.Combine(Directory, name), out owner) is not { } taken)
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            stream.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            stream.Flush();
-            _held.Add(stream);
-            owner = null;
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            owner = ReadOwner(path);
             return false;
         }
+
+        _held.Add(taken);
+        return true;
     }
 
-    private static string? ReadOwner(string path)
-    {
-        try
-        {
-            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var r = new StreamReader(s);
-            var text = r.ReadToEnd().Trim();
-            return text.Length == 0 ? null : text;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static string Owner(string? pid) => pid is null ? "" : $" (pid {pid})";
+    private static string Owner(string? pid) => LockFile.Describe(pid);
 }

@@ -26,6 +26,7 @@ public sealed class SiloHygieneTests(PostgresServer postgres) : IDisposable
 
         Assert.Contains($"port {first.SiloPort} (--silo-port) is already in use", refused.Message);
         Assert.Contains($"pid {running.Pid}", refused.Message);
+
         Assert.False(running.HasExited);
     }
 
