@@ -3,14 +3,26 @@ using System.Diagnostics;
 namespace Formation.Testing;
 
 /// <summary>
-/// The real <c>form</c> CLI as a child process: <c>$FORM_BIN</c> (an executable, or a .dll run by dotnet) or the form.dll
-/// next to the calling assembly. Returns what it printed, its exit code and its wall time.
+/// The real <c>form</c> CLI as a child process: <c>$FORM_BIN</c> (an executable, or a .dll run by dotnet) or the CLI
+/// project's own build output (same configuration as the caller). Not the form.dll copied next to a test assembly: a
+/// test project that also references the silo runs on the ASP.NET Core shared framework, so the Microsoft.Extensions
+/// assemblies form needs are not copied there. Returns what it printed, its exit code and its wall time.
 /// </summary>
 public static class FormProcess
 {
     public sealed record Result(int ExitCode, string Out, string Error, TimeSpan Elapsed)
     {
         public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalMilliseconds:0} ms\n--- stdout\n{Out}\n--- stderr\n{Error}";
+    }
+
+    /// <summary>form.dll of the CLI project's build output, in the caller's configuration: .../bin/CONFIG/TFM/ → Cli/bin/CONFIG/TFM/form.dll.</summary>
+    public static string Dll
+    {
+        get
+        {
+            var tfm = new DirectoryInfo(AppContext.BaseDirectory);
+            return Path.Combine(RepositoryPaths.Root, "Cli", "bin", tfm.Parent!.Name, tfm.Name, "form.dll");
+        }
     }
 
     /// <summary>How the CLI is started, for reports: the command before the arguments.</summary>
@@ -46,7 +58,7 @@ public static class FormProcess
         var bin = Environment.GetEnvironmentVariable("FORM_BIN");
         if (string.IsNullOrEmpty(bin))
         {
-            return ["dotnet", Path.Combine(AppContext.BaseDirectory, "form.dll")];
+            return ["dotnet", Dll];
         }
 
         return bin.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", bin] : [bin];

@@ -33,7 +33,8 @@ public static class TransientFaults
                 return false;
             }
 
-            if (e is SocketException or IOException || Names.Contains(e.GetType().Name))
+            // A plain IOException is a connection closed under us; its subclasses (file not found, ...) are not transport.
+            if (e is SocketException || e.GetType() == typeof(IOException) || Names.Contains(e.GetType().Name))
             {
                 return true;
             }
