@@ -13,8 +13,6 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
 
     public int GatewayPort { get; init; } = FreePorts.Next();
 
-    public int HttpPort { get; init; } = FreePorts.Next();
-
     public Dictionary<string, string> Environment { get; init; } = [];
 
     /// <summary>formation-silo.dll to run; default: the one next to the test assembly.</summary>
@@ -34,8 +32,6 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return SiloPort.ToString();
         yield return "--gateway-port";
         yield return GatewayPort.ToString();
-        yield return "--http-port";
-        yield return HttpPort.ToString();
         yield return "--advertise";
         yield return "127.0.0.1";
         if (Postgres is not null)
