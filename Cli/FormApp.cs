@@ -58,6 +58,9 @@ public sealed class FormApp
     /// <summary>How long to wait for a silo before giving up with exit code 2.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long retry-safe commands keep trying the live silos when silos die under them.</summary>
+    public TimeSpan RetryPatience { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Whether read commands may use a local silo's API socket (FORM_LOCAL_API=0 turns it off).</summary>
     public bool UseLocalApi { get; init; } = Environment.GetEnvironmentVariable("FORM_LOCAL_API") != "0";
 
@@ -93,32 +96,29 @@ public sealed class FormApp
     }
 
     /// <summary>
-    /// Runs a read-only action: through the local API socket when the target silo is on this host (no Orleans client to
-    /// start), else, or when that socket does not answer, through the Orleans client. Set FORM_LOCAL_API=0 to always
-    /// use the Orleans client.
+    /// Runs a read-only action through the <see cref="FrontDoor"/>: a local silo's API socket when the target is on this
+    /// host (no Orleans client to start), else the Orleans client; retried on the live silos when one dies.
     /// </summary>
-    public async Task<int> WithReadsAsync(ParseResult parse, CancellationToken cancellationToken, Func<IFormationReads, Task<int>> action)
-    {
-        if (UseLocalApi && LocalApiClient.For(Settings(parse)) is { } local)
-        {
-            try
-            {
-                Trace.Mark("local api");
-                var code = await action(local);
-                Trace.Mark("answered");
-                return code;
-            }
-            catch (LocalApiUnavailableException ex)
-            {
-                Trace.Mark($"local api unavailable ({ex.Message}); using the gateway");
-            }
-            catch (Exception ex)
-            {
-                return Fail(ex);
-            }
-        }
+    public Task<int> WithReadsAsync(ParseResult parse, CancellationToken cancellationToken, Func<IFormationReads, Task<int>> action) =>
+        WithFrontDoorAsync(parse, cancellationToken, (calls, _) => action(calls));
 
-        return await WithClusterAsync(parse, cancellationToken, client => action(new GrainReads(client)));
+    /// <summary>
+    /// Runs an action that is safe to repeat (reads, a create with a request id, a delete) through the
+    /// <see cref="FrontDoor"/>; the action learns whether an earlier attempt may already have taken effect.
+    /// </summary>
+    public async Task<int> WithFrontDoorAsync(ParseResult parse, CancellationToken cancellationToken, Func<IFormationCalls, bool, Task<int>> action)
+    {
+        try
+        {
+            await using var door = new FrontDoor(Settings(parse), UseLocalApi, RetryPatience);
+            var code = await door.CallAsync(calls => action(calls, door.InDoubt), cancellationToken);
+            Trace.Mark("answered");
+            return code;
+        }
+        catch (Exception ex)
+        {
+            return Fail(ex);
+        }
     }
 
     /// <summary>Prints a failure without a stack trace (set FORM_DEBUG=1 to see one) and returns its exit code.</summary>
@@ -128,8 +128,13 @@ public sealed class FormApp
         {
             NoSiloException e => (ExitCodes.NoSilo, e.Message),
             FormationException e => (ExitCodes.Failed, e.Message),
-            TimeoutException => (ExitCodes.Failed, "the cluster did not answer in time; check `form cluster status` and the silo logs."),
+            ClusterUnavailableException e => (ExitCodes.Failed, e.Message),
             OperationCanceledException => (ExitCodes.Failed, "cancelled."),
+            _ when TransientFaults.IsTransient(ex) => (ExitCodes.Failed,
+                $"the cluster lost this command ({FrontDoor.Describe(ex)}); it may or may not have taken effect. " +
+                "Check with `form vm list` (or `form vm show NAME`) and run it again if needed; `form cluster status` shows the silos."),
+            _ when ex.GetType().Namespace?.StartsWith("Orleans", StringComparison.Ordinal) == true => (ExitCodes.Failed,
+                $"the cluster could not run the command ({ex.GetType().Name}). Check `form cluster status` and the silo logs, then try again."),
             _ => (ExitCodes.Failed, ex.Message),
         };
         Terminal.Error.WriteLine($"form: {message}");

@@ -3,6 +3,7 @@ using Formation.Cli.Output;
 using Formation.Display;
 using Formation.Errors;
 using Formation.Formfiles;
+using Formation.LocalApi;
 using Formation.Vms;
 using Spectre.Console;
 
@@ -39,12 +40,19 @@ public static class VmCommands
         var restart = CommandParts.RestartOption();
         var console = CommandParts.ConsoleOption();
         var noWait = new Option<bool>("--no-wait") { Description = "Return once the VM is placed instead of waiting until it is Running (or Failed)" };
+        var requestId = new Option<string?>("--request-id")
+        {
+            Description = "Idempotency key (default: a new one per run): repeating a create with the same name and request id returns the first one's VM",
+            HelpName = "id",
+        };
         var json = FormApp.JsonOption();
-        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, noWait, json };
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, noWait, requestId, json };
         command.SetAction(async (parse, ct) =>
         {
+            // The request id makes the create safe to retry on another silo when the first one dies before answering.
             var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
-                parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console));
+                parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console),
+                RequestId: parse.GetValue(requestId) ?? Guid.NewGuid().ToString("N"));
             try
             {
                 VmSpecRules.Validate(spec);
@@ -54,12 +62,12 @@ public static class VmCommands
                 return app.Fail(ex);
             }
 
-            return await app.WithClusterAsync(parse, ct, async client =>
+            return await app.WithFrontDoorAsync(parse, ct, async (calls, _) =>
             {
-                var info = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
+                var info = await calls.CreateVmAsync(spec, ct);
                 if (!parse.GetValue(noWait) && info.State != VmState.Running)
                 {
-                    info = await VmHandles.WaitForAsync(client.GetGrain<IVmGrain>(GrainKeys.Vm(info.NodeId, info.Id)), VmState.Running, ct);
+                    info = await VmHandles.WaitForAsync(calls, info.Id, VmState.Running, ct);
                 }
 
                 if (parse.GetValue(json))
@@ -158,6 +166,12 @@ public static class VmCommands
         var id = CommandParts.VmArgument();
         var noWait = new Option<bool>("--no-wait") { Description = $"Return at once instead of waiting for {target}" };
         var command = new Command(VmActions.Verb(action), VmActions.Description(action)) { id, noWait };
+        if (action == VmAction.Delete)
+        {
+            command.SetAction((parse, ct) => DeleteAsync(app, parse, parse.GetValue(id)!, ct));
+            return command;
+        }
+
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
             var grain = await VmHandles.ResolveAsync(client, parse.GetValue(id)!);
@@ -178,4 +192,24 @@ public static class VmCommands
         }));
         return command;
     }
+
+    /// <summary>
+    /// Deletes through the front door, retried on a live silo when one dies. A retry that no longer finds the VM has done
+    /// its job: the earlier attempt, whose answer was lost, deleted it.
+    /// </summary>
+    private static Task<int> DeleteAsync(FormApp app, ParseResult parse, string idOrName, CancellationToken ct) =>
+        app.WithFrontDoorAsync(parse, ct, async (calls, inDoubt) =>
+        {
+            try
+            {
+                var info = await calls.DeleteVmAsync(idOrName, ct);
+                app.Terminal.Console.MarkupLine($"VM [bold]{Markup.Escape(info.Name)}[/] ({info.Id}): {Format.State(info.State)}");
+            }
+            catch (FormationException ex) when (inDoubt && ex.Kind == ErrorKind.NotFound)
+            {
+                app.Terminal.Console.MarkupLine($"VM [bold]{Markup.Escape(idOrName)}[/]: {Format.State(VmState.Deleted)}");
+            }
+
+            return ExitCodes.Ok;
+        });
 }

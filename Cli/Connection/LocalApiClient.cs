@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Formation.Connection;
 using Formation.LocalApi;
 using Formation.Nodes;
@@ -8,26 +9,46 @@ using Formation.Vms;
 namespace Formation.Cli.Connection;
 
 /// <summary>
-/// The read queries through the local API socket of a silo on this host (see <see cref="LocalApiProtocol"/>): no Orleans
-/// client to start, so <c>form vm list</c> answers in a fraction of the time. Only for a loopback gateway without
-/// --postgres; a missing or dead socket raises <see cref="LocalApiUnavailableException"/> before anything is printed,
-/// and the caller falls back to the Orleans client.
+/// The reads and retry-safe writes through the local API socket of a silo on this host (see
+/// <see cref="LocalApiProtocol"/>): no Orleans client to start, so a command answers in a fraction of the time. Only for
+/// loopback gateways without --postgres; a missing or dead socket raises <see cref="LocalApiUnavailableException"/>
+/// before anything is sent, and the caller tries the next silo or the Orleans client.
 /// </summary>
-public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IFormationReads
+public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IFormationCalls
 {
+    /// <summary>How long a request may wait for its answer (a create under load queues behind others; the silo allows 30 s).</summary>
+    public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+
     public string SocketPath => socketPath;
 
-    /// <summary>The client for <paramref name="settings"/>' silo if it is on this host and serves a socket, else null.</summary>
-    public static LocalApiClient? For(ConnectionSettings settings)
+    /// <summary>The client for <paramref name="settings"/>' first silo if it is on this host and serves a socket, else null.</summary>
+    public static LocalApiClient? For(ConnectionSettings settings) => AllFor(settings).FirstOrDefault();
+
+    /// <summary>A client per gateway of <paramref name="settings"/> that is on this host and serves a socket, in order.</summary>
+    public static IReadOnlyList<LocalApiClient> AllFor(ConnectionSettings settings)
     {
-        if (settings.Postgres is not null || !settings.TrySplitGateway(out var host, out var port))
+        if (settings.Postgres is not null)
         {
-            return null;
+            return [];
         }
 
-        var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
-        var path = LocalApiPaths.Socket(port);
-        return loopback && File.Exists(path) ? new LocalApiClient(path, settings.Timeout) : null;
+        var clients = new List<LocalApiClient>();
+        foreach (var gateway in settings.Gateways)
+        {
+            if (!ConnectionSettings.TrySplit(gateway, out var host, out var port))
+            {
+                continue;
+            }
+
+            var loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+            var path = LocalApiPaths.Socket(port);
+            if (loopback && File.Exists(path))
+            {
+                clients.Add(new LocalApiClient(path, timeout: ReplyTimeout > settings.Timeout ? ReplyTimeout : settings.Timeout));
+            }
+        }
+
+        return clients;
     }
 
     public async Task<IReadOnlyList<VmSummary>> ListVmsAsync(CancellationToken cancellationToken) =>
@@ -41,6 +62,11 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
 
     public async Task<IReadOnlyList<Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Peers), cancellationToken)).Peers ?? throw Incomplete("peers");
+    public async Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken) =>
+        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Create, Spec: spec), cancellationToken)).Info ?? throw Incomplete("info");
+
+    public async Task<VmInfo> DeleteVmAsync(string idOrName, CancellationToken cancellationToken) =>
+        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Delete, idOrName), cancellationToken)).Info ?? throw Incomplete("info");
 
     private async Task<LocalApiReply> QueryAsync(LocalApiRequest request, CancellationToken cancellationToken)
     {
@@ -65,6 +91,11 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"the silo's local API ({socketPath}) did not answer within {timeout.TotalSeconds:0} s.");
+        }
+        catch (JsonException ex)
+        {
+            // A silo that dies while answering leaves half a reply: a transport failure, not a protocol one.
+            throw new IOException($"the silo behind {socketPath} closed the connection before answering completely.", ex);
         }
     }
 

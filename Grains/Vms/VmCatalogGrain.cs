@@ -20,6 +20,9 @@ public sealed partial class VmCatalogGrain(
     private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pendingNames = new(StringComparer.Ordinal);
 
+    // Creates with a request id still running, by VM id: a retry that arrives meanwhile waits for the first attempt.
+    private readonly Dictionary<string, (VmSpec Spec, Task<VmInfo> Creating)> _inFlight = new(StringComparer.Ordinal);
+
     // VM grains send their summaries one-way, so a "Deleting" can arrive after the "Deleted" that removed the row and
     // would bring the VM back as a ghost. VM ids are never reused: remember the newest deleted ones and ignore late news.
     private readonly HashSet<string> _deleted = new(StringComparer.Ordinal);
@@ -41,45 +44,98 @@ public sealed partial class VmCatalogGrain(
     public async Task<VmInfo> CreateVmAsync(VmSpec spec)
     {
         VmSpecRules.Validate(spec);
+        var vmId = spec.RequestId is { } requestId ? VmIds.ForRequest(requestId, spec.Name) : VmIds.New();
+        if (spec.RequestId is not null && await RepeatedRequestAsync(vmId, spec) is { } repeated)
+        {
+            return await repeated;
+        }
+
         if (_idByName.ContainsKey(spec.Name) || !_pendingNames.Add(spec.Name))
         {
             throw FormationException.Conflict($"A VM named '{spec.Name}' already exists. Pick another name or delete it first.");
         }
 
+        var creating = CreateNewAsync(spec, vmId);
+        if (spec.RequestId is not null)
+        {
+            _inFlight[vmId] = (spec, creating);
+        }
+
         try
         {
-            IReadOnlyList<string>? imageNodes = null;
-            if (spec.Image is { } image)
-            {
-                var status = await RequireImageAsync(image);
-                spec = spec with { ImageDigest = status.Digest };
-                imageNodes = status.Nodes;
-            }
-
-            var vmId = VmIds.New();
-            var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
-            var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes,
-                imageNodes is null ? null : $"image '{spec.Image}' is only on these nodes; build it with `form pack build --node ID` where you want it"));
-            VmInfo info;
-            try
-            {
-                info = await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(nodeId, vmId)).CreateAsync(spec);
-            }
-            catch
-            {
-                await scheduler.ReleaseAsync(vmId);
-                throw;
-            }
-
-            Upsert(info.ToSummary());
-            await _vms.FlushAsync();
-            LogCreated(vmId, spec.Name, nodeId);
-            return info;
+            return await creating;
         }
         finally
         {
             _pendingNames.Remove(spec.Name);
+            _inFlight.Remove(vmId);
         }
+    }
+
+    /// <summary>
+    /// A retry of a create this catalog has seen (same request id and name): the first attempt's outcome, whether it is
+    /// still running or done. Null for a request seen for the first time. The same request id with another spec is refused.
+    /// </summary>
+    private async Task<Task<VmInfo>?> RepeatedRequestAsync(string vmId, VmSpec spec)
+    {
+        if (_inFlight.TryGetValue(vmId, out var running))
+        {
+            return SameRequest(running.Spec, spec) ? running.Creating : throw RequestReused(spec);
+        }
+
+        if (_deleted.Contains(vmId))
+        {
+            throw FormationException.Conflict(
+                $"The VM that request '{spec.RequestId}' created ('{spec.Name}', {vmId}) has been deleted since. Use a new request id to create another.");
+        }
+
+        if (!Vms.TryGetValue(vmId, out var existing))
+        {
+            return null;
+        }
+
+        var info = await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(existing.NodeId, vmId)).GetAsync();
+        return SameRequest(info.Spec, spec) ? Task.FromResult(info) : throw RequestReused(spec);
+    }
+
+    // The stored spec carries the image digest resolved at the first attempt; the retry's does not.
+    private static bool SameRequest(VmSpec first, VmSpec retry) => first with { ImageDigest = null } == retry with { ImageDigest = null };
+
+    private static FormationException RequestReused(VmSpec spec) => FormationException.Conflict(
+        $"Request id '{spec.RequestId}' was already used to create '{spec.Name}' with a different spec. Use a new request id for a new VM.");
+
+    private async Task<VmInfo> CreateNewAsync(VmSpec spec, string vmId)
+    {
+        IReadOnlyList<string>? imageNodes = null;
+        if (spec.Image is { } image)
+        {
+            var status = await RequireImageAsync(image);
+            spec = spec with { ImageDigest = status.Digest };
+            imageNodes = status.Nodes;
+        }
+
+        var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
+        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes,
+            imageNodes is null ? null : $"image '{spec.Image}' is only on these nodes; build it with `form pack build --node ID` where you want it"));
+        VmInfo info;
+        try
+        {
+            info = await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(nodeId, vmId)).CreateAsync(spec);
+        }
+        catch (FormationException ex) when (ex.Kind == ErrorKind.Conflict)
+        {
+            throw; // the VM grain holds another VM under this id: its reservation is not ours to release
+        }
+        catch
+        {
+            await scheduler.ReleaseAsync(vmId);
+            throw;
+        }
+
+        Upsert(info.ToSummary());
+        await _vms.FlushAsync();
+        LogCreated(vmId, spec.Name, nodeId);
+        return info;
     }
 
     public Task<IReadOnlyList<VmSummary>> ListAsync()

@@ -35,6 +35,9 @@ public sealed class FormationOptions
     /// <summary>Hypervisor driver: auto (default), kvm, qemu, sim (simulated VMs, for scale tests) or none.</summary>
     public string Driver { get; set; } = Formation.Silo.Hypervisors.DriverNames.Auto;
 
+    /// <summary>How long a stopping silo may take before it exits anyway (default 30 s; VMs keep running).</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Optional override of what this node offers to the scheduler.</summary>
     public CapacityOptions Capacity { get; set; } = new();
 

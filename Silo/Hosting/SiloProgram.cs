@@ -48,6 +48,13 @@ public static class SiloProgram
             return 1;
         }
 
+        using var hostLocks = HostLocks.TryAcquire(config, out var hostLockError);
+        if (hostLocks is null)
+        {
+            Console.Error.WriteLine($"formation-silo: could not start node '{config.NodeId}': {hostLockError}");
+            return 1;
+        }
+
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -57,9 +64,12 @@ public static class SiloProgram
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.UseOrleans(silo => silo.AddFormationSilo(config));
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        var watchdog = new ShutdownWatchdog(TimeSpan.FromSeconds(Math.Max(options.ShutdownTimeoutSeconds, 1)), config.NodeId);
+        // The host's own stop gets most of the watchdog's time; the watchdog ends whatever is still hanging after that.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = watchdog.Timeout * 0.8);
 
         using var host = builder.Build();
+        watchdog.Watch(host.Services.GetRequiredService<IHostApplicationLifetime>());
         try
         {
             await host.StartAsync();

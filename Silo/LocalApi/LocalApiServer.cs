@@ -6,7 +6,7 @@ namespace Formation.Silo.LocalApi;
 
 /// <summary>
 /// Serves <see cref="LocalApiProtocol"/> on a Unix socket (mode 0600) while the silo is active, so that <c>form</c>
-/// read commands on this host need no Orleans client. The socket appears when grains can be called and is removed on
+/// reads, creates and deletes on this host need no Orleans client. The socket appears when grains can be called and is removed on
 /// shutdown; a stale one left by a killed silo is replaced at start. Each connection gets one answer and a deadline.
 /// </summary>
 public sealed partial class LocalApiServer(IGrainFactory grains, string socketPath, ILogger<LocalApiServer> logger)
@@ -17,6 +17,7 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly IFormationReads _reads = new GrainReads(grains);
+    private readonly IFormationWrites _writes = new GrainWrites(grains);
     private Socket? _listener;
     private Task _accepting = Task.CompletedTask;
 
@@ -103,11 +104,17 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
             try
             {
                 var request = await LocalApiProtocol.ReadRequestAsync(stream, deadline.Token);
-                reply = await LocalApiProtocol.AnswerAsync(_reads, request, deadline.Token);
+                reply = await LocalApiProtocol.AnswerAsync(_reads, _writes, request, deadline.Token);
             }
             catch (FormationException ex)
             {
                 reply = LocalApiProtocol.Failure(ex);
+            }
+            catch (Exception ex) when (TransientFaults.IsTransient(ex))
+            {
+                // A grain this request needed lives on a silo that went away: the client retries (here or elsewhere).
+                reply = LocalApiProtocol.TransientFailure(
+                    $"a silo this request needed did not answer ({ex.GetType().Name}); the cluster is replacing it, try again shortly.");
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not IOException and not SocketException)
             {

@@ -84,7 +84,7 @@ public static class VmListBench
     private static string[] FormCommand() =>
         Environment.GetEnvironmentVariable("FORM_BIN") is { Length: > 0 } bin
             ? [bin]
-            : ["dotnet", Path.Combine(AppContext.BaseDirectory, "form.dll")];
+            : ["dotnet", Formation.Testing.FormProcess.Dll];
 
     private static async Task<double> WallAsync(string[] command, bool orleansClient, params string[] args)
     {

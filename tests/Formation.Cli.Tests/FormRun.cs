@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Formation.Cli.Output;
+using Formation.Testing;
 
 namespace Formation.Cli.Tests;
 
@@ -20,23 +20,11 @@ public sealed record FormRun(int ExitCode, string Out, string Error)
         return new FormRun(code, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>Runs the real <c>form</c> executable (dotnet form.dll) as a child process.</summary>
+    /// <summary>Runs the real <c>form</c> executable (the CLI project's build, see <see cref="FormProcess"/>) as a child process.</summary>
     public static async Task<FormRun> ProcessAsync(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "form.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment.Remove("FORMATION_GATEWAY");
-        info.Environment.Remove("FORMATION_POSTGRES");
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return new FormRun(process.ExitCode, await stdout, await stderr);
+        var run = await FormProcess.RunAsync(args);
+        return new FormRun(run.ExitCode, run.Out, run.Error);
     }
 
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";

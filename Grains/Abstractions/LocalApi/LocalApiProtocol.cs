@@ -10,8 +10,9 @@ namespace Formation.LocalApi;
 
 /// <summary>
 /// The silo's local API: a Unix socket (<see cref="LocalApiPaths.Socket"/>, mode 0600) that answers the read queries of
-/// <see cref="IFormationReads"/> on the silo's own host. <c>form</c> uses it for <c>vm list</c>, <c>vm show</c> and
-/// <c>node list</c> because starting an Orleans client costs about half a second of JIT and type loading per process.
+/// <see cref="IFormationReads"/> and the retry-safe mutations of <see cref="IFormationWrites"/> on the silo's own host.
+/// <c>form</c> uses it for <c>vm list</c>, <c>vm show</c>, <c>node list</c>, <c>vm create</c> and <c>vm delete</c> because
+/// starting an Orleans client costs about half a second of JIT and type loading per process.
 /// One request per connection: the client writes one line of JSON (<see cref="LocalApiRequest"/>, at most
 /// <see cref="MaxRequestBytes"/>), the silo writes one JSON <see cref="LocalApiReply"/> and closes.
 /// </summary>
@@ -23,6 +24,8 @@ public static class LocalApiProtocol
     public const string Nodes = "nodes";
     public const string Vm = "vm";
     public const string Peers = "peers";
+    public const string Create = "create";
+    public const string Delete = "delete";
 
     public static async Task WriteRequestAsync(Stream stream, LocalApiRequest request, CancellationToken cancellationToken)
     {
@@ -71,6 +74,11 @@ public static class LocalApiProtocol
     {
         var reply = await JsonSerializer.DeserializeAsync(stream, LocalApiJson.Default.LocalApiReply, cancellationToken)
             ?? throw new InvalidDataException("the silo's local API sent an empty reply.");
+        if (reply.Error is { Transient: true } transient)
+        {
+            throw new LocalApiTransientException(transient.Message);
+        }
+
         if (reply.Error is { } error)
         {
             throw new FormationException(error.Kind, error.Message);
@@ -79,8 +87,9 @@ public static class LocalApiProtocol
         return reply;
     }
 
-    /// <summary>Answers one request from <paramref name="reads"/>; Formation errors become error replies.</summary>
-    public static async Task<LocalApiReply> AnswerAsync(IFormationReads reads, LocalApiRequest request, CancellationToken cancellationToken)
+    /// <summary>Answers one request from <paramref name="reads"/> and <paramref name="writes"/>; Formation errors become error replies.</summary>
+    public static async Task<LocalApiReply> AnswerAsync(
+        IFormationReads reads, IFormationWrites writes, LocalApiRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -91,7 +100,12 @@ public static class LocalApiProtocol
                 Vm when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the vm query needs a VM id or name.")),
                 Vm => new LocalApiReply(Vm: await reads.GetVmAsync(request.Vm!, cancellationToken)),
                 Peers => new LocalApiReply(Peers: await reads.ListPeersAsync(cancellationToken)),
-                _ => Failure(FormationException.Invalid($"unknown local API query '{request.Query}': use {Vms}, {Nodes}, {Vm} or {Peers}.")),
+                Create when request.Spec is null => Failure(FormationException.Invalid("the create query needs a spec.")),
+                Create => new LocalApiReply(Info: await writes.CreateVmAsync(request.Spec!, cancellationToken)),
+                Delete when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the delete query needs a VM id or name.")),
+                Delete => new LocalApiReply(Info: await writes.DeleteVmAsync(request.Vm!, cancellationToken)),
+                _ => Failure(FormationException.Invalid(
+                    $"unknown local API query '{request.Query}': use {Vms}, {Nodes}, {Vm}, {Peers}, {Create} or {Delete}.")),
             };
         }
         catch (FormationException ex)
@@ -101,6 +115,9 @@ public static class LocalApiProtocol
     }
 
     public static LocalApiReply Failure(FormationException ex) => new(Error: new LocalApiError(ex.Kind, ex.Message));
+
+    /// <summary>A transport failure inside the cluster (the grain's silo went away): the client may retry elsewhere.</summary>
+    public static LocalApiReply TransientFailure(string message) => new(Error: new LocalApiError(ErrorKind.HostFailure, message, Transient: true));
 
     private static LocalApiRequest Parse(ReadOnlySpan<byte> line)
     {
@@ -117,11 +134,14 @@ public static class LocalApiProtocol
     }
 }
 
-/// <summary>One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/> or <see cref="LocalApiProtocol.Vm"/> (with <see cref="Vm"/>).</summary>
-public sealed record LocalApiRequest(string Query, string? Vm = null);
+/// <summary>
+/// One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/>, <see cref="LocalApiProtocol.Vm"/>
+/// or <see cref="LocalApiProtocol.Delete"/> (with <see cref="Vm"/>), <see cref="LocalApiProtocol.Create"/> (with <see cref="Spec"/>).
+/// </summary>
+public sealed record LocalApiRequest(string Query, string? Vm = null, VmSpec? Spec = null);
 
-/// <summary>What went wrong, as the silo's <see cref="FormationException"/> said it.</summary>
-public sealed record LocalApiError(ErrorKind Kind, string Message);
+/// <summary>What went wrong, as the silo's <see cref="FormationException"/> said it; <see cref="Transient"/> when retrying may help.</summary>
+public sealed record LocalApiError(ErrorKind Kind, string Message, bool Transient = false);
 
 /// <summary>The answer to one query: the field the query asked for, or <see cref="Error"/>.</summary>
 public sealed record LocalApiReply(
@@ -129,7 +149,8 @@ public sealed record LocalApiReply(
     IReadOnlyList<NodeStatus>? Nodes = null,
     VmDetail? Vm = null,
     LocalApiError? Error = null,
-    IReadOnlyList<PeerRow>? Peers = null);
+    IReadOnlyList<PeerRow>? Peers = null,
+    VmInfo? Info = null);
 
 /// <summary>Source-generated JSON for the local API: no reflection at start-up on either side.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -7,6 +7,8 @@ namespace Formation.Vms;
 /// What a user asked for: the VM's shape and where it may run. <see cref="ImageDigest"/> is filled in when the VM is
 /// created: the image version the reference named then, which the VM keeps booting even if the tag moves later.
 /// <see cref="Console"/> overrides the image's <c>CONSOLE</c> setting for this VM (null: the image's).
+/// <see cref="RequestId"/> is the client's idempotency key: a create retried with the same name and request id (after a
+/// lost reply or a dead gateway) returns the VM the first attempt made, never a second one.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
@@ -19,7 +21,8 @@ public sealed record VmSpec(
     [property: Id(5)] string? NodeConstraint,
     [property: Id(6)] RestartPolicy Restart = RestartPolicy.Never,
     [property: Id(7)] string? ImageDigest = null,
-    [property: Id(8)] ConsoleMode? Console = null)
+    [property: Id(8)] ConsoleMode? Console = null,
+    [property: Id(9)] string? RequestId = null)
 {
     public NodeCapacity Resources => new(VCpus, MemoryMiB, DiskGiB);
 }

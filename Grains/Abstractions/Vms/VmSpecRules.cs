@@ -9,6 +9,7 @@ public static class VmSpecRules
     public const long MinMemoryMiB = 64;
     public const long MaxMemoryMiB = 1024 * 1024;
     public const long MaxDiskGiB = 64 * 1024;
+    public const int MaxRequestIdLength = 64;
 
     /// <summary>Throws an InvalidArgument error with the first problem of <paramref name="spec"/>, in the CLI's words.</summary>
     public static void Validate(VmSpec spec)
@@ -53,6 +54,16 @@ public static class VmSpecRules
             problems.Add(new VmSpecProblem(VmSpecField.Image, $"'{image}' is not a valid image reference (name[:tag] or a digest)."));
         }
 
+        if (spec.RequestId is { } requestId && !IsRequestId(requestId))
+        {
+            problems.Add(new VmSpecProblem(VmSpecField.RequestId,
+                $"must be 1–{MaxRequestIdLength} letters, digits, '-', '_' or '.' (got '{(requestId.Length > 80 ? requestId[..80] + "…" : requestId)}')."));
+        }
+
         return problems;
     }
+
+    /// <summary>An idempotency key: 1–64 ASCII letters, digits, '-', '_' or '.'.</summary>
+    public static bool IsRequestId(string value) =>
+        value.Length is > 0 and <= MaxRequestIdLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

@@ -83,7 +83,7 @@ public sealed partial class DeployCliTests : IAsyncLifetime
     private static async Task<FormRun> ConsoleSessionAsync(string input, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "form.dll"));
+        info.ArgumentList.Add(Formation.Testing.FormProcess.Dll);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -139,7 +139,7 @@ public sealed partial class DeployCliTests : IAsyncLifetime
     private static async Task<FormRun> ConsoleSessionAsync(string gateway, string vm, string line, string answer)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "form.dll"), "vm", "console", vm, "--gateway", gateway })
+        foreach (var a in new[] { Formation.Testing.FormProcess.Dll, "vm", "console", vm, "--gateway", gateway })
         {
             info.ArgumentList.Add(a);
         }

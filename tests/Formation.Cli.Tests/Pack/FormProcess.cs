@@ -28,7 +28,7 @@ internal static class FormProcess
     private static async Task<(FormRun Run, bool Signalled)> RunOnceAsync(string[] args, string marker, int signal, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "form.dll"));
+        info.ArgumentList.Add(Formation.Testing.FormProcess.Dll);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);

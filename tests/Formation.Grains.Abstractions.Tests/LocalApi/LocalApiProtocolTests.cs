@@ -6,7 +6,7 @@ using Formation.Vms;
 
 namespace Formation.Grains.Abstractions.Tests.LocalApi;
 
-/// <summary>The local API's wire format and dispatch, over memory streams and a fake <see cref="IFormationReads"/>.</summary>
+/// <summary>The local API's wire format and dispatch, over memory streams and a fake <see cref="IFormationReads"/> and <see cref="IFormationWrites"/>.</summary>
 public sealed class LocalApiProtocolTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 26, 2, 0, 0, TimeSpan.FromHours(1));
@@ -26,7 +26,7 @@ public sealed class LocalApiProtocolTests
     [Fact]
     public async Task Peers_RoundTripEveryField()
     {
-        var reply = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(new FakeReads(), new LocalApiRequest(LocalApiProtocol.Peers), CancellationToken.None));
+        var reply = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(new FakeReads(), new FakeReads(), new LocalApiRequest(LocalApiProtocol.Peers), CancellationToken.None));
 
         var peer = Assert.Single(reply.Peers!);
         Assert.Equal(Peer.Addresses, peer.Addresses);
@@ -49,9 +49,10 @@ public sealed class LocalApiProtocolTests
     public async Task Replies_RoundTripEveryField()
     {
         var reads = new FakeReads();
-        var vms = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, new LocalApiRequest(LocalApiProtocol.Vms), CancellationToken.None));
-        var nodes = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, new LocalApiRequest(LocalApiProtocol.Nodes), CancellationToken.None));
-        var detail = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, new LocalApiRequest(LocalApiProtocol.Vm, "web-1"), CancellationToken.None));
+        var writes = (IFormationWrites)reads;
+        var vms = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, writes, new LocalApiRequest(LocalApiProtocol.Vms), CancellationToken.None));
+        var nodes = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, writes, new LocalApiRequest(LocalApiProtocol.Nodes), CancellationToken.None));
+        var detail = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, writes, new LocalApiRequest(LocalApiProtocol.Vm, "web-1"), CancellationToken.None));
 
         Assert.Equal(Vm.ToSummary(), Assert.Single(vms.Vms!));
         var node = Assert.Single(nodes.Nodes!);
@@ -65,9 +66,39 @@ public sealed class LocalApiProtocolTests
     }
 
     [Fact]
+    public async Task CreateAndDelete_RoundTripTheSpecAndTheVm()
+    {
+        var fake = new FakeReads();
+        var line = new MemoryStream();
+        await LocalApiProtocol.WriteRequestAsync(line, new LocalApiRequest(LocalApiProtocol.Create, Spec: Spec with { RequestId = "req-1" }), CancellationToken.None);
+        line.Position = 0;
+        var request = await LocalApiProtocol.ReadRequestAsync(line, CancellationToken.None);
+
+        var created = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(fake, fake, request, CancellationToken.None));
+        var deleted = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(fake, fake, new LocalApiRequest(LocalApiProtocol.Delete, "web-1"), CancellationToken.None));
+
+        Assert.Equal(Spec with { RequestId = "req-1" }, fake.LastCreated);
+        Assert.Equal("req-1", created.Info!.Spec.RequestId);
+        Assert.Equal(VmState.Deleting, deleted.Info!.State);
+    }
+
+    [Fact]
+    public async Task TransientErrors_ArriveAsRetryableNotAsFormationErrors()
+    {
+        var stream = new MemoryStream();
+        await LocalApiProtocol.WriteReplyAsync(stream, LocalApiProtocol.TransientFailure("a silo went away"), CancellationToken.None);
+        stream.Position = 0;
+
+        var ex = await Assert.ThrowsAsync<LocalApiTransientException>(() => LocalApiProtocol.ReadReplyAsync(stream, CancellationToken.None));
+        Assert.True(TransientFaults.IsTransient(ex));
+        Assert.False(TransientFaults.IsTransient(FormationException.NotFound("no such VM")));
+        Assert.True(TransientFaults.IsTransient(new InvalidOperationException("wrapped", new TimeoutException())));
+    }
+
+    [Fact]
     public async Task FormationErrors_TravelWithTheirKindAndMessage()
     {
-        var reply = await LocalApiProtocol.AnswerAsync(new FakeReads(), new LocalApiRequest(LocalApiProtocol.Vm, "nope"), CancellationToken.None);
+        var reply = await LocalApiProtocol.AnswerAsync(new FakeReads(), new FakeReads(), new LocalApiRequest(LocalApiProtocol.Vm, "nope"), CancellationToken.None);
         var stream = new MemoryStream();
         await LocalApiProtocol.WriteReplyAsync(stream, reply, CancellationToken.None);
         stream.Position = 0;
@@ -80,11 +111,13 @@ public sealed class LocalApiProtocolTests
     [Theory]
     [InlineData("{\"query\":\"frobnicate\"}", "unknown local API query 'frobnicate'")]
     [InlineData("{\"query\":\"vm\"}", "needs a VM id or name")]
+    [InlineData("{\"query\":\"create\"}", "the create query needs a spec")]
+    [InlineData("{\"query\":\"delete\"}", "the delete query needs a VM id or name")]
     public async Task BadQueries_AreInvalidArgumentReplies(string line, string expected)
     {
         var request = await LocalApiProtocol.ReadRequestAsync(new MemoryStream(Encoding.UTF8.GetBytes(line + "\n")), CancellationToken.None);
 
-        var reply = await LocalApiProtocol.AnswerAsync(new FakeReads(), request, CancellationToken.None);
+        var reply = await LocalApiProtocol.AnswerAsync(new FakeReads(), new FakeReads(), request, CancellationToken.None);
 
         Assert.Equal(ErrorKind.InvalidArgument, reply.Error!.Kind);
         Assert.Contains(expected, reply.Error.Message);
@@ -124,8 +157,19 @@ public sealed class LocalApiProtocolTests
         return await LocalApiProtocol.ReadReplyAsync(stream, CancellationToken.None);
     }
 
-    private sealed class FakeReads : IFormationReads
+    private sealed class FakeReads : IFormationReads, IFormationWrites
     {
+        public VmSpec? LastCreated { get; private set; }
+
+        public Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken)
+        {
+            LastCreated = spec;
+            return Task.FromResult(Vm with { Spec = spec });
+        }
+
+        public Task<VmInfo> DeleteVmAsync(string idOrName, CancellationToken cancellationToken) =>
+            idOrName == "web-1" ? Task.FromResult(Vm with { State = VmState.Deleting }) : throw FormationException.NotFound($"no VM named {idOrName}.");
+
         public static readonly IReadOnlyList<VmEvent> Events =
         [
             new("vm-1", "web-1", "node-a", VmState.Pending, VmState.Scheduled, At, null),
