@@ -14,14 +14,6 @@ internal sealed class BuildSandbox(PackOptions options)
 {
     public const string MapMarker = "FORMATION-USERNS ";
 
-    /// <summary>Host side: enter the cgroups, then unshare.</summary>
-    private const string EnterScript = """
-        set -eu
-        n=$1; shift
-        while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
-        exec "$@"
-        """;
-
     /// <summary>In the new namespaces, before the maps exist: say which process to map, wait for the go-ahead.</summary>
     private const string AwaitScript = """
         exec 3<>"$1"; shift
@@ -52,9 +44,7 @@ internal sealed class BuildSandbox(PackOptions options)
             new CgroupLimits(options.StepPidsMax, options.StepMemoryMaxBytes, options.StepCpus));
         try
         {
-            var argv = new List<string> { "-c", EnterScript, "formation-enter", cgroup.ProcsFiles.Count.ToString(CultureInfo.InvariantCulture) };
-            argv.AddRange(cgroup.ProcsFiles);
-            argv.AddRange(["unshare", "--user", "--keep-caps", "--mount", "--pid", "--fork", "--kill-child", "--ipc", "--uts", "--propagation", "private"]);
+            var argv = new List<string> { "--user", "--keep-caps", "--mount", "--pid", "--fork", "--kill-child", "--ipc", "--uts", "--propagation", "private" };
             if (!network)
             {
                 argv.Add("--net");
@@ -65,7 +55,7 @@ internal sealed class BuildSandbox(PackOptions options)
                 "/bin/sh", "-c", script, "formation-sandbox"]);
             argv.AddRange(arguments);
             var mapped = false;
-            var result = await ProcessRunner.RunAsync("/bin/sh", argv, line =>
+            var result = await ProcessRunner.RunAsync("/bin/sh", cgroup.EnterArguments("unshare", argv), line =>
             {
                 if (!mapped && line.StartsWith(MapMarker, StringComparison.Ordinal))
                 {

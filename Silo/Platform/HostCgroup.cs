@@ -23,8 +23,43 @@ public sealed class HostCgroup : IDisposable
         _limits = limits;
     }
 
+    /// <summary>Host shell script that enters the cgroups given as arguments, then execs the rest of its arguments.</summary>
+    private const string EnterScript = """
+        set -eu
+        n=$1; shift
+        while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
+        exec "$@"
+        """;
+
     /// <summary>The <c>cgroup.procs</c> files a process writes its pid into to enter the cgroup (one per hierarchy).</summary>
     public IReadOnlyList<string> ProcsFiles => [.. _directories.Select(d => Path.Combine(d, "cgroup.procs"))];
+
+    /// <summary>
+    /// Arguments for <c>/bin/sh</c> that run <paramref name="fileName"/> inside this cgroup from its first instruction
+    /// (the shell enters the cgroup, then execs), so no child it forks is ever outside the limits.
+    /// </summary>
+    public IReadOnlyList<string> EnterArguments(string fileName, IEnumerable<string> arguments) =>
+        ["-c", EnterScript, "formation-enter", ProcsFiles.Count.ToString(CultureInfo.InvariantCulture), .. ProcsFiles, fileName, .. arguments];
+
+    /// <summary>Removes the (empty) cgroup <paramref name="parent"/>/<paramref name="name"/> if it exists.</summary>
+    public static void Remove(string parent, string name)
+    {
+        foreach (var root in new[] { Root }.Concat(V1Controllers.Select(c => Path.Combine(Root, c))))
+        {
+            var directory = Path.Combine(root, parent, name);
+            try
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory);
+                }
+            }
+            catch (IOException)
+            {
+                // Still has processes: removed by whoever ends them.
+            }
+        }
+    }
 
     /// <summary>True when this host offers the pids, memory and cpu controllers (v2 or v1).</summary>
     public static bool IsAvailable => UnifiedHasControllers() || V1Controllers.All(c => File.Exists(Path.Combine(Root, c, "cgroup.procs")));
