@@ -1,8 +1,8 @@
-using Formation.Connection;
 using System.CommandLine;
 using Formation.Cli.Commands;
 using Formation.Cli.Connection;
 using Formation.Cli.Output;
+using Formation.Connection;
 using Formation.Errors;
 using Formation.LocalApi;
 
@@ -140,9 +140,13 @@ public sealed class FormApp
         return code;
     }
 
+    /// <summary>The gateway this invocation talks to: --gateway, else $FORMATION_GATEWAY, else the local default.</summary>
+    public string GatewayOf(ParseResult parse) =>
+        parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
+
     private ConnectionSettings Settings(ParseResult parse)
     {
-        var gateway = parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
+        var gateway = GatewayOf(parse);
         var postgres = parse.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("FORMATION_POSTGRES");
         var clusterId = parse.GetValue(ClusterId) ?? "formation";
         return new ConnectionSettings(gateway, string.IsNullOrWhiteSpace(postgres) ? null : postgres, clusterId, "formation", ConnectTimeout);

@@ -1,6 +1,6 @@
-using Formation.Connection;
 using System.Net;
 using System.Net.Sockets;
+using Formation.Connection;
 using Formation.LocalApi;
 using Formation.Nodes;
 using Formation.Vms;

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Formation.Errors;
 using Formation.Formfiles;
 using Formation.Grains.Placement;

@@ -1,5 +1,4 @@
 using Formation.Kvm.Native.Arch;
-using Formation.Kvm.Native.Vcpu;
 using Formation.Vmm.Protocol;
 
 namespace Formation.Kvm.Native.Machine;

@@ -1,5 +1,4 @@
 using Formation.P2p.Addressing;
-using Formation.P2p.Encoding;
 using Formation.P2p.Host;
 using Formation.P2p.Identify;
 using Formation.P2p.Identity;

@@ -1,3 +1,5 @@
+using Formation.Silo.Nodes;
+
 namespace Formation.Silo.Hosting;
 
 /// <summary>What <see cref="FormationSiloBuilderExtensions.AddFormationCore"/> needs to know about this node.</summary>
@@ -7,5 +9,5 @@ public sealed record FormationCoreSettings(
     string Driver,
     string SiloEndpoint,
     string GatewayEndpoint,
-    FormationOptions.CapacityOptions Capacity,
+    CapacityOptions Capacity,
     string StorageMode = "");

@@ -1,4 +1,5 @@
-using Formation.Silo.Hypervisors;
+using Formation.Silo.Nodes;
+
 namespace Formation.Silo.Hosting;
 
 /// <summary>The silo's configuration (section "Formation"; flags such as --node-id map onto it).</summary>
@@ -31,23 +32,8 @@ public sealed class FormationOptions
     public string ServiceId { get; set; } = "formation";
 
     /// <summary>Hypervisor driver: auto (default), kvm, qemu, sim (simulated VMs, for scale tests) or none.</summary>
-    public string Driver { get; set; } = Hypervisors.DriverNames.Auto;
+    public string Driver { get; set; } = Formation.Silo.Hypervisors.DriverNames.Auto;
 
     /// <summary>Optional override of what this node offers to the scheduler.</summary>
     public CapacityOptions Capacity { get; set; } = new();
-
-    public sealed class CapacityOptions
-    {
-        /// <summary>vCPUs offered per host CPU (default 4).</summary>
-        public double CpuOvercommit { get; set; } = 4;
-
-        /// <summary>Memory kept for the host and not offered to VMs (default 1024 MiB).</summary>
-        public long ReservedMemoryMiB { get; set; } = 1024;
-
-        public int? VCpus { get; set; }
-
-        public long? MemoryMiB { get; set; }
-
-        public long? DiskGiB { get; set; }
-    }
 }

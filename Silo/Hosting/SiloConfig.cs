@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Nodes;
 
 namespace Formation.Silo.Hosting;
 
@@ -17,7 +18,7 @@ public sealed record SiloConfig(
     string ClusterId,
     string ServiceId,
     string Driver,
-    FormationOptions.CapacityOptions Capacity)
+    CapacityOptions Capacity)
 {
     /// <summary>The SQLite database of embedded mode.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "formation.db");

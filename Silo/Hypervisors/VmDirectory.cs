@@ -1,4 +1,3 @@
-using Formation.Silo.Vms;
 using Formation.LocalApi;
 
 namespace Formation.Silo.Hypervisors;

@@ -1,6 +1,5 @@
-using Formation.Silo.Platform;
 using System.Net.Sockets;
-using Formation.Silo.Vms;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Hypervisors;
 

@@ -1,7 +1,7 @@
-using Formation.Silo.Platform;
 using System.Security.Cryptography;
 using Formation.Grains.Images;
 using Formation.Silo.Pack;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Images;
 

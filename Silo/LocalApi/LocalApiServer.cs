@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Formation.Errors;
 using Formation.LocalApi;
-using Microsoft.Extensions.Logging;
 
 namespace Formation.Silo.LocalApi;
 

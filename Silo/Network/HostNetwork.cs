@@ -1,9 +1,7 @@
-using Formation.Silo.Platform;
 using System.Security.Cryptography;
 using System.Text;
 using Formation.Networking;
-using Formation.Silo.Nodes;
-using Formation.Silo.Pack;
+using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Formation.Silo.Network;

@@ -1,6 +1,6 @@
-using Formation.Silo.Platform;
 using Formation.Nodes;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Nodes;
 
@@ -9,7 +9,7 @@ public sealed record LocalNode(NodeIdentity Identity, HostFacts Facts, Hyperviso
 {
     public static LocalNode Create(
         string nodeId, HostFacts facts, HypervisorChoice hypervisor, string siloEndpoint, string gatewayEndpoint,
-        Hosting.FormationOptions.CapacityOptions capacity, TimeProvider clock, string storageMode = "")
+        CapacityOptions capacity, TimeProvider clock, string storageMode = "")
     {
         var allocatable = new NodeCapacity(
             capacity.VCpus ?? (int)Math.Max(1, Math.Floor(facts.CpuCount * capacity.CpuOvercommit)),

@@ -1,5 +1,5 @@
-using Formation.Silo.Platform;
 using Formation.Formfiles;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Pack;
 

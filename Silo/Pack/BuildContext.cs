@@ -1,9 +1,9 @@
-using Formation.Silo.Platform;
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using System.Text;
 using Formation.Formfiles;
 using Formation.Images;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Pack;
 

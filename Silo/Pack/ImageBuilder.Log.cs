@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Formation.Silo.Pack;
 
 public sealed partial class ImageBuilder

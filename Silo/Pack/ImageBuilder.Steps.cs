@@ -1,6 +1,6 @@
-using Formation.Silo.Platform;
 using Formation.Formfiles;
 using Formation.Images;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Pack;
 

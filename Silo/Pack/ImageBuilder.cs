@@ -1,7 +1,6 @@
-using Formation.Silo.Platform;
 using Formation.Formfiles;
 using Formation.Images;
-using Microsoft.Extensions.Logging;
+using Formation.Silo.Platform;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Formation.Silo.Pack;

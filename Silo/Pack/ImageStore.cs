@@ -1,8 +1,7 @@
-using Formation.Silo.Platform;
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Formation.Images;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Pack;
 

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
-
 namespace Formation.Silo.Storage;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Formation.Silo.Hypervisors;
 using Formation.Errors;
 using Formation.Grains.Hosting;
 using Formation.Vms;

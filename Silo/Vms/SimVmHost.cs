@@ -1,4 +1,3 @@
-using Formation.Silo.Hypervisors;
 using System.Collections.Concurrent;
 using Formation.Errors;
 using Formation.Grains.Hosting;

@@ -1,7 +1,7 @@
-using Formation.Silo.Hypervisors;
-using Formation.Silo.Platform;
 using Formation.Images;
+using Formation.Silo.Hypervisors;
 using Formation.Silo.Pack;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Vms;
 

@@ -1,5 +1,4 @@
 using Formation.Silo.Platform;
-using Formation.Silo.Nodes;
 using Formation.Vms;
 
 namespace Formation.Silo.Vms;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Formation.Errors;
 using Formation.Grains.Hosting;
-using Formation.Images;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Network;
 using Formation.Silo.Nodes;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using Formation.Bench.Fabric;
-using Formation.Connection;
 using Formation.Cli.Connection;
+using Formation.Connection;
 using Formation.Dashboard.Tests.Browser;
 using Formation.Testing;
 using Formation.Vms;

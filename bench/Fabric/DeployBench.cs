@@ -1,19 +1,16 @@
-using Formation.Silo.Platform;
-using Formation.Connection;
 using System.Diagnostics;
 using Formation.Cli.Connection;
 using Formation.Cli.Context;
-using Formation.Silo.Hosting;
+using Formation.Connection;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Hypervisors.Qemu;
 using Formation.Silo.Network;
-using Formation.Silo.Nodes;
 using Formation.Silo.Pack;
-using Formation.Silo.Vms;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Formation.Silo.Platform;
 using Formation.Testing;
 using Formation.Vms;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Formation.Bench.Fabric;
 

@@ -1,6 +1,6 @@
-using Formation.Connection;
 using System.Diagnostics;
 using Formation.Cli.Connection;
+using Formation.Connection;
 using Formation.Vms;
 
 namespace Formation.Bench.Fabric;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Formation.Cli;
 using Formation.Cli.Output;
 
 namespace Formation.Cli.Tests;

@@ -1,10 +1,9 @@
-using Formation.Connection;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Formation.Cli.Connection;
+using Formation.Connection;
 using Formation.LocalApi;
-using Formation.Testing;
 
 namespace Formation.Cli.Tests;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Formation.Testing;
 
 namespace Formation.Cli.Tests;
 

@@ -1,5 +1,3 @@
-using Formation.Testing;
-
 namespace Formation.Cli.Tests;
 
 /// <summary>One real formation-silo process (embedded mode, sim driver) for the CLI tests of a class.</summary>

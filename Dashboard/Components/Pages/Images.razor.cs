@@ -1,4 +1,3 @@
-using Formation.Dashboard.Cluster;
 using Formation.Dashboard.Components.Shared;
 using Formation.Events;
 using Formation.Images;

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Formation.Formfiles;
 
 /// <summary>The state of one <see cref="FormfileParser.Parse"/> call. Directive handlers live in partial files.</summary>

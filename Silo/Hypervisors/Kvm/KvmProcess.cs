@@ -1,7 +1,5 @@
-using Formation.Silo.Hypervisors;
-using Formation.Silo.Platform;
 using System.Net.Sockets;
-using Formation.Silo.Vms;
+using Formation.Silo.Platform;
 using Formation.Vmm.Protocol;
 
 namespace Formation.Silo.Hypervisors.Kvm;

@@ -1,5 +1,3 @@
-using Formation.Silo.Vms;
-using Formation.Silo.Hypervisors;
 using System.Globalization;
 using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;

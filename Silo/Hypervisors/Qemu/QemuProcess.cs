@@ -1,8 +1,6 @@
-using Formation.Silo.Hypervisors;
-using Formation.Silo.Platform;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Formation.Silo.Vms;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Hypervisors.Qemu;
 

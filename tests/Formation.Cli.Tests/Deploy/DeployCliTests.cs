@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
-using Formation.Cli.Tests.Pack;
-using Formation.Testing;
 
 namespace Formation.Cli.Tests.Deploy;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Formats.Tar;
-using System.Security.Cryptography;
 using Formation.Cli.Context;
 
 namespace Formation.Cli.Tests.Pack;

@@ -1,8 +1,6 @@
 using Bunit;
-using Formation.Dashboard.Components.Pages;
 using Formation.Events;
 using Formation.Vms;
-using MudBlazor;
 
 namespace Formation.Dashboard.Tests.Components;
 

@@ -4,7 +4,6 @@ using Formation.Kvm.Native.Devices;
 using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Memory;
 using Formation.Kvm.Native.Tests.Support;
-using Formation.Kvm.Native.Vcpu;
 
 namespace Formation.Kvm.Native.Tests.Fuzz;
 

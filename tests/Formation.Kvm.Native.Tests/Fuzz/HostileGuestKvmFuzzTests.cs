@@ -1,6 +1,5 @@
 using System.Text;
 using Formation.Kvm.Native.Arch;
-using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Tests.Support;
 
 namespace Formation.Kvm.Native.Tests.Fuzz;

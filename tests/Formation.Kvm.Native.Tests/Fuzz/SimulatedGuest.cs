@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Formation.Kvm.Native.Bindings;
-using Formation.Kvm.Native.Devices;
 using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Memory;

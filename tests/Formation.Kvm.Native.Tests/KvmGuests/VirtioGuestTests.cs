@@ -1,4 +1,3 @@
-using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Tests.Support;
 
 namespace Formation.Kvm.Native.Tests.KvmGuests;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Formation.Kvm.Native.Kvm;
-using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Tests.Support;
 
 namespace Formation.Kvm.Native.Tests.Machine;

@@ -1,5 +1,4 @@
 using System.Text;
-using Formation.Kvm.Native.Kvm;
 using Formation.Kvm.Native.Machine;
 
 namespace Formation.Kvm.Native.Tests.Support;

@@ -2,7 +2,6 @@ using Formation.Errors;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Vms;
-using Orleans.TestingHost;
 
 namespace Formation.Silo.Tests.Clusters;
 

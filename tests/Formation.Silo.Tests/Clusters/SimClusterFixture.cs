@@ -1,12 +1,11 @@
-using Formation.Silo.Vms;
 using Formation.Events;
 using Formation.Grains.Common;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hosting;
-using Formation.Silo.Hypervisors;
+using Formation.Silo.Nodes;
 using Formation.Silo.Storage;
+using Formation.Silo.Vms;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Hosting;
 using Orleans.TestingHost;
 
 namespace Formation.Silo.Tests.Clusters;
@@ -50,7 +49,7 @@ public sealed class SimClusterFixture : IAsyncLifetime
             var dataDir = Path.Combine(_directory, nodeId);
             silo.AddFormationCore(new FormationCoreSettings(nodeId, dataDir, "sim", $"127.0.0.1:{options.SiloPort}",
                 $"127.0.0.1:{options.GatewayPort}",
-                new FormationOptions.CapacityOptions { VCpus = 16, MemoryMiB = 16384, DiskGiB = 100 }));
+                new CapacityOptions { VCpus = 16, MemoryMiB = 16384, DiskGiB = 100 }));
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
         Cluster = builder.Build();

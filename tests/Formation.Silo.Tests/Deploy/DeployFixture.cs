@@ -1,7 +1,4 @@
-using Formation.Silo.Platform;
 using Formation.Silo.Pack;
-using Formation.Silo.Tests.Pack;
-using Formation.Testing;
 
 namespace Formation.Silo.Tests.Deploy;
 

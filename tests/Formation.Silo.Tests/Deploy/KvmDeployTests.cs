@@ -1,7 +1,5 @@
-using Formation.Silo.Platform;
 using Formation.Silo.Hypervisors.Kvm;
-using Formation.Silo.Tests.Clusters;
-using Formation.Silo.Vms;
+using Formation.Silo.Platform;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Deploy;

@@ -1,9 +1,6 @@
-using Formation.Silo.Platform;
 using Formation.Silo.Network;
-using Formation.Silo.Tests.Clusters;
 using Formation.Silo.Tests.Infrastructure;
 using Formation.Silo.Tests.Processes;
-using Formation.Testing;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Deploy;

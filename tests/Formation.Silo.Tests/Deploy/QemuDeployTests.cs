@@ -1,7 +1,5 @@
 using Formation.Silo.Network;
-using Formation.Silo.Tests.Clusters;
 using Formation.Silo.Tests.Processes;
-using Formation.Testing;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Deploy;

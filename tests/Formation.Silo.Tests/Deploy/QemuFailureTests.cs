@@ -1,8 +1,6 @@
-using Formation.Silo.Platform;
 using Formation.Errors;
 using Formation.Silo.Hypervisors.Qemu;
-using Formation.Silo.Tests.Clusters;
-using Formation.Silo.Vms;
+using Formation.Silo.Platform;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Deploy;

@@ -3,7 +3,6 @@ using Formation.Events;
 using Formation.Grains.Images;
 using Formation.Images;
 using Formation.Silo.Tests.Clusters;
-using Formation.Silo.Tests.Pack;
 using Orleans.Streams;
 
 namespace Formation.Silo.Tests.Images;

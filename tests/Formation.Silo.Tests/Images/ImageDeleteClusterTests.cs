@@ -1,7 +1,6 @@
 using Formation.Errors;
 using Formation.Images;
 using Formation.Silo.Tests.Clusters;
-using Formation.Silo.Tests.Pack;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Images;

@@ -1,4 +1,3 @@
-using Formation.Silo.Platform;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;

@@ -1,4 +1,3 @@
-using Formation.Silo.Platform;
 using System.Diagnostics;
 using System.Text;
 

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using Formation.Images;
 using Formation.Silo.Pack;
 

@@ -1,8 +1,6 @@
 using Formation.Nodes;
 using Formation.Scheduling;
-using Formation.Silo.Tests.Clusters;
 using Formation.Silo.Tests.Infrastructure;
-using Formation.Testing;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Processes;

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Formation.LocalApi;
-using Formation.Testing;
 
 namespace Formation.Silo.Tests.Processes;
 

@@ -1,11 +1,11 @@
 using System.Net;
+using Formation.Silo.Storage;
 using Formation.Silo.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService;
-using Formation.Silo.Storage;
 
 namespace Formation.Silo.Tests.Storage;
 

@@ -1,6 +1,5 @@
 using Formation.Silo.Storage;
 using Formation.Silo.Tests.Infrastructure;
-using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace Formation.Silo.Tests.Storage;

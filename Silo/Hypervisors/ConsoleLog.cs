@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Formation.Silo.Vms;
+namespace Formation.Silo.Hypervisors;
 
 /// <summary>A VM's serial console log file: reading ranges and tails, and waiting for a line to appear.</summary>
 public static class ConsoleLog
