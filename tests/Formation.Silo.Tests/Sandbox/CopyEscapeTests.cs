@@ -16,20 +16,7 @@ public class CopyEscapeTests : IDisposable
 
     private static CopyInstruction Copy(params string[] sources) => new(new FormfileLocation(1, 1), [.. sources], "/x");
 
-    private static MemoryStream Tar(params TarEntry[] entries)
-    {
-        var stream = new MemoryStream();
-        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
-        {
-            foreach (var entry in entries)
-            {
-                writer.WriteEntry(entry);
-            }
-        }
-
-        stream.Position = 0;
-        return stream;
-    }
+    private static MemoryStream Tar(params TarEntry[] entries) => Formation.Silo.Tests.Pack.ContextArchiveTests.Tar(entries);
 
     private static PaxTarEntry Link(string name, string target) => new(TarEntryType.SymbolicLink, name) { LinkName = target };
 

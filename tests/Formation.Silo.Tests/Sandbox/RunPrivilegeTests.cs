@@ -40,7 +40,7 @@ public class RunPrivilegeTests : IDisposable
         var listing = await _build.ListImageAsync(manifest);
         Assert.Contains("-rw-r--r-- 0:0 /owned", listing);
         Assert.Contains("drwxr-xr-x 0:0 /owned-dir", listing);
-        Assert.Empty(SandboxedBuild.LeftoverCgroups());
+        Assert.Empty(_build.LeftoverCgroups());
     }
 
     [Fact]

@@ -7,13 +7,14 @@ namespace Formation.Silo.Tests.Sandbox;
 /// <summary>A throw-away data directory and builder with the sandbox's test cgroup parent (prefix sb-) and small limits.</summary>
 internal sealed class SandboxedBuild : IDisposable
 {
-    public const string CgroupParent = "sb-formation-pack";
+    private static readonly string[] CgroupRoots = ["/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu"];
 
     private readonly TestDirectory _data = new("sb-pack-data");
 
     public SandboxedBuild(Action<PackOptions>? configure = null)
     {
-        Options = new PackOptions { DataDirectory = _data.Path, CgroupParent = CgroupParent };
+        // Its own cgroup parent (prefix sb-), so tests building in parallel never see each other's step cgroups.
+        Options = new PackOptions { DataDirectory = _data.Path, CgroupParent = "sb-pack-" + Guid.NewGuid().ToString("N")[..8] };
         configure?.Invoke(Options);
         Store = new ImageStore(Options);
         Builder = new ImageBuilder(Options, Store);
@@ -41,12 +42,9 @@ internal sealed class SandboxedBuild : IDisposable
             .Select(f => $"{f[0]} {f[2]}:{f[3]} /{f[8].Split(" -> ")[0].TrimStart('.', '/')}")];
     }
 
-    /// <summary>Every cgroup directory left under the test parent (v1 controllers or v2).</summary>
-    public static IReadOnlyList<string> LeftoverCgroups() =>
-        [.. new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu" }
-            .Select(root => Path.Combine(root, CgroupParent))
-            .Where(Directory.Exists)
-            .SelectMany(Directory.EnumerateDirectories)];
+    /// <summary>Every cgroup directory left under this build's cgroup parent (v1 controllers or v2).</summary>
+    public IReadOnlyList<string> LeftoverCgroups() =>
+        [.. CgroupRoots.Select(root => Path.Combine(root, Options.CgroupParent)).Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories)];
 
     public static async Task<IReadOnlyList<string>> RunAsync(string file, params string[] arguments)
     {
@@ -56,5 +54,13 @@ internal sealed class SandboxedBuild : IDisposable
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    public void Dispose() => _data.Dispose();
+    public void Dispose()
+    {
+        foreach (var parent in CgroupRoots.Select(root => Path.Combine(root, Options.CgroupParent)).Where(Directory.Exists))
+        {
+            Directory.Delete(parent);
+        }
+
+        _data.Dispose();
+    }
 }

@@ -19,7 +19,7 @@ public class StepLimitTests
 
         Assert.Equal(2, ex.Failure.Step);
         Assert.Contains("pids.max (64 processes)", ex.Failure.Message);
-        Assert.Empty(SandboxedBuild.LeftoverCgroups());
+        Assert.Empty(build.LeftoverCgroups());
         Assert.Empty(await SandboxedBuild.RunAsync("pgrep", "-f", "^sleep 1000$"));
     }
 
@@ -34,7 +34,7 @@ public class StepLimitTests
 
         Assert.Equal(2, ex.Failure.Step);
         Assert.Contains("memory.max (64 MiB)", ex.Failure.Message);
-        Assert.Empty(SandboxedBuild.LeftoverCgroups());
+        Assert.Empty(build.LeftoverCgroups());
     }
 
     [Fact]
