@@ -37,6 +37,7 @@ public sealed class FormApp
         Root.Options.Add(Postgres);
         Root.Options.Add(ClusterId);
         Root.Subcommands.Add(NodeCommands.Create(this));
+        Root.Subcommands.Add(PeerCommands.Create(this));
         Root.Subcommands.Add(VmCommands.Create(this));
         Root.Subcommands.Add(ClusterCommands.Create(this));
         Root.Subcommands.Add(PackCommands.Create(this));

@@ -78,8 +78,8 @@ public static class DeployCommand
                 var spec = new VmSpec(
                     vmName,
                     parse.GetValue(vcpus) ?? manifest.Resources.Vcpu,
-                    parse.GetValue(memory) ?? manifest.Resources.MemoryMb,
-                    parse.GetValue(disk) ?? manifest.Resources.DiskGb,
+                    parse.GetValue(memory) ?? manifest.Resources.MemoryMiB,
+                    parse.GetValue(disk) ?? manifest.Resources.DiskGiB,
                     reference,
                     nodeId,
                     parse.GetValue(restart));

@@ -55,6 +55,10 @@ public static class NodeCommands
         foreach (var n in nodes)
         {
             terminal.Out.WriteLine($"{n.NodeId}: driver {n.Info.HypervisorDriver} — {n.Info.HypervisorReason}");
+            if (n.Info.Multiaddrs is { Count: > 0 } addrs)
+            {
+                terminal.Out.WriteLine($"{n.NodeId}: libp2p {string.Join(" ", addrs)}");
+            }
         }
     }
 }

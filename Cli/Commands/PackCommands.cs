@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
+using Formation.Display;
 using Formation.Images;
 using Formation.Scheduling;
 
@@ -42,7 +43,7 @@ public static class PackCommands
                 var steps = f.Instructions.Length;
                 app.Terminal.Out.WriteLine(
                     $"{input.Path}: OK — image {f.Name} from {f.From}, {steps} build step{(steps == 1 ? "" : "s")}, " +
-                    $"{f.Resources.Vcpu} vCPU, {f.Resources.MemoryMb} MB memory, {f.Resources.DiskGb} GB disk" +
+                    $"{f.Resources.Vcpu} vCPU, {Units.MiB(f.Resources.MemoryMiB)} memory, {Units.GiB(f.Resources.DiskGiB)} disk" +
                     (f.Entrypoint is null ? ", no entrypoint" : $", entrypoint {string.Join(' ', f.Entrypoint.Argv)}") +
                     (input.WarningCount > 0 ? $", {input.WarningCount} warning(s)" : "") + ".");
                 return ExitCodes.Ok;

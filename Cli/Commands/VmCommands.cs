@@ -38,9 +38,9 @@ public static class VmCommands
         var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
         var restart = CommandParts.RestartOption();
         var console = CommandParts.ConsoleOption();
-        var wait = new Option<bool>("--wait") { Description = "Wait until the VM is Running (or Failed)" };
+        var noWait = new Option<bool>("--no-wait") { Description = "Return once the VM is placed instead of waiting until it is Running (or Failed)" };
         var json = FormApp.JsonOption();
-        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, wait, json };
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, noWait, json };
         command.SetAction(async (parse, ct) =>
         {
             var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
@@ -57,7 +57,7 @@ public static class VmCommands
             return await app.WithClusterAsync(parse, ct, async client =>
             {
                 var info = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
-                if (parse.GetValue(wait))
+                if (!parse.GetValue(noWait) && info.State != VmState.Running)
                 {
                     info = await VmHandles.WaitForAsync(client.GetGrain<IVmGrain>(GrainKeys.Vm(info.NodeId, info.Id)), VmState.Running, ct);
                 }

@@ -39,6 +39,9 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
     public async Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Vm, idOrName), cancellationToken)).Vm ?? throw Incomplete("vm");
 
+    public async Task<IReadOnlyList<Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Peers), cancellationToken)).Peers ?? throw Incomplete("peers");
+
     private async Task<LocalApiReply> QueryAsync(LocalApiRequest request, CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -10,4 +10,6 @@ public sealed record FormationCoreSettings(
     string SiloEndpoint,
     string GatewayEndpoint,
     CapacityOptions Capacity,
-    string StorageMode = "");
+    string StorageMode = "",
+    string PeerId = "",
+    IReadOnlyList<string>? Multiaddrs = null);

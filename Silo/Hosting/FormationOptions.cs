@@ -1,3 +1,4 @@
+using Formation.Silo.Discovery;
 using Formation.Silo.Nodes;
 
 namespace Formation.Silo.Hosting;
@@ -36,4 +37,7 @@ public sealed class FormationOptions
 
     /// <summary>Optional override of what this node offers to the scheduler.</summary>
     public CapacityOptions Capacity { get; set; } = new();
+
+    /// <summary>The libp2p host: port, peers to join through, mDNS.</summary>
+    public DiscoveryOptions Discovery { get; set; } = new();
 }

@@ -41,7 +41,7 @@ public static class FormationSiloBuilderExtensions
             var facts = sp.GetRequiredService<HostFacts>();
             var choice = HypervisorChoice.Choose(settings.Driver, facts, AvailableDrivers());
             return LocalNode.Create(settings.NodeId, facts, choice, settings.SiloEndpoint, settings.GatewayEndpoint,
-                settings.Capacity, sp.GetRequiredService<TimeProvider>(), settings.StorageMode);
+                settings.Capacity, sp.GetRequiredService<TimeProvider>(), settings.StorageMode, settings.PeerId, settings.Multiaddrs);
         });
         services.AddSingleton(sp => sp.GetRequiredService<LocalNode>().Identity);
         services.AddSingleton<VmReporter>();

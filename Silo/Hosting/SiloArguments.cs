@@ -15,7 +15,16 @@ public static class SiloArguments
         ["--driver"] = ("Formation:Driver", "hypervisor driver: auto (default), kvm, qemu, sim, none"),
         ["--cluster-id"] = ("Formation:ClusterId", "Orleans cluster id (default formation)"),
         ["--service-id"] = ("Formation:ServiceId", "Orleans service id (default formation)"),
+        ["--p2p-port"] = ("Formation:Discovery:Port", "libp2p TCP port (default 4001)"),
+        ["--join"] = ("Formation:Discovery:Join", "find the cluster through this peer: /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)"),
+        ["--mdns"] = ("Formation:Discovery:Mdns", "also find peers by mDNS on the local network (a switch; default off)"),
     };
+
+    /// <summary>Flags that take no value (<c>--mdns</c> means true; <c>--mdns=false</c> also works).</summary>
+    public static readonly IReadOnlySet<string> Switches = new HashSet<string> { "--mdns" };
+
+    /// <summary>Flags that may be given more than once; their values are joined with commas.</summary>
+    public static readonly IReadOnlySet<string> Repeatable = new HashSet<string> { "--join" };
 
     /// <summary>Parses <c>--flag value</c> and <c>--flag=value</c>; returns config pairs or an error message.</summary>
     public static bool TryParse(string[] args, out Dictionary<string, string?> values, out bool help, out string? error)
@@ -39,6 +48,10 @@ public static class SiloArguments
                 flag = arg[..eq];
                 value = arg[(eq + 1)..];
             }
+            else if (Switches.Contains(arg))
+            {
+                value = "true";
+            }
             else if (i + 1 < args.Length && Flags.ContainsKey(arg))
             {
                 value = args[++i];
@@ -55,7 +68,7 @@ public static class SiloArguments
                 return false;
             }
 
-            values[target.Key] = value;
+            values[target.Key] = Repeatable.Contains(flag) && values.TryGetValue(target.Key, out var earlier) ? $"{earlier},{value}" : value;
         }
 
         return true;

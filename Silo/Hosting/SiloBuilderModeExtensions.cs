@@ -1,5 +1,6 @@
 using Formation.Grains.Common;
 using Formation.LocalApi;
+using Formation.Silo.Discovery;
 using Formation.Silo.LocalApi;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -36,9 +37,15 @@ public static class SiloBuilderModeExtensions
         silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<LocalApiServer>(sp, LocalApiPaths.Socket(config.GatewayPort)));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<LocalApiServer>());
 
+        if (config.Discovery is { } discovery)
+        {
+            silo.Services.AddFormationDiscovery(discovery);
+        }
+
         var endpoint = $"{config.AdvertisedAddress}:{config.SiloPort}";
         var gateway = $"{config.AdvertisedAddress}:{config.GatewayPort}";
         return silo.AddFormationCore(new FormationCoreSettings(config.NodeId, config.DataDirectory, config.Driver, endpoint, gateway, config.Capacity,
-            config.Mode.ToString().ToLowerInvariant()));
+            config.Mode.ToString().ToLowerInvariant(), config.Discovery?.Identity.PeerId.ToString() ?? "",
+            config.Discovery?.Advertised.Select(a => a.ToString()).ToList()));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Formation.Silo.Discovery;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Nodes;
 
@@ -18,7 +19,8 @@ public sealed record SiloConfig(
     string ClusterId,
     string ServiceId,
     string Driver,
-    CapacityOptions Capacity)
+    CapacityOptions Capacity,
+    DiscoverySettings? Discovery = null)
 {
     /// <summary>The SQLite database of embedded mode.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "formation.db");
@@ -58,7 +60,14 @@ public sealed record SiloConfig(
         }
 
         var address = ResolveAddress(o.AdvertisedAddress, mode, problems);
+        var beforeData = problems.Count;
         var dataDir = ResolveDataDirectory(o.DataDirectory, problems);
+        var discovery = problems.Count == beforeData ? DiscoverySettings.Resolve(o.Discovery, dataDir, address, o.ClusterId, problems) : null;
+        if (discovery is not null && (o.Discovery.Port == o.SiloPort || o.Discovery.Port == o.GatewayPort))
+        {
+            problems.Add($"libp2p port {o.Discovery.Port} is also the silo or gateway port: choose another with --p2p-port.");
+        }
+
         if (o.Capacity.CpuOvercommit is <= 0 or > 64)
         {
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
@@ -66,7 +75,7 @@ public sealed record SiloConfig(
 
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
-            o.ServiceId, driver, o.Capacity);
+            o.ServiceId, driver, o.Capacity, discovery);
     }
 
     private static void CheckPort(int port, string what, List<string> problems)

@@ -72,7 +72,8 @@ public static class SiloProgram
 
         Console.WriteLine(
             $"formation-silo: node '{config.NodeId}' is up ({config.Mode.ToString().ToLowerInvariant()} mode, data in {config.DataDirectory}); " +
-            $"gateway {config.AdvertisedAddress}:{config.GatewayPort}. Press Ctrl-C to stop.");
+            $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
+            (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");
         return 0;
@@ -89,8 +90,8 @@ public static class SiloProgram
         return root switch
         {
             SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } =>
-                $"port {config.SiloPort} or {config.GatewayPort} is already in use (is another silo running?). " +
-                "Stop it or choose other ports with --silo-port/--gateway-port.",
+                $"port {config.SiloPort}, {config.GatewayPort}{(config.Discovery is { } d ? $" or {d.Listen.ToTcpEndPoint()?.Port}" : "")} is already in use (is another silo running?). " +
+                "Stop it or choose other ports with --silo-port/--gateway-port/--p2p-port.",
             _ => root.Message,
         };
     }

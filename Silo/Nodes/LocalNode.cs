@@ -9,7 +9,7 @@ public sealed record LocalNode(NodeIdentity Identity, HostFacts Facts, Hyperviso
 {
     public static LocalNode Create(
         string nodeId, HostFacts facts, HypervisorChoice hypervisor, string siloEndpoint, string gatewayEndpoint,
-        CapacityOptions capacity, TimeProvider clock, string storageMode = "")
+        CapacityOptions capacity, TimeProvider clock, string storageMode = "", string peerId = "", IReadOnlyList<string>? multiaddrs = null)
     {
         var allocatable = new NodeCapacity(
             capacity.VCpus ?? (int)Math.Max(1, Math.Floor(facts.CpuCount * capacity.CpuOvercommit)),
@@ -17,7 +17,8 @@ public sealed record LocalNode(NodeIdentity Identity, HostFacts Facts, Hyperviso
             capacity.DiskGiB ?? (long)(facts.DiskGiB * 0.9));
         var version = typeof(LocalNode).Assembly.GetName().Version?.ToString() ?? "0";
         var info = new NodeInfo(nodeId, facts.HostName, facts.CpuCount, facts.MemoryMiB, facts.DiskGiB, facts.KvmAvailable,
-            facts.KvmDetail, hypervisor.Driver, hypervisor.Reason, siloEndpoint, gatewayEndpoint, allocatable, clock.GetUtcNow(), version, storageMode);
+            facts.KvmDetail, hypervisor.Driver, hypervisor.Reason, siloEndpoint, gatewayEndpoint, allocatable, clock.GetUtcNow(), version, storageMode,
+            peerId, multiaddrs ?? []);
         return new LocalNode(new NodeIdentity(nodeId), facts, hypervisor, info);
     }
 }

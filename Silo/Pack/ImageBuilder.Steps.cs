@@ -99,13 +99,13 @@ public sealed partial class ImageBuilder
         // Step n+3: the root filesystem.
         var kind = formfile.From.Kind == BaseImageKind.Tiny ? ImageArtifactKind.Initramfs : ImageArtifactKind.Ext4Disk;
         reporter.Begin(formfile.Instructions.Length + 3,
-            kind == ImageArtifactKind.Initramfs ? "assemble initramfs" : $"assemble ext4 root disk ({formfile.Resources.DiskGb} GB)", 0);
-        var artifactKey = PackDigest.Key(chain, kind.ToString(), kind == ImageArtifactKind.Ext4Disk ? formfile.Resources.DiskGb.ToString(System.Globalization.CultureInfo.InvariantCulture) : "", RootfsAssembler.Recipe);
+            kind == ImageArtifactKind.Initramfs ? "assemble initramfs" : $"assemble ext4 root disk ({formfile.Resources.DiskGiB} GB)", 0);
+        var artifactKey = PackDigest.Key(chain, kind.ToString(), kind == ImageArtifactKind.Ext4Disk ? formfile.Resources.DiskGiB.ToString(System.Globalization.CultureInfo.InvariantCulture) : "", RootfsAssembler.Recipe);
         var artifact = await _assembler.TryGetAsync(artifactKey, cancellationToken);
         if (artifact is null)
         {
             reporter.StepStarted();
-            artifact = await _assembler.AssembleAsync(artifactKey, [.. Enumerable.Reverse(stack)], kind, formfile.Resources.DiskGb, reporter.Output, cancellationToken);
+            artifact = await _assembler.AssembleAsync(artifactKey, [.. Enumerable.Reverse(stack)], kind, formfile.Resources.DiskGiB, reporter.Output, cancellationToken);
             reporter.Completed();
         }
         else

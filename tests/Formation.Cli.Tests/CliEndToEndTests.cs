@@ -33,7 +33,7 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
     [Fact]
     public async Task Vm_CreateListShowAndEveryLifecycleCommand_Work()
     {
-        var create = await silo.FormAsync("vm", "create", "--name", "cli-life", "--vcpus", "1", "--memory", "256", "--disk", "2", "--wait", "--json");
+        var create = await silo.FormAsync("vm", "create", "--name", "cli-life", "--vcpus", "1", "--memory", "256", "--disk", "2", "--json");
         Assert.True(create.ExitCode == 0, create.ToString());
         var vm = JsonDocument.Parse(create.Out).RootElement;
         var id = vm.GetProperty("id").GetString()!;
@@ -70,7 +70,7 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
     [Fact]
     public async Task VmPause_OnStoppedVm_ExitsOneSayingWhy()
     {
-        await silo.FormAsync("vm", "create", "--name", "cli-illegal", "--vcpus", "1", "--memory", "256", "--wait");
+        await silo.FormAsync("vm", "create", "--name", "cli-illegal", "--vcpus", "1", "--memory", "256");
         await silo.FormAsync("vm", "stop", "cli-illegal");
 
         var run = await silo.FormAsync("vm", "pause", "cli-illegal");
@@ -113,7 +113,7 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
     [Fact]
     public async Task VmEvents_Follow_PrintsLiveTransitionsUntilCancelled()
     {
-        await silo.FormAsync("vm", "create", "--name", "cli-follow", "--vcpus", "1", "--memory", "256", "--wait");
+        await silo.FormAsync("vm", "create", "--name", "cli-follow", "--vcpus", "1", "--memory", "256");
         var stdout = new StringWriter();
         using var cts = new CancellationTokenSource();
         var app = new FormApp(new Output.Terminal(TextWriter.Synchronized(stdout), new StringWriter())) { ConnectTimeout = TimeSpan.FromSeconds(30) };

@@ -117,7 +117,7 @@ public sealed class LocalApiTests(RunningSiloFixture silo) : IClassFixture<Runni
     private async Task<string> CreatedVmAsync()
     {
         var name = $"local-{Guid.NewGuid():N}"[..16];
-        var create = await FormAsync(useLocalApi: false, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--wait", "--json");
+        var create = await FormAsync(useLocalApi: false, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--json");
         Assert.True(create.ExitCode == 0, create.ToString());
         return JsonNode.Parse(create.Out)!["id"]!.GetValue<string>();
     }

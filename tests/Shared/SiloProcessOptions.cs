@@ -13,6 +13,15 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
 
     public int GatewayPort { get; init; } = FreePorts.Next();
 
+    /// <summary>The libp2p port (--p2p-port); a free one, so silos of parallel tests never collide on 4001.</summary>
+    public int P2pPort { get; init; } = FreePorts.Next();
+
+    /// <summary>More formation-silo arguments (e.g. --join, --mdns).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NAME</c>; empty: dotnet runs directly.</summary>
+    public IReadOnlyList<string> Wrapper { get; init; } = [];
+
     public Dictionary<string, string> Environment { get; init; } = [];
 
     /// <summary>formation-silo.dll to run; default: the one next to the test assembly.</summary>
@@ -34,6 +43,13 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return GatewayPort.ToString();
         yield return "--advertise";
         yield return "127.0.0.1";
+        yield return "--p2p-port";
+        yield return P2pPort.ToString();
+        foreach (var extra in ExtraArguments)
+        {
+            yield return extra;
+        }
+
         if (Postgres is not null)
         {
             yield return "--postgres";

@@ -65,7 +65,7 @@ public sealed partial class BuildImage : LivePage
             }
 
             return _parse.Formfile is { } f
-                ? $"OK — image {f.Name} from {f.From}, {f.Instructions.Length} build step(s), {f.Resources.Vcpu} vCPU, {f.Resources.MemoryMb} MB memory" +
+                ? $"OK — image {f.Name} from {f.From}, {f.Instructions.Length} build step(s), {f.Resources.Vcpu} vCPU, {Units.MiB(f.Resources.MemoryMiB)} memory" +
                   (warnings > 0 ? $", {warnings} warning(s)." : ".")
                 : $"{errors} error(s), {warnings} warning(s): fix them to build.";
         }

@@ -40,8 +40,8 @@ internal sealed partial class FormfileParserSession
 
         var resources = new FormfileResources(
             _vcpu ?? FormfileResources.DefaultVcpu,
-            _memoryMb ?? FormfileResources.DefaultMemoryMb,
-            _diskGb ?? FormfileResources.DefaultDiskGb,
+            _memoryMb ?? FormfileResources.DefaultMemoryMiB,
+            _diskGb ?? FormfileResources.DefaultDiskGiB,
             [.. _gpus]);
 
         return new Formfile(

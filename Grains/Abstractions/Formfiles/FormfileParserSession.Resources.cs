@@ -34,10 +34,10 @@ internal sealed partial class FormfileParserSession
             "G" or "GB" or "GIB" => 1024L,
             _ => 0L,
         });
-        if (mb is null or < FormfileResources.MinMemoryMb or > FormfileResources.MaxMemoryMb)
+        if (mb is null or < FormfileResources.MinMemoryMiB or > FormfileResources.MaxMemoryMiB)
         {
             Error(a.PositionOf(a.Start), FormfileDiagnosticCodes.InvalidValue,
-                $"{a.Keyword} must be megabytes from {FormfileResources.MinMemoryMb} to {FormfileResources.MaxMemoryMb} (a number, optionally with M or G), got '{Shorten(raw)}'",
+                $"{a.Keyword} must be megabytes from {FormfileResources.MinMemoryMiB} to {FormfileResources.MaxMemoryMiB} (a number, optionally with M or G), got '{Shorten(raw)}'",
                 "e.g. MEM 2048 or MEM 2G");
             return;
         }
@@ -57,10 +57,10 @@ internal sealed partial class FormfileParserSession
             "T" or "TB" or "TIB" => 1024L,
             _ => 0L,
         });
-        if (gb is null or < FormfileResources.MinDiskGb or > FormfileResources.MaxDiskGb)
+        if (gb is null or < FormfileResources.MinDiskGiB or > FormfileResources.MaxDiskGiB)
         {
             Error(a.PositionOf(a.Start), FormfileDiagnosticCodes.InvalidValue,
-                $"{a.Keyword} must be gigabytes from {FormfileResources.MinDiskGb} to {FormfileResources.MaxDiskGb} (a number, optionally with G or T), got '{Shorten(raw)}'",
+                $"{a.Keyword} must be gigabytes from {FormfileResources.MinDiskGiB} to {FormfileResources.MaxDiskGiB} (a number, optionally with G or T), got '{Shorten(raw)}'",
                 "e.g. DISK 5");
             return;
         }

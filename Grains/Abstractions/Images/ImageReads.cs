@@ -64,7 +64,7 @@ public static class ImageReads
             rows.Add(("Root filesystem", $"{m.RootFilesystem.Kind} {m.RootFilesystem.FileName} ({Units.Bytes(m.RootFilesystem.SizeBytes)})"));
             rows.Add(("Kernel", m.Kernel is { } k ? k.Path : "- (the hypervisor's default)"));
             rows.Add(("Command line", m.KernelCommandLine));
-            rows.Add(("Resources", $"{m.Resources.Vcpu} vCPU, {m.Resources.MemoryMb} MB memory, {m.Resources.DiskGb} GB disk" +
+            rows.Add(("Resources", $"{m.Resources.Vcpu} vCPU, {Units.MiB(m.Resources.MemoryMiB)} memory, {Units.GiB(m.Resources.DiskGiB)} disk" +
                 (m.Resources.Gpus.IsDefaultOrEmpty ? "" : $", {m.Resources.Gpus.Length} GPU request(s)")));
             rows.Add(("Entrypoint", m.Entrypoint is { } e ? string.Join(' ', e.Argv) : "-"));
             rows.Add(("Console", m.Console.ToString().ToLowerInvariant()));

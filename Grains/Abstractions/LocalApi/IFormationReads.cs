@@ -1,3 +1,4 @@
+using Formation.Discovery;
 using Formation.Nodes;
 using Formation.Vms;
 
@@ -15,6 +16,9 @@ public interface IFormationReads
 
     /// <summary>One VM by id or name, with its recent events. Unknown: <see cref="Errors.FormationException"/> NotFound.</summary>
     Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken);
+
+    /// <summary>The libp2p peers each connected node knows (<c>form peer list</c>).</summary>
+    Task<IReadOnlyList<PeerRow>> ListPeersAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A VM and its recent transitions, oldest first.</summary>
@@ -36,5 +40,24 @@ public sealed class GrainReads(IGrainFactory grains) : IFormationReads
         var vm = await grain.GetAsync();
         var events = await grain.GetEventsAsync();
         return new VmDetail(vm, events);
+    }
+
+    public async Task<IReadOnlyList<PeerRow>> ListPeersAsync(CancellationToken cancellationToken)
+    {
+        var nodes = await grains.GetGrain<Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+        var rows = new List<PeerRow>();
+        foreach (var node in nodes.Where(n => n.Health == NodeHealth.Healthy && n.Info.PeerId.Length > 0))
+        {
+            try
+            {
+                rows.AddRange(await grains.GetGrain<INodePeersGrain>(node.NodeId).ListAsync());
+            }
+            catch (Errors.FormationException ex) when (ex.Kind == Errors.ErrorKind.NodeUnavailable)
+            {
+                // Stopped since its last heartbeat: it has no first-hand view to give.
+            }
+        }
+
+        return rows;
     }
 }

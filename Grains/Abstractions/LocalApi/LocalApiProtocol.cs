@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Formation.Discovery;
 using Formation.Errors;
 using Formation.Nodes;
 using Formation.Vms;
@@ -21,6 +22,7 @@ public static class LocalApiProtocol
     public const string Vms = "vms";
     public const string Nodes = "nodes";
     public const string Vm = "vm";
+    public const string Peers = "peers";
 
     public static async Task WriteRequestAsync(Stream stream, LocalApiRequest request, CancellationToken cancellationToken)
     {
@@ -88,7 +90,8 @@ public static class LocalApiProtocol
                 Nodes => new LocalApiReply(Nodes: await reads.ListNodesAsync(cancellationToken)),
                 Vm when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the vm query needs a VM id or name.")),
                 Vm => new LocalApiReply(Vm: await reads.GetVmAsync(request.Vm!, cancellationToken)),
-                _ => Failure(FormationException.Invalid($"unknown local API query '{request.Query}': use {Vms}, {Nodes} or {Vm}.")),
+                Peers => new LocalApiReply(Peers: await reads.ListPeersAsync(cancellationToken)),
+                _ => Failure(FormationException.Invalid($"unknown local API query '{request.Query}': use {Vms}, {Nodes}, {Vm} or {Peers}.")),
             };
         }
         catch (FormationException ex)
@@ -125,7 +128,8 @@ public sealed record LocalApiReply(
     IReadOnlyList<VmSummary>? Vms = null,
     IReadOnlyList<NodeStatus>? Nodes = null,
     VmDetail? Vm = null,
-    LocalApiError? Error = null);
+    LocalApiError? Error = null,
+    IReadOnlyList<PeerRow>? Peers = null);
 
 /// <summary>Source-generated JSON for the local API: no reflection at start-up on either side.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

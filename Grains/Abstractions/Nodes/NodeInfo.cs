@@ -2,6 +2,8 @@ namespace Formation.Nodes;
 
 /// <summary>What a node reports about itself when its silo starts.</summary>
 /// <param name="StorageMode">Where its silo keeps state: <c>embedded</c> (SQLite) or <c>cluster</c> (PostgreSQL); empty if unknown.</param>
+/// <param name="PeerId">Its libp2p PeerId (<c>12D3KooW…</c>); empty when it runs no discovery.</param>
+/// <param name="Multiaddrs">Where its libp2p host listens, each ending in <c>/p2p/&lt;PeerId&gt;</c> (what <c>--join</c> takes).</param>
 [GenerateSerializer, Immutable]
 [Alias("formation.node-info")]
 public sealed record NodeInfo(
@@ -19,4 +21,6 @@ public sealed record NodeInfo(
     [property: Id(11)] NodeCapacity Allocatable,
     [property: Id(12)] DateTimeOffset StartedAt,
     [property: Id(13)] string Version,
-    [property: Id(14)] string StorageMode = "");
+    [property: Id(14)] string StorageMode = "",
+    [property: Id(15)] string PeerId = "",
+    [property: Id(16)] IReadOnlyList<string>? Multiaddrs = null);

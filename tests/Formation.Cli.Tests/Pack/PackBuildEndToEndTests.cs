@@ -54,7 +54,7 @@ public sealed class PackBuildEndToEndTests(RunningSiloFixture silo) : IClassFixt
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains($"Digest           {digest}", show.Out);
         Assert.Contains("Entrypoint       /app/hello.sh", show.Out);
-        Assert.Contains("Resources        1 vCPU, 128 MB memory", show.Out);
+        Assert.Contains("Resources        1 vCPU, 128 MiB memory", show.Out);
         Assert.True(byDigest.ExitCode == 0, byDigest.ToString());
         Assert.Equal(digest, JsonDocument.Parse(byDigest.Out).RootElement.GetProperty("manifest").GetProperty("digest").GetString());
     }

@@ -11,7 +11,7 @@ public sealed class PackValidateTests : IDisposable
         var run = await FormRun.InProcessAsync("pack", "validate", Examples.TinyHello);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Contains("Formfile: OK — image tiny-hello from tiny, 4 build steps, 1 vCPU, 128 MB memory", run.Out);
+        Assert.Contains("Formfile: OK — image tiny-hello from tiny, 4 build steps, 1 vCPU, 128 MiB memory", run.Out);
         Assert.Contains("entrypoint /app/hello.sh", run.Out);
     }
 

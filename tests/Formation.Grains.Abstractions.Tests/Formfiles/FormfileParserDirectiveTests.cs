@@ -13,8 +13,8 @@ public class FormfileParserDirectiveTests
         Assert.Equal("app", f.Name);
         Assert.Equal(BaseImage.DebianBookworm, f.From);
         Assert.Equal(FormfileResources.DefaultVcpu, f.Resources.Vcpu);
-        Assert.Equal(FormfileResources.DefaultMemoryMb, f.Resources.MemoryMb);
-        Assert.Equal(FormfileResources.DefaultDiskGb, f.Resources.DiskGb);
+        Assert.Equal(FormfileResources.DefaultMemoryMiB, f.Resources.MemoryMiB);
+        Assert.Equal(FormfileResources.DefaultDiskGiB, f.Resources.DiskGiB);
         Assert.Empty(f.Instructions);
         Assert.Equal("/", f.Workdir);
         Assert.Null(f.Entrypoint);
@@ -50,14 +50,14 @@ public class FormfileParserDirectiveTests
     [InlineData("MEM 2G", 2048)]
     [InlineData("MEM 512MB", 512)]
     [InlineData("MEM 1 GiB", 1024)]
-    public void Parse_MemAndAliases_SetMemoryInMb(string line, int mb) => Assert.Equal(mb, FormfileAssert.Parses(Name + line).Resources.MemoryMb);
+    public void Parse_MemAndAliases_SetMemoryInMb(string line, int mb) => Assert.Equal(mb, FormfileAssert.Parses(Name + line).Resources.MemoryMiB);
 
     [Theory]
     [InlineData("DISK 5", 5)]
     [InlineData("STORAGE 20", 20)]
     [InlineData("DISK 10G", 10)]
     [InlineData("DISK 1T", 1024)]
-    public void Parse_DiskAndAlias_SetDiskInGb(string line, int gb) => Assert.Equal(gb, FormfileAssert.Parses(Name + line).Resources.DiskGb);
+    public void Parse_DiskAndAlias_SetDiskInGb(string line, int gb) => Assert.Equal(gb, FormfileAssert.Parses(Name + line).Resources.DiskGiB);
 
     [Fact]
     public void Parse_Gpu_RepeatsWithCounts()

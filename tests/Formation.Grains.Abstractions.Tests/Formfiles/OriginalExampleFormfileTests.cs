@@ -20,7 +20,7 @@ public class OriginalExampleFormfileTests
         var f = Load("formpack.Formfile");
         Assert.Equal("hello-server", f.Name);
         Assert.Equal(BaseImage.DebianBookworm, f.From);
-        Assert.Equal((2, 2048, 5), (f.Resources.Vcpu, f.Resources.MemoryMb, f.Resources.DiskGb));
+        Assert.Equal((2, 2048, 5), (f.Resources.Vcpu, f.Resources.MemoryMiB, f.Resources.DiskGiB));
         var user = Assert.Single(f.Users);
         Assert.Equal(("bigdog", "bigdog123", true, false), (user.Username, user.Password, user.Sudo, user.DisableRoot));
         Assert.Equal("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPyzF/dcTQvyOdxfnnNfzOqgKuqyQAHMA/iYaM4grl08 gajesh@eigenlabs.org", Assert.Single(user.SshAuthorizedKeys));

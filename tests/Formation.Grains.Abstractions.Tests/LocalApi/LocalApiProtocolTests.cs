@@ -20,6 +20,20 @@ public sealed class LocalApiProtocolTests
             new NodeCapacity(4, 8192, 50), At, "1.0"),
         NodeHealth.Healthy, At, new NodeCapacity(2, 512, 4), 1);
 
+    private static readonly Formation.Discovery.PeerRow Peer = new("node-a", "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp",
+        ["/ip4/127.0.0.1/tcp/4001"], "node-b", At, 0.42, ["/ipfs/id/1.0.0", "/formation/node/1.0.0"], 17, At.AddSeconds(-5), true, "formation-silo/1.0");
+
+    [Fact]
+    public async Task Peers_RoundTripEveryField()
+    {
+        var reply = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(new FakeReads(), new LocalApiRequest(LocalApiProtocol.Peers), CancellationToken.None));
+
+        var peer = Assert.Single(reply.Peers!);
+        Assert.Equal(Peer.Addresses, peer.Addresses);
+        Assert.Equal(Peer.Protocols, peer.Protocols);
+        Assert.Equal(Peer, peer with { Addresses = Peer.Addresses, Protocols = Peer.Protocols });
+    }
+
     [Fact]
     public async Task Request_RoundTripsThroughOneLine()
     {
@@ -126,5 +140,8 @@ public sealed class LocalApiProtocolTests
 
         public Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken) =>
             idOrName == "web-1" ? Task.FromResult(new VmDetail(Vm, Events)) : throw FormationException.NotFound($"no VM named {idOrName}.");
+
+        public Task<IReadOnlyList<Formation.Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Formation.Discovery.PeerRow>>([Peer]);
     }
 }

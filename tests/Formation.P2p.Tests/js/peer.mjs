@@ -12,7 +12,7 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromString, peerIdFromPublicKey } from '@libp2p/peer-id'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import { multiaddr } from '@multiformats/multiaddr'
 import { CID } from 'multiformats/cid'
@@ -92,6 +92,20 @@ const commands = {
       if (e.name === 'PROVIDER') for (const p of e.providers) found.push({ peer: p.id.toString(), addrs: p.multiaddrs.map(String) })
     }
     return { providers: found }
+  },
+  async nodeRecord (cmd) {
+    // Formation's /formation/node/1.0.0: send our record (none: a zero length), read theirs, check its signature.
+    const stream = await node.dialProtocol(target(cmd), '/formation/node/1.0.0')
+    stream.send(new Uint8Array([0]))
+    await stream.close()
+    const parts = []
+    for await (const chunk of stream) parts.push(Buffer.from(chunk.subarray()))
+    const all = Buffer.concat(parts)
+    let length = 0; let shift = 0; let i = 0
+    for (; i < all.length; i++) { length += (all[i] & 0x7f) * 2 ** shift; shift += 7; if ((all[i] & 0x80) === 0) { i++; break } }
+    const envelope = all.subarray(i, i + length)
+    const opened = await RecordEnvelope.openAndCertify(envelope, RECORD_DOMAIN)
+    return { envelope: b64(envelope), signer: peerIdFromPublicKey(opened.publicKey).toString() }
   },
   async stop () { await node.stop(); setImmediate(() => process.exit(0)); return {} }
 }
