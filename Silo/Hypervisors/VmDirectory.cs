@@ -13,7 +13,11 @@ public sealed record VmDirectory(string Path)
     /// <summary>The VM's socket folder, under <see cref="LocalApiPaths.RunRoot"/> (created by <see cref="EnsureRunPath"/>).</summary>
     public string RunPath => System.IO.Path.Combine(LocalApiPaths.RunRoot, VmId);
 
-    public void EnsureRunPath() => Directory.CreateDirectory(RunPath);
+    public void EnsureRunPath()
+    {
+        LocalApiPaths.EnsurePrivate();
+        LocalApiPaths.EnsurePrivate(RunPath);
+    }
 
     public static VmDirectory For(string dataDirectory, string vmId) => new(System.IO.Path.Combine(dataDirectory, "vms", vmId));
 

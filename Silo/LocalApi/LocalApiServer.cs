@@ -8,6 +8,8 @@ namespace Formation.Silo.LocalApi;
 /// Serves <see cref="LocalApiProtocol"/> on a Unix socket (mode 0600) while the silo is active, so that <c>form</c>
 /// reads, creates and deletes on this host need no Orleans client. The socket appears when grains can be called and is removed on
 /// shutdown; a stale one left by a killed silo is replaced at start. Each connection gets one answer and a deadline.
+/// The socket's folder is made 0700 before the bind, and a peer that is neither root nor the silo's own uid
+/// (SO_PEERCRED) is refused before its request is read.
 /// </summary>
 public sealed partial class LocalApiServer(IGrainFactory grains, string socketPath, ILogger<LocalApiServer> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
@@ -30,7 +32,7 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
     {
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
+            LocalApiPaths.EnsurePrivate(Path.GetDirectoryName(socketPath)!);
             File.Delete(socketPath);
             var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -103,6 +105,13 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
             LocalApiReply reply;
             try
             {
+                if (PeerCredentials.Uid(connection) is var peer && peer != 0 && peer != PeerCredentials.OwnUid)
+                {
+                    LogPeerRefused(peer);
+                    throw new FormationException(ErrorKind.InvalidArgument,
+                        $"uid {peer} may not use this silo's local API (only root and uid {PeerCredentials.OwnUid}); use the Orleans gateway");
+                }
+
                 var request = await LocalApiProtocol.ReadRequestAsync(stream, deadline.Token);
                 reply = await LocalApiProtocol.AnswerAsync(_reads, _writes, request, deadline.Token);
             }
@@ -129,6 +138,9 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
             // The client went away or took too long; nothing to answer.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local API: refused a connection from uid {Uid}")]
+    private partial void LogPeerRefused(long uid);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Local API on {Path} (form read commands on this host)")]
     private partial void LogListening(string path);

@@ -7,12 +7,13 @@ namespace Formation.Silo.Pack;
 /// The bottom layer of every image. <c>tiny</c>: busybox-static with pre-made applet links and a minimal /etc
 /// (built in C# in well under a second). <c>debian:bookworm</c>: <c>mmdebstrap --variant=minbase</c> from the
 /// machine's own Debian apt sources, built once per data directory (a lock file serializes concurrent builders)
-/// and reused by every later build. Both carry busybox at <see cref="GuestInit.BusyboxPath"/> for the guest init.
+/// and reused by every later build. Owners are shifted into the build uid range (<see cref="PackOptions.BuildUidBase"/>)
+/// so the sandbox's user namespace sees them as the in-image owners. Both carry busybox at <see cref="GuestInit.BusyboxPath"/> for the guest init.
 /// </summary>
 internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStore layers)
 {
-    private const string TinyVersion = "tiny-v1";
-    private const string DebianVersion = "debian-minbase-v1";
+    private const string TinyVersion = "tiny-v2-userns";
+    private const string DebianVersion = "debian-minbase-v2-userns";
 
     /// <summary>The base layer's cache key (computed without building anything).</summary>
     public async Task<string> KeyAsync(BaseImage baseImage, CancellationToken cancellationToken)
@@ -89,6 +90,7 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
             await File.WriteAllTextAsync(Path.Combine(root, "etc/resolv.conf"), "", cancellationToken);
             await ProcessRunner.CaptureAsync("mknod", ["-m", "600", Path.Combine(root, "dev/console"), "c", "5", "1"], cancellationToken);
             await ProcessRunner.CaptureAsync("mknod", ["-m", "666", Path.Combine(root, "dev/null"), "c", "1", "3"], cancellationToken);
+            await HostOwnership.ShiftTreeAsync(root, options.BuildUidBase, cancellationToken);
             await layers.CommitAsync(staging, new LayerInfo(key, "FROM tiny", DateTimeOffset.UtcNow, []), cancellationToken);
         }
         finally
@@ -135,6 +137,7 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
             }
 
             Directory.CreateDirectory(Path.Combine(root, "etc/profile.d"));
+            await HostOwnership.ShiftTreeAsync(root, options.BuildUidBase, cancellationToken);
             await layers.CommitAsync(staging, new LayerInfo(key, $"FROM debian:{options.DebianSuite}", DateTimeOffset.UtcNow, []), cancellationToken);
         }
         finally

@@ -9,7 +9,8 @@ namespace Formation.Silo.Pack;
 
 /// <summary>
 /// The build context: the directory COPY reads from. Resolves COPY sources without ever leaving the context
-/// (absolute paths and <c>..</c> are rejected by the parser; symlinks that point outside are rejected here),
+/// (absolute paths and <c>..</c> are rejected by the parser; every symlink on a source's path, and every symlink
+/// inside a copied directory, must stay inside the context),
 /// digests them for the layer cache and streams them as a tar archive into the image.
 /// </summary>
 internal sealed class BuildContext
@@ -35,22 +36,7 @@ internal sealed class BuildContext
         var entries = new SortedDictionary<string, ContextEntry>(StringComparer.Ordinal);
         foreach (var source in copy.Sources)
         {
-            var path = source == "." ? Root : Path.Combine(Root, source);
-            var info = new FileInfo(path);
-            if (!info.Exists && !Directory.Exists(path) && info.LinkTarget is null)
-            {
-                throw new BuildStepException($"COPY source '{source}' does not exist in the build context");
-            }
-
-            if (info.LinkTarget is not null)
-            {
-                path = HostPaths.RealPath(path);
-                if (!IsInside(path))
-                {
-                    throw new BuildStepException($"COPY source '{source}' is a symlink that points outside the build context");
-                }
-            }
-
+            var path = ResolveInside(source);
             if (Directory.Exists(path))
             {
                 Walk(new DirectoryInfo(path), "", entries);
@@ -109,6 +95,69 @@ internal sealed class BuildContext
                 await writer.WriteEntryAsync(tarEntry, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="source"/> one component at a time, the way <c>openat2(RESOLVE_BENEATH)</c> does:
+    /// every symlink on the way (not just the last component) is followed inside the context and refused when it
+    /// is absolute or climbs above the context root, so <c>d -&gt; /etc</c> with <c>COPY d/shadow</c> never reads the
+    /// host's file. Returns the real path, which is always inside <see cref="Root"/>.
+    /// </summary>
+    private string ResolveInside(string source)
+    {
+        const int MaxLinks = 40; // the kernel's own limit (ELOOP)
+        var pending = new Stack<string>(source.Split('/').Reverse());
+        var current = Root;
+        var links = 0;
+        while (pending.TryPop(out var part))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (current == Root)
+                {
+                    throw new BuildStepException($"COPY source '{source}' climbs above the build context");
+                }
+
+                current = Path.GetDirectoryName(current)!;
+                continue;
+            }
+
+            var next = Path.Combine(current, part);
+            var info = new FileInfo(next);
+            if (info.LinkTarget is not { } link)
+            {
+                if (!info.Exists && !Directory.Exists(next))
+                {
+                    throw new BuildStepException($"COPY source '{source}' does not exist in the build context");
+                }
+
+                current = next;
+                continue;
+            }
+
+            if (++links > MaxLinks)
+            {
+                throw new BuildStepException($"COPY source '{source}' follows more than {MaxLinks} symlinks");
+            }
+
+            if (Path.IsPathRooted(link) || !IsInside(Path.GetFullPath(Path.Combine(current, link))))
+            {
+                throw new BuildStepException(
+                    $"COPY source '{source}' goes through '{Path.GetRelativePath(Root, next)}', a symlink to '{link}' that points outside the build context; copy the files themselves into the context");
+            }
+
+            foreach (var linkPart in link.Split('/').Reverse())
+            {
+                pending.Push(linkPart);
+            }
+        }
+
+        return current;
     }
 
     private void Walk(DirectoryInfo directory, string prefix, SortedDictionary<string, ContextEntry> entries)

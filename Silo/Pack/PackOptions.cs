@@ -26,5 +26,27 @@ public sealed class PackOptions
     /// <summary>Longest a single step (RUN, INSTALL, base build) may run.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    internal PackPaths Paths => new(DataDirectory);
+    /// <summary>
+    /// First host uid (and gid) of the range build steps run as: root inside a RUN/INSTALL/COPY is this uid on the
+    /// host, and in-image uid N is <c>BuildUidBase + N</c> in the layer store. Keep it outside every range given
+    /// to real users (/etc/subuid) and to VMs.
+    /// </summary>
+    public long BuildUidBase { get; set; } = 1_000_000_000;
+
+    /// <summary>How many uids (and gids) the build range holds (in-image ids 0 … count-1).</summary>
+    public long BuildUidCount { get; set; } = 65536;
+
+    /// <summary>The cgroup (under the v2 root, or under each v1 controller) that build steps' cgroups are made in.</summary>
+    public string CgroupParent { get; set; } = "formation-pack";
+
+    /// <summary>Most processes and threads one build step may have at once (pids.max): a fork bomb stops here.</summary>
+    public long StepPidsMax { get; set; } = 4096;
+
+    /// <summary>Most memory one build step may use (memory.max).</summary>
+    public long StepMemoryMaxBytes { get; set; } = 4L << 30;
+
+    /// <summary>CPUs' worth of time one build step may use (cpu.max); default half the host's cores, at least one.</summary>
+    public double StepCpus { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    internal PackPaths Paths => new(DataDirectory, BuildUidBase);
 }

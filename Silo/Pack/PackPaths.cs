@@ -1,3 +1,4 @@
+using Formation.Silo.Platform;
 namespace Formation.Silo.Pack;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace Formation.Silo.Pack;
 /// <c>pack/layers/&lt;key&gt;/root</c> (overlay layer trees), <c>pack/artifacts/&lt;key&gt;/</c> (assembled root
 /// filesystems), <c>pack/tmp/&lt;pid&gt;-&lt;id&gt;/</c> (work in progress), <c>pack/locks/</c>.
 /// </summary>
-internal sealed record PackPaths(string DataDirectory)
+internal sealed record PackPaths(string DataDirectory, long BuildGid = 0)
 {
     public string Images => Path.Combine(DataDirectory, "images");
 
@@ -36,6 +37,11 @@ internal sealed record PackPaths(string DataDirectory)
         {
             Directory.CreateDirectory(dir);
         }
+
+        // The layer store holds other tenants' build results (setuid programs of the build range included): no other
+        // local user may enter it. Only root and the build sandbox's root (its group, to find its layers) may.
+        HostOwnership.Chown(Pack, 0, BuildGid);
+        File.SetUnixFileMode(Pack, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
     }
 
     /// <summary>A fresh scratch directory named after this process, so stale ones from dead processes can be found.</summary>

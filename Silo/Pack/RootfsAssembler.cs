@@ -4,8 +4,9 @@ using Formation.Silo.Platform;
 namespace Formation.Silo.Pack;
 
 /// <summary>
-/// Flattens the layers into the image's root filesystem: a read-only overlay of all layers is mounted in a private
-/// mount namespace, then packed as an uncompressed newc cpio (tiny: fastest to unpack under emulation) or copied
+/// Flattens the layers into the image's root filesystem: a read-only overlay of all layers is mounted inside the
+/// build sandbox (<see cref="BuildSandbox"/>: its user namespace maps the layer store's shifted owners back to the
+/// in-image owners, so the artifact records root as 0), then packed as an uncompressed newc cpio (tiny: fastest to unpack under emulation) or copied
 /// into a sparse ext4 image of DISK gigabytes with <c>mkfs.ext4 -d</c> (no loop device, no host mount).
 /// Results are cached under <c>pack/artifacts/&lt;key&gt;</c>, committed by rename.
 /// </summary>
@@ -16,7 +17,7 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
         layers=$1 lower=$2 merged=$3 out=$4 kind=$5 size=$6
         cd "$layers"
         case "$lower" in
-          *:*) mount -t overlay formation-pack -o "ro,lowerdir=$lower" "$merged" ;;
+          *:*) mount -t overlay formation-pack -o "ro,userxattr,lowerdir=$lower" "$merged" ;;
           *) mount --bind -o ro "$lower" "$merged" ;;
         esac
         cd "$merged"
@@ -30,6 +31,8 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
 
     /// <summary>The assembly script: part of the artifact cache key.</summary>
     public static string Recipe => Script;
+
+    private readonly BuildSandbox _sandbox = new(options);
 
     public async Task<RootfsArtifact?> TryGetAsync(string key, CancellationToken cancellationToken)
     {
@@ -50,10 +53,11 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
             var merged = Path.Combine(staging, "merged");
             Directory.CreateDirectory(merged);
             var lower = string.Join(':', layersTopFirst.Select(k => k + "/root"));
-            var result = await ProcessRunner.RunAsync("unshare",
-                ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", Script, "formation-rootfs", paths.Layers, lower, merged, output,
-                 kind == ImageArtifactKind.Initramfs ? "initramfs" : "ext4", $"{diskGb}G"],
-                onLine, options.OutputTailLines, options.StepTimeout, cancellationToken);
+            _sandbox.Own(staging);
+            _sandbox.Own(merged);
+            var result = await _sandbox.RunAsync(staging, Script,
+                [paths.Layers, lower, merged, output, kind == ImageArtifactKind.Initramfs ? "initramfs" : "ext4", $"{diskGb}G"],
+                network: false, onLine, IsolatedRunner.BaseEnvironment(), stdin: null, cancellationToken);
             if (result.ExitCode != 0)
             {
                 var full = result.OutputTail.Any(l => l.Contains("Could not allocate", StringComparison.OrdinalIgnoreCase)
@@ -64,6 +68,8 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
             }
 
             Directory.Delete(merged);
+            HostOwnership.Chown(output, 0, 0);
+            HostOwnership.Chown(staging, 0, 0);
             var digest = await ChunkedDigest.ComputeAsync(output, cancellationToken);
             var artifact = new RootfsArtifact(key, kind, fileName, digest, new FileInfo(output).Length);
             await PackJson.WriteAtomicallyAsync(Path.Combine(staging, "artifact.json"), artifact, cancellationToken);

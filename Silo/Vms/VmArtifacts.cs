@@ -14,7 +14,11 @@ public static class VmArtifacts
 {
     public static async Task PrepareAsync(ImageStoreEntry image, string kernelPath, long diskGiB, VmDirectory directory, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory.Path);
+        // Other local users may not read a VM's disk or console: its directory (and the folder of all VMs) is 0700.
+        Directory.CreateDirectory(Path.GetDirectoryName(directory.Path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(Path.GetDirectoryName(directory.Path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(directory.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         LinkOrCopy(kernelPath, directory.Kernel);
         var vmlinux = Path.Combine(Path.GetDirectoryName(kernelPath)!, "vmlinux");
         if (File.Exists(vmlinux))
@@ -55,6 +59,7 @@ public static class VmArtifacts
             await RunAsync(cancellationToken, "resize2fs", partial);
         }
 
+        File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(partial, directory.Disk);
     }
 

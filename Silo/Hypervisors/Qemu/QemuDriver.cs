@@ -8,6 +8,7 @@ namespace Formation.Silo.Hypervisors.Qemu;
 /// The <c>qemu</c> driver: one daemonized <c>qemu-system-x86_64 -M pc</c> per VM (it outlives the silo), controlled over
 /// QMP, serial console to a log file and a socket, virtio disk/net/rng. <c>-accel kvm</c> where the host has
 /// hardware virtualization, TCG (software) elsewhere — including nested-PVM hosts, where KVM cannot run stock guests.
+/// Jailed (<see cref="VmJail"/>): its own uid via <c>-runas</c>, <c>-sandbox on</c>, <c>-chroot</c>, and a cgroup.
 /// </summary>
 public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts host, ILogger<QemuDriver> logger) : IHypervisorDriver
 {
@@ -28,8 +29,13 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
             File.Delete(stale);
         }
 
-        var args = Arguments(launch, directory);
-        var result = await ProcessRunner.RunAsync(options.Value.Binary, args, null, 40, TimeSpan.FromMinutes(1), cancellationToken);
+        var jail = options.Value.Jail.Enabled
+            ? VmJail.Prepare(launch, directory, options.Value.Jail, options.Value.MemoryOverheadMiB + (UsesKvm ? 0 : options.Value.TcgCacheMiB))
+            : null;
+        var args = Arguments(launch, directory, jail);
+        var result = jail is null
+            ? await ProcessRunner.RunAsync(options.Value.Binary, args, null, 40, TimeSpan.FromMinutes(1), cancellationToken)
+            : await ProcessRunner.RunAsync("/bin/sh", jail.Cgroup.EnterArguments(options.Value.Binary, args), null, 40, TimeSpan.FromMinutes(1), cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException(
@@ -73,13 +79,13 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         }
 
         var qmp = await QmpClient.ConnectAsync(directory.ControlSocket, cancellationToken);
-        return new QemuProcess(pid, qmp, directory);
+        return new QemuProcess(pid, qmp, directory, () => VmJail.Release(launch.VmId, options.Value.Jail));
     }
 
     /// <summary>The process name QEMU runs under; also how a pid file is checked to still be this VM's QEMU.</summary>
     public static string ProcessName(string vmId) => "formation-" + vmId;
 
-    internal List<string> Arguments(VmLaunch launch, VmDirectory directory)
+    internal List<string> Arguments(VmLaunch launch, VmDirectory directory, VmJail? jail = null)
     {
         var accel = UsesKvm ? "kvm" : $"tcg,tb-size={options.Value.TcgCacheMiB}";
         var args = new List<string>
@@ -97,6 +103,14 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
             "-pidfile", directory.PidFile,
             "-daemonize",
         };
+        if (jail is not null)
+        {
+            // Everything (kvm, tap, disk, sockets, log) is opened as root; then, before the guest's first instruction,
+            // QEMU installs its seccomp filter, chroots into an empty directory and becomes the VM's own uid.
+            args.AddRange(["-sandbox", "on,obsolete=deny,resourcecontrol=deny", "-chroot", jail.ChrootDirectory,
+                "-runas", $"{jail.Uid}:{jail.Uid}"]);
+        }
+
         if (launch.HasInitrd)
         {
             args.AddRange(["-initrd", directory.Initrd]);

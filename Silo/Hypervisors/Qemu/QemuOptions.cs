@@ -12,4 +12,10 @@ public sealed class QemuOptions
 
     /// <summary>TCG translation cache per VM in MiB (QEMU's default is 1 GiB of address space).</summary>
     public int TcgCacheMiB { get; set; } = 128;
+
+    /// <summary>Memory QEMU needs beyond guest RAM (its own heap, device state, and the TCG cache under TCG).</summary>
+    public int MemoryOverheadMiB { get; set; } = 192;
+
+    /// <summary>The VM process jail: a uid per VM (<c>-runas</c>), <c>-sandbox on</c>, <c>-chroot</c> and a cgroup.</summary>
+    public VmJailOptions Jail { get; set; } = new();
 }

@@ -15,8 +15,11 @@ public sealed class QemuProcess : IVmProcess
     private string? _shutdownReason;
     private volatile bool _killRequested;
 
-    public QemuProcess(int pid, QmpClient qmp, VmDirectory directory)
+    private readonly Action? _released;
+
+    public QemuProcess(int pid, QmpClient qmp, VmDirectory directory, Action? released = null)
     {
+        _released = released;
         Pid = pid;
         _qmp = qmp;
         _directory = directory;
@@ -96,6 +99,7 @@ public sealed class QemuProcess : IVmProcess
         }
 
         await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(10), CancellationToken.None);
+        _released?.Invoke();
         _exited.TrySetResult(_shutdownReason switch
         {
             "guest-shutdown" => new VmExit(VmExitKind.PowerOff, "the guest powered off"),

@@ -7,7 +7,7 @@ public class ContextArchiveTests : IDisposable
 {
     private readonly TestDirectory _target = new("context-out");
 
-    private static MemoryStream Tar(params TarEntry[] entries)
+    internal static MemoryStream Tar(params TarEntry[] entries)
     {
         var stream = new MemoryStream();
         using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))

@@ -1,0 +1,28 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Formation.Silo.LocalApi;
+
+/// <summary>Who is at the other end of a Unix socket (SO_PEERCRED: the kernel's word, not the peer's).</summary>
+internal static class PeerCredentials
+{
+    private const int SolSocket = 1;
+    private const int SoPeerCred = 17;
+
+    /// <summary>This process's effective uid.</summary>
+    public static long OwnUid { get; } = geteuid();
+
+    /// <summary>The peer's uid; -1 when the kernel gives none (never for a connected Unix stream socket).</summary>
+    public static long Uid(Socket socket)
+    {
+        Span<byte> ucred = stackalloc byte[12]; // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        var length = socket.GetRawSocketOption(SolSocket, SoPeerCred, ucred);
+        return length >= 8 ? BinaryPrimitives.ReadUInt32LittleEndian(ucred[4..8]) : -1;
+    }
+
+#pragma warning disable SYSLIB1054 // no arguments; DllImport needs no unsafe code
+    [DllImport("libc")]
+    private static extern uint geteuid();
+#pragma warning restore SYSLIB1054
+}

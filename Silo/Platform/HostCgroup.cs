@@ -1,0 +1,224 @@
+using System.Globalization;
+
+namespace Formation.Silo.Platform;
+
+/// <summary>
+/// One cgroup holding a sandboxed process tree, with <c>pids.max</c>, <c>memory.max</c> and <c>cpu.max</c>. Uses the
+/// unified (v2) hierarchy when it carries the controllers, else the v1 controller hierarchies (pids, memory, cpu) —
+/// a host booted with v1 gets the same limits under their v1 names. Dispose kills what is left and removes it.
+/// </summary>
+public sealed class HostCgroup : IDisposable
+{
+    private const string Root = "/sys/fs/cgroup";
+    private static readonly string[] V1Controllers = ["pids", "memory", "cpu"];
+
+    private readonly bool _unified;
+    private readonly List<string> _directories;
+    private readonly CgroupLimits _limits;
+
+    private HostCgroup(bool unified, List<string> directories, CgroupLimits limits)
+    {
+        _unified = unified;
+        _directories = directories;
+        _limits = limits;
+    }
+
+    /// <summary>Host shell script that enters the cgroups given as arguments, then execs the rest of its arguments.</summary>
+    private const string EnterScript = """
+        set -eu
+        n=$1; shift
+        while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n - 1)); done
+        exec "$@"
+        """;
+
+    /// <summary>The <c>cgroup.procs</c> files a process writes its pid into to enter the cgroup (one per hierarchy).</summary>
+    public IReadOnlyList<string> ProcsFiles => [.. _directories.Select(d => Path.Combine(d, "cgroup.procs"))];
+
+    /// <summary>
+    /// Arguments for <c>/bin/sh</c> that run <paramref name="fileName"/> inside this cgroup from its first instruction
+    /// (the shell enters the cgroup, then execs), so no child it forks is ever outside the limits.
+    /// </summary>
+    public IReadOnlyList<string> EnterArguments(string fileName, IEnumerable<string> arguments) =>
+        ["-c", EnterScript, "formation-enter", ProcsFiles.Count.ToString(CultureInfo.InvariantCulture), .. ProcsFiles, fileName, .. arguments];
+
+    /// <summary>Removes the (empty) cgroup <paramref name="parent"/>/<paramref name="name"/> if it exists.</summary>
+    public static void Remove(string parent, string name)
+    {
+        foreach (var root in new[] { Root }.Concat(V1Controllers.Select(c => Path.Combine(Root, c))))
+        {
+            var directory = Path.Combine(root, parent, name);
+            try
+            {
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory);
+                }
+            }
+            catch (IOException)
+            {
+                // Still has processes: removed by whoever ends them.
+            }
+        }
+    }
+
+    /// <summary>True when this host offers the pids, memory and cpu controllers (v2 or v1).</summary>
+    public static bool IsAvailable => UnifiedHasControllers() || V1Controllers.All(c => File.Exists(Path.Combine(Root, c, "cgroup.procs")));
+
+    /// <summary>Creates <paramref name="parent"/>/<paramref name="name"/> with <paramref name="limits"/>.</summary>
+    public static HostCgroup Create(string parent, string name, CgroupLimits limits)
+    {
+        if (UnifiedHasControllers())
+        {
+            EnableControllers(Root);
+            var parentDirectory = Path.Combine(Root, parent);
+            Directory.CreateDirectory(parentDirectory);
+            EnableControllers(parentDirectory);
+            var directory = Path.Combine(parentDirectory, name);
+            Directory.CreateDirectory(directory);
+            var cgroup = new HostCgroup(true, [directory], limits);
+            Write(directory, "pids.max", limits.PidsMax.ToString(CultureInfo.InvariantCulture));
+            Write(directory, "memory.max", limits.MemoryMaxBytes.ToString(CultureInfo.InvariantCulture));
+            Write(directory, "memory.swap.max", "0", optional: true);
+            Write(directory, "cpu.max", $"{Quota(limits.Cpus)} 100000");
+            return cgroup;
+        }
+
+        if (!IsAvailable)
+        {
+            throw new InvalidOperationException(
+                $"this host has no cgroup with the pids, memory and cpu controllers under {Root}; mount cgroup2 (or the v1 controllers) so sandboxes can be limited");
+        }
+
+        var directories = V1Controllers.Select(c => Path.Combine(Root, c, parent, name)).ToList();
+        foreach (var directory in directories)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var v1 = new HostCgroup(false, directories, limits);
+        Write(directories[0], "pids.max", limits.PidsMax.ToString(CultureInfo.InvariantCulture));
+        Write(directories[1], "memory.limit_in_bytes", limits.MemoryMaxBytes.ToString(CultureInfo.InvariantCulture));
+        Write(directories[1], "memory.memsw.limit_in_bytes", limits.MemoryMaxBytes.ToString(CultureInfo.InvariantCulture), optional: true);
+        Write(directories[2], "cpu.cfs_period_us", "100000");
+        Write(directories[2], "cpu.cfs_quota_us", Quota(limits.Cpus).ToString(CultureInfo.InvariantCulture));
+        return v1;
+    }
+
+    /// <summary>The limit the processes ran into, in words naming it, or null when none was hit.</summary>
+    public string? ExceededLimit()
+    {
+        var pids = Path.Combine(_directories[0], "pids.events");
+        if (EventCount(pids, "max") > 0)
+        {
+            return $"pids.max ({_limits.PidsMax} processes)";
+        }
+
+        var memoryDirectory = _unified ? _directories[0] : _directories[1];
+        var oomKills = _unified
+            ? EventCount(Path.Combine(memoryDirectory, "memory.events"), "oom_kill")
+            : EventCount(Path.Combine(memoryDirectory, "memory.oom_control"), "oom_kill");
+        return oomKills > 0 ? $"memory.max ({_limits.MemoryMaxBytes / (1024 * 1024)} MiB)" : null;
+    }
+
+    /// <summary>Kills every process still in the cgroup and removes it, waiting (bounded) until the kernel let them go.</summary>
+    public void Dispose()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        foreach (var directory in _directories)
+        {
+            while (Directory.Exists(directory))
+            {
+                if (_unified && File.Exists(Path.Combine(directory, "cgroup.kill")))
+                {
+                    Write(directory, "cgroup.kill", "1", optional: true);
+                }
+                else
+                {
+                    foreach (var pid in ReadPids(directory))
+                    {
+                        try
+                        {
+                            System.Diagnostics.Process.GetProcessById(pid).Kill();
+                        }
+                        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                        {
+                            // Already gone.
+                        }
+                    }
+                }
+
+                try
+                {
+                    Directory.Delete(directory);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(20); // the kernel releases exited tasks asynchronously; retried until the deadline
+                }
+                catch (IOException)
+                {
+                    break; // left for the next start's clean-up; the processes are dead or dying
+                }
+            }
+        }
+    }
+
+    private static List<int> ReadPids(string directory)
+    {
+        try
+        {
+            return [.. File.ReadAllLines(Path.Combine(directory, "cgroup.procs")).Select(l => int.Parse(l, CultureInfo.InvariantCulture))];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    private static long EventCount(string file, string key)
+    {
+        if (!File.Exists(file))
+        {
+            return 0;
+        }
+
+        foreach (var line in File.ReadAllLines(file))
+        {
+            var parts = line.Split(' ', 2);
+            if (parts.Length == 2 && parts[0] == key && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var count))
+            {
+                return count;
+            }
+        }
+
+        return 0;
+    }
+
+    private static long Quota(double cpus) => Math.Max(1000, (long)(cpus * 100000));
+
+    private static bool UnifiedHasControllers()
+    {
+        var controllers = Path.Combine(Root, "cgroup.controllers");
+        if (!File.Exists(controllers))
+        {
+            return false;
+        }
+
+        var available = File.ReadAllText(controllers).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return V1Controllers.All(available.Contains);
+    }
+
+    private static void EnableControllers(string directory) =>
+        Write(directory, "cgroup.subtree_control", "+pids +memory +cpu");
+
+    private static void Write(string directory, string file, string value, bool optional = false)
+    {
+        var path = Path.Combine(directory, file);
+        if (optional && !File.Exists(path))
+        {
+            return;
+        }
+
+        File.WriteAllText(path, value);
+    }
+}
