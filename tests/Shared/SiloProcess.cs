@@ -41,12 +41,22 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(SiloProcessOptions options, TimeSpan? timeout = null)
     {
         var exe = options.Executable ?? Path.Combine(AppContext.BaseDirectory, "formation-silo.dll");
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(options.Wrapper.Count > 0 ? options.Wrapper[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (options.Wrapper.Count > 0)
+        {
+            foreach (var part in options.Wrapper.Skip(1))
+            {
+                info.ArgumentList.Add(part);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(exe);
         foreach (var arg in options.Arguments())
         {

@@ -15,6 +15,15 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
 
     public Dictionary<string, string> Environment { get; init; } = [];
 
+    /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NS</c> (it must exec, so the process id stays the silo's).</summary>
+    public IReadOnlyList<string> Wrapper { get; init; } = [];
+
+    /// <summary>The address to advertise (default loopback).</summary>
+    public string Advertise { get; init; } = "127.0.0.1";
+
+    /// <summary>More flags, e.g. <c>--mesh on</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>formation-silo.dll to run; default: the one next to the test assembly.</summary>
     public string? Executable { get; init; }
 
@@ -33,11 +42,16 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return "--gateway-port";
         yield return GatewayPort.ToString();
         yield return "--advertise";
-        yield return "127.0.0.1";
+        yield return Advertise;
         if (Postgres is not null)
         {
             yield return "--postgres";
             yield return Postgres;
+        }
+
+        foreach (var extra in ExtraArguments)
+        {
+            yield return extra;
         }
     }
 }

@@ -1,6 +1,7 @@
 namespace Formation.Nodes;
 
 /// <summary>What a node reports about itself when its silo starts.</summary>
+/// <param name="Mesh">Its WireGuard mesh identity, once its mesh agent published it; null where the node runs no mesh.</param>
 /// <param name="StorageMode">Where its silo keeps state: <c>embedded</c> (SQLite) or <c>cluster</c> (PostgreSQL); empty if unknown.</param>
 [GenerateSerializer, Immutable]
 [Alias("formation.node-info")]
@@ -19,4 +20,5 @@ public sealed record NodeInfo(
     [property: Id(11)] NodeCapacity Allocatable,
     [property: Id(12)] DateTimeOffset StartedAt,
     [property: Id(13)] string Version,
-    [property: Id(14)] string StorageMode = "");
+    [property: Id(14)] string StorageMode = "",
+    [property: Id(15)] NodeMesh? Mesh = null);
