@@ -75,14 +75,48 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         var outsidePage = await Eventually.HoldsAsync(() => lab.FetchAsync(g2, $"http://{lab.UnderlayAddress(250)}:8080/"), b => b is not null, Timeout, "guest 2 reaches the outside");
         Assert.Equal("the outside world", outsidePage);
 
-        // Host 2's silo SIGKILLed: its tunnel (a separate wireguard-go daemon), bridge and routes stay; traffic flows.
-        await silos[1].KillAsync();
-        Assert.Equal("hello from the guest on host 3", await lab.FetchAsync(g2, $"http://{a3}:8080/"));
-        Assert.True(await lab.PingAsync(g3, a2));
+        // A user device joins through `form net join`; its wg-quick config, brought up with wireguard-go in another
+        // namespace, reaches the guest on host 3. `form net leave` removes it from every node within 5 s.
+        var device = await lab.AddUnderlayNamespaceAsync("dev", 200);
+        var config = lab.ConfigPath("d");
+        var join = await MeshLab.FormAsync(database, "net", "join", "--name", "laptop", "--out", config);
+        Assert.True(join.ExitCode == 0, join.Output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
+        var again = await MeshLab.FormAsync(database, "net", "join", "--name", "laptop");
+        Assert.True(again.ExitCode == 1 && again.Output.Contains("already in the mesh", StringComparison.Ordinal), again.Output);
+        var laptop = (await client.Client.GetGrain<INetDevicesGrain>(GrainKeys.Cluster).ListAsync()).Single();
+        Assert.True(NetworkPlan.Devices.Contains(System.Net.IPAddress.Parse(laptop.Address)));
+        await Eventually.HoldsAsync(() => lab.PeersAsync(3, Wg(3)), p => p.Contains(laptop.PublicKey), TimeSpan.FromSeconds(5), "host 3 peers with the device");
+        await lab.WgQuickUpAsync(device, config);
+        var fromDevice = await Eventually.HoldsAsync(() => lab.FetchAsync(device, $"http://{a3}:8080/"), b => b is not null, Timeout, "the device fetches guest 3's page");
+        Assert.Equal("hello from the guest on host 3", fromDevice);
+        var peersTable = await MeshLab.FormAsync(database, "net", "peers");
+        Assert.True(peersTable.ExitCode == 0 && peersTable.Output.Contains("laptop", StringComparison.Ordinal) &&
+            peersTable.Output.Contains(mesh3.Subnet, StringComparison.Ordinal), peersTable.Output);
+        var leave = await MeshLab.FormAsync(database, "net", "leave", "laptop");
+        Assert.True(leave.ExitCode == 0, leave.Output);
+        var left = Stopwatch.StartNew();
+        foreach (var host in new[] { 1, 2, 3 })
+        {
+            await Eventually.HoldsAsync(() => lab.PeersAsync(host, Wg(host)), p => !p.Contains(laptop.PublicKey),
+                TimeSpan.FromSeconds(5) - left.Elapsed, $"host {host} drops the device");
+        }
 
-        // Host 3 leaves cleanly: its peer is gone from host 1 within 5 s (host 2's agent is dead, so only host 1 is asked).
+        // Host 3 leaves cleanly: its peer is gone from hosts 1 and 2 within 5 s.
         await lab.Silo(3).StopAsync();
+        var gone = Stopwatch.StartNew();
         await Eventually.HoldsAsync(() => lab.PeersAsync(1, Wg(1)), p => !p.Contains(mesh3.PublicKey), TimeSpan.FromSeconds(5), "host 1 drops host 3");
-        Assert.Contains(mesh2.PublicKey, await lab.PeersAsync(1, Wg(1)));
+        await Eventually.HoldsAsync(() => lab.PeersAsync(2, Wg(2)), p => !p.Contains(mesh3.PublicKey), TimeSpan.FromSeconds(5) - gone.Elapsed, "host 2 drops host 3");
+        Assert.Equal([mesh2.PublicKey], await lab.PeersAsync(1, Wg(1)));
+
+        // Host 2's silo SIGKILLed: its tunnel (a separate wireguard-go daemon), bridge and routes stay; traffic flows.
+        var subnet1 = Ipv4Subnet.Parse(mesh1.Subnet);
+        var a1 = subnet1.VmAddress(200).ToString();
+        var g1 = await lab.AddGuestAsync(1, "g1", a1, subnet1.Gateway.ToString(), subnet1.PrefixLength);
+        lab.ServeHttp(g1, "hello from the guest on host 1");
+        await Eventually.HoldsAsync(() => lab.FetchAsync(g2, $"http://{a1}:8080/"), b => b is not null, Timeout, "guest 2 fetches guest 1's page");
+        await silos[1].KillAsync();
+        Assert.Equal("hello from the guest on host 1", await lab.FetchAsync(g2, $"http://{a1}:8080/"));
+        Assert.True(await lab.PingAsync(g1, a2));
     }
 }

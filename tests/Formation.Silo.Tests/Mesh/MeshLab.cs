@@ -52,12 +52,30 @@ public sealed class MeshLab : IAsyncDisposable
     public async Task AddHostAsync(int host) => await AddNamespaceAsync(HostNamespace(host), UnderlayAddress(10 + host), $"ov{_id}u{host}");
 
     /// <summary>A namespace on the underlay that is not a node: stands for "the outside" (no route to the overlay).</summary>
-    public async Task<string> AddOutsideAsync()
+    public Task<string> AddOutsideAsync() => AddUnderlayNamespaceAsync("out", 250);
+
+    /// <summary>A namespace <c>ov{id}{name}</c> on the underlay at .<paramref name="octet"/> (a device, the outside).</summary>
+    public async Task<string> AddUnderlayNamespaceAsync(string name, int octet)
     {
-        var ns = $"ov{_id}out";
-        await AddNamespaceAsync(ns, UnderlayAddress(250), $"ov{_id}uo");
+        var ns = $"ov{_id}{name}";
+        await AddNamespaceAsync(ns, UnderlayAddress(octet), $"ov{_id}u{name}");
         return ns;
     }
+
+    /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership); its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
+    {
+        var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), [.. args, "--postgres", database],
+            new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0" }, TimeSpan.FromMinutes(5));
+        return (result.ExitCode, result.Output);
+    }
+
+    /// <summary>Brings a wg-quick config up inside <paramref name="ns"/> with wireguard-go (no kernel module needed).</summary>
+    public async Task WgQuickUpAsync(string ns, string configPath) =>
+        await RunAsync("ip", "netns", "exec", ns, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1",
+            "wg-quick", "up", configPath);
+
+    public string ConfigPath(string name) => Path.Combine(_data.Path, $"ov{_id}{name}.conf");
 
     public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database)
     {
