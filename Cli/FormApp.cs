@@ -141,9 +141,13 @@ public sealed class FormApp
         return code;
     }
 
+    /// <summary>The gateway this invocation talks to: --gateway, else $FORMATION_GATEWAY, else the local default.</summary>
+    public string GatewayOf(ParseResult parse) =>
+        parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
+
     private ConnectionSettings Settings(ParseResult parse)
     {
-        var gateway = parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
+        var gateway = GatewayOf(parse);
         var postgres = parse.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("FORMATION_POSTGRES");
         var clusterId = parse.GetValue(ClusterId) ?? "formation";
         return new ConnectionSettings(gateway, string.IsNullOrWhiteSpace(postgres) ? null : postgres, clusterId, "formation", ConnectTimeout);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
 using Formation.Images;
+using Formation.Scheduling;
 using Formation.Vms;
 
 namespace Formation.Cli.Commands;
@@ -14,14 +15,14 @@ public static class DeployCommand
 {
     public static Command Create(FormApp app)
     {
-        var dir = PackCommands.DirectoryArgument();
-        var file = PackCommands.FileOption();
+        var dir = CommandParts.DirectoryArgument();
+        var file = CommandParts.FileOption();
         var name = new Option<string?>("--name") { Description = "VM name (default: the Formfile's NAME)" };
         var node = new Option<string?>("--node") { Description = "Build and run on this node", HelpName = "node-id" };
         var vcpus = new Option<int?>("--vcpus") { Description = "vCPUs (default: the Formfile's VCPU)" };
         var memory = new Option<long?>("--memory") { Description = "Memory in MiB (default: the Formfile's MEM)", HelpName = "MiB" };
         var disk = new Option<long?>("--disk") { Description = "Disk in GiB (default: the Formfile's DISK)", HelpName = "GiB" };
-        var restart = VmCommands.RestartOption();
+        var restart = CommandParts.RestartOption();
         var json = new Option<bool>("--json") { Description = "Print the running VM as JSON (progress goes to stderr)" };
         var command = new Command("deploy", "Build a Formfile, run it as a VM, and wait until it is ready")
         {
@@ -62,13 +63,14 @@ public static class DeployCommand
 
             return await app.WithClusterAsync(parse, ct, async client =>
             {
-                var nodeId = await BuildNodes.ChooseAsync(client, parse.GetValue(node), PackCommands.Gateway(app, parse));
                 var reference = ImageReference.Normalize(formfile.Name);
+                var nodeId = await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster)
+                    .PlaceBuildAsync(new BuildPlacementRequest(reference, parse.GetValue(node), app.GatewayOf(parse)));
                 var build = new RemoteBuild(client, nodeId, progress);
                 var result = await build.RunAsync(input, reference, ct);
                 if (result.Phase != ImageBuildPhase.Succeeded)
                 {
-                    return PackCommands.Report(app, result, asJson: false, build.Writer);
+                    return BuildReport.Write(app, result, asJson: false, build.Writer);
                 }
 
                 var manifest = result.Manifest!;
@@ -84,7 +86,7 @@ public static class DeployCommand
                 VmSpecRules.Validate(spec);
                 var created = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
                 var vm = client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
-                var info = await VmCommands.WaitForAsync(vm, VmState.Running, ct, TimeSpan.FromMinutes(10));
+                var info = await VmHandles.WaitForAsync(vm, VmState.Running, ct, TimeSpan.FromMinutes(10));
                 if (info.State != VmState.Running)
                 {
                     app.Terminal.Error.WriteLine($"form: VM {vmName} ({info.Id}) is {info.State}: {info.Reason}");

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
-using Formation.Connection;
 using Formation.Images;
+using Formation.Scheduling;
 
 namespace Formation.Cli.Commands;
 
@@ -17,16 +17,10 @@ public static class PackCommands
         return pack;
     }
 
-    internal static Argument<string?> DirectoryArgument() =>
-        new("dir") { Description = "Build context directory (default: the current directory)", Arity = ArgumentArity.ZeroOrOne };
-
-    internal static Option<string?> FileOption() =>
-        new("--file", "-f") { Description = "The Formfile (default: DIR/Formfile)", HelpName = "path" };
-
     private static Command ValidateCommand(FormApp app)
     {
-        var dir = DirectoryArgument();
-        var file = FileOption();
+        var dir = CommandParts.DirectoryArgument();
+        var file = CommandParts.FileOption();
         var command = new Command("validate", "Check a Formfile and its COPY sources without building (no silo needed)") { dir, file };
         command.SetAction(parse =>
         {
@@ -63,8 +57,8 @@ public static class PackCommands
 
     private static Command BuildCommand(FormApp app)
     {
-        var dir = DirectoryArgument();
-        var file = FileOption();
+        var dir = CommandParts.DirectoryArgument();
+        var file = CommandParts.FileOption();
         var tag = new Option<string?>("--tag", "-t") { Description = "Image reference NAME[:TAG] (default: the Formfile's NAME, tag latest)", HelpName = "name[:tag]" };
         var node = new Option<string?>("--node") { Description = "Build on this node (default: the gateway's node, or any healthy node)", HelpName = "node-id" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON on stdout (progress goes to stderr)" };
@@ -103,50 +97,13 @@ public static class PackCommands
 
             return await app.WithClusterAsync(parse, ct, async client =>
             {
-                var nodeId = await BuildNodes.ChooseAsync(client, parse.GetValue(node), Gateway(app, parse));
+                var nodeId = await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster)
+                    .PlaceBuildAsync(new BuildPlacementRequest(reference, parse.GetValue(node), app.GatewayOf(parse)));
                 var build = new RemoteBuild(client, nodeId, progress);
                 var result = await build.RunAsync(input, reference, ct);
-                return Report(app, result, asJson, build.Writer);
+                return BuildReport.Write(app, result, asJson, build.Writer);
             });
         });
         return command;
     }
-
-    internal static int Report(FormApp app, ImageBuildUpdate result, bool asJson, BuildProgressWriter writer)
-    {
-        if (asJson)
-        {
-            Json.Write(app.Terminal.Out, new { reference = result.Reference, node = result.NodeId, phase = result.Phase, digest = result.Manifest?.Digest, manifest = result.Manifest, failure = result.Failure });
-        }
-
-        switch (result.Phase)
-        {
-            case ImageBuildPhase.Succeeded:
-                if (!asJson)
-                {
-                    var m = result.Manifest!;
-                    app.Terminal.Out.WriteLine(
-                        $"Built {result.Reference} {m.Digest} on node {result.NodeId} ({writer.StepsRun} of {writer.StepCount} steps ran, {writer.Elapsed.TotalSeconds:0.0} s)");
-                }
-
-                return ExitCodes.Ok;
-            case ImageBuildPhase.Failed when result.Failure is { } f:
-                var where = f.Line > 0 ? $" (Formfile line {f.Line})" : "";
-                var code = f.ExitCode is { } c ? $", exit code {c}" : "";
-                app.Terminal.Error.WriteLine($"form: build of {result.Reference} failed at step {f.Step}/{f.StepCount} '{f.Description}'{where}{code}: {f.Message}");
-                foreach (var line in f.OutputTail)
-                {
-                    app.Terminal.Error.WriteLine($"  | {line}");
-                }
-
-                app.Terminal.Error.WriteLine("Nothing was registered.");
-                return ExitCodes.Failed;
-            default:
-                app.Terminal.Error.WriteLine($"form: build of {result.Reference} {result.Phase.ToString().ToLowerInvariant()}; nothing was registered.");
-                return ExitCodes.Failed;
-        }
-    }
-
-    internal static string Gateway(FormApp app, ParseResult parse) =>
-        parse.GetValue(app.Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
 }

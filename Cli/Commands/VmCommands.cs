@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Formation.Cli.Commands;
 
 /// <summary><c>form vm create|list|show|start|stop|pause|resume|delete|events</c>.</summary>
-public static partial class VmCommands
+public static class VmCommands
 {
     public static Command Create(FormApp app)
     {
@@ -22,9 +22,9 @@ public static partial class VmCommands
             vm.Subcommands.Add(Lifecycle(app, action));
         }
 
-        vm.Subcommands.Add(EventsCommand(app));
-        vm.Subcommands.Add(LogsCommand(app));
-        vm.Subcommands.Add(ConsoleCommand(app));
+        vm.Subcommands.Add(VmEventsCommand.Create(app));
+        vm.Subcommands.Add(VmLogsCommand.Create(app));
+        vm.Subcommands.Add(VmConsoleCommand.Create(app));
         return vm;
     }
 
@@ -36,8 +36,8 @@ public static partial class VmCommands
         var disk = new Option<long>("--disk") { Description = "Disk in GiB (default 10)", DefaultValueFactory = _ => 10, HelpName = "GiB" };
         var node = new Option<string?>("--node") { Description = "Run on this node only", HelpName = "node-id" };
         var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
-        var restart = RestartOption();
-        var console = ConsoleOption();
+        var restart = CommandParts.RestartOption();
+        var console = CommandParts.ConsoleOption();
         var wait = new Option<bool>("--wait") { Description = "Wait until the VM is Running (or Failed)" };
         var json = FormApp.JsonOption();
         var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, wait, json };
@@ -59,7 +59,7 @@ public static partial class VmCommands
                 var info = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
                 if (parse.GetValue(wait))
                 {
-                    info = await WaitForAsync(client.GetGrain<IVmGrain>(GrainKeys.Vm(info.NodeId, info.Id)), VmState.Running, ct);
+                    info = await VmHandles.WaitForAsync(client.GetGrain<IVmGrain>(GrainKeys.Vm(info.NodeId, info.Id)), VmState.Running, ct);
                 }
 
                 if (parse.GetValue(json))
@@ -112,7 +112,7 @@ public static partial class VmCommands
 
     private static Command ShowCommand(FormApp app)
     {
-        var id = VmArgument();
+        var id = CommandParts.VmArgument();
         var json = FormApp.JsonOption();
         var command = new Command("show", "Show one VM and its recent events") { id, json };
         command.SetAction((parse, ct) => app.WithReadsAsync(parse, ct, async reads =>
@@ -155,16 +155,16 @@ public static partial class VmCommands
     private static Command Lifecycle(FormApp app, VmAction action)
     {
         var target = VmActions.Target(action);
-        var id = VmArgument();
+        var id = CommandParts.VmArgument();
         var noWait = new Option<bool>("--no-wait") { Description = $"Return at once instead of waiting for {target}" };
         var command = new Command(VmActions.Verb(action), VmActions.Description(action)) { id, noWait };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var grain = await ResolveAsync(client, parse.GetValue(id)!);
+            var grain = await VmHandles.ResolveAsync(client, parse.GetValue(id)!);
             var info = await VmActions.InvokeAsync(grain, action);
             if (!parse.GetValue(noWait) && target != VmState.Deleted && info.State != target)
             {
-                info = await WaitForAsync(grain, target, ct);
+                info = await VmHandles.WaitForAsync(grain, target, ct);
             }
 
             app.Terminal.Console.MarkupLine($"VM [bold]{Markup.Escape(info.Name)}[/] ({info.Id}): {Format.State(info.State)}");
@@ -177,72 +177,5 @@ public static partial class VmCommands
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    internal static Option<RestartPolicy> RestartOption() => new("--restart")
-    {
-        Description = "When the VM stops on its own: never (default), on-failure, always",
-        HelpName = "policy",
-        CustomParser = result => result.Tokens.Single().Value switch
-        {
-            "never" => RestartPolicy.Never,
-            "on-failure" => RestartPolicy.OnFailure,
-            "always" => RestartPolicy.Always,
-            var other => Fail(result, other),
-        },
-    };
-
-    internal static Option<ConsoleMode?> ConsoleOption() => new("--console")
-    {
-        Description = "What answers on the serial console: shell or none (default: the image's CONSOLE, else shell)",
-        HelpName = "mode",
-        CustomParser = result =>
-        {
-            var word = result.Tokens.Single().Value;
-            if (ConsoleModes.TryParse(word, out var mode))
-            {
-                return mode;
-            }
-
-            result.AddError($"--console '{word}' is not a console mode: use shell or none.");
-            return null;
-        },
-    };
-
-    private static RestartPolicy Fail(System.CommandLine.Parsing.ArgumentResult result, string value)
-    {
-        result.AddError($"--restart '{value}' is not a policy: use never, on-failure or always.");
-        return RestartPolicy.Never;
-    }
-
-    internal static Argument<string> VmArgument() => new("vm") { Description = "VM id or name" };
-
-    internal static async Task<IVmGrain> ResolveAsync(IClusterClient client, string idOrName)
-    {
-        var vmRef = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
-        return client.GetGrain<IVmGrain>(vmRef.GrainKey);
-    }
-
-    /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or the patience (default 5 minutes) runs out.</summary>
-    internal static async Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken, TimeSpan? patience = null)
-    {
-        var wait = patience ?? TimeSpan.FromMinutes(5);
-        var deadline = DateTime.UtcNow + wait;
-        while (true)
-        {
-            var info = await grain.GetAsync();
-            if (info.State == target || info.State == VmState.Failed)
-            {
-                return info;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new FormationException(ErrorKind.HostFailure,
-                    $"VM {info.Name} did not reach {target} within {wait.TotalMinutes:0} minutes (it is {info.State}: {info.Reason}).");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
     }
 }

@@ -9,9 +9,9 @@ using Orleans.Streams;
 namespace Formation.Cli.Commands;
 
 /// <summary><c>form vm events [ID] [--follow]</c>: history, then (with --follow) live events until Ctrl-C.</summary>
-public static partial class VmCommands
+public static class VmEventsCommand
 {
-    private static Command EventsCommand(FormApp app)
+    public static Command Create(FormApp app)
     {
         var id = new Argument<string?>("vm") { Description = "VM id or name (default: all VMs)", Arity = ArgumentArity.ZeroOrOne };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new events until Ctrl-C" };

@@ -20,6 +20,28 @@ public sealed class Terminal(TextWriter output, TextWriter error)
 
     public void Write(TextTable table) => table.Write(Out, Color);
 
+    /// <summary>Console bytes go out unchanged to the real stdout; to a substituted writer (tests) as UTF-8 text.</summary>
+    public async Task WriteRawAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        if (data.Length == 0)
+        {
+            return;
+        }
+
+        if (ReferenceEquals(Out, System.Console.Out))
+        {
+            await Out.FlushAsync(cancellationToken);
+            await using var stdout = System.Console.OpenStandardOutput();
+            await stdout.WriteAsync(data, cancellationToken);
+            await stdout.FlushAsync(cancellationToken);
+        }
+        else
+        {
+            await Out.WriteAsync(System.Text.Encoding.UTF8.GetString(data));
+            await Out.FlushAsync(cancellationToken);
+        }
+    }
+
     public static Terminal Standard() => new(System.Console.Out, System.Console.Error);
 
     private static IAnsiConsole Create(TextWriter output)

@@ -64,10 +64,11 @@ public class FormationService(ClusterConnector connector)
     /// <summary>The VM's serial console: read by offset, write keystrokes.</summary>
     public virtual IVmConsoleGrain Console(VmRef vm) => Grains.GetGrain<IVmConsoleGrain>(vm.GrainKey);
 
-    /// <summary>A build session on <paramref name="node"/>, or on the node <c>form pack build</c> would choose.</summary>
-    public virtual async Task<ImageBuildSession> NewBuildAsync(string? node)
+    /// <summary>A build session for <paramref name="reference"/> (when known) on <paramref name="node"/>, or on the node
+    /// the scheduler chooses, as for <c>form pack build</c>.</summary>
+    public virtual async Task<ImageBuildSession> NewBuildAsync(string? reference, string? node)
     {
-        var nodeId = await BuildNodes.ChooseAsync(Grains, node, Gateway);
+        var nodeId = await Grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).PlaceBuildAsync(new BuildPlacementRequest(reference ?? "", node, Gateway));
         return new ImageBuildSession(Grains, nodeId);
     }
 

@@ -1,6 +1,7 @@
 using Formation.Errors;
 using Formation.Events;
 using Formation.Grains.Common;
+using Formation.Images;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Vms;
@@ -156,6 +157,14 @@ public sealed partial class SchedulerGrain(
         _reservations.Set(request.VmId, new Reservation(nodeId, request.Resources));
         await _reservations.FlushAsync();
         return nodeId;
+    }
+
+    public async Task<string> PlaceBuildAsync(BuildPlacementRequest request)
+    {
+        var holders = request.Node is null && request.Reference.Length > 0
+            ? (await GrainFactory.GetGrain<IImageGrain>(request.Reference).GetStatusAsync()).Nodes
+            : [];
+        return BuildPlacementPolicy.Choose(await ListNodesAsync(), request, holders);
     }
 
     public async Task ReleaseAsync(string vmId)

@@ -131,8 +131,10 @@ public sealed partial class BuildImage : LivePage
         IAsyncDisposable? subscription = null;
         try
         {
-            _session = await Formation.NewBuildAsync(string.IsNullOrWhiteSpace(_node) ? null : _node.Trim());
-            var opened = await _session.OpenAsync(new ImageBuildRequest(_text, "Formfile", string.IsNullOrWhiteSpace(_tag) ? null : _tag.Trim()));
+            var tag = string.IsNullOrWhiteSpace(_tag) ? null : _tag.Trim();
+            var name = tag ?? _parse.Formfile?.Name;
+            _session = await Formation.NewBuildAsync(name is null ? null : ImageReference.Normalize(name), string.IsNullOrWhiteSpace(_node) ? null : _node.Trim());
+            var opened = await _session.OpenAsync(new ImageBuildRequest(_text, "Formfile", tag));
             _steps = new BuildSteps();
             subscription = await Formation.SubscribeAsync<ImageBuildEvent>(EventStreams.ForBuild(_session.Key), e => InvokeAsync(() =>
             {

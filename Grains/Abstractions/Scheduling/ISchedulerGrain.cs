@@ -29,6 +29,10 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("place")]
     Task<string> PlaceAsync(PlacementRequest request);
 
+    /// <summary>Chooses the node that builds an image (<see cref="BuildPlacementRequest"/>); reserves nothing.</summary>
+    [Alias("place-build")]
+    Task<string> PlaceBuildAsync(BuildPlacementRequest request);
+
     /// <summary>Releases what a VM reserved (idempotent).</summary>
     [Alias("release")]
     Task ReleaseAsync(string vmId);

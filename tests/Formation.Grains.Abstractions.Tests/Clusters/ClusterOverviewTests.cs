@@ -28,16 +28,6 @@ public sealed class ClusterOverviewTests
         Assert.Equal(["cluster", "embedded"], overview.StorageModes);
     }
 
-    [Fact]
-    public void BuildNodes_Choose_PrefersTheGatewaysNode_ThenMostFreeDisk_AndRefusesUnhealthy()
-    {
-        NodeStatus[] nodes = [Node("a", NodeHealth.Healthy, 0), Node("bb", NodeHealth.Healthy, 0), Node("ccc", NodeHealth.Unhealthy, 0)];
-
-        Assert.Equal("bb", BuildNodes.Choose(nodes, null, "127.0.0.1:2"));
-        Assert.Equal("a", BuildNodes.Choose(nodes, "a", null));
-        Assert.Contains("Unhealthy", Assert.Throws<Errors.FormationException>(() => BuildNodes.Choose(nodes, "ccc", null)).Message);
-    }
-
     [Theory]
     [InlineData(VmState.Running, Tone.Good)]
     [InlineData(VmState.Lost, Tone.Bad)]

@@ -1,0 +1,43 @@
+using Formation.Errors;
+using Formation.Vms;
+
+namespace Formation.Cli.Commands;
+
+/// <summary>Finding a VM's grains by id or name, and waiting for a VM to reach a state.</summary>
+public static class VmHandles
+{
+    public static async Task<IVmGrain> ResolveAsync(IClusterClient client, string idOrName)
+    {
+        var vmRef = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        return client.GetGrain<IVmGrain>(vmRef.GrainKey);
+    }
+
+    /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or the patience (default 5 minutes) runs out.</summary>
+    public static async Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken, TimeSpan? patience = null)
+    {
+        var wait = patience ?? TimeSpan.FromMinutes(5);
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var info = await grain.GetAsync();
+            if (info.State == target || info.State == VmState.Failed)
+            {
+                return info;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new FormationException(ErrorKind.HostFailure,
+                    $"VM {info.Name} did not reach {target} within {wait.TotalMinutes:0} minutes (it is {info.State}: {info.Reason}).");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    public static async Task<IVmConsoleGrain> ResolveConsoleAsync(IClusterClient client, string idOrName)
+    {
+        var vmRef = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        return client.GetGrain<IVmConsoleGrain>(vmRef.GrainKey);
+    }
+}
