@@ -4,11 +4,11 @@ using Formation.Networking;
 
 namespace Formation.Grains.Networking;
 
-/// <summary>Assigns each node a /24 from 10.77.0.0/16 (or the operator's choice), a row per node.</summary>
+/// <summary>Assigns each node a /24 from 10.77.0.0/16 (or the operator's choice), a row per node; the devices' /24 is never given.</summary>
 public sealed class NetworkGrain(IStateRowStore rows) : Grain, INetworkGrain
 {
-    public static readonly Ipv4Subnet Pool = Ipv4Subnet.Parse("10.77.0.0/16");
-    public const int NodePrefix = 24;
+    public static readonly Ipv4Subnet Pool = NetworkPlan.Overlay;
+    public const int NodePrefix = NetworkPlan.NodePrefix;
 
     private PersistentRowMap<SubnetAssignment> _subnets = null!;
 
@@ -25,6 +25,11 @@ public sealed class NetworkGrain(IStateRowStore rows) : Grain, INetworkGrain
         {
             var wanted = Ipv4Subnet.TryParse(preferred, out var p) ? p
                 : throw FormationException.Invalid($"Subnet '{preferred}' is not an IPv4 subnet like 10.77.5.0/24.");
+            if (wanted.Overlaps(NetworkPlan.Devices))
+            {
+                throw FormationException.Conflict($"Subnet {wanted} overlaps {NetworkPlan.Devices}, the user devices' range; choose another.");
+            }
+
             var clash = _subnets.Items.FirstOrDefault(kv => kv.Key != nodeId && Ipv4Subnet.Parse(kv.Value.Subnet).Overlaps(wanted));
             if (clash.Key is not null)
             {
@@ -44,7 +49,7 @@ public sealed class NetworkGrain(IStateRowStore rows) : Grain, INetworkGrain
         for (uint network = Pool.Network; network < Pool.Network + Pool.Size; network += size)
         {
             var candidate = new Ipv4Subnet(network, NodePrefix);
-            if (!taken.Any(t => t.Overlaps(candidate)) && !local.Any(l => l.Overlaps(candidate)))
+            if (!taken.Any(t => t.Overlaps(candidate)) && !local.Any(l => l.Overlaps(candidate)) && !candidate.Overlaps(NetworkPlan.Devices))
             {
                 return await SaveAsync(nodeId, candidate);
             }

@@ -17,9 +17,25 @@ public sealed class NodeGrain(
             throw Errors.FormationException.Invalid($"Node {this.GetPrimaryKeyString()} cannot register as '{info.NodeId}'.");
         }
 
-        store.State.Info = info;
+        // The mesh agent publishes the mesh identity on its own schedule; a registration without one keeps it.
+        store.State.Info = info.Mesh is null && store.State.Mesh is { } mesh ? info with { Mesh = mesh } : info;
         await store.WriteStateAsync();
-        await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).RegisterNodeAsync(info);
+        await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).RegisterNodeAsync(store.State.Info);
+    }
+
+    public async Task SetMeshAsync(NodeMesh mesh)
+    {
+        store.State.Mesh = mesh;
+        if (store.State.Info is { } info)
+        {
+            store.State.Info = info with { Mesh = mesh };
+        }
+
+        await store.WriteStateAsync();
+        if (store.State.Info is { } registered)
+        {
+            await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).RegisterNodeAsync(registered);
+        }
     }
 
     public Task<NodeInfo?> GetAsync() => Task.FromResult(store.State.Info);

@@ -7,4 +7,6 @@ namespace Formation.Grains.Nodes;
 public sealed class NodeGrainState
 {
     [Id(0)] public NodeInfo? Info { get; set; }
+
+    [Id(1)] public NodeMesh? Mesh { get; set; }
 }

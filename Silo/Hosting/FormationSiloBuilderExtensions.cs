@@ -51,6 +51,10 @@ public static class FormationSiloBuilderExtensions
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section);
         services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section);
         services.AddSingleton<HostNetwork>();
+        services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.Section);
+        services.AddSingleton<EgressNat>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<MeshAgent>(sp, settings.DataDirectory));
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshAgent>());
         services.AddSingleton<QemuDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<QemuDriver>());
         services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section);

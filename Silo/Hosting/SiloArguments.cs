@@ -13,6 +13,8 @@ public static class SiloArguments
         ["--advertise"] = ("Formation:AdvertisedAddress", "IP address other silos and clients use to reach this one"),
         ["--postgres"] = ("Formation:Postgres", "PostgreSQL connection string (cluster mode)"),
         ["--driver"] = ("Formation:Driver", "hypervisor driver: auto (default), kvm, qemu, sim, none"),
+        ["--mesh"] = ("Formation:Mesh:Mode", "WireGuard mesh between nodes: auto (default: on in cluster mode off loopback), on, off"),
+        ["--mesh-port"] = ("Formation:Mesh:ListenPort", "UDP port of the mesh's WireGuard interface (default 51820)"),
         ["--cluster-id"] = ("Formation:ClusterId", "Orleans cluster id (default formation)"),
         ["--service-id"] = ("Formation:ServiceId", "Orleans service id (default formation)"),
         ["--p2p-port"] = ("Formation:Discovery:Port", "libp2p TCP port (default 4001)"),

@@ -47,13 +47,13 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var part in options.Wrapper.Skip(1))
-        {
-            info.ArgumentList.Add(part);
-        }
-
         if (options.Wrapper.Count > 0)
         {
+            foreach (var part in options.Wrapper.Skip(1))
+            {
+                info.ArgumentList.Add(part);
+            }
+
             info.ArgumentList.Add("dotnet");
         }
 

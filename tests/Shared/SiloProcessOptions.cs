@@ -16,13 +16,16 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The libp2p port (--p2p-port); a free one, so silos of parallel tests never collide on 4001.</summary>
     public int P2pPort { get; init; } = FreePorts.Next();
 
-    /// <summary>More formation-silo arguments (e.g. --join, --mdns).</summary>
-    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+    public Dictionary<string, string> Environment { get; init; } = [];
 
-    /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NAME</c>; empty: dotnet runs directly.</summary>
+    /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NS</c> (it must exec, so the process id stays the silo's).</summary>
     public IReadOnlyList<string> Wrapper { get; init; } = [];
 
-    public Dictionary<string, string> Environment { get; init; } = [];
+    /// <summary>The address to advertise (default loopback).</summary>
+    public string Advertise { get; init; } = "127.0.0.1";
+
+    /// <summary>More formation-silo arguments, e.g. <c>--join</c>, <c>--mdns</c>, <c>--mesh on</c>.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
     /// <summary>formation-silo.dll to run; default: the one next to the test assembly.</summary>
     public string? Executable { get; init; }
@@ -42,18 +45,18 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return "--gateway-port";
         yield return GatewayPort.ToString();
         yield return "--advertise";
-        yield return "127.0.0.1";
+        yield return Advertise;
         yield return "--p2p-port";
         yield return P2pPort.ToString();
-        foreach (var extra in ExtraArguments)
-        {
-            yield return extra;
-        }
-
         if (Postgres is not null)
         {
             yield return "--postgres";
             yield return Postgres;
+        }
+
+        foreach (var extra in ExtraArguments)
+        {
+            yield return extra;
         }
     }
 }

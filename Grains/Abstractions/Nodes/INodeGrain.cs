@@ -8,6 +8,10 @@ public interface INodeGrain : IGrainWithStringKey
     [Alias("register")]
     Task RegisterAsync(NodeInfo info);
 
+    /// <summary>Publishes the node's mesh identity in its record (kept across later registrations) and tells the scheduler.</summary>
+    [Alias("set-mesh")]
+    Task SetMeshAsync(NodeMesh mesh);
+
     /// <summary>Returns what the node last reported.</summary>
     [Alias("get")]
     Task<NodeInfo?> GetAsync();

@@ -1,6 +1,7 @@
 namespace Formation.Nodes;
 
 /// <summary>What a node reports about itself when its silo starts.</summary>
+/// <param name="Mesh">Its WireGuard mesh identity, once its mesh agent published it; null where the node runs no mesh.</param>
 /// <param name="StorageMode">Where its silo keeps state: <c>embedded</c> (SQLite) or <c>cluster</c> (PostgreSQL); empty if unknown.</param>
 /// <param name="PeerId">Its libp2p PeerId (<c>12D3KooW…</c>); empty when it runs no discovery.</param>
 /// <param name="Multiaddrs">Where its libp2p host listens, each ending in <c>/p2p/&lt;PeerId&gt;</c> (what <c>--join</c> takes).</param>
@@ -23,4 +24,5 @@ public sealed record NodeInfo(
     [property: Id(13)] string Version,
     [property: Id(14)] string StorageMode = "",
     [property: Id(15)] string PeerId = "",
-    [property: Id(16)] IReadOnlyList<string>? Multiaddrs = null);
+    [property: Id(16)] IReadOnlyList<string>? Multiaddrs = null,
+    [property: Id(17)] NodeMesh? Mesh = null);

@@ -23,6 +23,9 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public int Port { get; private set; }
 
+    /// <summary>The directory of the server's Unix socket (reachable from other network namespaces).</summary>
+    public string SocketDirectory => _dataDirectory ?? throw new InvalidOperationException("The PostgreSQL server is not running.");
+
     /// <summary>The maintenance database ("postgres") of the server.</summary>
     public string AdminConnectionString => ConnectionStringFor("postgres");
 

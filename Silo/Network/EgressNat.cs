@@ -1,0 +1,80 @@
+using Formation.Networking;
+using Formation.Silo.Platform;
+
+namespace Formation.Silo.Network;
+
+/// <summary>
+/// Guests' way out: an nftables table of this node that masquerades traffic from the node's VM subnet to addresses
+/// outside the overlay, and drops the forwarded traffic of VMs that asked for no egress. Replaced atomically.
+/// </summary>
+public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<string> _noEgress = new(StringComparer.Ordinal);
+    private (Ipv4Subnet Subnet, string Bridge, string Mesh)? _target;
+
+    /// <summary>The table: <c>formation_</c> + 8 hex digits of the node id's hash (one per node on a host).</summary>
+    public string Table => "formation_" + HostNetwork.BridgeNameFor(node.NodeId)[3..];
+
+    public async Task EnsureAsync(Ipv4Subnet subnet, string bridge, string meshInterface, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _target = (subnet, bridge, meshInterface);
+            await ApplyAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Turns one VM's egress off (or back on); applied at once when the table exists.</summary>
+    public async Task SetEgressAsync(string address, bool allowed, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var changed = allowed ? _noEgress.Remove(address) : _noEgress.Add(address);
+            if (changed && _target is not null)
+            {
+                await ApplyAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The ruleset text (public for tests).</summary>
+    public static string Ruleset(string table, Ipv4Subnet subnet, string bridge, string meshInterface, IEnumerable<string> noEgress)
+    {
+        var overlay = NetworkPlan.Overlay.ToString();
+        var blocked = string.Join(", ", noEgress.Order(StringComparer.Ordinal));
+        var set = blocked.Length == 0 ? "" : $"    elements = {{ {blocked} }}\n";
+        return
+            $"table ip {table}\n" +
+            $"delete table ip {table}\n" +
+            $"table ip {table} {{\n" +
+            $"  set no_egress {{\n    type ipv4_addr\n{set}  }}\n" +
+            $"  chain forward {{\n    type filter hook forward priority filter; policy accept;\n" +
+            $"    iifname \"{bridge}\" ip saddr @no_egress ip daddr != {overlay} drop\n  }}\n" +
+            $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n" +
+            $"    ip saddr {subnet} ip daddr != {overlay} oifname != \"{meshInterface}\" masquerade\n  }}\n" +
+            "}\n";
+    }
+
+    private async Task ApplyAsync(CancellationToken cancellationToken)
+    {
+        var (subnet, bridge, mesh) = _target!.Value;
+        var text = Ruleset(Table, subnet, bridge, mesh, _noEgress);
+        var result = await ProcessRunner.RunAsync("nft", ["-f", "-"], null, 20, TimeSpan.FromSeconds(30), cancellationToken,
+            writeStdin: (s, ct) => s.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), ct).AsTask());
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"nft could not load table {Table}: {string.Join(" | ", result.OutputTail)} (is the Debian package nftables installed?)");
+        }
+    }
+}

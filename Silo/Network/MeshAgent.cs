@@ -1,0 +1,161 @@
+using Formation.Networking;
+using Formation.Nodes;
+using Formation.Scheduling;
+using Formation.Silo.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace Formation.Silo.Network;
+
+/// <summary>
+/// This node's part of the WireGuard mesh: makes the key pair and the interface, publishes key, endpoint, overlay
+/// address and VM subnet in the node record, then follows cluster membership — every node that has a mesh identity
+/// and has not left is a peer with its subnet routed through it; peers of nodes that left are removed.
+/// </summary>
+public sealed partial class MeshAgent(
+    IGrainFactory grains,
+    LocalNode node,
+    HostNetwork network,
+    EgressNat egress,
+    IOptions<MeshOptions> options,
+    string dataDirectory,
+    ILogger<MeshAgent> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, string?> _appliedEndpoints = new(StringComparer.Ordinal);
+    private Task _loop = Task.CompletedTask;
+    private WireGuardInterface? _wg;
+    private NodeMesh? _mesh;
+
+    public string InterfaceName => options.Value.Interface ?? InterfaceNameFor(node.Identity.NodeId);
+
+    /// <summary>The default interface of a node: <c>fwg</c> + the same 8 hex digits as its bridge.</summary>
+    public static string InterfaceNameFor(string nodeId) => "fwg" + HostNetwork.BridgeNameFor(nodeId)[3..];
+
+    /// <summary>Whether this node runs a mesh (see <see cref="MeshOptions.Mode"/>).</summary>
+    public bool Enabled => network.Enabled && options.Value.Mode.ToLowerInvariant() switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => node.Info.StorageMode == "cluster" && !AdvertisedAddress.StartsWith("127.", StringComparison.Ordinal),
+    };
+
+    /// <summary>The identity this node published, once set up.</summary>
+    public NodeMesh? Mesh => _mesh;
+
+    private string AdvertisedAddress => node.Info.SiloEndpoint[..Math.Max(0, node.Info.SiloEndpoint.LastIndexOf(':'))];
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(MeshAgent), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+
+    private Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Enabled)
+        {
+            _loop = Task.Run(() => RunAsync(_stopping.Token));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // The interface, its peers and routes stay: a restarting silo must not cut its VMs' traffic.
+    private async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _loop;
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var interval = options.Value.SyncInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                _mesh ??= await SetUpAsync(cancellationToken);
+                await SyncAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSyncFailed(ex, InterfaceName);
+            }
+
+            try
+            {
+                await Task.Delay(interval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<NodeMesh> SetUpAsync(CancellationToken cancellationToken)
+    {
+        var subnet = await network.EnsureBridgeAsync(cancellationToken);
+        var overlay = subnet.Gateway.ToString();
+        var (keyPath, publicKey) = await WireGuardInterface.EnsureKeyAsync(Path.Combine(dataDirectory, "mesh"), cancellationToken);
+        var wg = new WireGuardInterface(InterfaceName);
+        await wg.EnsureAsync(keyPath, options.Value.ListenPort, overlay, cancellationToken);
+        await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", cancellationToken);
+        if (options.Value.Egress)
+        {
+            await egress.EnsureAsync(subnet, network.BridgeName, InterfaceName, cancellationToken);
+        }
+
+        var endpoint = options.Value.Endpoint ?? $"{AdvertisedAddress}:{options.Value.ListenPort}";
+        var mesh = new NodeMesh(publicKey, endpoint, overlay, subnet.ToString());
+        await grains.GetGrain<INodeGrain>(node.Identity.NodeId).SetMeshAsync(mesh);
+        _wg = wg;
+        LogMeshReady(wg.Name, wg.Implementation, overlay, endpoint, publicKey);
+        return mesh;
+    }
+
+    private async Task SyncAsync(CancellationToken cancellationToken)
+    {
+        var wg = _wg!;
+        var nodes = await grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+        var devices = await grains.GetGrain<INetDevicesGrain>(GrainKeys.Cluster).ListAsync();
+        var wanted = MeshPlan.Peers(node.Identity.NodeId, nodes,
+            devices.Select(d => new MeshPeer("device:" + d.Name, d.PublicKey, null, [d.Address + "/32"])));
+        var current = (await wg.PeersAsync(cancellationToken)).ToDictionary(p => p.PublicKey, StringComparer.Ordinal);
+
+        foreach (var peer in wanted)
+        {
+            var known = current.TryGetValue(peer.PublicKey, out var have);
+            var endpointChanged = !_appliedEndpoints.TryGetValue(peer.PublicKey, out var applied) || applied != peer.Endpoint;
+            if (!known || endpointChanged || !have!.AllowedIps.Order().SequenceEqual(peer.AllowedIps.Order()))
+            {
+                await wg.SetPeerAsync(peer, setEndpoint: !known || endpointChanged, cancellationToken);
+                _appliedEndpoints[peer.PublicKey] = peer.Endpoint;
+                LogPeerSet(wg.Name, peer.Name, peer.Endpoint ?? "(roaming)", string.Join(',', peer.AllowedIps));
+            }
+        }
+
+        var keep = wanted.Select(p => p.PublicKey).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in current.Keys.Where(k => !keep.Contains(k)))
+        {
+            await wg.RemovePeerAsync(gone, cancellationToken);
+            _appliedEndpoints.Remove(gone);
+            LogPeerRemoved(wg.Name, gone);
+        }
+
+        await wg.SyncRoutesAsync(wanted.SelectMany(p => p.AllowedIps).ToList(), _mesh!.OverlayAddress, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh interface {Interface} ({Implementation}) up at {Overlay}, endpoint {Endpoint}, key {PublicKey}")]
+    private partial void LogMeshReady(string @interface, string implementation, string overlay, string endpoint, string publicKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Interface}: peer {Peer} at {Endpoint} routes {AllowedIps}")]
+    private partial void LogPeerSet(string @interface, string peer, string endpoint, string allowedIps);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Interface}: peer {PublicKey} removed")]
+    private partial void LogPeerRemoved(string @interface, string publicKey);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mesh {Interface}: set-up or sync failed; retrying")]
+    private partial void LogSyncFailed(Exception ex, string @interface);
+}

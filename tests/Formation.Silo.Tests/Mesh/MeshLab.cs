@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using Formation.Silo.Network;
+using Formation.Silo.Tests.Infrastructure;
+using Npgsql;
+
+namespace Formation.Silo.Tests.Mesh;
+
+/// <summary>
+/// Several hosts on this one machine: each a network namespace with an underlay veth on a shared test bridge (in the
+/// root namespace, which also holds the test and PostgreSQL), its own silo process (cluster mode, PostgreSQL through
+/// its Unix socket), and so its own bridge and WireGuard interface. Guests are stood in for by namespaces whose veth
+/// sits on a host's VM bridge. Every name starts with <c>ov</c> + a lab id; disposing removes all of it.
+/// </summary>
+public sealed class MeshLab : IAsyncDisposable
+{
+    private readonly string _id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4];
+    private readonly List<string> _namespaces = [];
+    private readonly List<Process> _servers = [];
+    private readonly List<SiloProcess> _silos = [];
+    private readonly TestDirectory _data = new("mesh");
+    private readonly int _octet = Random.Shared.Next(1, 250);
+
+    private MeshLab()
+    {
+    }
+
+    public string UnderlayBridge => $"ov{_id}br";
+
+    /// <summary>The underlay /24 shared by all simulated hosts; the root namespace holds .1.</summary>
+    public string UnderlayAddress(int host) => $"10.231.{_octet}.{host}";
+
+    public string HostNamespace(int host) => $"ov{_id}h{host}";
+
+    public string NodeId(int host) => $"ov{_id}-h{host}";
+
+    public SiloProcess Silo(int host) => _silos.Single(s => s.Options.NodeId == NodeId(host));
+
+    public string DataDirectory(int host) => Path.Combine(_data.Path, $"h{host}");
+
+    public static async Task<MeshLab> CreateAsync()
+    {
+        Prerequisites.Require(HostTool("wg") && HostTool("wireguard-go") && HostTool("nft") && HostTool("busybox") && HostTool("curl"),
+            "wg (wireguard-tools), wireguard-go, nft (nftables), busybox (busybox-static) and curl are needed by the mesh tests");
+        var lab = new MeshLab();
+        await lab.RunAsync("ip", "link", "add", lab.UnderlayBridge, "type", "bridge");
+        await lab.RunAsync("ip", "addr", "add", $"{lab.UnderlayAddress(1)}/24", "dev", lab.UnderlayBridge);
+        await lab.RunAsync("ip", "link", "set", lab.UnderlayBridge, "up");
+        return lab;
+    }
+
+    /// <summary>Makes host <paramref name="host"/>'s namespace (underlay address .10+host) — no silo yet.</summary>
+    public async Task AddHostAsync(int host) => await AddNamespaceAsync(HostNamespace(host), UnderlayAddress(10 + host), $"ov{_id}u{host}");
+
+    /// <summary>A namespace on the underlay that is not a node: stands for "the outside" (no route to the overlay).</summary>
+    public Task<string> AddOutsideAsync() => AddUnderlayNamespaceAsync("out", 250);
+
+    /// <summary>A namespace <c>ov{id}{name}</c> on the underlay at .<paramref name="octet"/> (a device, the outside).</summary>
+    public async Task<string> AddUnderlayNamespaceAsync(string name, int octet)
+    {
+        var ns = $"ov{_id}{name}";
+        await AddNamespaceAsync(ns, UnderlayAddress(octet), $"ov{_id}u{name}");
+        return ns;
+    }
+
+    /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership); its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
+    {
+        // Exit code 2 means no silo answered within form's 5 s connect budget (a loaded machine); ask again until a deadline.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), [.. args, "--postgres", database],
+                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0" }, TimeSpan.FromMinutes(5));
+            if (result.ExitCode != 2 || DateTime.UtcNow > deadline)
+            {
+                return (result.ExitCode, result.Output);
+            }
+        }
+    }
+
+    /// <summary>Brings a wg-quick config up inside <paramref name="ns"/> with wireguard-go (no kernel module needed).</summary>
+    public async Task WgQuickUpAsync(string ns, string configPath) =>
+        await RunAsync("ip", "netns", "exec", ns, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1",
+            "wg-quick", "up", configPath);
+
+    public string ConfigPath(string name) => Path.Combine(_data.Path, $"ov{_id}{name}.conf");
+
+    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database)
+    {
+        var socket = new NpgsqlConnectionStringBuilder(database) { Host = postgres.SocketDirectory, Port = postgres.Port }.ToString();
+        var silo = await SiloProcess.StartAsync(new SiloProcessOptions(NodeId(host), DataDirectory(host))
+        {
+            Mode = "cluster",
+            Postgres = socket,
+            Advertise = UnderlayAddress(10 + host),
+            Wrapper = ["ip", "netns", "exec", HostNamespace(host)],
+        }, TimeSpan.FromSeconds(120));
+        _silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>A namespace standing in for a guest on host <paramref name="host"/>'s VM bridge, at <paramref name="address"/>.</summary>
+    public async Task<string> AddGuestAsync(int host, string name, string address, string gateway, int prefixLength)
+    {
+        var ns = $"ov{_id}{name}";
+        var outer = $"ov{_id}{name}o";
+        await RunAsync("ip", "netns", "add", ns);
+        _namespaces.Add(ns);
+        await RunAsync("ip", "link", "add", outer, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        await RunAsync("ip", "link", "set", outer, "netns", HostNamespace(host));
+        await InAsync(HostNamespace(host), "ip", "link", "set", outer, "master", HostNetwork.BridgeNameFor(NodeId(host)), "up");
+        await InAsync(ns, "ip", "addr", "add", $"{address}/{prefixLength}", "dev", "eth0");
+        await InAsync(ns, "ip", "link", "set", "eth0", "up");
+        await InAsync(ns, "ip", "link", "set", "lo", "up");
+        await InAsync(ns, "ip", "route", "add", "default", "via", gateway);
+        return ns;
+    }
+
+    /// <summary>busybox httpd serving <paramref name="body"/> as /index.html in <paramref name="ns"/>, port 8080.</summary>
+    public void ServeHttp(string ns, string body)
+    {
+        var root = Path.Combine(_data.Path, "www-" + ns);
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "index.html"), body);
+        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "netns", "exec", ns, "busybox", "httpd", "-f", "-p", "8080", "-h", root })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        _servers.Add(Process.Start(info)!);
+    }
+
+    /// <summary>Fetches a page from inside <paramref name="ns"/>; the body, or null when it failed.</summary>
+    public async Task<string?> FetchAsync(string ns, string url)
+    {
+        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "curl", "-sS", "--max-time", "3", url], timeout: TimeSpan.FromSeconds(20));
+        return result.ExitCode == 0 ? result.Output.TrimEnd('\n') : null;
+    }
+
+    public async Task<bool> PingAsync(string ns, string address)
+    {
+        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "busybox", "ping", "-c", "1", "-W", "2", address], timeout: TimeSpan.FromSeconds(20));
+        return result.ExitCode == 0;
+    }
+
+    /// <summary>The public keys of the peers of WireGuard interface <paramref name="wg"/> in host <paramref name="host"/>'s namespace.</summary>
+    public async Task<IReadOnlyList<string>> PeersAsync(int host, string wg)
+    {
+        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", HostNamespace(host), "wg", "show", wg, "peers"]);
+        return result.ExitCode == 0 ? result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+    }
+
+    public Task<string> InAsync(string ns, params string[] command) => RunAsync(["ip", "netns", "exec", ns, .. command]);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var server in _servers)
+        {
+            try
+            {
+                server.Kill();
+                await server.WaitForExitAsync();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            server.Dispose();
+        }
+
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        // A wireguard-go daemon keeps its namespace alive until its interface is deleted; whatever else still runs in
+        // a namespace of this lab was started by it and ends with it.
+        foreach (var ns in _namespaces)
+        {
+            var links = await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "ip", "-o", "link", "show", "type", "tun"]);
+            foreach (var line in links.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var name = line.Split(':', 3)[1].Trim();
+                await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "ip", "link", "del", name]);
+            }
+
+            var pids = await ProcessRunner.RunAsync("ip", ["netns", "pids", ns]);
+            foreach (var pid in pids.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                await ProcessRunner.RunAsync("kill", ["-KILL", pid.Trim()]);
+            }
+
+            await ProcessRunner.RunAsync("ip", ["netns", "del", ns]);
+        }
+
+        await ProcessRunner.RunAsync("ip", ["link", "del", UnderlayBridge]);
+        _data.Dispose();
+    }
+
+    private async Task AddNamespaceAsync(string ns, string address, string veth)
+    {
+        await RunAsync("ip", "netns", "add", ns);
+        _namespaces.Add(ns);
+        await RunAsync("ip", "link", "add", veth, "type", "veth", "peer", "name", "ul0", "netns", ns);
+        await RunAsync("ip", "link", "set", veth, "master", UnderlayBridge, "up");
+        await InAsync(ns, "ip", "addr", "add", $"{address}/24", "dev", "ul0");
+        await InAsync(ns, "ip", "link", "set", "ul0", "up");
+        await InAsync(ns, "ip", "link", "set", "lo", "up");
+    }
+
+    private async Task<string> RunAsync(params string[] command)
+    {
+        var result = await ProcessRunner.RunAsync(command[0], command[1..]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{string.Join(' ', command)}' failed ({result.ExitCode}): {result.Output}");
+        }
+
+        return result.Output;
+    }
+
+    private static bool HostTool(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Any(d => File.Exists(Path.Combine(d, name)));
+}
