@@ -82,7 +82,7 @@ public sealed class ImageFetchClusterTests(SimClusterFixture fixture)
 
         var second = await Catalog.CreateVmAsync(new VmSpec("fetch-second", 1, 128, 1, "fetch-travels", "node-2"));
         await WaitAsync(second, VmState.Running);
-        Assert.DoesNotContain(await EventsAsync(second), e => e.Reason!.Contains("fetch", StringComparison.Ordinal));
+        Assert.DoesNotContain(await EventsAsync(second), e => e.Reason!.Contains("image fetch-travels", StringComparison.Ordinal));
 
         // Unpinned, a VM of the image goes to a node that holds it (both have room): nothing to fetch.
         var third = await Catalog.CreateVmAsync(new VmSpec("fetch-third", 1, 128, 1, "fetch-travels", null));

@@ -26,22 +26,22 @@ public sealed class ImageFetchProcessTests(PostgresServer postgres) : IDisposabl
         postgres.RequireAvailable();
         TestEnvironment.RequireBuilder();
         var database = await postgres.CreateDatabaseAsync("image_fetch");
-        var a = Options("fetch-a", database);
-        var b = Options("fetch-b", database);
+        var a = Options("holder-a", database);
+        var b = Options("taker-b", database);
         await using var siloA = await SiloProcess.StartAsync(a);
         await using var siloB = await SiloProcess.StartAsync(b);
         await using var client = await ClusterClient.ViaPostgresAsync(database);
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Count(n => n.Health == NodeHealth.Healthy) == 2, Timeout, "both nodes healthy");
 
-        var built = await BuildSessions.BuildAsync(client.Client, "fetch-a", "NAME travels\nFROM tiny\nRUN echo travelled > /travelled\n");
+        var built = await BuildSessions.BuildAsync(client.Client, "holder-a", "NAME travels\nFROM tiny\nRUN echo travelled > /travelled\n");
         Assert.True(built.Final.Phase == ImageBuildPhase.Succeeded, built.Dump());
         var manifest = built.Final.Manifest!;
         var storeB = new ImageStore(new PackOptions { DataDirectory = b.DataDirectory });
         Assert.Null(await storeB.FindAsync(manifest.Digest, TestContext.Current.CancellationToken));
 
         var catalog = client.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
-        var first = await catalog.CreateVmAsync(new VmSpec("travels-1", 1, 128, 1, "travels", "fetch-b"));
+        var first = await catalog.CreateVmAsync(new VmSpec("travels-1", 1, 128, 1, "travels", "taker-b"));
         var running = await Eventually.HoldsAsync(() => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(first.NodeId, first.Id)).GetAsync(),
             v => v.State is VmState.Running or VmState.Failed, Timeout, "the first VM past Provisioning");
         Assert.True(running.State == VmState.Running, $"{running.State}: {running.Reason}\n{siloB.Output}");
@@ -50,16 +50,16 @@ public sealed class ImageFetchProcessTests(PostgresServer postgres) : IDisposabl
         Assert.NotNull(held);
         Assert.Equal(manifest.Digest, ImageStore.ComputeDigest(held.Manifest));
         Assert.Equal(manifest.RootFilesystem.Digest, await ChunkedDigest.ComputeAsync(held.RootFilesystemPath, TestContext.Current.CancellationToken));
-        Assert.Equal(["fetch-a", "fetch-b"], (await client.Client.GetGrain<IImageGrain>("travels").GetStatusAsync()).Nodes);
+        Assert.Equal(["holder-a", "taker-b"], (await client.Client.GetGrain<IImageGrain>("travels").GetStatusAsync()).Nodes);
         var firstEvents = await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(first.NodeId, first.Id)).GetEventsAsync();
-        Assert.Contains(firstEvents, e => e.Reason!.StartsWith("image travels fetched from node fetch-a:", StringComparison.Ordinal));
+        Assert.Contains(firstEvents, e => e.Reason!.StartsWith("image travels fetched from node holder-a:", StringComparison.Ordinal));
 
-        var second = await catalog.CreateVmAsync(new VmSpec("travels-2", 1, 128, 1, "travels", "fetch-b"));
+        var second = await catalog.CreateVmAsync(new VmSpec("travels-2", 1, 128, 1, "travels", "taker-b"));
         await Eventually.HoldsAsync(() => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(second.NodeId, second.Id)).GetAsync(),
             v => v.State == VmState.Running, Timeout, "the second VM running");
         var secondEvents = await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(second.NodeId, second.Id)).GetEventsAsync();
-        Assert.DoesNotContain(secondEvents, e => e.Reason!.Contains("fetch", StringComparison.Ordinal));
-        Assert.Single(siloB.Output.Split('\n'), l => l.Contains($"Image {manifest.Digest} fetched from node fetch-a", StringComparison.Ordinal));
+        Assert.DoesNotContain(secondEvents, e => e.Reason!.Contains("image travels", StringComparison.Ordinal));
+        Assert.Single(siloB.Output.Split('\n'), l => l.Contains($"Image {manifest.Digest} fetched from node holder-a", StringComparison.Ordinal));
     }
 
     private SiloProcessOptions Options(string nodeId, string database) =>
