@@ -144,27 +144,37 @@ public sealed partial class NodeImageStoreGrain
         var total = import.Files.Sum(f => f.SizeBytes);
         long received = 0;
         var reported = TimeSpan.Zero;
-        await ReportAsync(fetch, new ImageFetchProgress(fetch.Digest, source, 0, total));
-        foreach (var file in import.Files)
+        Report(fetch, new ImageFetchProgress(fetch.Digest, source, 0, total));
+        var pending = new Queue<(long Offset, Task<ImageChunk> Read)>();
+        try
         {
-            var pending = new Queue<(long Offset, Task<ImageChunk> Read)>();
-            long next = 0;
-            while (next < file.SizeBytes || pending.Count > 0)
+            foreach (var file in import.Files)
             {
-                while (pending.Count < Window && next < file.SizeBytes)
+                long next = 0;
+                while (next < file.SizeBytes || pending.Count > 0)
                 {
-                    pending.Enqueue((next, remote.ReadChunkAsync(fetch.Digest, file.FileName, next)));
-                    next += ImageChunk.MaxBytes;
-                }
+                    while (pending.Count < Window && next < file.SizeBytes)
+                    {
+                        pending.Enqueue((next, remote.ReadChunkAsync(fetch.Digest, file.FileName, next)));
+                        next += ImageChunk.MaxBytes;
+                    }
 
-                var (offset, read) = pending.Dequeue();
-                await import.WriteAsync(file.FileName, offset, await read, CancellationToken.None);
-                received += ImageChunk.RangeLength(offset, file.SizeBytes);
-                if (watch.Elapsed - reported >= ProgressInterval)
-                {
-                    reported = watch.Elapsed;
-                    await ReportAsync(fetch, new ImageFetchProgress(fetch.Digest, source, received, total));
+                    var (offset, read) = pending.Dequeue();
+                    await import.WriteAsync(file.FileName, offset, await read, CancellationToken.None);
+                    received += ImageChunk.RangeLength(offset, file.SizeBytes);
+                    if (watch.Elapsed - reported >= ProgressInterval)
+                    {
+                        reported = watch.Elapsed;
+                        Report(fetch, new ImageFetchProgress(fetch.Digest, source, received, total));
+                    }
                 }
+            }
+        }
+        finally
+        {
+            foreach (var (_, read) in pending)
+            {
+                read.Ignore(); // reads still in flight when a chunk failed: their outcome no longer matters
             }
         }
 
@@ -173,14 +183,12 @@ public sealed partial class NodeImageStoreGrain
     }
 
     /// <summary>Tells the waiting VMs, without waiting for them (progress is news, not a handshake).</summary>
-    private Task ReportAsync(Fetch fetch, ImageFetchProgress progress)
+    private void Report(Fetch fetch, ImageFetchProgress progress)
     {
         foreach (var waiter in fetch.Waiters)
         {
             GrainFactory.GetGrain<IVmImageWaiter>(waiter).ImageFetchProgressAsync(progress).Ignore();
         }
-
-        return Task.CompletedTask;
     }
 
     private ImageFetchResult Failed(Fetch fetch, string error) =>

@@ -95,10 +95,12 @@ public sealed partial class VmGrain
         await BootAsync();
     }
 
-    /// <summary>An event that changes no state (the VM stays where it is), kept in its history, persisted and published.</summary>
+    /// <summary>An event that changes no state (the VM stays where it is, this is why), kept in its history, persisted and published.</summary>
     private async Task NoteAsync(string reason)
     {
         var evt = Note(reason);
+        S.Reason = reason;
+        S.UpdatedAt = evt.At;
         S.Events.Add(evt);
         if (S.Events.Count > VmGrainState.MaxEvents)
         {
@@ -107,6 +109,7 @@ public sealed partial class VmGrain
 
         await store.WriteStateAsync();
         await PublishAsync(evt);
+        PublishSummary();
     }
 
     private VmEvent Note(string reason) => new(VmId, S.Spec!.Name, NodeId, S.State, S.State, clock.GetUtcNow(), reason);
