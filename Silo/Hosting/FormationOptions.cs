@@ -21,6 +21,9 @@ public sealed class FormationOptions
 
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>Loopback port of the HTTP API for automation (0: no HTTP API).</summary>
+    public int HttpPort { get; set; } = 30080;
+
     /// <summary>The address other silos and clients reach this one at (cluster mode). Defaults to 127.0.0.1 in
     /// embedded mode and to the first non-loopback IPv4 address in cluster mode.</summary>
     public string? AdvertisedAddress { get; set; }

@@ -64,6 +64,12 @@ public static class SiloProgram
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.UseOrleans(silo => silo.AddFormationSilo(config));
+        if (options.HttpPort > 0)
+        {
+            // Registered after the silo: hosted services start in order, so grains answer the first request.
+            builder.Services.AddSingleton(new HttpApi.HttpApiOptions(options.HttpPort));
+            builder.Services.AddHostedService<HttpApi.HttpApiHost>();
+        }
         var watchdog = new ShutdownWatchdog(TimeSpan.FromSeconds(Math.Max(options.ShutdownTimeoutSeconds, 1)), config.NodeId);
         // The host's own stop gets most of the watchdog's time; the watchdog ends whatever is still hanging after that.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = watchdog.Timeout * 0.8);
