@@ -1,4 +1,5 @@
 using Formation.Silo.Discovery;
+using Formation.Silo.HttpApi;
 using Formation.Silo.Nodes;
 
 namespace Formation.Silo.Hosting;
@@ -20,9 +21,6 @@ public sealed class FormationOptions
     public int SiloPort { get; set; } = 11111;
 
     public int GatewayPort { get; set; } = 30000;
-
-    /// <summary>Loopback port of the HTTP API for automation (0: no HTTP API).</summary>
-    public int HttpPort { get; set; } = 30080;
 
     /// <summary>The address other silos and clients reach this one at (cluster mode). Defaults to 127.0.0.1 in
     /// embedded mode and to the first non-loopback IPv4 address in cluster mode.</summary>
@@ -46,4 +44,7 @@ public sealed class FormationOptions
 
     /// <summary>The libp2p host: port, peers to join through, mDNS.</summary>
     public DiscoveryOptions Discovery { get; set; } = new();
+
+    /// <summary>The HTTP API for automation: loopback port (0: none) and per-client limits.</summary>
+    public HttpApiOptions HttpApi { get; set; } = new();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Formation.Images;
 using Formation.LocalApi;
 using Formation.Nodes;
 using Formation.Vms;
@@ -12,6 +13,14 @@ namespace Formation.Silo.HttpApi;
 [JsonSerializable(typeof(HttpApiError))]
 [JsonSerializable(typeof(VmInfo))]
 [JsonSerializable(typeof(VmDetail))]
+[JsonSerializable(typeof(VmEvent))]
+[JsonSerializable(typeof(NodeEvent))]
 [JsonSerializable(typeof(IReadOnlyList<VmSummary>))]
 [JsonSerializable(typeof(IReadOnlyList<NodeStatus>))]
+[JsonSerializable(typeof(IReadOnlyList<ImageStatus>))]
+[JsonSerializable(typeof(ImageDetail))]
+[JsonSerializable(typeof(ImageDeletion))]
+[JsonSerializable(typeof(BuildStarted))]
+[JsonSerializable(typeof(BuildProgress))]
+[JsonSerializable(typeof(ImageBuildUpdate))]
 public sealed partial class HttpApiJson : JsonSerializerContext;
