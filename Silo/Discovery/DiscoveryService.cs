@@ -25,6 +25,7 @@ public sealed partial class DiscoveryService(DiscoverySettings settings, LocalNo
     private NodeRecordService? _records;
     private MdnsDiscovery? _mdns;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>The running libp2p node (null before start).</summary>
     public P2pNode? Node => _p2p;
@@ -76,6 +77,13 @@ public sealed partial class DiscoveryService(DiscoverySettings settings, LocalNo
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this once per registration that hands it out (itself, IPeerDirectory, the lifecycle
+        // participant): only the first does anything.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync();
         _stopping.Dispose();
     }

@@ -1,4 +1,5 @@
 using Formation.Silo.Discovery;
+using Formation.Silo.HttpApi;
 using Formation.Silo.Nodes;
 
 namespace Formation.Silo.Hosting;
@@ -43,4 +44,7 @@ public sealed class FormationOptions
 
     /// <summary>The libp2p host: port, peers to join through, mDNS.</summary>
     public DiscoveryOptions Discovery { get; set; } = new();
+
+    /// <summary>The HTTP API for automation: loopback port (0: none) and per-client limits.</summary>
+    public HttpApiOptions HttpApi { get; set; } = new();
 }

@@ -8,8 +8,8 @@ using Npgsql;
 namespace Formation.Silo.Hosting;
 
 /// <summary>
-/// What one silo holds on its host while it runs, so that a second one refuses to start instead of sharing it: the silo
-/// and gateway ports (an exclusive lock file per port, plus a bind without port reuse that also catches other programs)
+/// What one silo holds on its host while it runs, so that a second one refuses to start instead of sharing it: the silo,
+/// gateway and HTTP API ports (an exclusive lock file per port, plus a bind without port reuse that also catches other programs)
 /// and, in cluster mode, its node id in that cluster (a lock file per cluster and node id). Locks are <c>flock</c>s on
 /// files in the run directory: the kernel drops them when the process dies, even by SIGKILL.
 /// </summary>
@@ -43,7 +43,13 @@ public sealed class HostLocks : IDisposable
                 }
             }
 
-            foreach (var (port, flag) in new[] { (config.SiloPort, "--silo-port"), (config.GatewayPort, "--gateway-port") })
+            var ports = new List<(int Port, string Flag)> { (config.SiloPort, "--silo-port"), (config.GatewayPort, "--gateway-port") };
+            if (config.HttpApi is { } http)
+            {
+                ports.Add((http.Port, "--http-port"));
+            }
+
+            foreach (var (port, flag) in ports)
             {
                 if (!locks.TryTake($"port-{port}.lock", out var owner) || !IsFree(port))
                 {

@@ -10,6 +10,7 @@ public static class SiloArguments
         ["--mode"] = ("Formation:Mode", "embedded (default: one host, SQLite) or cluster (PostgreSQL)"),
         ["--silo-port"] = ("Formation:SiloPort", "silo-to-silo port (default 11111)"),
         ["--gateway-port"] = ("Formation:GatewayPort", "client gateway port (default 30000)"),
+        ["--http-port"] = ("Formation:HttpApi:Port", "loopback port of the HTTP API (default 30080; 0: none)"),
         ["--advertise"] = ("Formation:AdvertisedAddress", "IP address other silos and clients use to reach this one"),
         ["--postgres"] = ("Formation:Postgres", "PostgreSQL connection string (cluster mode)"),
         ["--driver"] = ("Formation:Driver", "hypervisor driver: auto (default), kvm, qemu, sim, none"),

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Formation.Silo.Discovery;
+using Formation.Silo.HttpApi;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Nodes;
 
@@ -20,7 +21,8 @@ public sealed record SiloConfig(
     string ServiceId,
     string Driver,
     CapacityOptions Capacity,
-    DiscoverySettings? Discovery = null)
+    DiscoverySettings? Discovery = null,
+    HttpApiOptions? HttpApi = null)
 {
     /// <summary>The SQLite database of embedded mode.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "formation.db");
@@ -68,6 +70,12 @@ public sealed record SiloConfig(
             problems.Add($"libp2p port {o.Discovery.Port} is also the silo or gateway port: choose another with --p2p-port.");
         }
 
+        o.HttpApi.Validate(problems);
+        if (o.HttpApi.Enabled && (o.HttpApi.Port == o.SiloPort || o.HttpApi.Port == o.GatewayPort || (discovery is not null && o.HttpApi.Port == o.Discovery.Port)))
+        {
+            problems.Add($"HTTP API port {o.HttpApi.Port} is also the silo, gateway or libp2p port: choose another with --http-port.");
+        }
+
         if (o.Capacity.CpuOvercommit is <= 0 or > 64)
         {
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
@@ -75,7 +83,7 @@ public sealed record SiloConfig(
 
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
-            o.ServiceId, driver, o.Capacity, discovery);
+            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null);
     }
 
     private static void CheckPort(int port, string what, List<string> problems)

@@ -64,6 +64,14 @@ public static class SiloProgram
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.UseOrleans(silo => silo.AddFormationSilo(config));
+        if (config.HttpApi is { } httpApi)
+        {
+            // Registered after the silo: hosted services start in order, so grains answer the first request.
+            httpApi.LocalGateway = $"{config.AdvertisedAddress}:{config.GatewayPort}";
+            builder.Services.AddSingleton(httpApi);
+            builder.Services.AddHostedService<HttpApi.HttpApiHost>();
+        }
+
         var watchdog = new ShutdownWatchdog(TimeSpan.FromSeconds(Math.Max(options.ShutdownTimeoutSeconds, 1)), config.NodeId);
         // The host's own stop gets most of the watchdog's time; the watchdog ends whatever is still hanging after that.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = watchdog.Timeout * 0.8);
@@ -83,7 +91,8 @@ public static class SiloProgram
         Console.WriteLine(
             $"formation-silo: node '{config.NodeId}' is up ({config.Mode.ToString().ToLowerInvariant()} mode, data in {config.DataDirectory}); " +
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
-            (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") + ". Press Ctrl-C to stop.");
+            (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
+            (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");
         return 0;
@@ -100,8 +109,9 @@ public static class SiloProgram
         return root switch
         {
             SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } =>
-                $"port {config.SiloPort}, {config.GatewayPort}{(config.Discovery is { } d ? $" or {d.Listen.ToTcpEndPoint()?.Port}" : "")} is already in use (is another silo running?). " +
-                "Stop it or choose other ports with --silo-port/--gateway-port/--p2p-port.",
+                $"port {config.SiloPort}, {config.GatewayPort}{(config.Discovery is { } d ? $", {d.Listen.ToTcpEndPoint()?.Port}" : "")}" +
+                $"{(config.HttpApi is { } h ? $" or {h.Port}" : "")} is already in use (is another silo running?). " +
+                "Stop it or choose other ports with --silo-port/--gateway-port/--p2p-port/--http-port.",
             _ => root.Message,
         };
     }

@@ -110,7 +110,10 @@ publish_cli() {
 # MiB for the JIT build) and points the kvm driver at it. Best effort: without it the driver uses the JIT build.
 publish_vmm() {
   local out="$FORMATION_ROOT/artifacts/vmm"
-  if [[ ! -x "$out/formation-vmm" ]] || [[ -n "$(find "$FORMATION_ROOT/Kvm.Native" -name '*.cs' -newer "$out/formation-vmm" -print -quit)" ]]; then
+  # Sources and project files (a csproj decides the framework and packages the VMM is compiled with) trigger a republish.
+  if [[ ! -x "$out/formation-vmm" ]] || [[ -n "$(find "$FORMATION_ROOT/Kvm.Native" "$FORMATION_ROOT/Directory.Build.props" \
+      "$FORMATION_ROOT/Directory.Packages.props" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
+      -not -path '*/obj/*' -not -path '*/bin/*' -newer "$out/formation-vmm" -print -quit)" ]]; then
     say "Publishing formation-vmm (NativeAOT)"
     dotnet publish "$FORMATION_ROOT/Kvm.Native/Vmm/Formation.Vmm.csproj" -c Release -r linux-x64 -p:PublishAot=true \
       -o "$out" -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "note: NativeAOT publish of formation-vmm failed; using the JIT build" >&2; return 0; }

@@ -27,6 +27,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit status once the process has exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     public string Output
     {
         get

@@ -16,6 +16,9 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The libp2p port (--p2p-port); a free one, so silos of parallel tests never collide on 4001.</summary>
     public int P2pPort { get; init; } = FreePorts.Next();
 
+    /// <summary>The HTTP API's loopback port (--http-port); a free one, so silos of parallel tests never collide on 30080.</summary>
+    public int HttpPort { get; init; } = FreePorts.Next();
+
     public Dictionary<string, string> Environment { get; init; } = [];
 
     /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NS</c> (it must exec, so the process id stays the silo's).</summary>
@@ -44,6 +47,8 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return SiloPort.ToString();
         yield return "--gateway-port";
         yield return GatewayPort.ToString();
+        yield return "--http-port";
+        yield return HttpPort.ToString();
         yield return "--advertise";
         yield return Advertise;
         yield return "--p2p-port";

@@ -44,6 +44,24 @@ public sealed class KvmDriverContractTests
     }
 
     [Fact]
+    public async Task FormationVmm_BesideTheSilo_StartsOnTheSilosFramework()
+    {
+        // The silo runs on the ASP.NET Core shared framework (its HTTP API), so the SDK leaves the Microsoft.Extensions
+        // assemblies out of its directory; formation-vmm, started from there, must find them in the same framework.
+        var vmm = KvmDriver.FindBinary();
+        Prerequisites.Require(vmm is not null, "formation-vmm is not built next to formation-silo (the Silo project builds it)");
+        Assert.False(File.Exists(Path.Combine(AppContext.BaseDirectory, "Microsoft.Extensions.Logging.Abstractions.dll")),
+            "the silo's directory carries its own Microsoft.Extensions.Logging.Abstractions: this test no longer checks what it says");
+        Assert.Contains("Microsoft.AspNetCore.App", await File.ReadAllTextAsync(Path.ChangeExtension(vmm!, ".runtimeconfig.json"), TestContext.Current.CancellationToken));
+
+        using var help = Process.Start(new ProcessStartInfo(vmm!) { RedirectStandardError = true, ArgumentList = { "--help" } })!;
+        var usage = await help.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await help.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(help.ExitCode == 0, $"exit status {help.ExitCode}: {usage}");
+        Assert.Contains("usage: formation-vmm --config", usage);
+    }
+
+    [Fact]
     public async Task Config_AsWritten_IsAcceptedByFormationVmm()
     {
         var vmm = KvmDriver.FindBinary();

@@ -1,0 +1,20 @@
+using Formation.Formfiles;
+using Formation.Vms;
+
+namespace Formation.Silo.HttpApi;
+
+/// <summary>The body of <c>POST /v1/vms</c>: the fields of <c>form vm create</c>.</summary>
+public sealed record CreateVmRequest(
+    string Name,
+    int VCpus,
+    long MemoryMiB,
+    long DiskGiB = 10,
+    string? Image = null,
+    string? Node = null,
+    RestartPolicy Restart = RestartPolicy.Never,
+    ConsoleMode? Console = null)
+{
+    /// <summary>The spec the catalog gets; <paramref name="idempotencyKey"/> (the Idempotency-Key header) becomes its request id.</summary>
+    public VmSpec ToSpec(string? idempotencyKey) =>
+        new(Name, VCpus, MemoryMiB, DiskGiB, Image, Node, Restart, Console: Console, RequestId: idempotencyKey);
+}
