@@ -23,4 +23,16 @@ public interface IImageHost
     /// digest's files once no reference points at them. Returns true when something was removed.
     /// </summary>
     Task<bool> RemoveAsync(string reference, string digest, CancellationToken cancellationToken);
+
+    /// <summary>The manifest of image <paramref name="digest"/> when the node's store holds all of it; else null.</summary>
+    Task<ImageManifest?> FindAsync(string digest, CancellationToken cancellationToken);
+
+    /// <summary>A chunk of <paramref name="fileName"/> of the stored image <paramref name="digest"/>, served to a node that fetches it.</summary>
+    Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts taking in image <paramref name="digest"/> from another node; <paramref name="manifest"/> (the source's) must
+    /// hash to <paramref name="digest"/>, else <see cref="InvalidDataException"/> before anything is written.
+    /// </summary>
+    IImageImport BeginImport(string digest, ImageManifest manifest);
 }

@@ -20,4 +20,15 @@ public interface IImageRecordGrain : IGrainWithStringKey
     /// <summary>Records that the build failed (<paramref name="error"/>) or was cancelled (<paramref name="error"/> null).</summary>
     [Alias("fail-build")]
     Task FailBuildAsync(string session, string? error);
+
+    /// <summary>The nodes recorded as holding version <paramref name="digest"/> of this image (current or older).</summary>
+    [Alias("holders")]
+    Task<IReadOnlyList<string>> HoldersAsync(string digest);
+
+    /// <summary>
+    /// Records that <paramref name="nodeId"/> now holds version <paramref name="digest"/> (it fetched it), so VMs there
+    /// reuse it and deleting the image removes it there too. False when the image no longer exists.
+    /// </summary>
+    [Alias("add-holder")]
+    Task<bool> AddHolderAsync(string digest, string nodeId);
 }

@@ -1,10 +1,38 @@
+using Formation.Images;
+
 namespace Formation.Grains.Images;
 
-/// <summary>A node's image store, reached from anywhere in the cluster (key: <see cref="Formation.Images.ImageKeys.NodeStore"/>, host-affine).</summary>
+/// <summary>
+/// A node's image store, reached from anywhere in the cluster (key: <see cref="Formation.Images.ImageKeys.NodeStore"/>,
+/// host-affine). It serves its images to nodes that fetch them, and fetches images its node lacks: at most one fetch
+/// per image at a time, shared by everyone who asks.
+/// </summary>
 [Alias("formation.node-image-store")]
 public interface INodeImageStoreGrain : IGrainWithStringKey
 {
     /// <summary>See <see cref="IImageHost.RemoveAsync"/>.</summary>
     [Alias("remove")]
     Task<bool> RemoveAsync(string reference, string digest);
+
+    /// <summary>The manifest of image <paramref name="digest"/> if this node holds it whole; else null.</summary>
+    [Alias("manifest")]
+    Task<ImageManifest?> GetManifestAsync(string digest);
+
+    /// <summary>A chunk of <paramref name="fileName"/> of image <paramref name="digest"/> from <paramref name="offset"/> (see <see cref="ImageChunk"/>).</summary>
+    [Alias("read-chunk")]
+    Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset);
+
+    /// <summary>
+    /// Returns once this node holds image <paramref name="digest"/> of <paramref name="reference"/>, fetching it from a
+    /// node that holds it if needed (joining a fetch of it that is already running); the result says how, or why not.
+    /// </summary>
+    [Alias("ensure")]
+    Task<ImageFetchResult> EnsureAsync(string reference, string digest);
+
+    /// <summary>
+    /// For a VM of this node: true when the node holds the image; otherwise starts (or joins) its fetch and returns
+    /// false, and the VM's grain hears progress and the outcome through <see cref="IVmImageWaiter"/>.
+    /// </summary>
+    [Alias("request-for-vm")]
+    Task<bool> RequestForVmAsync(string reference, string digest, string vmGrainKey);
 }

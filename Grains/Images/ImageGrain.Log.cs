@@ -19,4 +19,7 @@ public sealed partial class ImageGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Image {Reference} ({Digest}) deleted from {NodeCount} node(s)")]
     private partial void LogDeleted(string reference, string digest, int nodeCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Image {Reference}: node {NodeId} fetched {Digest} and holds it now")]
+    private partial void LogHolderAdded(string reference, string digest, string nodeId);
 }

@@ -5,46 +5,23 @@ using Formation.Nodes;
 namespace Formation.Grains.Scheduling;
 
 /// <summary>
-/// Chooses a node for a request: among healthy nodes that satisfy the constraint and have room, the one left
-/// least loaded (lowest highest-utilization after placement; ties by node id). Pure and allocation-free on success.
+/// Chooses a node for a request: among healthy nodes that satisfy the constraint and have room, a preferred one (e.g. a
+/// node that already holds the VM's image, so nothing has to be fetched) when any fits, and among those the one left
+/// least loaded (lowest highest-utilization after placement; ties by node id). A preference never makes a request fail:
+/// when no preferred node has room, the least loaded of the others is chosen. Pure and allocation-free on success.
 /// </summary>
 public static class PlacementPolicy
 {
     /// <summary>Returns the chosen node id, or throws NoCapacity explaining the best candidate.</summary>
     public static string Choose(IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint) =>
-        Choose(nodes, request, nodeConstraint, null, null);
+        Choose(nodes, request, nodeConstraint, null);
 
-    /// <summary>As above, only among <paramref name="allowed"/> (e.g. the nodes that hold the VM's image) when given.</summary>
+    /// <summary>As above, taking a node among <paramref name="preferred"/> over any other whenever one of them fits.</summary>
     public static string Choose(
-        IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint, IReadOnlyList<string>? allowed, string? allowedReason)
+        IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint, IReadOnlyList<string>? preferred)
     {
-        if (allowed is not null)
-        {
-            if (nodeConstraint is not null && !allowed.Contains(nodeConstraint))
-            {
-                throw new FormationException(ErrorKind.NoCapacity,
-                    $"Node '{nodeConstraint}' cannot run this VM: {allowedReason ?? "it is not among the allowed nodes"} ({string.Join(", ", allowed)}).");
-            }
-
-            var filtered = new List<PlacementCandidate>(allowed.Count);
-            for (var i = 0; i < nodes.Count; i++)
-            {
-                if (allowed.Contains(nodes[i].NodeId))
-                {
-                    filtered.Add(nodes[i]);
-                }
-            }
-
-            if (filtered.Count == 0)
-            {
-                throw new FormationException(ErrorKind.NoCapacity,
-                    $"No registered node can run this VM: {allowedReason ?? "no allowed node"} ({string.Join(", ", allowed)}).");
-            }
-
-            nodes = filtered;
-        }
-
         string? best = null;
+        var bestPreferred = false;
         var bestLoad = double.MaxValue;
         for (var i = 0; i < nodes.Count; i++)
         {
@@ -54,15 +31,31 @@ public static class PlacementPolicy
                 continue;
             }
 
+            var isPreferred = preferred is not null && Contains(preferred, n.NodeId);
             var load = LoadAfter(n, request);
-            if (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))
+            if (best is null || (isPreferred && !bestPreferred) ||
+                (isPreferred == bestPreferred && (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))))
             {
                 best = n.NodeId;
+                bestPreferred = isPreferred;
                 bestLoad = load;
             }
         }
 
         return best ?? throw NothingFits(nodes, request, nodeConstraint);
+    }
+
+    private static bool Contains(IReadOnlyList<string> list, string nodeId)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], nodeId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The highest of the three utilizations the node would have with the request placed.</summary>

@@ -149,7 +149,7 @@ public sealed partial class SchedulerGrain(
         }
 
         // Decide and reserve with no await in between: this is what rules out double-booking.
-        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.AllowedNodes, request.AllowedNodesReason);
+        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.PreferredNodes);
         var slot = _slots[_index[nodeId]];
         slot.Reserved += request.Resources;
         slot.VmCount++;

@@ -106,6 +106,7 @@ public sealed partial class VmCatalogGrain(
 
     private async Task<VmInfo> CreateNewAsync(VmSpec spec, string vmId)
     {
+        // Any node with room can run it: a node without the image fetches it (VmGrain) from one of these holders.
         IReadOnlyList<string>? imageNodes = null;
         if (spec.Image is { } image)
         {
@@ -115,8 +116,7 @@ public sealed partial class VmCatalogGrain(
         }
 
         var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
-        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes,
-            imageNodes is null ? null : $"image '{spec.Image}' is only on these nodes; build it with `form pack build --node ID` where you want it"));
+        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes));
         VmInfo info;
         try
         {

@@ -2,6 +2,7 @@ using Formation.Errors;
 using Formation.Events;
 using Formation.Grains.Common;
 using Formation.Grains.Hosting;
+using Formation.Grains.Images;
 using Formation.Grains.Placement;
 using Formation.Scheduling;
 using Formation.Vms;
@@ -17,7 +18,7 @@ public sealed partial class VmGrain(
     [PersistentState("vm", StorageNames.Formation)] IPersistentState<VmGrainState> store,
     IVmHost host,
     TimeProvider clock,
-    ILogger<VmGrain> logger) : Grain, IVmGrain
+    ILogger<VmGrain> logger) : Grain, IVmGrain, IVmImageWaiter
 {
     private string VmId => GrainKeys.VmIdOf(this.GetPrimaryKeyString());
 
@@ -90,6 +91,14 @@ public sealed partial class VmGrain(
 
         RequireState("stop", VmState.Running, VmState.Paused, VmState.Provisioning);
         await TransitionAsync(VmState.Stopping, "stop requested");
+        if (S.AwaitingImage is not null)
+        {
+            // Nothing runs yet: the host holds nothing for it. The fetch goes on for the node's sake; its news is ignored.
+            S.AwaitingImage = null;
+            await TransitionAsync(VmState.Stopped, "stopped before its image arrived");
+            return Info();
+        }
+
         try
         {
             await host.StopAsync(VmId, CancellationToken.None);
@@ -240,6 +249,16 @@ public sealed partial class VmGrain(
     private async Task ProvisionAsync(string? why = null)
     {
         await TransitionAsync(VmState.Provisioning, why ?? "provisioning on " + host.DriverName);
+        if (await AwaitImageAsync())
+        {
+            return; // the node's image store fetches the image first; ImageFetchedAsync boots the VM
+        }
+
+        await BootAsync();
+    }
+
+    private async Task BootAsync()
+    {
         try
         {
             await host.ProvisionAsync(Info(), CancellationToken.None);
@@ -254,6 +273,12 @@ public sealed partial class VmGrain(
     {
         if (S.State is VmState.Failed or VmState.Deleting)
         {
+            return;
+        }
+
+        if (S.AwaitingImage is not null && S.State == VmState.Provisioning)
+        {
+            await ResumeImageWaitAsync(); // the silo restarted during the fetch: ask again (the store may hold it by now)
             return;
         }
 

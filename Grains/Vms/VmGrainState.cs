@@ -31,5 +31,8 @@ public sealed class VmGrainState
     /// <summary>When the restart policy last booted the VM again (crash-loop guard).</summary>
     [Id(9)] public List<DateTimeOffset> AutomaticRestarts { get; set; } = [];
 
+    /// <summary>The digest of the image this node is fetching for the VM (it waits in Provisioning), or null.</summary>
+    [Id(10)] public string? AwaitingImage { get; set; }
+
     public bool Exists => Spec is not null && State != VmState.Deleted;
 }

@@ -7,7 +7,8 @@ namespace Formation.Silo.Images;
 
 /// <summary>
 /// The node's image builder and store behind <see cref="IImageHost"/>: uploads go to the builder's scratch space,
-/// builds run on the thread pool (never on a grain's scheduler), removals go through <see cref="ImageStore"/>.
+/// builds run on the thread pool (never on a grain's scheduler), removals, chunk reads and fetched images go through
+/// <see cref="ImageStore"/>.
 /// </summary>
 internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder builder, ImageStore store) : IImageHost
 {
@@ -37,4 +38,11 @@ internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder buil
 
             return removed;
         }, CancellationToken.None);
+
+    public Task<ImageManifest?> FindAsync(string digest, CancellationToken cancellationToken) => store.FindAsync(digest, cancellationToken);
+
+    public Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset, CancellationToken cancellationToken) =>
+        store.ReadChunkAsync(digest, fileName, offset, cancellationToken);
+
+    public IImageImport BeginImport(string digest, ImageManifest manifest) => new ImageImport(store, digest, manifest);
 }

@@ -53,7 +53,7 @@ internal static class ChunkedDigest
     }
 
     /// <summary>True when [offset, offset+size) has no data extent (a hole reads as zeros).</summary>
-    private static bool IsHole(SafeFileHandle handle, long offset, int size)
+    internal static bool IsHole(SafeFileHandle handle, long offset, int size)
     {
         var next = lseek((int)handle.DangerousGetHandle(), offset, SeekData);
         return next < 0 ? Marshal.GetLastPInvokeError() == 6 /* ENXIO: no data after offset */ : next >= offset + size;

@@ -18,7 +18,7 @@ public sealed partial class VmRuntime
         var reference = vm.Spec.Image
             ?? throw FormationException.Invalid($"VM {vm.Name} has no image; create it with --image (build one with `form pack build`).");
         var image = await images.GetAsync(vm.Spec.ImageDigest ?? ImageReference.TryNormalize(reference, out _) ?? reference, cancellationToken)
-            ?? throw FormationException.NotFound($"image '{reference}' is not on node {node.Identity.NodeId}; build it there with `form pack build --node {node.Identity.NodeId}`.");
+            ?? throw FormationException.NotFound($"image '{reference}' is not on node {node.Identity.NodeId} (it was removed after it was fetched); start the VM again to fetch it.");
         var kernel = image.Manifest.Kernel?.Path is { } path && File.Exists(path) ? path : GuestKernelLocator.TryResolve()
             ?? throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} has no Formation guest kernel; run scripts/build-guest-kernel.");
         await VmArtifacts.PrepareAsync(image, kernel, vm.Spec.DiskGiB, directory, cancellationToken);

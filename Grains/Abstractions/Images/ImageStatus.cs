@@ -2,8 +2,9 @@ namespace Formation.Images;
 
 /// <summary>
 /// An image as the cluster knows it: build state, digest, size and the nodes that hold its files. <see cref="Reference"/>
-/// is canonical (<c>name:tag</c>). <see cref="Nodes"/> lists the nodes whose image store holds this digest; the VM
-/// runtime places a VM from this image on one of them and opens the files there by <see cref="Digest"/>.
+/// is canonical (<c>name:tag</c>). <see cref="Nodes"/> lists the nodes whose image store holds this digest: the node that
+/// built it and the nodes that fetched it. The scheduler prefers them for a VM of this image; any other node it picks
+/// fetches the image by <see cref="Digest"/> from one of them first.
 /// </summary>
 /// <param name="Error">Why the last build failed (State Failed), or why the status could not be fully determined.</param>
 /// <param name="BuildSession">Key of the build session building a new version right now, or null.</param>

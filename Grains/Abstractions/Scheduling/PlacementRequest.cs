@@ -2,12 +2,16 @@ using Formation.Nodes;
 
 namespace Formation.Scheduling;
 
-/// <summary>Ask the scheduler for room for one VM, optionally on a given node and only among <see cref="AllowedNodes"/>.</summary>
+/// <summary>
+/// Ask the scheduler for room for one VM, optionally on a given node, preferring <see cref="PreferredNodes"/> (the
+/// nodes that already hold the VM's image) when one of them has room.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.placement-request")]
 public sealed record PlacementRequest(
     [property: Id(0)] string VmId,
     [property: Id(1)] NodeCapacity Resources,
     [property: Id(2)] string? NodeConstraint,
-    [property: Id(3)] IReadOnlyList<string>? AllowedNodes = null,
-    [property: Id(4)] string? AllowedNodesReason = null);
+    [property: Id(3)] IReadOnlyList<string>? PreferredNodes = null);
+
+// Id 4 (a reason for the former hard restriction to AllowedNodes) is retired; do not reuse it.

@@ -92,4 +92,65 @@ public sealed class PlacementPolicyTests
         var error = Assert.Throws<FormationException>(() => PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), "a"));
         Assert.Contains("the node is not healthy", error.Message);
     }
+
+    [Fact]
+    public void Choose_PreferredNodeFits_WinsOverALessLoadedNode()
+    {
+        var nodes = new[] { Node("holder", new NodeCapacity(12, 20000, 300)), Node("idle", NodeCapacity.Zero) };
+
+        Assert.Equal("holder", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, ["holder"]));
+    }
+
+    [Fact]
+    public void Choose_SeveralPreferredFit_PicksTheLeastLoadedOfThem()
+    {
+        var nodes = new[]
+        {
+            Node("h1", new NodeCapacity(8, 1024, 10)),
+            Node("free", NodeCapacity.Zero),
+            Node("h2", new NodeCapacity(2, 1024, 10)),
+        };
+
+        Assert.Equal("h2", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, ["h1", "h2"]));
+    }
+
+    [Fact]
+    public void Choose_PreferredNodeFull_FallsBackToTheLeastLoadedOther()
+    {
+        var nodes = new[]
+        {
+            Node("holder", new NodeCapacity(16, 1024, 10)),
+            Node("b", new NodeCapacity(4, 1024, 10)),
+            Node("c", new NodeCapacity(2, 1024, 10)),
+        };
+
+        Assert.Equal("c", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, ["holder"]));
+    }
+
+    [Fact]
+    public void Choose_PreferredNodeUnhealthyOrUnknown_IsIgnored()
+    {
+        var nodes = new[] { Node("holder", NodeCapacity.Zero, healthy: false), Node("b", NodeCapacity.Zero) };
+
+        Assert.Equal("b", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, ["holder", "gone"]));
+    }
+
+    [Fact]
+    public void Choose_ConstraintOnANodeWithoutTheImage_IsHonoured()
+    {
+        var nodes = new[] { Node("holder", NodeCapacity.Zero), Node("b", new NodeCapacity(8, 8192, 100)) };
+
+        Assert.Equal("b", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), "b", ["holder"]));
+    }
+
+    [Fact]
+    public void Choose_NothingFitsAnywhere_StillExplainsTheBestCandidate()
+    {
+        var nodes = new[] { Node("holder", new NodeCapacity(16, 1024, 10)) };
+
+        var error = Assert.Throws<FormationException>(() => PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, ["holder"]));
+
+        Assert.Equal(ErrorKind.NoCapacity, error.Kind);
+        Assert.Contains("Best candidate: holder", error.Message);
+    }
 }

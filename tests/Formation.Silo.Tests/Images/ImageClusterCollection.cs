@@ -16,4 +16,13 @@ public sealed class ImageClusterCollection : ICollectionFixture<SimClusterFixtur
         var silo = fixture.Cluster.GetActiveSilos().Single(s => SimClusterFixture.NodeIdOf(s.Name) == nodeId);
         return fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<ImageStore>();
     }
+
+    /// <summary>Fetch scratch directories (<c>pack/tmp/*-fetch-*</c>) left in <paramref name="nodeId"/>'s data directory.</summary>
+    public static string[] FetchScratchOf(SimClusterFixture fixture, string nodeId)
+    {
+        var silo = fixture.Cluster.GetActiveSilos().Single(s => SimClusterFixture.NodeIdOf(s.Name) == nodeId);
+        var options = fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<Microsoft.Extensions.Options.IOptions<PackOptions>>().Value;
+        var tmp = Path.Combine(options.DataDirectory, "pack", "tmp");
+        return Directory.Exists(tmp) ? Directory.GetDirectories(tmp, "*-fetch-*") : [];
+    }
 }

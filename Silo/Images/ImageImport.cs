@@ -1,0 +1,98 @@
+using Formation.Grains.Images;
+using Formation.Images;
+using Formation.Silo.Pack;
+using Microsoft.Win32.SafeHandles;
+
+namespace Formation.Silo.Images;
+
+/// <summary>
+/// An image fetched from another node, written into <c>pack/tmp/&lt;pid&gt;-fetch-…/</c> at the offsets asked for
+/// (ranges that are holes on the source stay holes here), then verified and renamed into the store by
+/// <see cref="ImageStore"/>. Every chunk is checked against the request that asked for it; Dispose deletes the directory.
+/// </summary>
+internal sealed class ImageImport : IImageImport
+{
+    private readonly ImageStore _store;
+    private readonly string _digest;
+    private readonly ImageManifest _manifest;
+    private readonly string _directory;
+    private readonly SafeFileHandle _root;
+    private bool _disposed;
+
+    public ImageImport(ImageStore store, string digest, ImageManifest manifest)
+    {
+        ImageStore.CheckFetched(digest, manifest);
+        _store = store;
+        _digest = digest;
+        _manifest = manifest;
+        _directory = store.NewFetchDirectory();
+        try
+        {
+            var root = manifest.RootFilesystem;
+            _root = File.OpenHandle(Path.Combine(_directory, root.FileName), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read,
+                FileOptions.None, preallocationSize: 0);
+            RandomAccess.SetLength(_root, root.SizeBytes);
+        }
+        catch
+        {
+            ImageStore.DeleteScratch(_directory);
+            throw;
+        }
+
+        Files = [manifest.RootFilesystem];
+    }
+
+    public IReadOnlyList<ImageArtifact> Files { get; }
+
+    public async Task WriteAsync(string fileName, long offset, ImageChunk chunk, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var file = _manifest.RootFilesystem;
+        if (fileName != file.FileName)
+        {
+            throw new InvalidDataException($"'{fileName}' is not a file of image {_digest}");
+        }
+
+        var expected = ImageChunk.RangeLength(offset, file.SizeBytes);
+        if (offset < 0 || (expected == 0 && file.SizeBytes > 0))
+        {
+            throw new InvalidDataException($"offset {offset} is outside {fileName} ({file.SizeBytes} bytes)");
+        }
+
+        if (chunk.Offset != offset || chunk.FileLength != file.SizeBytes || chunk.Data is null ||
+            chunk.Data.Length != (chunk.Hole ? 0 : expected))
+        {
+            throw new InvalidDataException(
+                $"the source answered a request for {expected} bytes of {fileName} at {offset} with {chunk.Data?.Length ?? 0} bytes at " +
+                $"{chunk.Offset}{(chunk.Hole ? " (a hole)" : "")} of a {chunk.FileLength}-byte file; the manifest says {file.SizeBytes} bytes");
+        }
+
+        // All-zero ranges are not written: the file was made at its full length, so they stay holes (sparse disks stay sparse).
+        if (!chunk.Hole && chunk.Data.AsSpan().ContainsAnyExcept((byte)0))
+        {
+            await RandomAccess.WriteAsync(_root, chunk.Data, offset, cancellationToken);
+        }
+    }
+
+    public Task<ImageManifest> CommitAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        RandomAccess.FlushToDisk(_root);
+        _root.Dispose();
+
+        // Digesting a large disk takes seconds: on the thread pool, never on a grain's scheduler.
+        return Task.Run(() => _store.ImportAsync(_digest, _manifest, _directory, cancellationToken), CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _root.Dispose();
+        ImageStore.DeleteScratch(_directory);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using Formation;
+using Formation.Bench.FrontDoor;
+using Formation.Grains.Images;
+using Formation.Images;
+using Formation.Scheduling;
+using Formation.Testing;
+
+// An image fetched between two nodes (two formation-silo processes in one cluster on this machine, PostgreSQL, sim
+// driver) vs the anchor: curl of the same file over the same path (loopback TCP from an HTTP server on the source's
+// image directory into the receiving node's scratch space), in the same run. Both read a source file in the page cache.
+// The fetch also does what curl does not: it verifies the manifest and the file's digest, fsyncs, and renames into the
+// store; that is part of what is measured.
+// The first fetch of a silo's life also pays for JIT of the fetch path: --warmup fetches run first and are not counted.
+//   formation-bench-imagefetch [--mib 256] [--runs 3] [--warmup 1]
+var options = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
+var mib = int.Parse(options.GetValueOrDefault("mib", "256"));
+var runs = int.Parse(options.GetValueOrDefault("runs", "3"));
+var warmup = int.Parse(options.GetValueOrDefault("warmup", "1"));
+const string Reference = "fetch-bench:latest";
+
+Console.WriteLine($"== image fetch: {mib} MiB of random data in a tiny image, 2 silos (cluster mode, PostgreSQL, sim driver), {Environment.ProcessorCount} cores, {runs} runs each");
+await using var cluster = await BenchCluster.StartAsync(2);
+await using var connection = await cluster.ConnectAsync();
+var client = connection.Client;
+var (source, target) = (cluster.Silos[0].Options.NodeId, cluster.Silos[1].Options.NodeId);
+var until = DateTime.UtcNow.AddSeconds(60);
+while ((await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync()).Count(n => n.Health == Formation.Nodes.NodeHealth.Healthy) < 2)
+{
+    if (DateTime.UtcNow > until)
+    {
+        throw new TimeoutException("the two nodes did not register within 60 s");
+    }
+
+    await Task.Delay(250);
+}
+
+// Incompressible and without holes, so neither side can take a shortcut.
+var manifest = await BuildAsync(client, source, $"NAME fetch-bench\nFROM tiny\nRUN head -c {(long)mib << 20} /dev/urandom > /blob\n");
+var bytes = manifest.RootFilesystem.SizeBytes;
+var imageDir = Path.Combine(cluster.Silos[0].Options.DataDirectory, "images", manifest.Digest["sha256:".Length..]);
+var scratch = Path.Combine(cluster.Silos[1].Options.DataDirectory, "pack", "tmp");
+Directory.CreateDirectory(scratch);
+Console.WriteLine($"image {ImageReference.Short(manifest.Digest)} on {source}: {manifest.RootFilesystem.FileName}, {bytes / 1048576.0:0.0} MiB");
+
+var store = client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore(target));
+var fetches = new List<double>();
+for (var i = -warmup; i < runs; i++)
+{
+    await store.RemoveAsync(Reference, manifest.Digest); // the previous run's copy; the record still names the source
+    var clock = Stopwatch.StartNew();
+    var result = await store.EnsureAsync(Reference, manifest.Digest);
+    clock.Stop();
+    if (!result.Succeeded || !result.Fetched || result.Bytes != bytes)
+    {
+        throw new InvalidOperationException($"run {i + 1}: the fetch did not fetch the whole image: {result}");
+    }
+
+    if (i >= 0)
+    {
+        fetches.Add(clock.Elapsed.TotalSeconds);
+    }
+
+    Console.WriteLine($"  fetch {(i < 0 ? "warm-up" : $"run {i + 1}")}: {clock.Elapsed.TotalMilliseconds,7:0} ms   {bytes / 1048576.0 / clock.Elapsed.TotalSeconds,7:0} MiB/s" +
+        $"   (of it: verifying and storing {result.Verifying.TotalMilliseconds:0} ms)");
+}
+
+var port = FreePorts.Next();
+using var server = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", port.ToString(), "--directory", imageDir])
+{
+    RedirectStandardOutput = true,
+    RedirectStandardError = true,
+})!;
+var curls = new List<double>();
+try
+{
+    await WaitForPortAsync(port);
+    for (var i = 0; i < runs; i++)
+    {
+        var output = Path.Combine(scratch, "curl-" + manifest.RootFilesystem.FileName);
+        var clock = Stopwatch.StartNew();
+        using (var curl = Process.Start("curl", ["-sS", "--fail", "-o", output, $"http://127.0.0.1:{port}/{manifest.RootFilesystem.FileName}"]))
+        {
+            await curl.WaitForExitAsync();
+            clock.Stop();
+            if (curl.ExitCode != 0 || new FileInfo(output).Length != bytes)
+            {
+                throw new InvalidOperationException($"curl run {i + 1} failed (exit {curl.ExitCode})");
+            }
+        }
+
+        File.Delete(output);
+        curls.Add(clock.Elapsed.TotalSeconds);
+        Console.WriteLine($"  curl  run {i + 1}: {clock.Elapsed.TotalMilliseconds,7:0} ms   {bytes / 1048576.0 / clock.Elapsed.TotalSeconds,7:0} MiB/s");
+    }
+}
+finally
+{
+    server.Kill();
+    await server.WaitForExitAsync();
+}
+
+var fetchRate = bytes / 1048576.0 / Median(fetches);
+var curlRate = bytes / 1048576.0 / Median(curls);
+var ratio = fetchRate / curlRate;
+Console.WriteLine($"-- median: fetch {fetchRate:0} MiB/s, curl {curlRate:0} MiB/s; load average while measuring: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+Console.WriteLine($"  fetch / curl   {ratio,5:0.00}   (goal >= 0.8: {(ratio >= 0.8 ? "met" : "NOT met")})");
+return ratio >= 0.8 ? 0 : 1;
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+static async Task<ImageManifest> BuildAsync(IClusterClient client, string nodeId, string formfile)
+{
+    var session = client.GetGrain<IImageBuildGrain>(ImageKeys.NewBuildSession(nodeId));
+    await session.OpenAsync(new ImageBuildRequest(formfile, "Formfile", Reference));
+    byte[] tar;
+    using (var buffer = new MemoryStream())
+    {
+        await using (new TarWriter(buffer, leaveOpen: true))
+        {
+        }
+
+        tar = buffer.ToArray();
+    }
+
+    await session.UploadAsync(0, tar);
+    var update = await session.StartAsync(tar.Length, Convert.ToHexStringLower(SHA256.HashData(tar)));
+    while (!update.IsFinished)
+    {
+        update = await session.WatchAsync(update.NextIndex, TimeSpan.FromSeconds(5));
+    }
+
+    return update.Manifest ?? throw new InvalidOperationException($"the build ended {update.Phase}: {update.Failure}");
+}
+
+static async Task WaitForPortAsync(int port)
+{
+    var until = DateTime.UtcNow.AddSeconds(10);
+    while (true)
+    {
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            return;
+        }
+        catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < until)
+        {
+            await Task.Delay(100);
+        }
+    }
+}
