@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Formation.Silo.Hypervisors.Qemu;
+using Formation.Silo.Vms;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,7 +31,10 @@ public static class SiloProgram
         });
         builder.Configuration.AddInMemoryCollection(flags);
         var options = builder.Configuration.GetSection(FormationOptions.Section).Get<FormationOptions>() ?? new FormationOptions();
-        var config = SiloConfig.Resolve(options, out var problems);
+        var config = SiloConfig.Resolve(options, out var configProblems);
+        var vms = builder.Configuration.GetSection(VmRuntimeOptions.Section).Get<VmRuntimeOptions>() ?? new VmRuntimeOptions();
+        var qemu = builder.Configuration.GetSection(QemuOptions.Section).Get<QemuOptions>() ?? new QemuOptions();
+        List<string> problems = [.. configProblems, .. vms.Problems(), .. qemu.Problems()];
         if (problems.Count > 0)
         {
             Console.Error.WriteLine("formation-silo: invalid configuration:");
