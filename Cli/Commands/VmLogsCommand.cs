@@ -4,9 +4,14 @@ using Formation.Vms;
 
 namespace Formation.Cli.Commands;
 
-/// <summary><c>form vm logs VM [--follow] [--tail N]</c>: the VM's serial console output, from its node.</summary>
+/// <summary>
+/// <c>form vm logs VM [--follow] [--tail N]</c>: the VM's serial console output, from its node: every boot the node's
+/// capped log still keeps (a note on stderr says how much older output it dropped).
+/// </summary>
 public static class VmLogsCommand
 {
+    private const int ChunkSize = 256 * 1024;
+
     public static Command Create(FormApp app)
     {
         var id = CommandParts.VmArgument();
@@ -32,17 +37,28 @@ public static class VmLogsCommand
             {
                 while (true)
                 {
-                    var chunk = await console.ReadAsync(offset, 256 * 1024, parse.GetValue(follow) ? TimeSpan.FromSeconds(2) : TimeSpan.Zero);
+                    var chunk = await console.ReadAsync(offset, ChunkSize, parse.GetValue(follow) ? TimeSpan.FromSeconds(2) : TimeSpan.Zero);
+                    if (chunk.DroppedBefore(offset) is > 0 and var dropped)
+                    {
+                        // The log is capped on the VM's node and dropped what came before: say so and go on from what is kept.
+                        await app.Terminal.Error.WriteLineAsync(
+                            $"form: {dropped} bytes of older console output are no longer kept (the node keeps the newest " +
+                            "Formation:Vms:ConsoleLogMaxBytes, 16 MiB by default); continuing with the oldest kept output.");
+                    }
+
                     if (chunk.Data.Length > 0)
                     {
                         await app.Terminal.WriteRawAsync(chunk.Data, ct);
                     }
-                    else if (!parse.GetValue(follow))
+
+                    offset = chunk.Next;
+
+                    // Without --follow, a short chunk is the end of the log as it was: a guest that keeps printing must
+                    // not keep the command running.
+                    if (!parse.GetValue(follow) && chunk.Data.Length < ChunkSize)
                     {
                         break;
                     }
-
-                    offset = chunk.Next;
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -3,9 +3,11 @@ using Formation.Vms;
 
 namespace Formation.Dashboard.Hosting;
 
-/// <summary><c>GET /vms/{vm}/console.log</c>: the VM's whole console output (every boot), as <c>form vm logs</c> prints it.</summary>
+/// <summary><c>GET /vms/{vm}/console.log</c>: the VM's console output (every boot its capped log keeps), as <c>form vm logs</c> prints it.</summary>
 public static class ConsoleLogEndpoint
 {
+    private const int ChunkSize = 256 * 1024;
+
     public static void MapConsoleLogDownload(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/vms/{vm}/console.log", async (string vm, FormationService formation, HttpContext http) =>
         {
@@ -25,14 +27,13 @@ public static class ConsoleLogEndpoint
             long offset = 0;
             while (!http.RequestAborted.IsCancellationRequested)
             {
-                var chunk = await console.ReadAsync(offset, 256 * 1024, TimeSpan.Zero);
-                if (chunk.Data.Length == 0)
-                {
-                    break;
-                }
-
+                var chunk = await console.ReadAsync(offset, ChunkSize, TimeSpan.Zero);
                 await http.Response.Body.WriteAsync(chunk.Data, http.RequestAborted);
                 offset = chunk.Next;
+                if (chunk.Data.Length < ChunkSize)
+                {
+                    break; // the end of the log as it was: a guest that keeps printing does not keep the download open
+                }
             }
 
             return Results.Empty;

@@ -2,5 +2,8 @@ using Formation.Nodes;
 
 namespace Formation.Grains.Scheduling;
 
-/// <summary>Resources held for one VM on one node.</summary>
-public sealed record Reservation(string NodeId, NodeCapacity Resources);
+/// <summary>
+/// Resources held for one VM on one node, since <paramref name="ReservedAt"/> (the placement, or its latest retry). Rows
+/// stored before the time was recorded read as the earliest time, so the next reconciliation checks them at once.
+/// </summary>
+public sealed record Reservation(string NodeId, NodeCapacity Resources, DateTimeOffset ReservedAt = default);

@@ -67,6 +67,14 @@ public sealed partial class SchedulerGrain(
             Period = _options.HealthCheckInterval,
             KeepAlive = true,
         });
+
+        // Likewise the first audit: reservations a killed silo left behind are released as soon as they are past the grace.
+        this.RegisterGrainTimer(ReconcileReservationsAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = _options.ReconcileInterval,
+            KeepAlive = true,
+        });
     }
 
     public async Task RegisterNodeAsync(NodeInfo info)
@@ -145,6 +153,9 @@ public sealed partial class SchedulerGrain(
         ValidateRequest(request);
         if (_reservations.TryGetValue(request.VmId, out var existing))
         {
+            // A retry of the same create: its grace starts again, so the audit does not release it under the retry.
+            _reservations.Set(request.VmId, existing with { ReservedAt = clock.GetUtcNow() });
+            await _reservations.FlushAsync();
             return existing.NodeId;
         }
 
@@ -154,7 +165,7 @@ public sealed partial class SchedulerGrain(
         slot.Reserved += request.Resources;
         slot.VmCount++;
         Sync(slot);
-        _reservations.Set(request.VmId, new Reservation(nodeId, request.Resources));
+        _reservations.Set(request.VmId, new Reservation(nodeId, request.Resources, clock.GetUtcNow()));
         await _reservations.FlushAsync();
         return nodeId;
     }
@@ -169,9 +180,17 @@ public sealed partial class SchedulerGrain(
 
     public async Task ReleaseAsync(string vmId)
     {
+        if (Release(vmId) is not null)
+        {
+            await _reservations.FlushAsync();
+        }
+    }
+
+    private Reservation? Release(string vmId)
+    {
         if (!_reservations.Remove(vmId, out var reservation))
         {
-            return;
+            return null;
         }
 
         if (_index.TryGetValue(reservation.NodeId, out var i))
@@ -181,7 +200,67 @@ public sealed partial class SchedulerGrain(
             Sync(_slots[i]);
         }
 
-        await _reservations.FlushAsync();
+        return reservation;
+    }
+
+    /// <summary>
+    /// Releases reservations that have had no VM behind them for longer than the grace period: the catalog neither lists
+    /// nor is creating the VM, and its VM grain says it does not exist. Anything uncertain (the VM's node does not
+    /// answer) keeps its reservation until a later round: releasing capacity a VM uses would over-commit its node.
+    /// </summary>
+    private async Task ReconcileReservationsAsync(CancellationToken cancellationToken)
+    {
+        var due = ReservationAudit.Due(_reservations.Items, clock.GetUtcNow(), _options.ReservationGrace);
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        IReadOnlyList<string> unknown;
+        try
+        {
+            unknown = await GrainFactory.GetGrain<IVmCatalogGrain>(this.GetPrimaryKeyString()).FindUnknownAsync(due);
+        }
+        catch (Exception ex)
+        {
+            LogReconcileFailed(ex, "the VM catalog");
+            return;
+        }
+
+        var released = 0;
+        foreach (var vmId in unknown)
+        {
+            if (!_reservations.TryGetValue(vmId, out var reservation) ||
+                clock.GetUtcNow() - reservation.ReservedAt <= _options.ReservationGrace)
+            {
+                continue; // released or placed again meanwhile
+            }
+
+            try
+            {
+                await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(reservation.NodeId, vmId)).GetAsync();
+                continue; // the VM exists; the catalog will hear of it from its grain
+            }
+            catch (FormationException ex) when (ex.Kind == ErrorKind.NotFound)
+            {
+            }
+            catch (Exception ex)
+            {
+                LogReconcileFailed(ex, $"VM {vmId} on node {reservation.NodeId}");
+                continue;
+            }
+
+            if (_reservations.TryGetValue(vmId, out var current) && current == reservation && Release(vmId) is not null)
+            {
+                released++;
+                LogReservationReleased(vmId, reservation.NodeId, reservation.Resources.ToString(), (int)(clock.GetUtcNow() - reservation.ReservedAt).TotalSeconds);
+            }
+        }
+
+        if (released > 0)
+        {
+            await _reservations.FlushAsync();
+        }
     }
 
     private static void ValidateRequest(PlacementRequest request)

@@ -1,8 +1,10 @@
 namespace Formation.Grains.Scheduling;
 
-/// <summary>How the scheduler judges node health.</summary>
+/// <summary>How the scheduler judges node health and audits reservations (section Formation:Scheduler).</summary>
 public sealed class SchedulerOptions
 {
+    public const string Section = "Formation:Scheduler";
+
     /// <summary>How often silos send heartbeats.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -11,4 +13,27 @@ public sealed class SchedulerOptions
 
     /// <summary>How often the scheduler checks heartbeats.</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a reservation may exist without a VM before it is released: longer than any create takes between its
+    /// placement and the VM grain's first write (and than a client's retries of it).
+    /// </summary>
+    public TimeSpan ReservationGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the scheduler looks for reservations with no VM behind them (also once when it starts).</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>What is wrong with these options, each saying what to do (empty when nothing is).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (ReservationGrace < TimeSpan.FromSeconds(1))
+        {
+            yield return $"Scheduler:ReservationGrace {ReservationGrace} is too short: use at least 00:00:01 (default 00:05:00).";
+        }
+
+        if (ReconcileInterval < TimeSpan.FromSeconds(1))
+        {
+            yield return $"Scheduler:ReconcileInterval {ReconcileInterval} is too short: use at least 00:00:01 (default 00:01:00).";
+        }
+    }
 }

@@ -4,6 +4,7 @@ using Formation.Grains.Common;
 using Formation.Images;
 using Formation.Scheduling;
 using Formation.Vms;
+using Microsoft.Extensions.Options;
 
 namespace Formation.Grains.Vms;
 
@@ -15,10 +16,14 @@ namespace Formation.Grains.Vms;
 public sealed partial class VmCatalogGrain(
     IStateRowStore rows,
     TimeProvider clock,
+    IOptions<VmCatalogTestHooks> hooks,
     ILogger<VmCatalogGrain> logger) : Grain, IVmCatalogGrain
 {
     private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pendingNames = new(StringComparer.Ordinal);
+
+    // VMs between their placement and their row here: the scheduler's audit must not take them for leaked reservations.
+    private readonly HashSet<string> _creating = new(StringComparer.Ordinal);
 
     // Creates with a request id still running, by VM id: a retry that arrives meanwhile waits for the first attempt.
     private readonly Dictionary<string, (VmSpec Spec, Task<VmInfo> Creating)> _inFlight = new(StringComparer.Ordinal);
@@ -106,6 +111,19 @@ public sealed partial class VmCatalogGrain(
 
     private async Task<VmInfo> CreateNewAsync(VmSpec spec, string vmId)
     {
+        _creating.Add(vmId);
+        try
+        {
+            return await PlaceAndCreateAsync(spec, vmId);
+        }
+        finally
+        {
+            _creating.Remove(vmId);
+        }
+    }
+
+    private async Task<VmInfo> PlaceAndCreateAsync(VmSpec spec, string vmId)
+    {
         // Any node with room can run it: a node without the image fetches it (VmGrain) from one of these holders.
         IReadOnlyList<string>? imageNodes = null;
         if (spec.Image is { } image)
@@ -117,6 +135,12 @@ public sealed partial class VmCatalogGrain(
 
         var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes));
+        if (hooks.Value.HoldCreateAfterPlacement)
+        {
+            LogHeldForTests(vmId, nodeId);
+            await Task.Delay(Timeout.InfiniteTimeSpan); // until the test kills this silo
+        }
+
         VmInfo info;
         try
         {
@@ -181,6 +205,20 @@ public sealed partial class VmCatalogGrain(
         }
 
         await _vms.FlushAsync();
+    }
+
+    public Task<IReadOnlyList<string>> FindUnknownAsync(IReadOnlyList<string> vmIds)
+    {
+        var unknown = new List<string>();
+        foreach (var vmId in vmIds)
+        {
+            if (!Vms.ContainsKey(vmId) && !_creating.Contains(vmId))
+            {
+                unknown.Add(vmId);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(unknown);
     }
 
     public async Task MarkNodeLostAsync(string nodeId)
@@ -263,6 +301,9 @@ public sealed partial class VmCatalogGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId} ({Name}) created on node {NodeId}")]
     private partial void LogCreated(string vmId, string name, string nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Test hook Formation:Testing:HoldCreateAfterPlacement: holding the create of VM {VmId}, placed on node {NodeId}, until this silo is killed")]
+    private partial void LogHeldForTests(string vmId, string nodeId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} lost: {Count} VM(s) marked Lost")]
     private partial void LogNodeLost(string nodeId, int count);

@@ -27,11 +27,13 @@ public sealed class VmConsoleGrain(IVmHost host) : Grain, IVmConsoleGrain
         var deadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(Math.Clamp(wait.TotalMilliseconds, 0, 30_000));
         while (true)
         {
-            var data = await console.ReadConsoleAsync(VmId, offset, max, CancellationToken.None);
-            if (data.Length > 0 || DateTime.UtcNow >= deadline)
+            var chunk = await console.ReadConsoleAsync(VmId, offset, max, CancellationToken.None);
+            if (chunk.Data.Length > 0 || DateTime.UtcNow >= deadline)
             {
-                return new ConsoleChunk(offset, data, offset + data.Length);
+                return chunk;
             }
+
+            offset = chunk.Offset;
 
             await Task.Delay(50);
         }

@@ -1,17 +1,29 @@
+using Formation.Vmm.Protocol;
+using Microsoft.Win32.SafeHandles;
+
 namespace Formation.Kvm.Native.Machine;
 
 /// <summary>
 /// The guest console's output side: the UART writes bytes here; they go to the log file and to every
-/// attached client, flushed at each newline or after 20 ms. A slow client never blocks the guest: its
+/// attached client, flushed at each newline, after 20 ms or at 64 KiB. A slow client never blocks the guest: its
 /// backlog is capped and it is dropped when it overflows. The last 16 KiB are kept for new clients.
+/// The log is capped (<see cref="ConsoleLogCap"/>): before an append would take it past the cap, its oldest output is
+/// dropped (<see cref="ConsoleLogFile"/>), so a guest that floods its console never holds more than the cap on disk.
 /// </summary>
 public sealed class ConsoleHub : Stream
 {
     public const int TailSize = 16 * 1024;
     public const int ClientBacklog = 1024 * 1024;
 
+    /// <summary>Pending output is flushed once it reaches this size (well under any cap's largest append).</summary>
+    public const int MaxChunk = 64 * 1024;
+
     private readonly Lock _lock = new();
-    private readonly Stream? _log;
+    private readonly SafeFileHandle? _log;
+    private readonly ConsoleLogCap _cap;
+    private readonly Action<string>? _warn;
+    private long _logStart, _logEnd;
+    private bool _logStopped, _logFailing;
     private readonly MemoryStream _pending = new();
     private readonly byte[] _tail = new byte[TailSize];
     private readonly List<Client> _clients = [];
@@ -20,11 +32,22 @@ public sealed class ConsoleHub : Stream
     private bool _disposed;
 
     /// <param name="logPath">Console log file (appended), or null for none.</param>
-    public ConsoleHub(string? logPath)
+    /// <param name="cap">How much output the log keeps (default 16 MiB).</param>
+    /// <param name="warn">Told when the log cannot be written or trimmed.</param>
+    public ConsoleHub(string? logPath, ConsoleLogCap? cap = null, Action<string>? warn = null)
     {
+        _cap = cap ?? new ConsoleLogCap();
+        if (_cap.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(cap));
+        }
+
+        _warn = warn;
         if (logPath is not null)
         {
-            _log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None);
+            _log = File.OpenHandle(logPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            _logEnd = RandomAccess.GetLength(_log);
+            _logStart = ConsoleLogFile.DataStart(_log);
         }
 
         _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "console flush" };
@@ -81,7 +104,7 @@ public sealed class ConsoleHub : Stream
         {
             _pending.WriteByte(value);
             _tail[_tailLength++ % TailSize] = value;
-            if (value == (byte)'\n')
+            if (value == (byte)'\n' || _pending.Length >= MaxChunk)
             {
                 FlushPending();
             }
@@ -144,15 +167,7 @@ public sealed class ConsoleHub : Stream
 
         var chunk = _pending.ToArray();
         _pending.SetLength(0);
-        try
-        {
-            _log?.Write(chunk);
-            _log?.Flush();
-        }
-        catch (IOException)
-        {
-            // Log disk full or gone: keep serving clients.
-        }
+        AppendToLog(chunk);
 
         for (var i = _clients.Count - 1; i >= 0; i--)
         {
@@ -160,6 +175,46 @@ public sealed class ConsoleHub : Stream
             {
                 _clients[i].Close();
                 _clients.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Appends to the log, first dropping its oldest output when the append would take it past the cap.</summary>
+    private void AppendToLog(byte[] chunk)
+    {
+        if (_log is null || _logStopped)
+        {
+            return;
+        }
+
+        try
+        {
+            var keepFrom = _cap.KeepFrom(_logStart, _logEnd, chunk.Length);
+            if (keepFrom != _logStart)
+            {
+                if (!ConsoleLogFile.TryDrop(_log, _logStart, keepFrom, out var errno))
+                {
+                    // Without hole punching the cap could only be kept by stopping: the log keeps what it has.
+                    _logStopped = true;
+                    _warn?.Invoke($"the console log reached its cap of {_cap.MaxBytes} bytes and its file system cannot drop old " +
+                                  $"output (fallocate PUNCH_HOLE: errno {errno}); further console output is not logged");
+                    return;
+                }
+
+                _logStart = keepFrom;
+            }
+
+            RandomAccess.Write(_log, chunk, _logEnd);
+            _logEnd += chunk.Length;
+            _logFailing = false;
+        }
+        catch (IOException e)
+        {
+            // Log disk full or gone: keep serving clients (and say so once, not per line).
+            if (!_logFailing)
+            {
+                _logFailing = true;
+                _warn?.Invoke($"writing the console log failed: {e.Message}");
             }
         }
     }

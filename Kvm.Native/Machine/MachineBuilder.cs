@@ -24,6 +24,7 @@ public sealed class MachineBuilder(MachineConfig config)
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraMmio = [];
     private ILogger _logger = NullLogger.Instance;
     private string? _consoleLog;
+    private ConsoleLogCap? _consoleLogCap;
 
     public MachineBuilder WithLogger(ILogger logger)
     {
@@ -31,10 +32,11 @@ public sealed class MachineBuilder(MachineConfig config)
         return this;
     }
 
-    /// <summary>Appends console output to <paramref name="path"/>.</summary>
-    public MachineBuilder WithConsoleLog(string? path)
+    /// <summary>Appends console output to <paramref name="path"/>, keeping at most what <paramref name="cap"/> allows (default 16 MiB).</summary>
+    public MachineBuilder WithConsoleLog(string? path, ConsoleLogCap? cap = null)
     {
         _consoleLog = path;
+        _consoleLogCap = cap;
         return this;
     }
 
@@ -86,7 +88,8 @@ public sealed class MachineBuilder(MachineConfig config)
                 vm.SetUserMemoryRegion((uint)i, region.Start.Value, region.Size, region.HostAddress);
             }
 
-            console = new ConsoleHub(_consoleLog);
+            var logger = _logger;
+            console = new ConsoleHub(_consoleLog, _consoleLogCap, message => logger.LogWarning("{Message}", message));
             var virtio = new List<IVirtioDevice>();
             var nets = new List<VirtioNet>();
             foreach (var disk in config.Disks)

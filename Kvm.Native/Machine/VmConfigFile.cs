@@ -21,6 +21,11 @@ public static class VmConfigFile
             throw new ArgumentException($"{path}: {e.Message}", e);
         }
 
+        if (config.ConsoleLogCap.Problem() is { } problem)
+        {
+            throw new ArgumentException($"{path}: consoleLogCap.maxBytes: {problem}");
+        }
+
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? Resolve(string? p) => p is null ? null : Path.GetFullPath(p, dir);
         return config with

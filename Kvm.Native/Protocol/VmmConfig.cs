@@ -33,6 +33,9 @@ public sealed record VmmConfig
     /// <summary>Console output is appended here (optional).</summary>
     public string? ConsoleLog { get; set; }
 
+    /// <summary>How much output <see cref="ConsoleLog"/> keeps; the oldest is dropped beyond it (see <see cref="Protocol.ConsoleLogCap"/>).</summary>
+    public ConsoleLogCap ConsoleLogCap { get; set; } = new();
+
     /// <summary>Unix socket for the control API (optional).</summary>
     public string? ControlSocket { get; set; }
 

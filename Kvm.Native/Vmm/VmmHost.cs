@@ -13,7 +13,7 @@ internal static partial class VmmHost
         VirtualMachine vm;
         try
         {
-            vm = new MachineBuilder(file.ToMachineConfig()).WithLogger(logger).WithConsoleLog(file.ConsoleLog).Build();
+            vm = new MachineBuilder(file.ToMachineConfig()).WithLogger(logger).WithConsoleLog(file.ConsoleLog, file.ConsoleLogCap).Build();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

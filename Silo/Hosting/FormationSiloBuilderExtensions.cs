@@ -2,6 +2,7 @@ using Formation.Events;
 using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
+using Formation.Grains.Vms;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Hypervisors.Qemu;
@@ -33,7 +34,8 @@ public static class FormationSiloBuilderExtensions
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<SchedulerOptions>();
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
+        services.AddOptions<VmCatalogTestHooks>().BindConfiguration(VmCatalogTestHooks.Section);
         services.TryAddSingleton(new SimOptions());
         services.AddSingleton(_ => HostFacts.Probe(settings.DataDirectory));
         services.AddSingleton(sp =>

@@ -1,4 +1,8 @@
 using System.Net.Sockets;
+using Formation.Grains.Scheduling;
+using Formation.Grains.Vms;
+using Formation.Silo.Hypervisors.Qemu;
+using Formation.Silo.Vms;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,7 +33,11 @@ public static class SiloProgram
         });
         builder.Configuration.AddInMemoryCollection(flags);
         var options = builder.Configuration.GetSection(FormationOptions.Section).Get<FormationOptions>() ?? new FormationOptions();
-        var config = SiloConfig.Resolve(options, out var problems);
+        var config = SiloConfig.Resolve(options, out var configProblems);
+        var vms = builder.Configuration.GetSection(VmRuntimeOptions.Section).Get<VmRuntimeOptions>() ?? new VmRuntimeOptions();
+        var qemu = builder.Configuration.GetSection(QemuOptions.Section).Get<QemuOptions>() ?? new QemuOptions();
+        var scheduler = builder.Configuration.GetSection(SchedulerOptions.Section).Get<SchedulerOptions>() ?? new SchedulerOptions();
+        List<string> problems = [.. configProblems, .. vms.Problems(), .. qemu.Problems(), .. scheduler.Problems()];
         if (problems.Count > 0)
         {
             Console.Error.WriteLine("formation-silo: invalid configuration:");
@@ -39,6 +47,11 @@ public static class SiloProgram
             }
 
             return 1;
+        }
+
+        if (builder.Configuration.GetSection(VmCatalogTestHooks.Section).Get<VmCatalogTestHooks>() is { HoldCreateAfterPlacement: true })
+        {
+            Console.Error.WriteLine("formation-silo: WARNING: test hook Formation:Testing:HoldCreateAfterPlacement is on: every VM create hangs after placement.");
         }
 
         using var dataLock = DataDirectoryLock.TryAcquire(config.DataDirectory, out var lockError);

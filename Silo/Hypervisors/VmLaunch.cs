@@ -1,4 +1,5 @@
 using Formation.Silo.Network;
+using Formation.Vmm.Protocol;
 
 namespace Formation.Silo.Hypervisors;
 
@@ -14,4 +15,8 @@ public sealed record VmLaunch(
     bool HasDisk,
     VmNetwork? Network,
     IReadOnlyList<string> Ports,
-    bool Running);
+    bool Running)
+{
+    /// <summary>How much console output the VM's log keeps (a launch record without one gets the default).</summary>
+    public ConsoleLogCap ConsoleLogCap { get; init; } = new();
+}

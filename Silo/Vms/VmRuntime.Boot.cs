@@ -34,7 +34,10 @@ public sealed partial class VmRuntime
         var ports = image.Manifest.ExposedPorts.Select(p => p.ToString()).ToArray();
         return new VmLaunch(vm.Id, vm.Name, driver.Name, vm.Spec.VCpus, vm.Spec.MemoryMiB, cmdline,
             image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Initramfs,
-            image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true);
+            image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true)
+        {
+            ConsoleLogCap = Options.ConsoleLogCap(),
+        };
     }
 
     /// <summary>
@@ -202,6 +205,8 @@ public sealed partial class VmRuntime
                 continue;
             }
 
+            // The cap configured now applies to logs the silo trims (qemu); formation-vmm keeps its own until its next boot.
+            launch = launch with { ConsoleLogCap = Options.ConsoleLogCap() };
             var managed = new ManagedVm(launch, directory);
             _vms[launch.VmId] = managed;
             if (!launch.Running)

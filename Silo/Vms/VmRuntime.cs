@@ -223,8 +223,8 @@ public sealed partial class VmRuntime(
             : new HostVmStatus(VmState.Stopped, "not running", address, ports);
     }
 
-    /// <summary>Bytes of the VM's console log from <paramref name="offset"/>; the log survives reboots and silo restarts.</summary>
-    public Task<byte[]> ReadConsoleAsync(string vmId, long offset, int max, CancellationToken cancellationToken) =>
+    /// <summary>Bytes of the VM's console log from <paramref name="offset"/>; the log survives reboots and silo restarts, up to its cap.</summary>
+    public Task<ConsoleChunk> ReadConsoleAsync(string vmId, long offset, int max, CancellationToken cancellationToken) =>
         ConsoleLog.ReadAsync(Get(vmId).Directory.ConsoleLog, offset, max, cancellationToken);
 
     public long ConsoleLength(string vmId) => ConsoleLog.Length(Get(vmId).Directory.ConsoleLog);

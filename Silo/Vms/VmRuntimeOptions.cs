@@ -11,6 +11,25 @@ public sealed class VmRuntimeOptions
     /// <summary>How long a graceful stop may take before the VM is killed.</summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The most console output each VM's log keeps on disk (default 16 MiB, at least 1 MiB); beyond it the oldest half is
+    /// dropped. formation-vmm holds it exactly; under qemu the silo trims the log every
+    /// <see cref="Formation.Silo.Hypervisors.Qemu.QemuOptions.ConsoleLogTrimInterval"/>.
+    /// </summary>
+    public long ConsoleLogMaxBytes { get; set; } = Formation.Vmm.Protocol.ConsoleLogCap.DefaultMaxBytes;
+
+    /// <summary>What is wrong with these options, each saying what to do (empty when nothing is).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (ConsoleLogCap().Problem() is { } cap)
+        {
+            yield return $"Vms:ConsoleLogMaxBytes: {cap}.";
+        }
+    }
+
+    /// <summary>The console log cap VMs are launched with.</summary>
+    public Formation.Vmm.Protocol.ConsoleLogCap ConsoleLogCap() => new() { MaxBytes = ConsoleLogMaxBytes };
+
     /// <summary>The line a Formation guest prints when it is up.</summary>
     public string ReadyLine { get; set; } = Formation.Images.ImageManifest.ReadyLine;
 }

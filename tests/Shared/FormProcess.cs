@@ -30,6 +30,18 @@ public static class FormProcess
 
     public static async Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
+        var clock = Stopwatch.StartNew();
+        using var process = Start(args, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var elapsed = clock.Elapsed;
+        return new Result(process.ExitCode, await stdout, await stderr, elapsed);
+    }
+
+    /// <summary>Starts <c>form</c> with stdout and stderr redirected, for commands that run until they are stopped (<c>--follow</c>).</summary>
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
         var command = Command();
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1).Concat(args))
@@ -44,13 +56,7 @@ public static class FormProcess
             info.Environment[key] = value;
         }
 
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var elapsed = clock.Elapsed;
-        return new Result(process.ExitCode, await stdout, await stderr, elapsed);
+        return Process.Start(info)!;
     }
 
     private static string[] Command()

@@ -23,6 +23,13 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     [Alias("update"), OneWay]
     Task UpdateAsync(VmSummary summary);
 
+    /// <summary>
+    /// Those of <paramref name="vmIds"/> the catalog neither lists nor is creating right now (the scheduler's audit of
+    /// reservations left behind by a create that never reached its VM).
+    /// </summary>
+    [Alias("find-unknown")]
+    Task<IReadOnlyList<string>> FindUnknownAsync(IReadOnlyList<string> vmIds);
+
     /// <summary>Marks the VMs of a node whose heartbeats stopped as Lost.</summary>
     [Alias("node-lost")]
     Task MarkNodeLostAsync(string nodeId);

@@ -85,6 +85,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         MemoryMiB = checked((int)launch.MemoryMiB),
         Rng = true,
         ConsoleLog = directory.ConsoleLog,
+        ConsoleLogCap = launch.ConsoleLogCap,
         ControlSocket = directory.ControlSocket,
         PidFile = directory.PidFile,
         Compat = options.Value.Compat,

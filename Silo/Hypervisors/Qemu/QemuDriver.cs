@@ -6,7 +6,7 @@ namespace Formation.Silo.Hypervisors.Qemu;
 
 /// <summary>
 /// The <c>qemu</c> driver: one daemonized <c>qemu-system-x86_64 -M pc</c> per VM (it outlives the silo), controlled over
-/// QMP, serial console to a log file and a socket, virtio disk/net/rng. <c>-accel kvm</c> where the host has
+/// QMP, serial console to a log file (kept under its cap by a <see cref="ConsoleLogTrimmer"/>) and a socket, virtio disk/net/rng. <c>-accel kvm</c> where the host has
 /// hardware virtualization, TCG (software) elsewhere — including nested-PVM hosts, where KVM cannot run stock guests.
 /// Jailed (<see cref="VmJail"/>): its own uid via <c>-runas</c>, <c>-sandbox on</c>, <c>-chroot</c>, and a cgroup.
 /// </summary>
@@ -79,7 +79,8 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         }
 
         var qmp = await QmpClient.ConnectAsync(directory.ControlSocket, cancellationToken);
-        return new QemuProcess(pid, qmp, directory, () => VmJail.Release(launch.VmId, options.Value.Jail));
+        var trimmer = ConsoleLogTrimmer.Start(directory.ConsoleLog, launch.ConsoleLogCap, options.Value.ConsoleLogTrimInterval, launch.VmId, logger);
+        return new QemuProcess(pid, qmp, directory, () => VmJail.Release(launch.VmId, options.Value.Jail), trimmer);
     }
 
     /// <summary>The process name QEMU runs under; also how a pid file is checked to still be this VM's QEMU.</summary>

@@ -16,6 +16,21 @@ public sealed class QemuOptions
     /// <summary>Memory QEMU needs beyond guest RAM (its own heap, device state, and the TCG cache under TCG).</summary>
     public int MemoryOverheadMiB { get; set; } = 192;
 
+    /// <summary>
+    /// How often the silo trims the console logs QEMU writes (QEMU cannot cap them itself): between two trims a guest can
+    /// take its log past the cap by what it prints in this time.
+    /// </summary>
+    public TimeSpan ConsoleLogTrimInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>What is wrong with these options, each saying what to do (empty when nothing is).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (ConsoleLogTrimInterval <= TimeSpan.Zero || ConsoleLogTrimInterval > TimeSpan.FromMinutes(1))
+        {
+            yield return $"Qemu:ConsoleLogTrimInterval {ConsoleLogTrimInterval} must be more than 0 and at most 1 minute (default 00:00:00.250).";
+        }
+    }
+
     /// <summary>The VM process jail: a uid per VM (<c>-runas</c>), <c>-sandbox on</c>, <c>-chroot</c> and a cgroup.</summary>
     public VmJailOptions Jail { get; set; } = new();
 }

@@ -16,10 +16,12 @@ public sealed class QemuProcess : IVmProcess
     private volatile bool _killRequested;
 
     private readonly Action? _released;
+    private readonly ConsoleLogTrimmer? _trimmer;
 
-    public QemuProcess(int pid, QmpClient qmp, VmDirectory directory, Action? released = null)
+    public QemuProcess(int pid, QmpClient qmp, VmDirectory directory, Action? released = null, ConsoleLogTrimmer? trimmer = null)
     {
         _released = released;
+        _trimmer = trimmer;
         Pid = pid;
         _qmp = qmp;
         _directory = directory;
@@ -84,6 +86,10 @@ public sealed class QemuProcess : IVmProcess
     {
         _console?.Dispose();
         await _qmp.DisposeAsync();
+        if (_trimmer is not null)
+        {
+            await _trimmer.DisposeAsync();
+        }
     }
 
     private static JsonObject Key(string qcode) => new() { ["type"] = "qcode", ["data"] = qcode };
@@ -99,6 +105,11 @@ public sealed class QemuProcess : IVmProcess
         }
 
         await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(10), CancellationToken.None);
+        if (_trimmer is not null)
+        {
+            await _trimmer.DisposeAsync(); // the last output QEMU wrote is trimmed too
+        }
+
         _released?.Invoke();
         _exited.TrySetResult(_shutdownReason switch
         {

@@ -41,6 +41,9 @@ public sealed class KvmDriverContractTests
         Assert.Null(bare.Initrd);
         Assert.Empty(bare.Disks);
         Assert.Empty(bare.Nets);
+
+        var capped = Driver(CompatMode.Auto).Config(Launch with { ConsoleLogCap = new ConsoleLogCap { MaxBytes = 3 << 20 } }, directory);
+        Assert.Equal(3 << 20, VmmProtocol.ParseConfig(VmmProtocol.SerializeConfig(capped)).ConsoleLogCap.MaxBytes);
     }
 
     [Fact]
