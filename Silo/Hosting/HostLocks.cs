@@ -43,7 +43,13 @@ public sealed class HostLocks : IDisposable
                 }
             }
 
-            foreach (var (port, flag) in new[] { (config.SiloPort, "--silo-port"), (config.GatewayPort, "--gateway-port") })
+            var ports = new List<(int, string)> { (config.SiloPort, "--silo-port"), (config.GatewayPort, "--gateway-port") };
+            if (config.MetricsPort > 0)
+            {
+                ports.Add((config.MetricsPort, "--metrics-port"));
+            }
+
+            foreach (var (port, flag) in ports)
             {
                 if (!locks.TryTake($"port-{port}.lock", out var owner) || !IsFree(port))
                 {

@@ -83,7 +83,8 @@ public static class SiloProgram
         Console.WriteLine(
             $"formation-silo: node '{config.NodeId}' is up ({config.Mode.ToString().ToLowerInvariant()} mode, data in {config.DataDirectory}); " +
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
-            (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") + ". Press Ctrl-C to stop.");
+            (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
+            (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");
         return 0;

@@ -3,6 +3,7 @@ using Formation.Silo.Network;
 namespace Formation.Silo.Hypervisors;
 
 /// <summary>Everything a driver needs to start one VM process. Saved as the directory's launch record.</summary>
+/// <param name="DiskGiB">The disk the VM reserves (what node metrics count; 0 in records written before it was kept).</param>
 public sealed record VmLaunch(
     string VmId,
     string Name,
@@ -14,4 +15,5 @@ public sealed record VmLaunch(
     bool HasDisk,
     VmNetwork? Network,
     IReadOnlyList<string> Ports,
-    bool Running);
+    bool Running,
+    long DiskGiB = 0);

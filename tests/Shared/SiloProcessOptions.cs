@@ -16,6 +16,12 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The libp2p port (--p2p-port); a free one, so silos of parallel tests never collide on 4001.</summary>
     public int P2pPort { get; init; } = FreePorts.Next();
 
+    /// <summary>The Prometheus port (--metrics-port); a free one, so silos on one host never collide on 9464 (0 turns it off).</summary>
+    public int MetricsPort { get; init; } = FreePorts.Next();
+
+    /// <summary>The metrics endpoint's URL (the silo serves it on loopback).</summary>
+    public string MetricsUrl => $"http://127.0.0.1:{MetricsPort}/metrics";
+
     public Dictionary<string, string> Environment { get; init; } = [];
 
     /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NS</c> (it must exec, so the process id stays the silo's).</summary>
@@ -48,6 +54,8 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return Advertise;
         yield return "--p2p-port";
         yield return P2pPort.ToString();
+        yield return "--metrics-port";
+        yield return MetricsPort.ToString();
         if (Postgres is not null)
         {
             yield return "--postgres";
