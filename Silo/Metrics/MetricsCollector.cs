@@ -32,6 +32,7 @@ public sealed partial class MetricsCollector : IMetricsSource, ILifecyclePartici
     private Task _loop = Task.CompletedTask;
     private NodeSample? _previous;
     private MetricsInstruments? _instruments;
+    private int _disposed;
 
     public MetricsCollector(INodeVmHost host, LocalNode node, NodePaths paths, IOptions<MetricsOptions> options, MetricsWarnings warnings,
         TimeProvider clock, ILogger<MetricsCollector> logger)
@@ -111,8 +112,14 @@ public sealed partial class MetricsCollector : IMetricsSource, ILifecyclePartici
         }
     }
 
+    /// <summary>Idempotent: the container disposes the collector once for each service it is registered as.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _instruments?.Dispose();
         _stopping.Cancel();
         _stopping.Dispose();
