@@ -44,6 +44,7 @@ public sealed class FormApp
         Root.Subcommands.Add(ImageCommands.Create(this));
         Root.Subcommands.Add(DeployCommand.Create(this));
         Root.Subcommands.Add(NetCommands.Create(this));
+        Root.Subcommands.Add(TopCommand.Create(this));
     }
 
     public Terminal Terminal { get; }

@@ -24,6 +24,7 @@ public static class VmCommands
         }
 
         vm.Subcommands.Add(VmEventsCommand.Create(app));
+        vm.Subcommands.Add(VmTopCommand.Create(app));
         vm.Subcommands.Add(VmLogsCommand.Create(app));
         vm.Subcommands.Add(VmConsoleCommand.Create(app));
         return vm;
@@ -125,10 +126,10 @@ public static class VmCommands
         var command = new Command("show", "Show one VM and its recent events") { id, json };
         command.SetAction((parse, ct) => app.WithReadsAsync(parse, ct, async reads =>
         {
-            var (info, events) = await reads.GetVmAsync(parse.GetValue(id)!, ct);
+            var (info, events, usage) = await reads.GetVmAsync(parse.GetValue(id)!, ct);
             if (parse.GetValue(json))
             {
-                Json.Write(app.Terminal.Out, new { vm = info, events });
+                Json.Write(app.Terminal.Out, new { vm = info, events, usage });
                 return ExitCodes.Ok;
             }
 
@@ -146,6 +147,8 @@ public static class VmCommands
             Row("Ports", Markup.Escape(info.Ports is { Count: > 0 } ports ? string.Join(", ", ports) : "-"));
             Row("Restart", info.Spec.Restart.ToString());
             Row("Driver", Markup.Escape(info.HypervisorDriver));
+            Row("CPU", usage is null ? "-" : $"{MetricsCells.Percent(usage.CpuUtilization)} of {info.Spec.VCpus} vCPU ({usage.CpuSeconds:0.#} s in all)");
+            Row("Memory used", usage is null ? "-" : Units.Bytes(usage.MemoryBytes));
             Row("Created", info.CreatedAt.ToString("u"));
             Row("Updated", info.UpdatedAt.ToString("u"));
             app.Terminal.Console.Write(grid);

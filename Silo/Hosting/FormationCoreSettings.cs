@@ -12,4 +12,5 @@ public sealed record FormationCoreSettings(
     CapacityOptions Capacity,
     string StorageMode = "",
     string PeerId = "",
-    IReadOnlyList<string>? Multiaddrs = null);
+    IReadOnlyList<string>? Multiaddrs = null,
+    string MetricsUrl = "");

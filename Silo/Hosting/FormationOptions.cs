@@ -42,6 +42,9 @@ public sealed class FormationOptions
     /// <summary>Optional override of what this node offers to the scheduler.</summary>
     public CapacityOptions Capacity { get; set; } = new();
 
+    /// <summary>Node and VM metrics: the Prometheus port, sampling interval, history.</summary>
+    public Metrics.MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>The libp2p host: port, peers to join through, mDNS.</summary>
     public DiscoveryOptions Discovery { get; set; } = new();
 

@@ -7,11 +7,13 @@ using Formation.Silo.Hypervisors;
 using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Hypervisors.Qemu;
 using Formation.Silo.Images;
+using Formation.Silo.Metrics;
 using Formation.Silo.Network;
 using Formation.Silo.Nodes;
 using Formation.Silo.Placement;
 using Formation.Silo.Platform;
 using Formation.Silo.Vms;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -43,7 +45,7 @@ public static class FormationSiloBuilderExtensions
             var facts = sp.GetRequiredService<HostFacts>();
             var choice = HypervisorChoice.Choose(settings.Driver, facts, AvailableDrivers());
             return LocalNode.Create(settings.NodeId, facts, choice, settings.SiloEndpoint, settings.GatewayEndpoint,
-                settings.Capacity, sp.GetRequiredService<TimeProvider>(), settings.StorageMode, settings.PeerId, settings.Multiaddrs);
+                settings.Capacity, sp.GetRequiredService<TimeProvider>(), settings.StorageMode, settings.PeerId, settings.Multiaddrs, settings.MetricsUrl);
         });
         services.AddSingleton(sp => sp.GetRequiredService<LocalNode>().Identity);
         services.AddSingleton<VmReporter>();
@@ -65,6 +67,11 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<INodeVmHost>(CreateHost);
         services.AddSingleton<IVmHost>(sp => sp.GetRequiredService<INodeVmHost>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmHostLifecycle>();
+        if (silo.Configuration.GetSection(MetricsOptions.Section).GetValue<bool?>(nameof(MetricsOptions.Collect)) != false)
+        {
+            services.AddFormationMetrics();
+        }
+
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
         return silo;

@@ -49,6 +49,11 @@ public sealed class HostLocks : IDisposable
                 ports.Add((http.Port, "--http-port"));
             }
 
+            if (config.MetricsPort > 0)
+            {
+                ports.Add((config.MetricsPort, "--metrics-port"));
+            }
+
             foreach (var (port, flag) in ports)
             {
                 if (!locks.TryTake($"port-{port}.lock", out var owner) || !IsFree(port))

@@ -2,6 +2,7 @@ using Formation.Grains.Common;
 using Formation.LocalApi;
 using Formation.Silo.Discovery;
 using Formation.Silo.LocalApi;
+using Formation.Silo.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
@@ -37,6 +38,11 @@ public static class SiloBuilderModeExtensions
         silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<LocalApiServer>(sp, LocalApiPaths.Socket(config.GatewayPort)));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<LocalApiServer>());
 
+        if (config.MetricsPort > 0)
+        {
+            silo.Services.AddFormationPrometheus(config.MetricsPort, config.NodeId);
+        }
+
         if (config.Discovery is { } discovery)
         {
             silo.Services.AddFormationDiscovery(discovery);
@@ -46,6 +52,6 @@ public static class SiloBuilderModeExtensions
         var gateway = $"{config.AdvertisedAddress}:{config.GatewayPort}";
         return silo.AddFormationCore(new FormationCoreSettings(config.NodeId, config.DataDirectory, config.Driver, endpoint, gateway, config.Capacity,
             config.Mode.ToString().ToLowerInvariant(), config.Discovery?.Identity.PeerId.ToString() ?? "",
-            config.Discovery?.Advertised.Select(a => a.ToString()).ToList()));
+            config.Discovery?.Advertised.Select(a => a.ToString()).ToList(), config.MetricsUrl));
     }
 }

@@ -22,8 +22,12 @@ public sealed record SiloConfig(
     string Driver,
     CapacityOptions Capacity,
     DiscoverySettings? Discovery = null,
-    HttpApiOptions? HttpApi = null)
+    HttpApiOptions? HttpApi = null,
+    int MetricsPort = 0)
 {
+    /// <summary>The Prometheus endpoint's URL, or empty when it is off.</summary>
+    public string MetricsUrl => Metrics.MetricsServiceCollectionExtensions.Url(MetricsPort);
+
     /// <summary>The SQLite database of embedded mode.</summary>
     public string SqlitePath => Path.Combine(DataDirectory, "formation.db");
 
@@ -76,6 +80,21 @@ public sealed record SiloConfig(
             problems.Add($"HTTP API port {o.HttpApi.Port} is also the silo, gateway or libp2p port: choose another with --http-port.");
         }
 
+        var metrics = o.Metrics;
+        if (metrics.Port is < 0 or > 65535)
+        {
+            problems.Add($"metrics port {metrics.Port} is out of range 0–65535 (--metrics-port; 0 turns the endpoint off).");
+        }
+        else if (metrics.Port != 0 && (metrics.Port == o.SiloPort || metrics.Port == o.GatewayPort || (o.HttpApi.Enabled && metrics.Port == o.HttpApi.Port) || (discovery is not null && metrics.Port == o.Discovery.Port)))
+        {
+            problems.Add($"metrics port {metrics.Port} is also the silo, gateway, HTTP API or libp2p port: choose another with --metrics-port (or 0 for none).");
+        }
+
+        if (metrics.Interval < TimeSpan.FromMilliseconds(100) || metrics.History < metrics.Interval)
+        {
+            problems.Add($"Metrics:Interval must be at least 100 ms and Metrics:History at least one interval (got {metrics.Interval} and {metrics.History}).");
+        }
+
         if (o.Capacity.CpuOvercommit is <= 0 or > 64)
         {
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
@@ -83,7 +102,7 @@ public sealed record SiloConfig(
 
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
-            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null);
+            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0);
     }
 
     private static void CheckPort(int port, string what, List<string> problems)

@@ -105,7 +105,8 @@ public static class SiloProgram
             $"formation-silo: node '{config.NodeId}' is up ({config.Mode.ToString().ToLowerInvariant()} mode, data in {config.DataDirectory}); " +
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
-            (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") + ". Press Ctrl-C to stop.");
+            (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
+            (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");
         return 0;

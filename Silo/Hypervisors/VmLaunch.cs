@@ -4,6 +4,7 @@ using Formation.Vmm.Protocol;
 namespace Formation.Silo.Hypervisors;
 
 /// <summary>Everything a driver needs to start one VM process. Saved as the directory's launch record.</summary>
+/// <param name="DiskGiB">The disk the VM reserves (what node metrics count; 0 in records written before it was kept).</param>
 public sealed record VmLaunch(
     string VmId,
     string Name,
@@ -15,7 +16,8 @@ public sealed record VmLaunch(
     bool HasDisk,
     VmNetwork? Network,
     IReadOnlyList<string> Ports,
-    bool Running)
+    bool Running,
+    long DiskGiB = 0)
 {
     /// <summary>How much console output the VM's log keeps (a launch record without one gets the default).</summary>
     public ConsoleLogCap ConsoleLogCap { get; init; } = new();

@@ -9,7 +9,8 @@ public sealed record LocalNode(NodeIdentity Identity, HostFacts Facts, Hyperviso
 {
     public static LocalNode Create(
         string nodeId, HostFacts facts, HypervisorChoice hypervisor, string siloEndpoint, string gatewayEndpoint,
-        CapacityOptions capacity, TimeProvider clock, string storageMode = "", string peerId = "", IReadOnlyList<string>? multiaddrs = null)
+        CapacityOptions capacity, TimeProvider clock, string storageMode = "", string peerId = "", IReadOnlyList<string>? multiaddrs = null,
+        string metricsUrl = "")
     {
         var allocatable = new NodeCapacity(
             capacity.VCpus ?? (int)Math.Max(1, Math.Floor(facts.CpuCount * capacity.CpuOvercommit)),
@@ -18,7 +19,7 @@ public sealed record LocalNode(NodeIdentity Identity, HostFacts Facts, Hyperviso
         var version = typeof(LocalNode).Assembly.GetName().Version?.ToString() ?? "0";
         var info = new NodeInfo(nodeId, facts.HostName, facts.CpuCount, facts.MemoryMiB, facts.DiskGiB, facts.KvmAvailable,
             facts.KvmDetail, hypervisor.Driver, hypervisor.Reason, siloEndpoint, gatewayEndpoint, allocatable, clock.GetUtcNow(), version, storageMode,
-            peerId, multiaddrs ?? []);
+            peerId, multiaddrs ?? [], MetricsUrl: metricsUrl);
         return new LocalNode(new NodeIdentity(nodeId), facts, hypervisor, info);
     }
 }

@@ -14,4 +14,7 @@ public interface INodeVmHost : IVmHost
 
     /// <summary>Once the cluster answers (the node's subnet comes from its address plan): host networking for VMs.</summary>
     Task PrepareNetworkAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every VM the host holds now, without waiting on any VM (metrics take it every few seconds).</summary>
+    IReadOnlyList<VmCensusEntry> Census();
 }

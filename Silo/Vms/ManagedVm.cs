@@ -17,6 +17,9 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
 
     public VmPhase Phase { get; set; } = VmPhase.Stopped;
 
+    /// <summary>Whether the last pause or resume through the runtime left the vCPUs stopped (false after a boot).</summary>
+    public bool Paused { get; set; }
+
     /// <summary>Why the VM is not running, when the runtime knows (e.g. its process vanished while the silo was down).</summary>
     public string? Problem { get; set; }
 

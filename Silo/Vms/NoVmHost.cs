@@ -15,6 +15,8 @@ public sealed class NoVmHost(string reason) : INodeVmHost
 
     public Task PrepareNetworkAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public IReadOnlyList<VmCensusEntry> Census() => [];
+
     public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken) => throw Fail();
 
     public Task StopAsync(string vmId, CancellationToken cancellationToken) => throw Fail();

@@ -12,6 +12,7 @@ namespace Formation.Silo.Vms;
 public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvider clock) : INodeVmHost
 {
     private readonly ConcurrentDictionary<string, VmState> _vms = new();
+    private readonly ConcurrentDictionary<string, VmSpec> _specs = new();
 
     public string DriverName => Hypervisors.DriverNames.Sim;
 
@@ -26,6 +27,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
     {
         _vms[vm.Id] = VmState.Provisioning;
+        _specs[vm.Id] = vm.Spec;
         _ = CompleteLaterAsync(vm.Id, VmState.Provisioning, VmState.Running, "simulated guest ready");
         return Task.CompletedTask;
     }
@@ -63,8 +65,15 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     public Task DeleteAsync(string vmId, CancellationToken cancellationToken)
     {
         _vms.TryRemove(vmId, out _);
+        _specs.TryRemove(vmId, out _);
         return Task.CompletedTask;
     }
+
+    /// <summary>Simulated VMs have no process and no TAP: they count by state and reservation only.</summary>
+    public IReadOnlyList<VmCensusEntry> Census() =>
+        [.. _vms.Select(v => _specs.TryGetValue(v.Key, out var spec)
+            ? new VmCensusEntry(v.Key, spec.Name, v.Value, null, null, spec.VCpus, spec.MemoryMiB, spec.DiskGiB)
+            : new VmCensusEntry(v.Key, v.Key, v.Value, null, null, 0, 0, 0))];
 
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) =>
         Task.FromResult(_vms.TryGetValue(vmId, out var s) ? new HostVmStatus(s, "simulated", null) : null);

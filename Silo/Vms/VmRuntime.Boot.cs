@@ -34,7 +34,7 @@ public sealed partial class VmRuntime
         var ports = image.Manifest.ExposedPorts.Select(p => p.ToString()).ToArray();
         return new VmLaunch(vm.Id, vm.Name, driver.Name, vm.Spec.VCpus, vm.Spec.MemoryMiB, cmdline,
             image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Initramfs,
-            image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true)
+            image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true, vm.Spec.DiskGiB)
         {
             ConsoleLogCap = Options.ConsoleLogCap(),
         };
@@ -61,6 +61,7 @@ public sealed partial class VmRuntime
             }
 
             managed.BootClock.Restart();
+            managed.Paused = false;
             managed.BootOffset = ConsoleLog.Length(managed.Directory.ConsoleLog);
             process = await driver.LaunchAsync(managed.Launch, managed.Directory, _stopping.Token);
             managed.Process = process;

@@ -129,9 +129,38 @@ public sealed partial class VmRuntime(
         });
     }
 
-    public Task PauseAsync(string vmId, CancellationToken cancellationToken) => Running(vmId).PauseAsync(cancellationToken);
+    public async Task PauseAsync(string vmId, CancellationToken cancellationToken)
+    {
+        await Running(vmId).PauseAsync(cancellationToken);
+        Get(vmId).Paused = true;
+    }
 
-    public Task ResumeAsync(string vmId, CancellationToken cancellationToken) => Running(vmId).ResumeAsync(cancellationToken);
+    public async Task ResumeAsync(string vmId, CancellationToken cancellationToken)
+    {
+        await Running(vmId).ResumeAsync(cancellationToken);
+        Get(vmId).Paused = false;
+    }
+
+    public IReadOnlyList<VmCensusEntry> Census()
+    {
+        var census = new List<VmCensusEntry>(_vms.Count);
+        foreach (var managed in _vms.Values)
+        {
+            var launch = managed.Launch;
+            var alive = managed.Process is { Exited.IsCompleted: false } ? managed.Process : null;
+            var state = (managed.Phase, alive) switch
+            {
+                (VmPhase.Running, not null) => managed.Paused ? VmState.Paused : VmState.Running,
+                (VmPhase.Booting or VmPhase.Rebooting, _) => VmState.Provisioning,
+                (VmPhase.Stopping, not null) => VmState.Stopping,
+                (VmPhase.Deleting, _) => VmState.Deleting,
+                _ => managed.Problem is null ? VmState.Stopped : VmState.Failed,
+            };
+            census.Add(new VmCensusEntry(launch.VmId, launch.Name, state, alive?.Pid, launch.Network?.Tap, launch.VCpus, launch.MemoryMiB, launch.DiskGiB));
+        }
+
+        return census;
+    }
 
     public async Task RebootAsync(string vmId, CancellationToken cancellationToken)
     {

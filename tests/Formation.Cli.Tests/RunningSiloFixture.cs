@@ -10,7 +10,11 @@ public sealed class RunningSiloFixture : IAsyncLifetime
     public string NodeId => Silo.Options.NodeId;
 
     public async ValueTask InitializeAsync() =>
-        Silo = await SiloProcess.StartAsync(new SiloProcessOptions("cli-node", _dataDirectory));
+        Silo = await SiloProcess.StartAsync(new SiloProcessOptions("cli-node", _dataDirectory)
+        {
+            // Samples every second, so `form top` and `form vm show` have a VM's usage within the tests' patience.
+            Environment = { ["Formation__Metrics__Interval"] = "00:00:01" },
+        });
 
     /// <summary>Runs form in-process against this silo.</summary>
     public Task<FormRun> FormAsync(params string[] args) => FormRun.InProcessAsync([.. args, "--gateway", Silo.Gateway]);

@@ -19,6 +19,12 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The HTTP API's loopback port (--http-port); a free one, so silos of parallel tests never collide on 30080.</summary>
     public int HttpPort { get; init; } = FreePorts.Next();
 
+    /// <summary>The Prometheus port (--metrics-port); a free one, so silos on one host never collide on 9464 (0 turns it off).</summary>
+    public int MetricsPort { get; init; } = FreePorts.Next();
+
+    /// <summary>The metrics endpoint's URL (the silo serves it on loopback).</summary>
+    public string MetricsUrl => $"http://127.0.0.1:{MetricsPort}/metrics";
+
     public Dictionary<string, string> Environment { get; init; } = [];
 
     /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NS</c> (it must exec, so the process id stays the silo's).</summary>
@@ -53,6 +59,8 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return Advertise;
         yield return "--p2p-port";
         yield return P2pPort.ToString();
+        yield return "--metrics-port";
+        yield return MetricsPort.ToString();
         if (Postgres is not null)
         {
             yield return "--postgres";

@@ -21,8 +21,8 @@ public interface IFormationReads
     Task<IReadOnlyList<PeerRow>> ListPeersAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A VM and its recent transitions, oldest first.</summary>
-public sealed record VmDetail(VmInfo Vm, IReadOnlyList<VmEvent> Events);
+/// <summary>A VM and its recent transitions, oldest first, and its node's latest sample of it (null when none is known).</summary>
+public sealed record VmDetail(VmInfo Vm, IReadOnlyList<VmEvent> Events, Metrics.VmMetricsPoint? Usage = null);
 
 /// <summary>The reads, answered by the grains.</summary>
 public sealed class GrainReads(IGrainFactory grains) : IFormationReads
@@ -39,7 +39,28 @@ public sealed class GrainReads(IGrainFactory grains) : IFormationReads
         var grain = grains.GetGrain<IVmGrain>(vmRef.GrainKey);
         var vm = await grain.GetAsync();
         var events = await grain.GetEventsAsync();
-        return new VmDetail(vm, events);
+        return new VmDetail(vm, events, await UsageAsync(vm));
+    }
+
+    /// <summary>
+    /// The VM's latest sample from its node's history. Usage only decorates the answer: a node that keeps none (metrics
+    /// off, not sampled yet, node gone) leaves it out instead of failing the read.
+    /// </summary>
+    private async Task<Metrics.VmMetricsPoint?> UsageAsync(VmInfo vm)
+    {
+        if (string.IsNullOrEmpty(vm.NodeId))
+        {
+            return null;
+        }
+
+        try
+        {
+            return (await grains.GetGrain<Metrics.INodeMetricsGrain>(vm.NodeId).GetVmAsync(vm.Id, 1)).Latest;
+        }
+        catch (Errors.FormationException)
+        {
+            return null;
+        }
     }
 
     public async Task<IReadOnlyList<PeerRow>> ListPeersAsync(CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ namespace Formation.Nodes;
 /// <param name="Mesh">Its WireGuard mesh identity, once its mesh agent published it; null where the node runs no mesh.</param>
 /// <param name="StorageMode">Where its silo keeps state: <c>embedded</c> (SQLite) or <c>cluster</c> (PostgreSQL); empty if unknown.</param>
 /// <param name="PeerId">Its libp2p PeerId (<c>12D3KooW…</c>); empty when it runs no discovery.</param>
+/// <param name="MetricsUrl">Its silo's Prometheus endpoint (<c>http://127.0.0.1:9464/metrics</c>, on the node's loopback); empty when off.</param>
 /// <param name="Multiaddrs">Where its libp2p host listens, each ending in <c>/p2p/&lt;PeerId&gt;</c> (what <c>--join</c> takes).</param>
 [GenerateSerializer, Immutable]
 [Alias("formation.node-info")]
@@ -25,4 +26,5 @@ public sealed record NodeInfo(
     [property: Id(14)] string StorageMode = "",
     [property: Id(15)] string PeerId = "",
     [property: Id(16)] IReadOnlyList<string>? Multiaddrs = null,
-    [property: Id(17)] NodeMesh? Mesh = null);
+    [property: Id(17)] NodeMesh? Mesh = null,
+    [property: Id(18)] string MetricsUrl = "");
