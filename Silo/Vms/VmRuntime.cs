@@ -22,6 +22,8 @@ public sealed partial class VmRuntime(
     IEnumerable<IHypervisorDriver> drivers,
     ImageStore images,
     HostNetwork network,
+    EgressNat egress,
+    PortForwards forwards,
     VmReporter reporter,
     NodePaths paths,
     LocalNode node,
@@ -105,6 +107,8 @@ public sealed partial class VmRuntime(
             managed.Gate.Release();
         }
 
+        await forwards.CloseAsync(vmId, cancellationToken);
+
         if (process is null || process.Exited.IsCompleted)
         {
             managed.Phase = VmPhase.Stopped;
@@ -177,6 +181,12 @@ public sealed partial class VmRuntime(
 
             if (network.Enabled)
             {
+                await forwards.CloseAsync(vmId, cancellationToken);
+                if (managed.Launch.Network is { } attached)
+                {
+                    await egress.SetEgressAsync(attached.Address, allowed: true, cancellationToken);
+                }
+
                 await network.DetachAsync(vmId, cancellationToken);
             }
 
