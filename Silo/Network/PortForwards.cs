@@ -90,7 +90,7 @@ public sealed class PortForwards(NodeIdentity node)
             $"delete table ip {table}\n" +
             $"table ip {table} {{\n" +
             $"  chain prerouting {{\n    type nat hook prerouting priority dstnat; policy accept;\n{rules}  }}\n" +
-            $"  chain output {{\n    type nat hook output priority dstnat; policy accept;\n{rules}  }}\n" +
+            $"  chain output {{\n    type nat hook output priority -100; policy accept;\n{rules}  }}\n" +
             "}\n";
     }
 

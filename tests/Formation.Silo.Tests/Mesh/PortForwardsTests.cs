@@ -22,7 +22,7 @@ public sealed class PortForwardsTests
         Assert.Equal(2, Count(text, tcp)); // prerouting (from outside) and output (from the host itself)
         Assert.Equal(2, Count(text, udp));
         Assert.Contains("type nat hook prerouting priority dstnat", text, StringComparison.Ordinal);
-        Assert.Contains("type nat hook output priority dstnat", text, StringComparison.Ordinal);
+        Assert.Contains("type nat hook output priority -100", text, StringComparison.Ordinal);
     }
 
     [Fact]
