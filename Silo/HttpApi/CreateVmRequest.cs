@@ -20,5 +20,5 @@ public sealed record CreateVmRequest(
     /// <remarks><see cref="Publish"/> holds <c>HOSTPORT:GUESTPORT[/udp]</c> strings; a bad one is an InvalidArgument error.</remarks>
     public VmSpec ToSpec(string? idempotencyKey) =>
         new(Name, VCpus, MemoryMiB, DiskGiB, Image, Node, Restart, Console: Console, RequestId: idempotencyKey,
-            NoEgress: NoEgress, Publish: Publish is { Count: > 0 } ports ? [.. ports.Select(PortPublish.Parse)] : null);
+            NoEgress: NoEgress, Publish: Publish is { Count: > 0 } ports ? ports.Select(PortPublish.Parse).ToArray() : null);
 }
