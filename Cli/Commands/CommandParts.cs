@@ -45,6 +45,33 @@ public static class CommandParts
         },
     };
 
+    public static Option<bool> NoEgressOption() =>
+        new("--no-egress") { Description = "Drop the VM's traffic to anything outside the VM network (VM-to-VM traffic stays)" };
+
+    /// <summary><c>--publish HOSTPORT:GUESTPORT[/udp]</c>, repeatable; checked by <see cref="PortPublish.TryParse"/>.</summary>
+    public static Option<PortPublish[]> PublishOption() => new("--publish", "-p")
+    {
+        Description = "Forward a port of the VM's node to the VM: HOSTPORT:GUESTPORT[/udp] (repeatable)",
+        HelpName = "host:guest",
+        Arity = ArgumentArity.OneOrMore,
+        CustomParser = result =>
+        {
+            var ports = new List<PortPublish>();
+            foreach (var token in result.Tokens)
+            {
+                if (!PortPublish.TryParse(token.Value, out var port, out var problem))
+                {
+                    result.AddError(problem);
+                    return [];
+                }
+
+                ports.Add(port);
+            }
+
+            return [.. ports];
+        },
+    };
+
     private static RestartPolicy Fail(System.CommandLine.Parsing.ArgumentResult result, string value)
     {
         result.AddError($"--restart '{value}' is not a policy: use never, on-failure or always.");

@@ -23,10 +23,12 @@ public static class DeployCommand
         var memory = new Option<long?>("--memory") { Description = "Memory in MiB (default: the Formfile's MEM)", HelpName = "MiB" };
         var disk = new Option<long?>("--disk") { Description = "Disk in GiB (default: the Formfile's DISK)", HelpName = "GiB" };
         var restart = CommandParts.RestartOption();
+        var noEgress = CommandParts.NoEgressOption();
+        var publish = CommandParts.PublishOption();
         var json = new Option<bool>("--json") { Description = "Print the running VM as JSON (progress goes to stderr)" };
         var command = new Command("deploy", "Build a Formfile, run it as a VM, and wait until it is ready")
         {
-            dir, file, name, node, vcpus, memory, disk, restart, json,
+            dir, file, name, node, vcpus, memory, disk, restart, noEgress, publish, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -82,7 +84,9 @@ public static class DeployCommand
                     parse.GetValue(disk) ?? manifest.Resources.DiskGiB,
                     reference,
                     nodeId,
-                    parse.GetValue(restart));
+                    parse.GetValue(restart),
+                    NoEgress: parse.GetValue(noEgress),
+                    Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null);
                 VmSpecRules.Validate(spec);
                 var created = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
                 var vm = client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));

@@ -40,6 +40,8 @@ public static class VmCommands
         var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
         var restart = CommandParts.RestartOption();
         var console = CommandParts.ConsoleOption();
+        var noEgress = CommandParts.NoEgressOption();
+        var publish = CommandParts.PublishOption();
         var noWait = new Option<bool>("--no-wait") { Description = "Return once the VM is placed instead of waiting until it is Running (or Failed)" };
         var requestId = new Option<string?>("--request-id")
         {
@@ -47,13 +49,14 @@ public static class VmCommands
             HelpName = "id",
         };
         var json = FormApp.JsonOption();
-        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, noWait, requestId, json };
+        var command = new Command("create", "Create a VM on a node with room for it") { name, vcpus, memory, disk, node, image, restart, console, noEgress, publish, noWait, requestId, json };
         command.SetAction(async (parse, ct) =>
         {
             // The request id makes the create safe to retry on another silo when the first one dies before answering.
             var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
                 parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console),
-                RequestId: parse.GetValue(requestId) ?? Guid.NewGuid().ToString("N"));
+                RequestId: parse.GetValue(requestId) ?? Guid.NewGuid().ToString("N"),
+                NoEgress: parse.GetValue(noEgress), Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null);
             try
             {
                 VmSpecRules.Validate(spec);

@@ -12,9 +12,13 @@ public sealed record CreateVmRequest(
     string? Image = null,
     string? Node = null,
     RestartPolicy Restart = RestartPolicy.Never,
-    ConsoleMode? Console = null)
+    ConsoleMode? Console = null,
+    bool NoEgress = false,
+    IReadOnlyList<string>? Publish = null)
 {
     /// <summary>The spec the catalog gets; <paramref name="idempotencyKey"/> (the Idempotency-Key header) becomes its request id.</summary>
+    /// <remarks><see cref="Publish"/> holds <c>HOSTPORT:GUESTPORT[/udp]</c> strings; a bad one is an InvalidArgument error.</remarks>
     public VmSpec ToSpec(string? idempotencyKey) =>
-        new(Name, VCpus, MemoryMiB, DiskGiB, Image, Node, Restart, Console: Console, RequestId: idempotencyKey);
+        new(Name, VCpus, MemoryMiB, DiskGiB, Image, Node, Restart, Console: Console, RequestId: idempotencyKey,
+            NoEgress: NoEgress, Publish: Publish is { Count: > 0 } ports ? ports.Select(PortPublish.Parse).ToArray() : null);
 }

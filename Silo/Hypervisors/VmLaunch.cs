@@ -21,4 +21,10 @@ public sealed record VmLaunch(
 {
     /// <summary>How much console output the VM's log keeps (a launch record without one gets the default).</summary>
     public ConsoleLogCap ConsoleLogCap { get; init; } = new();
+
+    /// <summary>Host ports the node forwards to the VM (kept here so a restarted silo restores them).</summary>
+    public IReadOnlyList<Formation.Vms.PortPublish> Publish { get; init; } = [];
+
+    /// <summary>Whether the VM's traffic to outside the overlay is dropped.</summary>
+    public bool NoEgress { get; init; }
 }

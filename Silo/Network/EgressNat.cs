@@ -60,6 +60,10 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
             $"table ip {table} {{\n" +
             $"  set no_egress {{\n    type ipv4_addr\n{set}  }}\n" +
             $"  chain forward {{\n    type filter hook forward priority filter; policy accept;\n" +
+            $"    iifname \"{bridge}\" ip saddr @no_egress ct state established,related accept\n" +
+            $"    iifname \"{bridge}\" ip saddr @no_egress ip daddr != {overlay} drop\n  }}\n" +
+            $"  chain input {{\n    type filter hook input priority filter; policy accept;\n" +
+            $"    iifname \"{bridge}\" ip saddr @no_egress ct state established,related accept\n" +
             $"    iifname \"{bridge}\" ip saddr @no_egress ip daddr != {overlay} drop\n  }}\n" +
             $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n" +
             $"    ip saddr {subnet} ip daddr != {overlay} oifname != \"{meshInterface}\" masquerade\n  }}\n" +

@@ -23,6 +23,17 @@ public sealed partial class VmRuntime
             ?? throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} has no Formation guest kernel; run scripts/build-guest-kernel.");
         await VmArtifacts.PrepareAsync(image, kernel, vm.Spec.DiskGiB, directory, cancellationToken);
         var net = network.Enabled ? await network.AttachAsync(vm.Id, cancellationToken) : null;
+        if (net is null && vm.Spec.Ports.Count > 0)
+        {
+            throw FormationException.Invalid($"VM {vm.Name} publishes ports but node {node.Identity.NodeId} runs without VM networking; create it without --publish.");
+        }
+
+        if (net is not null)
+        {
+            await egress.SetEgressAsync(net.Address, allowed: !vm.Spec.NoEgress, cancellationToken);
+            await forwards.OpenAsync(vm.Id, net.Address, vm.Spec.Ports, checkHost: true, cancellationToken);
+        }
+
         var cmdline = string.Join(' ', new[]
         {
             image.Manifest.KernelCommandLine,
@@ -37,6 +48,8 @@ public sealed partial class VmRuntime
             image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true, vm.Spec.DiskGiB)
         {
             ConsoleLogCap = Options.ConsoleLogCap(),
+            Publish = vm.Spec.Ports,
+            NoEgress = vm.Spec.NoEgress,
         };
     }
 
@@ -228,8 +241,28 @@ public sealed partial class VmRuntime
 
             managed.Process = process;
             managed.Phase = VmPhase.Running;
+            await RestoreNetworkRulesAsync(launch, cancellationToken);
             LogAdopted(launch.VmId, process.Pid);
             _ = Task.Run(() => SuperviseAsync(managed, process), CancellationToken.None);
+        }
+    }
+
+    /// <summary>A re-adopted VM gets its egress setting and published ports back (a failure is logged, not fatal).</summary>
+    private async Task RestoreNetworkRulesAsync(VmLaunch launch, CancellationToken cancellationToken)
+    {
+        if (launch.Network is not { } net)
+        {
+            return;
+        }
+
+        try
+        {
+            await egress.SetEgressAsync(net.Address, allowed: !launch.NoEgress, cancellationToken);
+            await forwards.OpenAsync(launch.VmId, net.Address, launch.Publish, checkHost: false, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogOperationFailed(ex, "restore the network rules of", launch.VmId);
         }
     }
 

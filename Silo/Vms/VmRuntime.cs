@@ -22,6 +22,8 @@ public sealed partial class VmRuntime(
     IEnumerable<IHypervisorDriver> drivers,
     ImageStore images,
     HostNetwork network,
+    EgressNat egress,
+    PortForwards forwards,
     VmReporter reporter,
     NodePaths paths,
     LocalNode node,
@@ -104,6 +106,8 @@ public sealed partial class VmRuntime(
         {
             managed.Gate.Release();
         }
+
+        await forwards.CloseAsync(vmId, cancellationToken);
 
         if (process is null || process.Exited.IsCompleted)
         {
@@ -206,6 +210,12 @@ public sealed partial class VmRuntime(
 
             if (network.Enabled)
             {
+                await forwards.CloseAsync(vmId, cancellationToken);
+                if (managed.Launch.Network is { } attached)
+                {
+                    await egress.SetEgressAsync(attached.Address, allowed: true, cancellationToken);
+                }
+
                 await network.DetachAsync(vmId, cancellationToken);
             }
 

@@ -41,4 +41,19 @@ public sealed class NoSiloTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("must be HOST:PORT", run.Error);
     }
+
+    [Theory]
+    [InlineData("8080")]
+    [InlineData("8080:80/sctp")]
+    [InlineData("70000:80")]
+    public async Task BadPublish_IsRefusedBeforeConnecting_NamingTheAcceptedForm(string publish)
+    {
+        var run = await FormRun.ProcessAsync("vm", "create", "--name", "x", "--vcpus", "1", "--memory", "256", "--publish", "8080:80",
+            "--publish", publish, "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.NotEqual(2, run.ExitCode);
+        Assert.Contains("HOSTPORT:GUESTPORT[/tcp|/udp]", run.Error);
+        Assert.Contains($"'{publish}'", run.Error);
+    }
 }

@@ -9,6 +9,9 @@ namespace Formation.Vms;
 /// <see cref="Console"/> overrides the image's <c>CONSOLE</c> setting for this VM (null: the image's).
 /// <see cref="RequestId"/> is the client's idempotency key: a create retried with the same name and request id (after a
 /// lost reply or a dead gateway) returns the VM the first attempt made, never a second one.
+/// <see cref="NoEgress"/> drops the VM's traffic to anything outside the overlay (VM-to-VM stays); <see cref="Publish"/>
+/// forwards ports of the VM's node to the VM. Both were added after specs were first stored: absent fields read as
+/// egress on and nothing published.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
@@ -22,7 +25,12 @@ public sealed record VmSpec(
     [property: Id(6)] RestartPolicy Restart = RestartPolicy.Never,
     [property: Id(7)] string? ImageDigest = null,
     [property: Id(8)] ConsoleMode? Console = null,
-    [property: Id(9)] string? RequestId = null)
+    [property: Id(9)] string? RequestId = null,
+    [property: Id(10)] bool NoEgress = false,
+    [property: Id(11)] IReadOnlyList<PortPublish>? Publish = null)
 {
+    /// <summary>The published ports (none when the spec has none, as in specs stored before <c>--publish</c>).</summary>
+    public IReadOnlyList<PortPublish> Ports => Publish ?? [];
+
     public NodeCapacity Resources => new(VCpus, MemoryMiB, DiskGiB);
 }

@@ -9,5 +9,6 @@ public sealed record VmSpecField(string Flag, string Label)
     public static readonly VmSpecField Disk = new("--disk", "Disk");
     public static readonly VmSpecField Node = new("--node", "Node");
     public static readonly VmSpecField Image = new("--image", "Image");
+    public static readonly VmSpecField Publish = new("--publish", "Published ports");
     public static readonly VmSpecField RequestId = new("--request-id", "Request id");
 }

@@ -54,6 +54,11 @@ public static class VmSpecRules
             problems.Add(new VmSpecProblem(VmSpecField.Image, $"'{image}' is not a valid image reference (name[:tag] or a digest)."));
         }
 
+        if (spec.Publish is { } publish && PortPublish.CheckList(publish) is { } publishProblem)
+        {
+            problems.Add(new VmSpecProblem(VmSpecField.Publish, "", publishProblem));
+        }
+
         if (spec.RequestId is { } requestId && !IsRequestId(requestId))
         {
             problems.Add(new VmSpecProblem(VmSpecField.RequestId,

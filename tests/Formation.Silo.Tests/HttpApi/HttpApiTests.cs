@@ -50,6 +50,10 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
         await HttpApiSilo.AssertErrorAsync(await CreateAsync("Not_A_Label", null), HttpStatusCode.BadRequest, "InvalidArgument");
         Assert.Contains("--request-id", await HttpApiSilo.AssertErrorAsync(await CreateAsync("http-badkey", "has space"), HttpStatusCode.BadRequest, "InvalidArgument"));
 
+        var badPublish = await _http.PostAsync("/v1/vms", new StringContent(
+            "{\"name\":\"http-pub\",\"vCpus\":1,\"memoryMiB\":64,\"diskGiB\":0,\"publish\":[\"8080:80/sctp\"]}", Encoding.UTF8, "application/json"), Ct);
+        Assert.Contains("HOSTPORT:GUESTPORT", await HttpApiSilo.AssertErrorAsync(badPublish, HttpStatusCode.BadRequest, "InvalidArgument"));
+
         var notJson = await _http.PostAsync("/v1/vms", new StringContent("{not json", Encoding.UTF8, "application/json"), Ct);
         Assert.Contains("not valid JSON", await HttpApiSilo.AssertErrorAsync(notJson, HttpStatusCode.BadRequest, "InvalidArgument"));
 

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Formation.Errors;
+using Formation.Silo.Network;
+using Formation.Silo.Platform;
+using Formation.Testing;
+using Formation.Vms;
+
+namespace Formation.Silo.Tests.Mesh;
+
+/// <summary>
+/// <see cref="PortForwards"/> for real on this host's nftables: a "guest" is a network namespace behind a veth pair
+/// serving HTTP; its published port on the host's veth address answers from the host, and is gone after close.
+/// </summary>
+public sealed class PortForwardsLiveTests
+{
+    [Fact]
+    public async Task PublishedPort_ReachesTheGuestFromTheHost_TakenPortsAreRefused_CloseRemovesTheRule()
+    {
+        var tag = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
+        var ns = "fpt" + tag;
+        var octet = Random.Shared.Next(1, 250);
+        var hostAddress = $"10.251.{octet}.1";
+        var guestAddress = $"10.251.{octet}.2";
+        var forwards = new PortForwards(new NodeIdentity("pubtest-" + tag));
+        var root = Directory.CreateTempSubdirectory("formation-publish-");
+        File.WriteAllText(Path.Combine(root.FullName, "index.html"), "hello from the published guest");
+        Process? server = null;
+        try
+        {
+            await Run("ip", "netns", "add", ns);
+            await Run("ip", "link", "add", "fph" + tag, "type", "veth", "peer", "name", "fpg" + tag);
+            await Run("ip", "link", "set", "fpg" + tag, "netns", ns);
+            await Run("ip", "addr", "add", hostAddress + "/30", "dev", "fph" + tag);
+            await Run("ip", "link", "set", "fph" + tag, "up");
+            await Run("ip", "netns", "exec", ns, "ip", "addr", "add", guestAddress + "/30", "dev", "fpg" + tag);
+            await Run("ip", "netns", "exec", ns, "ip", "link", "set", "fpg" + tag, "up");
+            await Run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
+            server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, "busybox", "httpd", "-f", "-p", "8080", "-h", root.FullName])
+            {
+                UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+            })!;
+
+            var hostPort = FreePorts.Next();
+            await forwards.OpenAsync("vm-a", guestAddress, [new PortPublish(hostPort, 8080)], checkHost: true, CancellationToken.None);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var page = await Eventually.HoldsAsync(async () =>
+            {
+                try
+                {
+                    return await http.GetStringAsync($"http://{hostAddress}:{hostPort}/");
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            }, b => b is not null, TimeSpan.FromSeconds(20), "the published port answers");
+            Assert.Equal("hello from the published guest", page);
+
+            // Another VM asking for the same host port, or a port a host process listens on, is refused by name.
+            var taken = await Assert.ThrowsAsync<FormationException>(() =>
+                forwards.OpenAsync("vm-b", guestAddress, [new PortPublish(hostPort, 80)], checkHost: true, CancellationToken.None));
+            Assert.Contains("already published by VM vm-a", taken.Message, StringComparison.Ordinal);
+            using var listener = new TcpListener(IPAddress.Any, 0);
+            listener.Start();
+            var busy = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var inUse = await Assert.ThrowsAsync<FormationException>(() =>
+                forwards.OpenAsync("vm-b", guestAddress, [new PortPublish(busy, 80)], checkHost: true, CancellationToken.None));
+            Assert.Contains("in use by a process on the host", inUse.Message, StringComparison.Ordinal);
+
+            await forwards.CloseAsync("vm-a", CancellationToken.None);
+            var table = await Capture("nft", "list", "table", "ip", forwards.Table);
+            Assert.DoesNotContain("dnat", table, StringComparison.Ordinal);
+            await Assert.ThrowsAnyAsync<Exception>(() => http.GetStringAsync($"http://{hostAddress}:{hostPort}/"));
+        }
+        finally
+        {
+            if (server is { HasExited: false })
+            {
+                server.Kill(entireProcessTree: true);
+            }
+
+            await Capture("nft", "delete", "table", "ip", forwards.Table);
+            await Capture("ip", "link", "del", "fph" + tag);
+            await Capture("ip", "netns", "del", ns);
+            root.Delete(recursive: true);
+        }
+    }
+
+    private static async Task Run(params string[] args)
+    {
+        var result = await ProcessRunner.RunAsync(args[0], args[1..], null, 10, TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {string.Join(" | ", result.OutputTail)}");
+    }
+
+    private static async Task<string> Capture(params string[] args)
+    {
+        var result = await ProcessRunner.RunAsync(args[0], args[1..], null, 50, TimeSpan.FromSeconds(30), CancellationToken.None);
+        return string.Join('\n', result.OutputTail);
+    }
+}
