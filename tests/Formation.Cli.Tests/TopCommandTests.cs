@@ -53,7 +53,9 @@ public sealed class TopCommandTests(RunningSiloFixture silo) : IClassFixture<Run
         var id = JsonDocument.Parse(create.Out).RootElement.GetProperty("id").GetString()!;
 
         var one = await Eventually.HoldsAsync(() => silo.FormAsync("vm", "top", "cli-top", "--json"),
-            r => r.ExitCode == 0 && JsonDocument.Parse(r.Out).RootElement[0].GetProperty("latest").ValueKind == JsonValueKind.Object, Wait, "the VM's sample");
+            r => r.ExitCode == 0 && JsonDocument.Parse(r.Out).RootElement[0] is var vm
+                && vm.GetProperty("latest").ValueKind == JsonValueKind.Object && vm.GetProperty("state").GetString() == "running",
+            Wait, "a sample of the VM taken once it runs (the node samples every second here, so the first may predate Running)");
         var row = JsonDocument.Parse(one.Out).RootElement.EnumerateArray().Single();
         Assert.Equal(id, row.GetProperty("vmId").GetString());
         Assert.Equal(2, row.GetProperty("vCpus").GetInt32());
