@@ -16,12 +16,9 @@ public sealed class EgressLiveTests
     [Fact]
     public async Task NoEgressGuest_CannotReachAHostAddressOutsideTheOverlay_AnEgressGuestCan()
     {
-        var tag = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
-        var ns = "fet" + tag;
         var octet = Random.Shared.Next(1, 250);
-        var guestAddress = $"10.253.{octet}.2";
         var outsideAddress = $"10.254.{octet}.1"; // a second address of the host, outside the guest's subnet
-        var egress = new EgressNat(new NodeIdentity("egresstest-" + tag));
+        var egress = new EgressNat(new NodeIdentity("egresstest-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6]));
         using var listener = new TcpListener(IPAddress.Any, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
@@ -33,19 +30,14 @@ public sealed class EgressLiveTests
                 await client.GetStream().WriteAsync("outside\n"u8.ToArray());
             }
         });
+        await using var guest = await VethGuest.CreateAsync($"10.253.{octet}");
+        var ns = guest.Namespace;
+        var guestAddress = guest.GuestAddress;
         try
         {
-            await Run("ip", "netns", "add", ns);
-            await Run("ip", "link", "add", "feh" + tag, "type", "veth", "peer", "name", "feg" + tag);
-            await Run("ip", "link", "set", "feg" + tag, "netns", ns);
-            await Run("ip", "addr", "add", $"10.253.{octet}.1/30", "dev", "feh" + tag);
-            await Run("ip", "link", "set", "feh" + tag, "up");
-            await Run("ip", "addr", "add", outsideAddress + "/32", "dev", "feh" + tag);
-            await Run("ip", "netns", "exec", ns, "ip", "addr", "add", guestAddress + "/30", "dev", "feg" + tag);
-            await Run("ip", "netns", "exec", ns, "ip", "link", "set", "feg" + tag, "up");
-            await Run("ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", $"10.253.{octet}.1");
+            await VethGuest.RunAsync("ip", "addr", "add", outsideAddress + "/32", "dev", guest.HostLink);
 
-            await egress.EnsureAsync(Ipv4Subnet.Parse($"10.253.{octet}.0/29"), "feh" + tag, "fwx" + tag, CancellationToken.None);
+            await egress.EnsureAsync(Ipv4Subnet.Parse($"10.253.{octet}.0/29"), guest.HostLink, "fwx" + ns[2..], CancellationToken.None);
             Assert.True(await ReachesAsync(ns, outsideAddress, port), "a guest with egress reaches the outside address");
 
             await egress.SetEgressAsync(guestAddress, allowed: false, CancellationToken.None);
@@ -57,9 +49,7 @@ public sealed class EgressLiveTests
         finally
         {
             listener.Stop();
-            await Capture("nft", "delete", "table", "ip", egress.Table);
-            await Capture("ip", "link", "del", "feh" + tag);
-            await Capture("ip", "netns", "del", ns);
+            await VethGuest.CaptureAsync("nft", "delete", "table", "ip", egress.Table);
         }
     }
 
@@ -68,17 +58,5 @@ public sealed class EgressLiveTests
         var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "busybox", "nc", "-w", "3", address, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             null, 10, TimeSpan.FromSeconds(15), CancellationToken.None);
         return result.ExitCode == 0 && result.OutputTail.Contains("outside");
-    }
-
-    private static async Task Run(params string[] args)
-    {
-        var result = await ProcessRunner.RunAsync(args[0], args[1..], null, 10, TimeSpan.FromSeconds(30), CancellationToken.None);
-        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {string.Join(" | ", result.OutputTail)}");
-    }
-
-    private static async Task<string> Capture(params string[] args)
-    {
-        var result = await ProcessRunner.RunAsync(args[0], args[1..], null, 50, TimeSpan.FromSeconds(30), CancellationToken.None);
-        return string.Join('\n', result.OutputTail);
     }
 }

@@ -18,25 +18,14 @@ public sealed class PortForwardsLiveTests
     [Fact]
     public async Task PublishedPort_ReachesTheGuestFromTheHost_TakenPortsAreRefused_CloseRemovesTheRule()
     {
-        var tag = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6];
-        var ns = "fpt" + tag;
-        var octet = Random.Shared.Next(1, 250);
-        var hostAddress = $"10.251.{octet}.1";
-        var guestAddress = $"10.251.{octet}.2";
-        var forwards = new PortForwards(new NodeIdentity("pubtest-" + tag));
+        var forwards = new PortForwards(new NodeIdentity("pubtest-" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6]));
         var root = Directory.CreateTempSubdirectory("formation-publish-");
         File.WriteAllText(Path.Combine(root.FullName, "index.html"), "hello from the published guest");
+        await using var guest = await VethGuest.CreateAsync($"10.251.{Random.Shared.Next(1, 250)}");
+        var (ns, hostAddress, guestAddress) = (guest.Namespace, guest.HostAddress, guest.GuestAddress);
         Process? server = null;
         try
         {
-            await Run("ip", "netns", "add", ns);
-            await Run("ip", "link", "add", "fph" + tag, "type", "veth", "peer", "name", "fpg" + tag);
-            await Run("ip", "link", "set", "fpg" + tag, "netns", ns);
-            await Run("ip", "addr", "add", hostAddress + "/30", "dev", "fph" + tag);
-            await Run("ip", "link", "set", "fph" + tag, "up");
-            await Run("ip", "netns", "exec", ns, "ip", "addr", "add", guestAddress + "/30", "dev", "fpg" + tag);
-            await Run("ip", "netns", "exec", ns, "ip", "link", "set", "fpg" + tag, "up");
-            await Run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up");
             server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, "busybox", "httpd", "-f", "-p", "8080", "-h", root.FullName])
             {
                 UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -70,7 +59,7 @@ public sealed class PortForwardsLiveTests
             Assert.Contains("in use by a process on the host", inUse.Message, StringComparison.Ordinal);
 
             await forwards.CloseAsync("vm-a", CancellationToken.None);
-            var table = await Capture("nft", "list", "table", "ip", forwards.Table);
+            var table = await VethGuest.CaptureAsync("nft", "list", "table", "ip", forwards.Table);
             Assert.DoesNotContain("dnat", table, StringComparison.Ordinal);
             await Assert.ThrowsAnyAsync<Exception>(() => http.GetStringAsync($"http://{hostAddress}:{hostPort}/"));
         }
@@ -81,22 +70,8 @@ public sealed class PortForwardsLiveTests
                 server.Kill(entireProcessTree: true);
             }
 
-            await Capture("nft", "delete", "table", "ip", forwards.Table);
-            await Capture("ip", "link", "del", "fph" + tag);
-            await Capture("ip", "netns", "del", ns);
+            await VethGuest.CaptureAsync("nft", "delete", "table", "ip", forwards.Table);
             root.Delete(recursive: true);
         }
-    }
-
-    private static async Task Run(params string[] args)
-    {
-        var result = await ProcessRunner.RunAsync(args[0], args[1..], null, 10, TimeSpan.FromSeconds(30), CancellationToken.None);
-        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {string.Join(" | ", result.OutputTail)}");
-    }
-
-    private static async Task<string> Capture(params string[] args)
-    {
-        var result = await ProcessRunner.RunAsync(args[0], args[1..], null, 50, TimeSpan.FromSeconds(30), CancellationToken.None);
-        return string.Join('\n', result.OutputTail);
     }
 }
