@@ -14,6 +14,10 @@ namespace Formation.Dashboard.Components.Pages;
 public sealed partial class Vms : LivePage
 {
     private List<VmSummary> _vms = [];
+
+    // The newest transition seen per VM: the catalog's list can lag the event stream, so a list read after an event
+    // must not put back the state that event replaced.
+    private readonly Dictionary<string, VmEvent> _newest = [];
     private string? _filter;
 
     [Inject]
@@ -24,7 +28,11 @@ public sealed partial class Vms : LivePage
 
     private string CountText => _vms.Count == 1 ? "1 VM" : $"{_vms.Count} VMs";
 
-    protected override async Task LoadAsync() => _vms = [.. (await Formation.ListVmsAsync()).OrderBy(v => v.Name, StringComparer.Ordinal)];
+    protected override async Task LoadAsync() =>
+        _vms = [.. (await Formation.ListVmsAsync()).Select(WithNewestEvent).OrderBy(v => v.Name, StringComparer.Ordinal)];
+
+    private VmSummary WithNewestEvent(VmSummary vm) =>
+        _newest.TryGetValue(vm.Id, out var e) && e.At > vm.UpdatedAt ? vm with { State = e.To, UpdatedAt = e.At } : vm;
 
     protected override Task SubscribeAsync() => Subscribe<VmEvent>(EventStreams.ForAllVms(), Apply);
 
@@ -33,12 +41,18 @@ public sealed partial class Vms : LivePage
         var index = _vms.FindIndex(v => v.Id == e.VmId);
         if (e.To == VmState.Deleted)
         {
+            _newest.Remove(e.VmId);
             if (index >= 0)
             {
                 _vms.RemoveAt(index);
             }
 
             return;
+        }
+
+        if (!_newest.TryGetValue(e.VmId, out var seen) || e.At >= seen.At)
+        {
+            _newest[e.VmId] = e;
         }
 
         if (index < 0)

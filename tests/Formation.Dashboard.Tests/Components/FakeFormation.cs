@@ -29,8 +29,16 @@ public sealed class FakeFormation() : FormationService(Connector)
 
     public Exception? CreateFailure { get; set; }
 
-    public override Task<IReadOnlyList<VmSummary>> ListVmsAsync() =>
-        Failure is { } f ? Task.FromException<IReadOnlyList<VmSummary>>(f) : Task.FromResult<IReadOnlyList<VmSummary>>([.. Vms]);
+    /// <summary>How many times the VM list was read.</summary>
+    public int VmListReads => _vmListReads;
+
+    private int _vmListReads;
+
+    public override Task<IReadOnlyList<VmSummary>> ListVmsAsync()
+    {
+        Interlocked.Increment(ref _vmListReads);
+        return Failure is { } f ? Task.FromException<IReadOnlyList<VmSummary>>(f) : Task.FromResult<IReadOnlyList<VmSummary>>([.. Vms]);
+    }
 
     public override Task<IReadOnlyList<NodeStatus>> ListNodesAsync() => Task.FromResult<IReadOnlyList<NodeStatus>>([.. Nodes]);
 

@@ -20,6 +20,23 @@ public sealed class VmsPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void RunningEvent_ThenAListReadThatLagsBehindIt_KeepsTheRowRunning()
+    {
+        var vm = FakeFormation.Vm("vm-3", "web-3", VmState.Provisioning);
+        Fake.Vms.Add(vm); // the catalog still says Provisioning when the page reads the list again
+        var cut = Render<Formation.Dashboard.Components.Pages.Vms>();
+        cut.WaitForAssertion(() => Assert.Equal("1 VM", cut.Find("[data-testid=vm-count]").TextContent.Trim()));
+        var reads = Fake.VmListReads;
+
+        cut.InvokeAsync(() => Fake.PublishAsync(EventStreams.ForAllVms(),
+            new VmEvent("vm-3", "web-3", "node-a", VmState.Provisioning, VmState.Running, vm.UpdatedAt.AddSeconds(1), null)));
+
+        cut.WaitForAssertion(() => Assert.True(Fake.VmListReads > reads, "the Running event has the list read again"), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("tr.vm-row [data-state=Running]")));
+        Assert.Empty(cut.FindAll("tr.vm-row [data-state=Provisioning]"));
+    }
+
+    [Fact]
     public void Render_ClusterFails_ShowsOneSentence_NotAStackTrace()
     {
         Fake.Failure = new SiloUnavailableException("silo S127.0.0.1:11111 is dead");
