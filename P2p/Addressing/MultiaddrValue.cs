@@ -54,8 +54,14 @@ internal static class MultiaddrValue
                 value = peer.ToBytes();
                 return true;
             case "certhash":
-                error = "certhash addresses are not supported";
-                return false;
+                // Multibase base64url ('u', no padding): what ToText writes, so binary and text forms round-trip.
+                if (text.Length == 0 || text[0] != 'u' || !TryBase64Url(text.AsSpan(1), out value))
+                {
+                    error = $"'{text}' is not a certhash (multibase base64url: 'u' followed by base64url without padding)";
+                    return false;
+                }
+
+                return true;
             default:
                 value = System.Text.Encoding.UTF8.GetBytes(text);
                 if (value.Length is 0 or > 255)
@@ -95,6 +101,25 @@ internal static class MultiaddrValue
             }
         }
 
+        return true;
+    }
+
+    private static bool TryBase64Url(ReadOnlySpan<char> text, out byte[] value)
+    {
+        value = [];
+        if (text.IndexOfAny('+', '/', '=') >= 0 || text.Length % 4 == 1)
+        {
+            return false;
+        }
+
+        var padded = text.ToString().Replace('-', '+').Replace('_', '/') + new string('=', (4 - (text.Length % 4)) % 4);
+        var buffer = new byte[padded.Length / 4 * 3];
+        if (!Convert.TryFromBase64String(padded, buffer, out var written))
+        {
+            return false;
+        }
+
+        value = buffer[..written];
         return true;
     }
 }

@@ -75,7 +75,13 @@ public sealed class SiloProcess : IAsyncDisposable
         var silo = new SiloProcess(process, options);
         process.OutputDataReceived += (_, e) => silo.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
-        process.Exited += (_, _) => silo._up.TrySetException(new InvalidOperationException($"formation-silo exited with {SafeExitCode(process)}:\n{silo.Output}"));
+        // Exited can be raised before the output readers have delivered the last lines (the reason the silo gave):
+        // WaitForExit() without a timeout also waits for both redirected streams to reach their end.
+        process.Exited += (_, _) => _ = Task.Run(() =>
+        {
+            process.WaitForExit();
+            silo._up.TrySetException(new InvalidOperationException($"formation-silo exited with {SafeExitCode(process)}:\n{silo.Output}"));
+        });
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

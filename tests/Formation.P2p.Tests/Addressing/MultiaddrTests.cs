@@ -15,6 +15,19 @@ public sealed class MultiaddrTests
     }
 
     [Fact]
+    public void Certhash_BinaryAndTextRoundTrip()
+    {
+        // Found by the multiaddr fuzz target in CI: the binary form was accepted, its text form was refused.
+        var bytes = Convert.FromHexString("047F000001060FA1D203260024080112203EE2A8A7283CB2FD728943DAA127EF09E483071A8B4BC6EFBA4522F09B14CFDE");
+        Assert.True(Multiaddr.TryFromBytes(bytes, out var address, out _));
+        var text = address.ToString();
+        Assert.Equal("/ip4/127.0.0.1/tcp/4001/certhash/uACQIARIgPuKopyg8sv1yiUPaoSfvCeSDBxqLS8bvukUi8JsUz94", text);
+        Assert.Equal(address, Multiaddr.Parse(text));
+        Assert.Throws<FormatException>(() => Multiaddr.Parse("/ip4/127.0.0.1/tcp/1/certhash/mAA"));   // another multibase
+        Assert.Throws<FormatException>(() => Multiaddr.Parse("/ip4/127.0.0.1/tcp/1/certhash/uA+A"));  // not base64url
+    }
+
+    [Fact]
     public void PeerIdSuffix_AddsAndStrips()
     {
         var full = Multiaddr.Parse("/ip4/10.0.0.1/tcp/4001/p2p/12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp");

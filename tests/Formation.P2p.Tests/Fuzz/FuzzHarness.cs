@@ -20,7 +20,8 @@ public static class FuzzHarness
     /// <summary>Runs an asynchronous target; returns how many inputs were accepted.</summary>
     public static async Task<int> RunAsync(string layer, IReadOnlyList<byte[]> seeds, Func<byte[], Task> target, params Type[] allowed)
     {
-        var mutator = new Mutator(layer.GetHashCode(StringComparison.Ordinal) ^ 0x5EED);
+        // A stable seed per layer (string.GetHashCode differs per process): a failure found once is found on every run.
+        var mutator = new Mutator(StableSeed(layer) ^ 0x5EED);
         var accepted = 0;
         foreach (var seed in seeds)
         {
@@ -46,5 +47,17 @@ public static class FuzzHarness
         }
 
         return accepted;
+    }
+
+    /// <summary>FNV-1a of the layer's name.</summary>
+    private static int StableSeed(string layer)
+    {
+        var hash = 2166136261u;
+        foreach (var c in layer)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)hash;
     }
 }
