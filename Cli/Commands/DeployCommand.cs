@@ -2,14 +2,17 @@ using System.CommandLine;
 using Formation.Cli.Context;
 using Formation.Cli.Output;
 using Formation.Images;
+using Formation.Errors;
 using Formation.Scheduling;
+using Formation.Services;
 using Formation.Vms;
 
 namespace Formation.Cli.Commands;
 
 /// <summary>
-/// <c>form deploy [DIR]</c>: build the Formfile on a node, create a VM from it there, wait until the guest is ready,
-/// and say how to reach it.
+/// <c>form deploy [DIR]</c>: build the Formfile on a node, then create or update the service it names: a new revision
+/// rolls out one replica at a time (a new replica runs before an old one goes); waits until it settles and says how to
+/// reach the replicas.
 /// </summary>
 public static class DeployCommand
 {
@@ -17,18 +20,20 @@ public static class DeployCommand
     {
         var dir = CommandParts.DirectoryArgument();
         var file = CommandParts.FileOption();
-        var name = new Option<string?>("--name") { Description = "VM name (default: the Formfile's NAME)" };
+        var name = new Option<string?>("--name") { Description = "Service name (default: the Formfile's NAME); its replicas are NAME-1, NAME-2, ..." };
         var node = new Option<string?>("--node") { Description = "Build and run on this node", HelpName = "node-id" };
+        var replicas = new Option<int?>("--replicas") { Description = "How many replicas to run (default: as now, 1 for a new service)", HelpName = "N" };
         var vcpus = new Option<int?>("--vcpus") { Description = "vCPUs (default: the Formfile's VCPU)" };
         var memory = new Option<long?>("--memory") { Description = "Memory in MiB (default: the Formfile's MEM)", HelpName = "MiB" };
         var disk = new Option<long?>("--disk") { Description = "Disk in GiB (default: the Formfile's DISK)", HelpName = "GiB" };
         var restart = CommandParts.RestartOption();
+        restart.Description = "When a replica stops on its own: never, on-failure (default for services), always";
         var noEgress = CommandParts.NoEgressOption();
         var publish = CommandParts.PublishOption();
         var json = new Option<bool>("--json") { Description = "Print the running VM as JSON (progress goes to stderr)" };
-        var command = new Command("deploy", "Build a Formfile, run it as a VM, and wait until it is ready")
+        var command = new Command("deploy", "Build a Formfile and roll it out as a service (one replica at a time), waiting until it runs")
         {
-            dir, file, name, node, vcpus, memory, disk, restart, noEgress, publish, json,
+            dir, file, name, node, replicas, vcpus, memory, disk, restart, noEgress, publish, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -56,10 +61,20 @@ public static class DeployCommand
             var formfile = input.Formfile!;
             var asJson = parse.GetValue(json);
             var progress = asJson ? app.Terminal.Error : app.Terminal.Out;
-            var vmName = parse.GetValue(name) ?? formfile.Name.ToLowerInvariant();
-            if (!Names.IsDnsLabel(vmName))
+            var serviceName = parse.GetValue(name) ?? formfile.Name.ToLowerInvariant();
+            try
             {
-                app.Terminal.Error.WriteLine($"form: '{vmName}' cannot be a VM name (lower-case letters, digits and '-'); give one with --name.");
+                ServiceRules.RequireName(serviceName);
+            }
+            catch (FormationException ex)
+            {
+                app.Terminal.Error.WriteLine($"form: {ex.Message} Give the service a name with --name.");
+                return ExitCodes.Failed;
+            }
+
+            if (parse.GetValue(replicas) is { } count && (count < 0 || count > ServiceRules.MaxReplicas))
+            {
+                app.Terminal.Error.WriteLine($"form: --replicas {count} is out of range: a service runs 0 to {ServiceRules.MaxReplicas} replicas.");
                 return ExitCodes.Failed;
             }
 
@@ -76,25 +91,27 @@ public static class DeployCommand
                 }
 
                 var manifest = result.Manifest!;
-                progress.WriteLine($"Built {reference} {ImageReference.Short(manifest.Digest)} on {nodeId}; starting VM {vmName}...");
-                var spec = new VmSpec(
-                    vmName,
+                progress.WriteLine($"Built {reference} {ImageReference.Short(manifest.Digest)} on {nodeId}; rolling out service {serviceName}...");
+                var template = new VmSpec(
+                    "",
                     parse.GetValue(vcpus) ?? manifest.Resources.Vcpu,
                     parse.GetValue(memory) ?? manifest.Resources.MemoryMiB,
                     parse.GetValue(disk) ?? manifest.Resources.DiskGiB,
                     reference,
-                    nodeId,
-                    parse.GetValue(restart),
+                    parse.GetValue(node),
+                    parse.GetResult(restart) is null ? RestartPolicy.OnFailure : parse.GetValue(restart),
+                    ImageDigest: manifest.Digest,
                     NoEgress: parse.GetValue(noEgress),
                     Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null);
-                VmSpecRules.Validate(spec);
-                var created = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec);
-                var vm = client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
-                var info = await VmHandles.WaitForAsync(vm, VmState.Running, ct, TimeSpan.FromMinutes(10));
-                if (info.State != VmState.Running)
+                var service = new ServiceSpec(serviceName, parse.GetValue(replicas), template);
+                ServiceRules.Validate(service);
+                var grain = client.GetGrain<IServiceGrain>(serviceName);
+                var started = await grain.DeployAsync(service);
+                var info = await ServiceWait.UntilSettledAsync(grain, started, progress, ct);
+                if (info!.Rollout == RolloutState.Failed)
                 {
-                    app.Terminal.Error.WriteLine($"form: VM {vmName} ({info.Id}) is {info.State}: {info.Reason}");
-                    app.Terminal.Error.WriteLine($"See `form vm logs {vmName}`; remove it with `form vm delete {vmName}`.");
+                    ServiceCommands.Write(app.Terminal.Error, info);
+                    app.Terminal.Error.WriteLine($"form: {info.Message}");
                     return ExitCodes.Failed;
                 }
 
@@ -105,14 +122,19 @@ public static class DeployCommand
                 }
 
                 var o = app.Terminal.Out;
-                o.WriteLine($"VM {info.Name} ({info.Id}) is running on {info.NodeId} at {info.Address ?? "(no network)"}: {info.Reason}.");
-                foreach (var port in manifest.ExposedPorts)
+                o.WriteLine($"Service {info.Name} revision {info.Revision}: {info.Ready}/{info.Replicas} replica(s) running.");
+                foreach (var replica in info.ReplicaList.Where(r => r.Revision == info.Revision && r.Serving))
                 {
-                    var scheme = port.Port is 80 or 8080 or 8000 ? "http://" : "";
-                    o.WriteLine($"  {port}: {scheme}{info.Address}:{port.Port}");
+                    o.WriteLine($"VM {replica.Name} ({replica.VmId}) is running on {replica.NodeId} at {replica.Address ?? "(no network)"}.");
+                    foreach (var port in manifest.ExposedPorts)
+                    {
+                        var scheme = port.Port is 80 or 8080 or 8000 ? "http://" : "";
+                        o.WriteLine($"  {port}: {scheme}{replica.Address}:{port.Port}");
+                    }
                 }
 
-                o.WriteLine($"  console: form vm console {info.Name}   logs: form vm logs {info.Name} --follow   stop: form vm stop {info.Name}");
+                var first = info.ReplicaList.FirstOrDefault(r => r.Revision == info.Revision)?.Name ?? $"{serviceName}-1";
+                o.WriteLine($"  service: form service show {serviceName}   logs: form vm logs {first} --follow   remove: form service delete {serviceName}");
                 return ExitCodes.Ok;
             });
         });

@@ -5,10 +5,11 @@ using Formation.Nodes;
 namespace Formation.Grains.Scheduling;
 
 /// <summary>
-/// Chooses a node for a request: among healthy nodes that satisfy the constraint and have room, a preferred one (e.g. a
-/// node that already holds the VM's image, so nothing has to be fetched) when any fits, and among those the one left
-/// least loaded (lowest highest-utilization after placement; ties by node id). A preference never makes a request fail:
-/// when no preferred node has room, the least loaded of the others is chosen. Pure and allocation-free on success.
+/// Chooses a node for a request: among healthy nodes that satisfy the constraint and have room, first one that runs no
+/// replica of the same service (spread), then a preferred one (e.g. a node that already holds the VM's image, so nothing
+/// has to be fetched), and among those the one left least loaded (lowest highest-utilization after placement; ties by
+/// node id). Spread and preference never make a request fail: when every node with room is avoided or none is
+/// preferred, the least loaded of the rest is chosen. Pure and allocation-free on success.
 /// </summary>
 public static class PlacementPolicy
 {
@@ -18,10 +19,19 @@ public static class PlacementPolicy
 
     /// <summary>As above, taking a node among <paramref name="preferred"/> over any other whenever one of them fits.</summary>
     public static string Choose(
-        IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint, IReadOnlyList<string>? preferred)
+        IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint, IReadOnlyList<string>? preferred) =>
+        Choose(nodes, request, nodeConstraint, preferred, null);
+
+    /// <summary>As above, also avoiding the nodes in <paramref name="spreadFrom"/> whenever another node fits.</summary>
+    public static string Choose(
+        IReadOnlyList<PlacementCandidate> nodes,
+        NodeCapacity request,
+        string? nodeConstraint,
+        IReadOnlyList<string>? preferred,
+        IReadOnlyList<string>? spreadFrom)
     {
         string? best = null;
-        var bestPreferred = false;
+        var bestRank = -1;
         var bestLoad = double.MaxValue;
         for (var i = 0; i < nodes.Count; i++)
         {
@@ -31,13 +41,15 @@ public static class PlacementPolicy
                 continue;
             }
 
-            var isPreferred = preferred is not null && Contains(preferred, n.NodeId);
+            // Rank: spread first (2), then preference (1); a higher rank wins over any load.
+            var rank = (spreadFrom is not null && Contains(spreadFrom, n.NodeId) ? 0 : 2) +
+                       (preferred is not null && Contains(preferred, n.NodeId) ? 1 : 0);
             var load = LoadAfter(n, request);
-            if (best is null || (isPreferred && !bestPreferred) ||
-                (isPreferred == bestPreferred && (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))))
+            if (best is null || rank > bestRank ||
+                (rank == bestRank && (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))))
             {
                 best = n.NodeId;
-                bestPreferred = isPreferred;
+                bestRank = rank;
                 bestLoad = load;
             }
         }

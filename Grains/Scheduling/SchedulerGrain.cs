@@ -160,7 +160,7 @@ public sealed partial class SchedulerGrain(
         }
 
         // Decide and reserve with no await in between: this is what rules out double-booking.
-        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.PreferredNodes);
+        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.PreferredNodes, request.SpreadFrom);
         var slot = _slots[_index[nodeId]];
         slot.Reserved += request.Resources;
         slot.VmCount++;

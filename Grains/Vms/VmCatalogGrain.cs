@@ -1,6 +1,7 @@
 using Formation.Errors;
 using Formation.Events;
 using Formation.Grains.Common;
+using Formation.Grains.Images;
 using Formation.Images;
 using Formation.Scheduling;
 using Formation.Vms;
@@ -128,13 +129,12 @@ public sealed partial class VmCatalogGrain(
         IReadOnlyList<string>? imageNodes = null;
         if (spec.Image is { } image)
         {
-            var status = await RequireImageAsync(image);
-            spec = spec with { ImageDigest = status.Digest };
-            imageNodes = status.Nodes;
+            (var digest, imageNodes) = await RequireImageAsync(image, spec.ImageDigest);
+            spec = spec with { ImageDigest = digest };
         }
 
         var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
-        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes));
+        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes, ReplicaNodes(spec.Service)));
         if (hooks.Value.HoldCreateAfterPlacement)
         {
             LogHeldForTests(vmId, nodeId);
@@ -168,6 +168,9 @@ public sealed partial class VmCatalogGrain(
         Array.Sort(list, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return Task.FromResult<IReadOnlyList<VmSummary>>(list);
     }
+
+    public Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service) =>
+        Task.FromResult<IReadOnlyList<VmSummary>>([.. Vms.Values.Where(v => v.Service == service)]);
 
     public Task<VmRef> ResolveAsync(string idOrName)
     {
@@ -248,6 +251,30 @@ public sealed partial class VmCatalogGrain(
         }
 
         LogNodeLost(nodeId, lost.Count);
+    }
+
+    /// <summary>The nodes that run a replica of <paramref name="service"/> now (null for a plain VM).</summary>
+    private List<string>? ReplicaNodes(string? service) => service is null
+        ? null
+        : [.. Vms.Values.Where(v => v.Service == service && v.State is not (VmState.Deleting or VmState.Deleted)).Select(v => v.NodeId).Distinct()];
+
+    /// <summary>
+    /// The digest a new VM boots and the nodes that hold it: the image's current version, or the version the spec pins
+    /// (a service's older revision) as long as some node still holds it.
+    /// </summary>
+    private async Task<(string Digest, IReadOnlyList<string> Nodes)> RequireImageAsync(string image, string? pinned)
+    {
+        var status = await RequireImageAsync(image);
+        if (pinned is null || pinned == status.Digest)
+        {
+            return (status.Digest!, status.Nodes);
+        }
+
+        var holders = await GrainFactory.GetGrain<IImageRecordGrain>(image).HoldersAsync(pinned);
+        return holders.Count > 0
+            ? (pinned, holders)
+            : throw FormationException.NotFound(
+                $"Version {ImageReference.Short(pinned)} of image '{image}' is no longer stored on any node; deploy the current version or build it again.");
     }
 
     private async Task<ImageStatus> RequireImageAsync(string image)

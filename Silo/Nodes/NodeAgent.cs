@@ -1,6 +1,7 @@
 using Formation.Grains.Scheduling;
 using Formation.Nodes;
 using Formation.Scheduling;
+using Formation.Services;
 using Formation.Vms;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,7 @@ namespace Formation.Silo.Nodes;
 
 /// <summary>
 /// Registers this node when the silo becomes active, sends heartbeats, re-activates this node's VM grains so they
-/// reconcile with the host, and announces a clean shutdown.
+/// reconcile with the host, wakes the services, and announces a clean shutdown.
 /// </summary>
 public sealed partial class NodeAgent(
     IGrainFactory grains,
@@ -29,6 +30,10 @@ public sealed partial class NodeAgent(
         LogRegistered(info.NodeId, info.HypervisorDriver, node.Hypervisor.Reason, info.Allocatable.ToString());
         _heartbeats = Task.Run(() => HeartbeatLoopAsync(_stopping.Token));
         _ = Task.Run(() => ReconcileVmsAsync(_stopping.Token));
+
+        // Services are driven by timers of their grains: wake them, so a rollout or a replica repair that a silo's death
+        // interrupted goes on without waiting for a user's call (one-way; every silo's start does it, which is harmless).
+        await grains.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).WakeAllAsync();
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)

@@ -4,7 +4,8 @@ namespace Formation.Scheduling;
 
 /// <summary>
 /// Ask the scheduler for room for one VM, optionally on a given node, preferring <see cref="PreferredNodes"/> (the
-/// nodes that already hold the VM's image) when one of them has room.
+/// nodes that already hold the VM's image) when one of them has room, and avoiding <see cref="SpreadFrom"/> (the nodes
+/// that already run a replica of the same service) whenever another node has room: that comes before the preference.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.placement-request")]
@@ -12,6 +13,7 @@ public sealed record PlacementRequest(
     [property: Id(0)] string VmId,
     [property: Id(1)] NodeCapacity Resources,
     [property: Id(2)] string? NodeConstraint,
-    [property: Id(3)] IReadOnlyList<string>? PreferredNodes = null);
+    [property: Id(3)] IReadOnlyList<string>? PreferredNodes = null,
+    [property: Id(5)] IReadOnlyList<string>? SpreadFrom = null);
 
 // Id 4 (a reason for the former hard restriction to AllowedNodes) is retired; do not reuse it.

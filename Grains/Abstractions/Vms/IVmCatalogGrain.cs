@@ -15,6 +15,10 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     [Alias("list")]
     Task<IReadOnlyList<VmSummary>> ListAsync();
 
+    /// <summary>The VMs that are replicas of <paramref name="service"/>.</summary>
+    [Alias("list-service")]
+    Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service);
+
     /// <summary>Finds a VM by id or name; NotFound otherwise.</summary>
     [Alias("resolve")]
     Task<VmRef> ResolveAsync(string idOrName);

@@ -17,5 +17,5 @@ public sealed record VmInfo(
 {
     public string Name => Spec.Name;
 
-    public VmSummary ToSummary() => new(Id, Spec.Name, NodeId, State, Spec.VCpus, Spec.MemoryMiB, Spec.DiskGiB, Spec.Image, Address, UpdatedAt, CreatedAt);
+    public VmSummary ToSummary() => new(Id, Spec.Name, NodeId, State, Spec.VCpus, Spec.MemoryMiB, Spec.DiskGiB, Spec.Image, Address, UpdatedAt, CreatedAt, Spec.Service);
 }

@@ -11,7 +11,8 @@ namespace Formation.Vms;
 /// lost reply or a dead gateway) returns the VM the first attempt made, never a second one.
 /// <see cref="NoEgress"/> drops the VM's traffic to anything outside the overlay (VM-to-VM stays); <see cref="Publish"/>
 /// forwards ports of the VM's node to the VM. Both were added after specs were first stored: absent fields read as
-/// egress on and nothing published.
+/// egress on and nothing published. <see cref="Service"/> names the service the VM is a replica of (null for a plain VM):
+/// the scheduler spreads a service's replicas over nodes.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
@@ -27,7 +28,8 @@ public sealed record VmSpec(
     [property: Id(8)] ConsoleMode? Console = null,
     [property: Id(9)] string? RequestId = null,
     [property: Id(10)] bool NoEgress = false,
-    [property: Id(11)] IReadOnlyList<PortPublish>? Publish = null)
+    [property: Id(11)] IReadOnlyList<PortPublish>? Publish = null,
+    [property: Id(12)] string? Service = null)
 {
     /// <summary>The published ports (none when the spec has none, as in specs stored before <c>--publish</c>).</summary>
     public IReadOnlyList<PortPublish> Ports => Publish ?? [];

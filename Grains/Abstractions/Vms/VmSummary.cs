@@ -14,4 +14,5 @@ public sealed record VmSummary(
     [property: Id(7)] string? Image,
     [property: Id(8)] string? Address,
     [property: Id(9)] DateTimeOffset UpdatedAt,
-    [property: Id(10)] DateTimeOffset CreatedAt = default);
+    [property: Id(10)] DateTimeOffset CreatedAt = default,
+    [property: Id(11)] string? Service = null);

@@ -25,6 +25,20 @@ public sealed class PlacementPolicyTests
     }
 
     [Fact]
+    public void Choose_SpreadFrom_AvoidsANodeWithAReplicaEvenWhenItIsIdleAndPreferred()
+    {
+        var nodes = new[] { Node("idle", NodeCapacity.Zero), Node("busy", new NodeCapacity(12, 30000, 400)) };
+        Assert.Equal("busy", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, ["idle"], ["idle"]));
+    }
+
+    [Fact]
+    public void Choose_SpreadFrom_EveryNodeWithRoomHasAReplica_StillPlacesOnTheLeastLoaded()
+    {
+        var nodes = new[] { Node("a", new NodeCapacity(4, 1024, 10)), Node("b", NodeCapacity.Zero), Node("full", Big) };
+        Assert.Equal("b", PlacementPolicy.Choose(nodes, new NodeCapacity(1, 256, 1), null, null, ["a", "b"]));
+    }
+
+    [Fact]
     public void Choose_Tie_PicksTheLowestNodeId()
     {
         var nodes = new[] { Node("n2", NodeCapacity.Zero), Node("n1", NodeCapacity.Zero), Node("n3", NodeCapacity.Zero) };

@@ -1,0 +1,378 @@
+using Formation.Errors;
+using Formation.Grains.Common;
+using Formation.Images;
+using Formation.Services;
+using Formation.Vms;
+
+namespace Formation.Grains.Services;
+
+/// <summary>
+/// One service: its revisions, its replica count and the rollout that brings its replicas there. A timer takes one
+/// <see cref="ServiceRollout"/> step per second while there is work, and looks every few seconds once steady (a
+/// replica that stopped or was lost is replaced). Everything the rollout needs to resume after a silo dies is
+/// persisted before it acts; creates carry a request id, so a create retried after a restart makes no second VM.
+/// </summary>
+public sealed partial class ServiceGrain(
+    [PersistentState("service", StorageNames.Formation)] IPersistentState<ServiceGrainState> store,
+    TimeProvider clock,
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain
+{
+    private static readonly TimeSpan StepInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SteadyCheckInterval = TimeSpan.FromSeconds(5);
+
+    private IReadOnlyList<ServiceReplica> _replicas = [];
+    private IGrainTimer? _timer;
+    private DateTimeOffset _lastSteadyCheck;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    private ServiceGrainState S => store.State;
+
+    private IVmCatalogGrain Vms => GrainFactory.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Exists)
+        {
+            await RefreshAsync();
+            StartTimer();
+        }
+    }
+
+    public async Task<ServiceInfo> DeployAsync(ServiceSpec spec)
+    {
+        ServiceRules.Validate(spec);
+        if (spec.Name != Name)
+        {
+            throw FormationException.Invalid($"This is service '{Name}'; the spec names '{spec.Name}'.");
+        }
+
+        RefuseWhileDeleting();
+        var template = await PinAsync(spec.Template);
+        var now = clock.GetUtcNow();
+        if (!S.Exists)
+        {
+            store.State = new ServiceGrainState { Exists = true, Replicas = 1, CreatedAt = now };
+        }
+
+        if (S.Revisions.FirstOrDefault(r => r.Number == S.Revision) is not { } current || current.Template != template)
+        {
+            var number = S.Revisions.Count == 0 ? 1 : S.Revisions.Max(r => r.Number) + 1;
+            S.Revisions.Add(new ServiceRevision(number, template, now));
+            MakeCurrent(number);
+        }
+
+        S.Replicas = spec.Replicas ?? S.Replicas;
+        await StartRolloutAsync(now);
+        return Info();
+    }
+
+    public Task<ServiceInfo> GetAsync()
+    {
+        RequireExists();
+        return Task.FromResult(Info());
+    }
+
+    public async Task<ServiceInfo> ScaleAsync(int replicas)
+    {
+        RequireExists();
+        RefuseWhileDeleting();
+        ServiceRules.RequireReplicas(replicas);
+        S.Replicas = replicas;
+        await StartRolloutAsync(clock.GetUtcNow());
+        return Info();
+    }
+
+    public async Task<ServiceInfo> RollbackAsync()
+    {
+        RequireExists();
+        RefuseWhileDeleting();
+        var previous = S.History.Count >= 2 ? S.History[^2] : (int?)null;
+        if (previous is null || S.Revisions.All(r => r.Number != previous))
+        {
+            throw FormationException.Conflict($"Service '{Name}' has no earlier revision to roll back to (it is at revision {S.Revision}).");
+        }
+
+        S.History.RemoveAt(S.History.Count - 1);
+        S.Revision = previous.Value;
+        await StartRolloutAsync(clock.GetUtcNow());
+        return Info();
+    }
+
+    public async Task<ServiceInfo> DeleteAsync()
+    {
+        RequireExists();
+        S.Rollout = RolloutState.Deleting;
+        S.Message = "deleting the replicas";
+        S.UpdatedAt = clock.GetUtcNow();
+        await SaveAsync();
+        StartTimer();
+        return Info();
+    }
+
+    public Task WakeAsync() => Task.CompletedTask; // activation does the work
+
+    private void MakeCurrent(int number)
+    {
+        S.Revision = number;
+        S.History.Add(number);
+        if (S.History.Count > ServiceGrainState.MaxRevisions * 2)
+        {
+            S.History.RemoveRange(0, S.History.Count - ServiceGrainState.MaxRevisions * 2);
+        }
+
+        // Keep what the history and the replicas still refer to, and the newest others up to the limit.
+        var keep = S.History.Concat(S.ReplicaRevisions.Values).ToHashSet();
+        while (S.Revisions.Count > ServiceGrainState.MaxRevisions && S.Revisions.FirstOrDefault(r => !keep.Contains(r.Number)) is { } drop)
+        {
+            S.Revisions.Remove(drop);
+        }
+    }
+
+    /// <summary>The template as every replica of a revision gets it: the image's current digest pinned, no name or request id.</summary>
+    private async Task<VmSpec> PinAsync(VmSpec template)
+    {
+        var image = template.Image!;
+        var digest = template.ImageDigest;
+        if (digest is null)
+        {
+            var status = await GrainFactory.GetGrain<IImageGrain>(image).GetStatusAsync();
+            digest = status is { State: ImageBuildState.Ready, Digest: { } d }
+                ? d
+                : throw FormationException.NotFound($"Image '{image}' is not built ({status.State}). Build it with `form pack build` or deploy a Formfile.");
+        }
+
+        return template with { Name = "", ImageDigest = digest, Service = Name, RequestId = null };
+    }
+
+    private async Task StartRolloutAsync(DateTimeOffset now)
+    {
+        // Replicas of the target revision that failed before are retried: they are deleted, and new ones follow.
+        foreach (var failed in _replicas.Where(r => r.Revision == S.Revision && r.State == VmState.Failed).ToList())
+        {
+            await DeleteReplicaAsync(failed);
+        }
+
+        S.Rollout = RolloutState.Rolling;
+        S.Message = $"rolling to revision {S.Revision} with {S.Replicas} replica(s)";
+        S.UpdatedAt = now;
+        await SaveAsync();
+        StartTimer();
+    }
+
+    private void StartTimer()
+    {
+        _timer ??= this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = StepInterval,
+            KeepAlive = true,
+        });
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        if (!S.Exists)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        if (S.Rollout == RolloutState.Failed || (S.Rollout == RolloutState.Steady && now - _lastSteadyCheck < SteadyCheckInterval))
+        {
+            return;
+        }
+
+        _lastSteadyCheck = now;
+        try
+        {
+            await StepAsync();
+        }
+        catch (Exception ex)
+        {
+            LogStepFailed(ex, Name);
+        }
+    }
+
+    private async Task StepAsync()
+    {
+        await RefreshAsync();
+        if (S.Creating is { } ordinal)
+        {
+            await CreateReplicaAsync(ordinal); // a create the previous activation started: finish it (same request id)
+            return;
+        }
+
+        var step = ServiceRollout.Next(S.Replicas, S.Revision, _replicas, S.Rollout == RolloutState.Deleting);
+        switch (step)
+        {
+            case RolloutStep.Done when S.Rollout == RolloutState.Deleting:
+                await RemoveAsync();
+                break;
+            case RolloutStep.Done:
+                if (S.Rollout != RolloutState.Steady)
+                {
+                    await SetAsync(RolloutState.Steady, $"{S.Replicas} replica(s) of revision {S.Revision} running");
+                }
+
+                break;
+            case RolloutStep.Wait:
+                break;
+            case RolloutStep.Create:
+                if (S.Rollout == RolloutState.Steady)
+                {
+                    await SetAsync(RolloutState.Rolling, $"replacing a replica: {S.Replicas} wanted, fewer running");
+                }
+
+                S.Creating = S.NextOrdinal++;
+                await SaveAsync();
+                await CreateReplicaAsync(S.Creating.Value);
+                break;
+            case RolloutStep.Delete(var replica, var why):
+                LogDeleting(Name, replica.Name, why);
+                await DeleteReplicaAsync(replica);
+                break;
+            case RolloutStep.Fail(var replica):
+                var previous = S.History.Count >= 2 ? S.History[^2] : (int?)null;
+                var serving = _replicas.Count(r => r.Revision != S.Revision && r.Serving);
+                await SetAsync(RolloutState.Failed,
+                    $"replica {replica.Name} of revision {S.Revision} failed: {await ReasonAsync(replica)}. The rollout stopped" +
+                    (serving > 0 ? $"; {serving} replica(s) of revision {previous} still serve" : "") +
+                    $". See `form vm logs {replica.Name}`; fix it and deploy again" +
+                    (previous is null ? "." : $", or `form service rollback {Name}`."));
+                break;
+        }
+    }
+
+    private async Task CreateReplicaAsync(int ordinal)
+    {
+        var revision = S.Revisions.First(r => r.Number == S.Revision);
+        var spec = revision.Template with
+        {
+            Name = ServiceRules.ReplicaName(Name, ordinal),
+            RequestId = $"service-{Name}-{ordinal}",
+        };
+        try
+        {
+            var created = await Vms.CreateVmAsync(spec);
+            S.ReplicaRevisions[created.Id] = revision.Number;
+            S.Creating = null;
+            S.Message = $"started {spec.Name} (revision {revision.Number}) on {created.NodeId}";
+            S.UpdatedAt = clock.GetUtcNow();
+            await SaveAsync();
+        }
+        catch (FormationException ex) when (ex.Kind != ErrorKind.NodeUnavailable)
+        {
+            S.Creating = null;
+            await SetAsync(RolloutState.Failed, $"could not start replica {spec.Name} of revision {revision.Number}: {ex.Message}");
+        }
+    }
+
+    private async Task DeleteReplicaAsync(ServiceReplica replica)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(replica.NodeId, replica.VmId)).DeleteAsync();
+        }
+        catch (FormationException ex) when (ex.Kind == ErrorKind.NotFound)
+        {
+            // already gone
+        }
+
+        S.ReplicaRevisions.Remove(replica.VmId);
+        S.UpdatedAt = clock.GetUtcNow();
+        await SaveAsync();
+        await RefreshAsync();
+    }
+
+    private async Task<string> ReasonAsync(ServiceReplica replica)
+    {
+        try
+        {
+            return (await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(replica.NodeId, replica.VmId)).GetAsync()).Reason ?? "no reason given";
+        }
+        catch (Exception ex)
+        {
+            return $"(its reason could not be read: {ex.Message})";
+        }
+    }
+
+    /// <summary>Reads the replicas' states from the VM catalog; a replica the catalog no longer lists is gone.</summary>
+    private async Task RefreshAsync()
+    {
+        var vms = await Vms.ListServiceAsync(Name);
+        var replicas = new List<ServiceReplica>(vms.Count);
+        foreach (var vm in vms)
+        {
+            if (S.ReplicaRevisions.TryGetValue(vm.Id, out var revision))
+            {
+                replicas.Add(new ServiceReplica(vm.Id, vm.Name, vm.NodeId, revision, vm.State, vm.Address));
+            }
+        }
+
+        foreach (var gone in S.ReplicaRevisions.Keys.Where(id => vms.All(v => v.Id != id)).ToList())
+        {
+            S.ReplicaRevisions.Remove(gone);
+        }
+
+        replicas.Sort(static (a, b) => ServiceRollout.Ordinal(a.Name).CompareTo(ServiceRollout.Ordinal(b.Name)));
+        _replicas = replicas;
+    }
+
+    private async Task SetAsync(RolloutState rollout, string message)
+    {
+        S.Rollout = rollout;
+        S.Message = message;
+        S.UpdatedAt = clock.GetUtcNow();
+        LogRollout(Name, rollout, message);
+        await SaveAsync();
+    }
+
+    private async Task SaveAsync()
+    {
+        await store.WriteStateAsync();
+        await GrainFactory.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).UpdateAsync(Info().ToSummary());
+    }
+
+    private async Task RemoveAsync()
+    {
+        await GrainFactory.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).RemoveAsync(Name);
+        await store.ClearStateAsync();
+        store.State = new ServiceGrainState();
+        _timer?.Dispose();
+        _timer = null;
+        LogRemoved(Name);
+        DeactivateOnIdle();
+    }
+
+    private void RequireExists()
+    {
+        if (!S.Exists)
+        {
+            throw FormationException.NotFound($"No service named '{Name}'. `form service list` shows the services; `form deploy` makes one.");
+        }
+    }
+
+    private void RefuseWhileDeleting()
+    {
+        if (S.Exists && S.Rollout == RolloutState.Deleting)
+        {
+            throw FormationException.Conflict($"Service '{Name}' is being deleted; wait until `form service list` no longer shows it.");
+        }
+    }
+
+    private ServiceInfo Info() => new(
+        Name, S.Replicas, S.Revision, S.Rollout, S.Message, _replicas, [.. S.Revisions], S.CreatedAt, S.UpdatedAt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: {Rollout}: {Message}")]
+    private partial void LogRollout(string service, RolloutState rollout, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: deleting replica {Replica}: {Why}")]
+    private partial void LogDeleting(string service, string replica, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} deleted")]
+    private partial void LogRemoved(string service);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: a rollout step failed; the next tick retries")]
+    private partial void LogStepFailed(Exception ex, string service);
+}
