@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 namespace Formation.Cli.Tests.Deploy;
 
 /// <summary>
-/// `form deploy` for real: a directory with a Formfile becomes a running VM on the qemu driver that answers HTTP from
-/// the host; then logs, console, reboot, stop/start and delete through the CLI.
+/// `form deploy` for real: a directory with a Formfile becomes a service with one running VM (hello-web-1) on the qemu
+/// driver that answers HTTP from the host; then logs, console, reboot, stop/start of the replica and the service's
+/// delete through the CLI.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed partial class DeployCliTests : IAsyncLifetime
@@ -30,36 +31,38 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         Assert.Contains("is running on cli-deploy at", deploy.Out);
         var url = UrlPattern().Match(deploy.Out).Value;
         Assert.False(string.IsNullOrEmpty(url), deploy.Out);
-        Assert.Contains("deployed by form", await GetAsync(url));
+        Assert.Contains("deployed by form", await QemuTestSilo.GetAsync(url));
 
-        var logs = await Form("vm", "logs", "hello-web", "--gateway", gateway);
+        var logs = await Form("vm", "logs", "hello-web-1", "--gateway", gateway);
         Assert.Contains("FORMATION-GUEST-READY", logs.Out);
-        var tail = await Form("vm", "logs", "hello-web", "--tail", "3", "--gateway", gateway);
+        var tail = await Form("vm", "logs", "hello-web-1", "--tail", "3", "--gateway", gateway);
         Assert.True(tail.Out.TrimEnd().Split('\n').Length <= 3, tail.Out);
 
-        var console = await ConsoleSessionAsync("\u001d", "vm", "console", "hello-web", "--gateway", gateway);
+        var console = await ConsoleSessionAsync("\u001d", "vm", "console", "hello-web-1", "--gateway", gateway);
         Assert.True(console.ExitCode == 0, console.ToString());
         Assert.Contains("Detach with Ctrl-]", console.Error);
         Assert.Contains("detached", console.Error);
 
         // The console answers: a shell reads what is typed and its output comes back through form vm console.
-        var shell = await ConsoleSessionAsync(gateway, "hello-web", "echo formation-$((6*7))\n", "formation-42");
+        var shell = await ConsoleSessionAsync(gateway, "hello-web-1", "echo formation-$((6*7))\n", "formation-42");
         Assert.True(shell.ExitCode == 0, shell.ToString());
         Assert.Contains("formation-42", shell.Out);
 
-        var reboot = await Form("vm", "reboot", "hello-web", "--gateway", gateway);
+        var reboot = await Form("vm", "reboot", "hello-web-1", "--gateway", gateway);
         Assert.True(reboot.ExitCode == 0, reboot.ToString());
         Assert.Contains("Running", reboot.Out);
-        Assert.Contains("deployed by form", await GetAsync(url));
+        Assert.Contains("deployed by form", await QemuTestSilo.GetAsync(url));
 
-        Assert.Equal(0, (await Form("vm", "stop", "hello-web", "--gateway", gateway)).ExitCode);
-        Assert.Equal(0, (await Form("vm", "start", "hello-web", "--gateway", gateway)).ExitCode);
-        Assert.Contains("deployed by form", await GetAsync(url));
+        Assert.Equal(0, (await Form("vm", "stop", "hello-web-1", "--gateway", gateway)).ExitCode);
+        Assert.Equal(0, (await Form("vm", "start", "hello-web-1", "--gateway", gateway)).ExitCode);
+        Assert.Contains("deployed by form", await QemuTestSilo.GetAsync(url));
 
-        var show = await Form("vm", "show", "hello-web", "--gateway", gateway);
+        var show = await Form("vm", "show", "hello-web-1", "--gateway", gateway);
         Assert.Contains("8080/tcp", show.Out);
-        Assert.Equal(0, (await Form("vm", "delete", "hello-web", "--gateway", gateway)).ExitCode);
+        var delete = await Form("service", "delete", "hello-web", "--gateway", gateway);
+        Assert.True(delete.ExitCode == 0, delete.ToString());
         Assert.Contains("No VMs", (await Form("vm", "list", "--gateway", gateway)).Out);
+        Assert.Contains("No services", (await Form("service", "list", "--gateway", gateway)).Out);
     }
 
     [Fact]
@@ -186,23 +189,6 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         }
     }
 
-    private static async Task<string> GetAsync(string url)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                return await http.GetStringAsync(url);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
     [GeneratedRegex(@"http://[0-9.]+:8080")]
     private static partial Regex UrlPattern();
 
@@ -210,26 +196,7 @@ public sealed partial class DeployCliTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-            foreach (var pidFile in Directory.EnumerateFiles(_scratch.Path, "vm.pid", SearchOption.AllDirectories))
-            {
-                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
-                {
-                    try
-                    {
-                        Process.GetProcessById(pid).Kill();
-                    }
-                    catch (ArgumentException)
-                    {
-                    }
-                }
-            }
-
-            Process.Start("ip", ["link", "del", Silo.Network.HostNetwork.BridgeNameFor("cli-deploy")])?.WaitForExit();
-        }
-
+        await QemuTestSilo.DisposeAsync(_silo, _scratch.Path, "cli-deploy");
         _scratch.Dispose();
     }
 }

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Formation.Cli.Tests.Deploy;
+
+/// <summary>
+/// Services for real (qemu driver, one node): `form deploy --replicas 2` runs two replicas; a redeploy with a changed
+/// page rolls them one at a time (sampled throughout: never fewer than two serve) until only the new page is served; a
+/// redeploy that cannot start fails with the reason and leaves the serving replicas alone; rollback brings the first
+/// revision's image back (its digest was pinned); scale and delete.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class ServiceRolloutCliTests : IAsyncLifetime
+{
+    private const string Node = "cli-svc";
+    private readonly TestDirectory _scratch = new("service");
+    private SiloProcess? _silo;
+
+    [Fact]
+    public async Task Deploy_Redeploy_FailedRedeploy_Rollback_Scale_Delete()
+    {
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        TestEnvironment.RequireFormationKernel();
+        var app = Path.Combine(_scratch.Path, "app");
+        _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+        _scratch.Write("app/www/index.html", "page v1\n");
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu" });
+        var gateway = _silo.Gateway;
+
+        var first = await Form("deploy", app, "--replicas", "2", "--gateway", gateway);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("Service svc-web revision 1: 2/2 replica(s) running.", first.Out);
+        await AssertServesAsync(gateway, revision: 1, page: "page v1", replicas: 2);
+
+        // Redeploy with a changed page, sampling the service while it rolls.
+        _scratch.Write("app/www/index.html", "page v2\n");
+        using var sampling = new CancellationTokenSource();
+        var samples = SampleAsync(gateway, sampling.Token);
+        var second = await Form("deploy", app, "--gateway", gateway);
+        await sampling.CancelAsync();
+        var seen = await samples;
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("revision 2: 2/2", second.Out);
+        Assert.Contains("replaced by revision 2", _silo.Output);
+        Assert.True(seen.Count >= 2, $"only {seen.Count} samples taken during the rollout");
+        Assert.All(seen, s => Assert.True(s.Serving >= 2, $"a sample saw {s.Serving} serving replica(s): {s.Json}"));
+        var servedV2 = await AssertServesAsync(gateway, revision: 2, page: "page v2", replicas: 2);
+        Assert.DoesNotContain(servedV2, n => n is "svc-web-1" or "svc-web-2");
+
+        // A revision that cannot start: the rollout fails with the scheduler's reason, the two v2 replicas keep serving.
+        var failed = await Form("deploy", app, "--memory", "900000", "--gateway", gateway);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("could not start replica svc-web-5 of revision 3", failed.Error);
+        Assert.Contains("No node can host", failed.Error);
+        await AssertServesAsync(gateway, revision: 3, page: "page v2", replicas: 2, servingRevision: 2);
+
+        // Rollback twice: first from the failed revision 3 to 2 (nothing to replace), then to 1, whose image version is
+        // no longer the tag's current one but was pinned by digest.
+        var back = await Form("service", "rollback", "svc-web", "--gateway", gateway);
+        Assert.True(back.ExitCode == 0, back.ToString());
+        Assert.Contains("revision 2 running", back.Out);
+        var backAgain = await Form("service", "rollback", "svc-web", "--gateway", gateway);
+        Assert.True(backAgain.ExitCode == 0, backAgain.ToString());
+        await AssertServesAsync(gateway, revision: 1, page: "page v1", replicas: 2);
+
+        var scale = await Form("service", "scale", "svc-web", "1", "--gateway", gateway);
+        Assert.True(scale.ExitCode == 0, scale.ToString());
+        await AssertServesAsync(gateway, revision: 1, page: "page v1", replicas: 1);
+
+        var list = await Form("service", "list", "--gateway", gateway);
+        Assert.Contains("svc-web", list.Out);
+        Assert.Contains("1/1", list.Out);
+
+        var delete = await Form("service", "delete", "svc-web", "--gateway", gateway);
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+        Assert.Contains("No VMs", (await Form("vm", "list", "--gateway", gateway)).Out);
+        var gone = await Form("service", "show", "svc-web", "--gateway", gateway);
+        Assert.NotEqual(0, gone.ExitCode);
+        Assert.Contains("No service named 'svc-web'", gone.Error);
+    }
+
+    [Fact]
+    public async Task Deploy_BadReplicaCount_IsRefusedBeforeConnecting()
+    {
+        _scratch.Write("ok/Formfile", "NAME x\nFROM tiny\n");
+        var run = await Form("deploy", Path.Combine(_scratch.Path, "ok"), "--replicas", "500", "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("--replicas 500 is out of range", run.Error);
+    }
+
+    /// <summary>
+    /// Checks the service is steady at <paramref name="revision"/> with <paramref name="replicas"/> serving replicas of
+    /// <paramref name="servingRevision"/> (default: the same), each answering <paramref name="page"/>. Returns their names.
+    /// </summary>
+    private static async Task<List<string>> AssertServesAsync(string gateway, int revision, string page, int replicas, int? servingRevision = null)
+    {
+        var show = await Form("service", "show", "svc-web", "--json", "--gateway", gateway);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        using var doc = JsonDocument.Parse(show.Out);
+        var root = doc.RootElement;
+        Assert.Equal(revision, root.GetProperty("revision").GetInt32());
+        var serving = root.GetProperty("replicaList").EnumerateArray()
+            .Where(r => r.GetProperty("serving").GetBoolean() && r.GetProperty("revision").GetInt32() == (servingRevision ?? revision))
+            .Select(r => (Name: r.GetProperty("name").GetString()!, Address: r.GetProperty("address").GetString()!))
+            .ToList();
+        Assert.True(serving.Count == replicas, show.Out);
+        Assert.Equal(replicas, root.GetProperty("replicaList").GetArrayLength());
+        foreach (var (_, address) in serving)
+        {
+            Assert.Contains(page, await QemuTestSilo.GetAsync($"http://{address}:8080/"));
+        }
+
+        return [.. serving.Select(s => s.Name)];
+    }
+
+    private static async Task<List<(int Serving, string Json)>> SampleAsync(string gateway, CancellationToken stop)
+    {
+        var samples = new List<(int, string)>();
+        while (!stop.IsCancellationRequested)
+        {
+            var show = await Form("service", "show", "svc-web", "--json", "--gateway", gateway);
+            if (show.ExitCode == 0)
+            {
+                using var doc = JsonDocument.Parse(show.Out);
+                samples.Add((doc.RootElement.GetProperty("replicaList").EnumerateArray().Count(r => r.GetProperty("serving").GetBoolean()), show.Out));
+            }
+        }
+
+        return samples;
+    }
+
+    private static Task<FormRun> Form(params string[] args) => FormRun.ProcessAsync(args);
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await QemuTestSilo.DisposeAsync(_silo, _scratch.Path, Node);
+        _scratch.Dispose();
+    }
+}
