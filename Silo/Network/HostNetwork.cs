@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Formation.Networking;
+using Formation.Silo.Hosting;
 using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +42,9 @@ public sealed partial class HostNetwork(
                 return known;
             }
 
+            // Silos of different clusters on one host (tests, demos) choose subnets apart only by seeing each other's
+            // bridge routes: choosing and claiming one is done under a host-wide lock, or two starting together take the same.
+            using var hostWide = await TakeBridgeLockAsync(cancellationToken);
             var routes = await LocalRoutesAsync(cancellationToken);
             var assigned = await grains.GetGrain<INetworkGrain>(GrainKeys.Cluster)
                 .AssignSubnetAsync(node.NodeId, options.Value.Subnet, routes.Where(r => r.Device != BridgeName).Select(r => r.Subnet).ToList());
@@ -124,6 +128,27 @@ public sealed partial class HostNetwork(
     {
         var result = await ProcessRunner.RunAsync("ip", ["link", "show", "dev", name], null, 5, TimeSpan.FromSeconds(30), cancellationToken);
         return result.ExitCode == 0;
+    }
+
+    private static async Task<LockFile> TakeBridgeLockAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(HostLocks.Directory);
+        var path = Path.Combine(HostLocks.Directory, "bridge-subnets.lock");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (LockFile.TryTake(path, out var owner) is { } taken)
+            {
+                return taken;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new IOException($"Could not take {path} within 30 s: another silo{LockFile.Describe(owner)} holds it while setting up its bridge.");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
     }
 
     private static async Task<IReadOnlyList<(string Subnet, string Device)>> LocalRoutesAsync(CancellationToken cancellationToken)
