@@ -81,6 +81,45 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SiloKilledMidRollout_TheRestartedSiloFinishesIt_WithoutDuplicates()
+    {
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        TestEnvironment.RequireFormationKernel();
+        var app = Path.Combine(_scratch.Path, "app");
+        _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+        _scratch.Write("app/www/index.html", "page v1\n");
+        var options = new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu" };
+        _silo = await SiloProcess.StartAsync(options);
+        var gateway = _silo.Gateway;
+        var first = await Form("deploy", app, "--replicas", "2", "--gateway", gateway);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        // Start the second rollout and kill the silo once its first new replica exists, before the rollout is done.
+        _scratch.Write("app/www/index.html", "page v2\n");
+        var second = Form("deploy", app, "--gateway", gateway);
+        var rolling = await Eventually.HoldsAsync(
+            () => Form("service", "show", "svc-web", "--json", "--gateway", gateway),
+            show => show.ExitCode == 0 && show.Out.Contains("\"revision\": 2,") && show.Out.Contains("svc-web-3"),
+            TimeSpan.FromMinutes(3), "the rollout to revision 2 to start its first new replica");
+        Assert.Contains("\"rollout\": \"rolling\"", rolling.Out);
+        await _silo.KillAsync();
+        var interrupted = await second;
+        Assert.NotEqual(0, interrupted.ExitCode);
+
+        _silo = await SiloProcess.StartAsync(options);
+        await Eventually.HoldsAsync(
+            () => Form("service", "show", "svc-web", "--json", "--gateway", gateway),
+            show => show.ExitCode == 0 && show.Out.Contains("\"rollout\": \"steady\""),
+            TimeSpan.FromMinutes(3), "the restarted silo to finish the rollout");
+        var names = await AssertServesAsync(gateway, revision: 2, page: "page v2", replicas: 2);
+        Assert.Equal(["svc-web-3", "svc-web-4"], names.Order());
+        var list = await Form("vm", "list", "--json", "--gateway", gateway);
+        using var vms = JsonDocument.Parse(list.Out);
+        Assert.Equal(2, vms.RootElement.GetArrayLength());
+    }
+
+    [Fact]
     public async Task Deploy_BadReplicaCount_IsRefusedBeforeConnecting()
     {
         _scratch.Write("ok/Formfile", "NAME x\nFROM tiny\n");
