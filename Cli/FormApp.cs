@@ -44,6 +44,7 @@ public sealed class FormApp
         Root.Subcommands.Add(ImageCommands.Create(this));
         Root.Subcommands.Add(DeployCommand.Create(this));
         Root.Subcommands.Add(ServiceCommands.Create(this));
+        Root.Subcommands.Add(RouteCommands.Create(this));
         Root.Subcommands.Add(NetCommands.Create(this));
         Root.Subcommands.Add(TopCommand.Create(this));
     }

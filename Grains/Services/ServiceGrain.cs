@@ -20,6 +20,12 @@ public sealed partial class ServiceGrain(
     private static readonly TimeSpan StepInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SteadyCheckInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a running replica is out of traffic before it is deleted: longer than DNS records and the edge proxy's
+    /// table take to follow (1 s each), so no new request is sent to a replica that is about to go.
+    /// </summary>
+    public static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(3);
+
     private IReadOnlyList<ServiceReplica> _replicas = [];
     private IGrainTimer? _timer;
     private DateTimeOffset _lastSteadyCheck;
@@ -153,6 +159,7 @@ public sealed partial class ServiceGrain(
             await DeleteReplicaAsync(failed);
         }
 
+        S.Draining.Clear(); // the next steps decide afresh which replicas go (and drain them again)
         S.Rollout = RolloutState.Rolling;
         S.Message = $"rolling to revision {S.Revision} with {S.Replicas} replica(s)";
         S.UpdatedAt = now;
@@ -229,6 +236,11 @@ public sealed partial class ServiceGrain(
                 await CreateReplicaAsync(S.Creating.Value);
                 break;
             case RolloutStep.Delete(var replica, var why):
+                if (replica.State == VmState.Running && S.Rollout != RolloutState.Deleting && !await DrainedAsync(replica))
+                {
+                    break;
+                }
+
                 LogDeleting(Name, replica.Name, why);
                 await DeleteReplicaAsync(replica);
                 break;
@@ -268,6 +280,23 @@ public sealed partial class ServiceGrain(
         }
     }
 
+    /// <summary>True once a running replica has been out of traffic for <see cref="DrainTime"/>; starts its drain if it was not.</summary>
+    private async Task<bool> DrainedAsync(ServiceReplica replica)
+    {
+        var now = clock.GetUtcNow();
+        if (!S.Draining.TryGetValue(replica.VmId, out var since))
+        {
+            S.Draining[replica.VmId] = now;
+            S.Message = $"draining {replica.Name} (out of DNS and the proxy) before deleting it";
+            S.UpdatedAt = now;
+            await SaveAsync();
+            await RefreshAsync();
+            return false;
+        }
+
+        return now - since >= DrainTime;
+    }
+
     private async Task DeleteReplicaAsync(ServiceReplica replica)
     {
         try
@@ -280,6 +309,7 @@ public sealed partial class ServiceGrain(
         }
 
         S.ReplicaRevisions.Remove(replica.VmId);
+        S.Draining.Remove(replica.VmId);
         S.UpdatedAt = clock.GetUtcNow();
         await SaveAsync();
         await RefreshAsync();
@@ -306,13 +336,14 @@ public sealed partial class ServiceGrain(
         {
             if (S.ReplicaRevisions.TryGetValue(vm.Id, out var revision))
             {
-                replicas.Add(new ServiceReplica(vm.Id, vm.Name, vm.NodeId, revision, vm.State, vm.Address));
+                replicas.Add(new ServiceReplica(vm.Id, vm.Name, vm.NodeId, revision, vm.State, vm.Address, S.Draining.ContainsKey(vm.Id)));
             }
         }
 
         foreach (var gone in S.ReplicaRevisions.Keys.Where(id => vms.All(v => v.Id != id)).ToList())
         {
             S.ReplicaRevisions.Remove(gone);
+            S.Draining.Remove(gone);
         }
 
         replicas.Sort(static (a, b) => ServiceRollout.Ordinal(a.Name).CompareTo(ServiceRollout.Ordinal(b.Name)));

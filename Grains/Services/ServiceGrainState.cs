@@ -38,4 +38,7 @@ public sealed class ServiceGrainState
     [Id(10)] public DateTimeOffset CreatedAt { get; set; }
 
     [Id(11)] public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Replicas taken out of traffic before their deletion, by VM id, with when that began.</summary>
+    [Id(12)] public Dictionary<string, DateTimeOffset> Draining { get; set; } = [];
 }

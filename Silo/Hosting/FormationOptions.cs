@@ -50,4 +50,7 @@ public sealed class FormationOptions
 
     /// <summary>The HTTP API for automation: loopback port (0: none) and per-client limits.</summary>
     public HttpApiOptions HttpApi { get; set; } = new();
+
+    /// <summary>The edge proxy: its HTTP port on every address (0: none).</summary>
+    public Edge.EdgeOptions Edge { get; set; } = new();
 }

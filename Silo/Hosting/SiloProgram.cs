@@ -85,6 +85,17 @@ public static class SiloProgram
             builder.Services.AddHostedService<HttpApi.HttpApiHost>();
         }
 
+        var edge = options.Edge;
+        if (edge.HttpPort != 0)
+        {
+            edge.Explicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpPort"] is not null;
+            builder.Services.AddSingleton(edge);
+            builder.Services.AddSingleton(new Edge.EdgeTable(TimeProvider.System));
+            builder.Services.AddHostedService<Edge.EdgeTableFeeder>();
+            builder.Services.AddSingleton<Edge.EdgeProxyHost>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeProxyHost>());
+        }
+
         var watchdog = new ShutdownWatchdog(TimeSpan.FromSeconds(Math.Max(options.ShutdownTimeoutSeconds, 1)), config.NodeId);
         // The host's own stop gets most of the watchdog's time; the watchdog ends whatever is still hanging after that.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = watchdog.Timeout * 0.8);
@@ -106,6 +117,7 @@ public static class SiloProgram
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
             (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
+            (host.Services.GetService<Edge.EdgeProxyHost>() is { Port: > 0 } proxy ? $"; edge proxy on port {proxy.Port}" : "") +
             (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");

@@ -19,6 +19,9 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The HTTP API's loopback port (--http-port); a free one, so silos of parallel tests never collide on 30080.</summary>
     public int HttpPort { get; init; } = FreePorts.Next();
 
+    /// <summary>The edge proxy's port (--edge-port); 0 (none) unless a test asks, so no test silo takes port 80.</summary>
+    public int EdgePort { get; init; }
+
     /// <summary>The Prometheus port (--metrics-port); a free one, so silos on one host never collide on 9464 (0 turns it off).</summary>
     public int MetricsPort { get; init; } = FreePorts.Next();
 
@@ -55,6 +58,8 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return GatewayPort.ToString();
         yield return "--http-port";
         yield return HttpPort.ToString();
+        yield return "--edge-port";
+        yield return EdgePort.ToString();
         yield return "--advertise";
         yield return Advertise;
         yield return "--p2p-port";

@@ -37,10 +37,14 @@ public sealed record ServiceReplica(
     [property: Id(2)] string NodeId,
     [property: Id(3)] int Revision,
     [property: Id(4)] VmState State,
-    [property: Id(5)] string? Address)
+    [property: Id(5)] string? Address,
+    [property: Id(6)] bool Draining = false)
 {
-    /// <summary>Running replicas take traffic (DNS and the proxy list them); all others do not.</summary>
-    public bool Serving => State == VmState.Running;
+    /// <summary>
+    /// Running replicas take traffic (DNS and the proxy list them); all others do not, nor does one that is draining
+    /// (taken out of DNS and the proxy before it is deleted).
+    /// </summary>
+    public bool Serving => State == VmState.Running && !Draining;
 }
 
 /// <summary>Everything known about one service (<c>form service show</c>).</summary>

@@ -25,28 +25,53 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         var app = Path.Combine(_scratch.Path, "app");
         _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
         _scratch.Write("app/www/index.html", "page v1\n");
-        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu" });
+        var edgePort = FreePorts.Next();
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu", EdgePort = edgePort });
         var gateway = _silo.Gateway;
+        Assert.Contains($"edge proxy on port {edgePort}", _silo.Output);
+        using var edge = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edgePort}"), Timeout = TimeSpan.FromSeconds(10) };
 
         var first = await Form("deploy", app, "--replicas", "2", "--gateway", gateway);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("Service svc-web revision 1: 2/2 replica(s) running.", first.Out);
         await AssertServesAsync(gateway, revision: 1, page: "page v1", replicas: 2);
 
-        // Redeploy with a changed page, sampling the service while it rolls.
+        // An edge route: bad ones are refused with nothing changed, a good one serves within a second or two.
+        Assert.Contains("No service named 'nope'", (await Form("route", "add", "web.test", "--service", "nope", "--port", "8080", "--gateway", gateway)).Error);
+        Assert.Contains("port 9999/tcp is not one of them", (await Form("route", "add", "web.test", "--service", "svc-web", "--port", "9999", "--gateway", gateway)).Error);
+        Assert.Contains("is not a host name", (await Form("route", "add", "http://web.test/", "--service", "svc-web", "--port", "8080", "--gateway", gateway)).Error);
+        var added = await Form("route", "add", "web.test", "--service", "svc-web", "--port", "8080", "--gateway", gateway);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.Contains("already routes to service 'svc-web'", (await Form("route", "add", "WEB.test", "--service", "svc-web", "--port", "8080", "--gateway", gateway)).Error);
+        Assert.Contains("no route for host 'other.test'", await EdgeGetAsync(edge, "other.test", allowError: true));
+        await Eventually.HoldsAsync(() => EdgeGetAsync(edge, "web.test", allowError: true), page => page == "page v1\n", TimeSpan.FromSeconds(30), "the route to serve");
+
+        // Redeploy with a changed page, sampling the service and sending requests through the edge while it rolls.
         _scratch.Write("app/www/index.html", "page v2\n");
         using var sampling = new CancellationTokenSource();
         var samples = SampleAsync(gateway, sampling.Token);
+        var traffic = TrafficAsync(edge, sampling.Token);
         var second = await Form("deploy", app, "--gateway", gateway);
         await sampling.CancelAsync();
         var seen = await samples;
+        var answers = await traffic;
         Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.True(answers.Count >= 20, $"only {answers.Count} requests went through the edge during the rollout");
+        Assert.All(answers, a => Assert.True(a is "page v1\n" or "page v2\n", $"a request during the rollout got: {a}"));
+        Assert.Equal("page v2\n", await EdgeGetAsync(edge, "web.test"));
         Assert.Contains("revision 2: 2/2", second.Out);
         Assert.Contains("replaced by revision 2", _silo.Output);
         Assert.True(seen.Count >= 2, $"only {seen.Count} samples taken during the rollout");
         Assert.All(seen, s => Assert.True(s.Serving >= 2, $"a sample saw {s.Serving} serving replica(s): {s.Json}"));
         var servedV2 = await AssertServesAsync(gateway, revision: 2, page: "page v2", replicas: 2);
         Assert.DoesNotContain(servedV2, n => n is "svc-web-1" or "svc-web-2");
+
+        // One replica's VMM dies: every one of 100 requests in a row still succeeds (the edge retries on the other).
+        KillVmm(await VmIdAsync(gateway, servedV2[0]));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal("page v2\n", await EdgeGetAsync(edge, "web.test"));
+        }
 
         // A revision that cannot start: the rollout fails with the scheduler's reason, the two v2 replicas keep serving.
         var failed = await Form("deploy", app, "--memory", "900000", "--gateway", gateway);
@@ -71,6 +96,10 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         var list = await Form("service", "list", "--gateway", gateway);
         Assert.Contains("svc-web", list.Out);
         Assert.Contains("1/1", list.Out);
+
+        Assert.Contains("web.test", (await Form("route", "list", "--gateway", gateway)).Out);
+        Assert.Equal(0, (await Form("route", "delete", "web.test", "--gateway", gateway)).ExitCode);
+        Assert.Contains("No routes", (await Form("route", "list", "--gateway", gateway)).Out);
 
         var delete = await Form("service", "delete", "svc-web", "--gateway", gateway);
         Assert.True(delete.ExitCode == 0, delete.ToString());
@@ -170,6 +199,55 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
     }
 
     private static Task<FormRun> Form(params string[] args) => FormRun.ProcessAsync(args);
+
+    /// <summary>GET / through the edge proxy with the given Host; an error status fails unless <paramref name="allowError"/>.</summary>
+    private static async Task<string> EdgeGetAsync(HttpClient edge, string host, bool allowError = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Host = host;
+        using var response = await edge.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(allowError || response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    /// <summary>Requests through the edge one after another until stopped; every answer (or error) is kept.</summary>
+    private static async Task<List<string>> TrafficAsync(HttpClient edge, CancellationToken stop)
+    {
+        var answers = new List<string>();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+                request.Headers.Host = "web.test";
+                using var response = await edge.SendAsync(request, CancellationToken.None);
+                var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+                answers.Add(response.IsSuccessStatusCode ? body : $"{(int)response.StatusCode}: {body}");
+            }
+            catch (Exception ex)
+            {
+                answers.Add($"error: {ex.Message}");
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        return answers;
+    }
+
+    private static async Task<string> VmIdAsync(string gateway, string name)
+    {
+        var show = await Form("vm", "show", name, "--json", "--gateway", gateway);
+        using var doc = JsonDocument.Parse(show.Out);
+        return doc.RootElement.GetProperty("vm").GetProperty("id").GetString()!;
+    }
+
+    private void KillVmm(string vmId)
+    {
+        var pidFile = Directory.EnumerateFiles(_scratch.Path, "vm.pid", SearchOption.AllDirectories).Single(f => f.Contains(vmId, StringComparison.Ordinal));
+        Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+    }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 

@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+using Formation.Errors;
+
+namespace Formation.Edge;
+
+/// <summary>
+/// A route of the edge proxy: HTTP requests for <see cref="Host"/> that reach any node's edge port go to port
+/// <see cref="Port"/> of a serving replica of <see cref="Service"/>.
+/// </summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.edge-route")]
+public sealed record EdgeRoute(
+    [property: Id(0)] string Host,
+    [property: Id(1)] string Service,
+    [property: Id(2)] int Port,
+    [property: Id(3)] DateTimeOffset CreatedAt);
+
+/// <summary>What a route may name, checked by the route catalog and the CLI alike.</summary>
+public static partial class EdgeRouteRules
+{
+    /// <summary>The host name in the form requests carry it: lower case, no trailing dot, no port.</summary>
+    public static string NormalizeHost(string host) => host.Trim().TrimEnd('.').ToLowerInvariant();
+
+    public static void RequireHost(string host)
+    {
+        if (host.Length is 0 or > 253 || !HostName().IsMatch(host))
+        {
+            throw FormationException.Invalid(
+                $"'{host}' is not a host name: use dot-separated labels of letters, digits and '-' (for example 'shop.example.com'), without a port or scheme.");
+        }
+    }
+
+    public static void RequirePort(int port)
+    {
+        if (port is < 1 or > 65535)
+        {
+            throw FormationException.Invalid($"Port {port} is out of range: use 1-65535.");
+        }
+    }
+
+    [GeneratedRegex(@"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")]
+    private static partial Regex HostName();
+}

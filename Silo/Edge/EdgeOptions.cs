@@ -1,0 +1,26 @@
+namespace Formation.Silo.Edge;
+
+/// <summary>The edge proxy (section "Formation:Edge"; <c>--edge-port</c> maps onto <see cref="HttpPort"/>).</summary>
+public sealed class EdgeOptions
+{
+    public const string Section = "Formation:Edge";
+
+    /// <summary>
+    /// The port the edge proxy serves HTTP on, on every address of the node (default 80; 0: no proxy). When the default
+    /// port is taken (another web server), the silo runs without the proxy and says so; a port given explicitly that is
+    /// taken stops the silo.
+    /// </summary>
+    public int HttpPort { get; set; } = 80;
+
+    /// <summary>True when <see cref="HttpPort"/> was set (flag or configuration) rather than left at its default.</summary>
+    public bool Explicit { get; set; }
+
+    /// <summary>How often the routes and their services' serving replicas are read (the table's staleness bound).</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a connection to a replica may take before another replica is tried.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a replica that refused a connection is skipped (passive health check).</summary>
+    public TimeSpan FailurePenalty { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Formation.Silo.Edge;
+
+/// <summary>
+/// The node's edge proxy: an HTTP listener on every address (<see cref="EdgeOptions.HttpPort"/>) that sends each request
+/// to a serving replica of the service its <c>Host</c> routes to, through YARP's forwarder (HTTP/1.1, HTTP/2, WebSocket
+/// upgrades, streaming bodies). Replicas are taken round robin; one that refuses or does not accept a connection is
+/// skipped for a while (passive health), and a request without a body whose method is idempotent is tried on the next
+/// replica, so a replica that dies costs no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>.
+/// </summary>
+public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, ILogger<EdgeProxyHost> logger) : IHostedService, IAsyncDisposable
+{
+    private WebApplication? _app;
+    private HttpMessageInvoker? _client;
+
+    /// <summary>The port it listens on (the configured one, or the one the system chose for port -1 in tests).</summary>
+    public int Port { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Any, options.HttpPort);
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.AddHttpForwarder();
+        var app = builder.Build();
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = options.ConnectTimeout,
+            EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = null,
+        });
+        var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
+        app.Run(context => ForwardAsync(context, forwarder));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex) when (!options.Explicit && ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse or SocketError.AccessDenied })
+        {
+            await app.DisposeAsync();
+            LogPortTaken(options.HttpPort);
+            return;
+        }
+
+        _app = app;
+        Port = options.HttpPort;
+        LogListening(options.HttpPort);
+    }
+
+    private async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder)
+    {
+        var host = context.Request.Host.Host.TrimEnd('.').ToLowerInvariant();
+        if (!table.TryGet(host, out var backends))
+        {
+            await PlainAsync(context, StatusCodes.Status404NotFound, $"Formation edge: no route for host '{host}'. `form route add {host} --service NAME --port PORT` makes one.");
+            return;
+        }
+
+        var destinations = backends.Destinations;
+        if (destinations.Count == 0)
+        {
+            await PlainAsync(context, StatusCodes.Status503ServiceUnavailable, $"Formation edge: service '{backends.Route.Service}' has no serving replica right now.");
+            return;
+        }
+
+        var retriable = IsRetriable(context.Request);
+        var start = backends.NextStart();
+        var tried = 0;
+        // Healthy replicas first, in round-robin order; the skipped ones last (they may have recovered).
+        foreach (var destination in Order(destinations, start))
+        {
+            tried++;
+            var error = await forwarder.SendAsync(context, destination, _client!, ForwarderRequestConfig.Empty, EdgeTransformer.Instance);
+            if (error == ForwarderError.None)
+            {
+                return;
+            }
+
+            var connectFailure = error is ForwarderError.Request or ForwarderError.RequestTimedOut;
+            if (connectFailure)
+            {
+                table.MarkFailed(destination, options.FailurePenalty);
+            }
+
+            if (!retriable || !connectFailure || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+            {
+                return; // YARP has answered 502/504 (or the client is gone)
+            }
+
+            LogRetry(host, destination, error);
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+
+        if (!context.Response.HasStarted)
+        {
+            await PlainAsync(context, StatusCodes.Status502BadGateway, $"Formation edge: none of the {tried} replica(s) of service '{backends.Route.Service}' answered.");
+        }
+    }
+
+    private IEnumerable<string> Order(IReadOnlyList<string> destinations, int start)
+    {
+        var rotated = Enumerable.Range(0, destinations.Count).Select(i => destinations[(start + i) % destinations.Count]).ToList();
+        return rotated.Where(table.IsHealthy).Concat(rotated.Where(d => !table.IsHealthy(d)));
+    }
+
+    /// <summary>Safe to send again: an idempotent method and no request body.</summary>
+    private static bool IsRetriable(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)) &&
+        request.ContentLength is null or 0 && !request.Headers.ContainsKey("Transfer-Encoding");
+
+    private static Task PlainAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(message + "\n");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        _client?.Dispose();
+    }
+
+    /// <summary>Keeps the client's Host and adds the X-Forwarded headers a backend needs to know who asked and how.</summary>
+    private sealed class EdgeTransformer : HttpTransformer
+    {
+        public static readonly EdgeTransformer Instance = new();
+
+        public override async ValueTask TransformRequestAsync(
+            HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.Headers.Host = httpContext.Request.Host.Value;
+            var client = httpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var prior = proxyRequest.Headers.TryGetValues("X-Forwarded-For", out var values) ? string.Join(", ", values) : null;
+            proxyRequest.Headers.Remove("X-Forwarded-For");
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-For", prior is null ? client : $"{prior}, {client}");
+            proxyRequest.Headers.Remove("X-Forwarded-Proto");
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);
+            proxyRequest.Headers.Remove("X-Forwarded-Host");
+            proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edge proxy on port {Port} (every address)")]
+    private partial void LogListening(int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy off: port {Port} is in use (another web server?). Choose one with --edge-port.")]
+    private partial void LogPortTaken(int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edge: {Host} → {Destination} failed ({Error}); trying the next replica")]
+    private partial void LogRetry(string host, string destination, ForwarderError error);
+}

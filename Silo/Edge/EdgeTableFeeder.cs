@@ -1,0 +1,57 @@
+using Formation.Edge;
+using Formation.Errors;
+using Formation.Services;
+using Microsoft.Extensions.Hosting;
+
+namespace Formation.Silo.Edge;
+
+/// <summary>
+/// Keeps the <see cref="EdgeTable"/> current: every <see cref="EdgeOptions.RefreshInterval"/> it reads the routes and,
+/// for each routed service, its serving replicas (a draining or stopped replica is not one), and swaps the table.
+/// </summary>
+public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable table, EdgeOptions options, ILogger<EdgeTableFeeder> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.RefreshInterval);
+        do
+        {
+            try
+            {
+                await RefreshAsync();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogRefreshFailed(ex); // the previous table keeps serving
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public async Task RefreshAsync()
+    {
+        var routes = await grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListAsync();
+        var services = new Dictionary<string, ServiceInfo?>(StringComparer.Ordinal);
+        foreach (var name in routes.Select(r => r.Service).Distinct())
+        {
+            try
+            {
+                services[name] = await grains.GetGrain<IServiceGrain>(name).GetAsync();
+            }
+            catch (FormationException ex) when (ex.Kind == ErrorKind.NotFound)
+            {
+                services[name] = null; // deleted since: its routes answer 503 until they are deleted too
+            }
+        }
+
+        table.Replace(routes.Select(r => (r, Destinations(services[r.Service], r.Port))));
+    }
+
+    private static IReadOnlyList<string> Destinations(ServiceInfo? service, int port) => service is null
+        ? []
+        : [.. service.ReplicaList.Where(r => r.Serving && r.Address is not null).Select(r => $"http://{r.Address}:{port}/")];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy: reading the routes failed; the previous table stays")]
+    private partial void LogRefreshFailed(Exception ex);
+}
