@@ -55,8 +55,7 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
         var blocked = string.Join(", ", noEgress.Order(StringComparer.Ordinal));
         var set = blocked.Length == 0 ? "" : $"    elements = {{ {blocked} }}\n";
         return
-            $"table ip {table}\n" +
-            $"delete table ip {table}\n" +
+            HostNft.Replacing("ip", table) +
             $"table ip {table} {{\n" +
             $"  set no_egress {{\n    type ipv4_addr\n{set}  }}\n" +
             $"  chain forward {{\n    type filter hook forward priority filter; policy accept;\n" +
@@ -73,12 +72,6 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
     private async Task ApplyAsync(CancellationToken cancellationToken)
     {
         var (subnet, bridge, mesh) = _target!.Value;
-        var text = Ruleset(Table, subnet, bridge, mesh, _noEgress);
-        var result = await ProcessRunner.RunAsync("nft", ["-f", "-"], null, 20, TimeSpan.FromSeconds(30), cancellationToken,
-            writeStdin: (s, ct) => s.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), ct).AsTask());
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"nft could not load table {Table}: {string.Join(" | ", result.OutputTail)} (is the Debian package nftables installed?)");
-        }
+        await HostNft.LoadAsync(Table, Ruleset(Table, subnet, bridge, mesh, _noEgress), cancellationToken);
     }
 }

@@ -2,6 +2,7 @@ using Formation.Networking;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Silo.Nodes;
+using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;
 
 namespace Formation.Silo.Network;
@@ -101,7 +102,7 @@ public sealed partial class MeshAgent(
         var (keyPath, publicKey) = await WireGuardInterface.EnsureKeyAsync(Path.Combine(dataDirectory, "mesh"), cancellationToken);
         var wg = new WireGuardInterface(InterfaceName);
         await wg.EnsureAsync(keyPath, options.Value.ListenPort, overlay, cancellationToken);
-        await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", cancellationToken);
+        await HostForwarding.EnableIpv4Async(cancellationToken);
         if (options.Value.Egress)
         {
             await egress.EnsureAsync(subnet, network.BridgeName, InterfaceName, cancellationToken);

@@ -86,8 +86,7 @@ public sealed class PortForwards(NodeIdentity node)
             .OrderBy(f => f.Port.HostPort).ThenBy(f => f.Port.Protocol)
             .Select(f => $"    fib daddr type local ip daddr != 127.0.0.0/8 {f.Port.ProtocolWord} dport {f.Port.HostPort} dnat to {IPAddress.Parse(f.Address)}:{f.Port.GuestPort}\n"));
         return
-            $"table ip {table}\n" +
-            $"delete table ip {table}\n" +
+            HostNft.Replacing("ip", table) +
             $"table ip {table} {{\n" +
             $"  chain prerouting {{\n    type nat hook prerouting priority dstnat; policy accept;\n{rules}  }}\n" +
             $"  chain output {{\n    type nat hook output priority -100; policy accept;\n{rules}  }}\n" +
@@ -96,13 +95,7 @@ public sealed class PortForwards(NodeIdentity node)
 
     private async Task ApplyAsync(CancellationToken cancellationToken)
     {
-        var text = Ruleset(Table, _byVm.Values.SelectMany(v => v.Ports.Select(p => (v.Address, p))));
-        var result = await ProcessRunner.RunAsync("nft", ["-f", "-"], null, 20, TimeSpan.FromSeconds(30), cancellationToken,
-            writeStdin: (s, ct) => s.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), ct).AsTask());
-        if (result.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"nft could not load table {Table}: {string.Join(" | ", result.OutputTail)} (is the Debian package nftables installed?)");
-        }
+        await HostNft.LoadAsync(Table, Ruleset(Table, _byVm.Values.SelectMany(v => v.Ports.Select(p => (v.Address, p)))), cancellationToken);
     }
 
     /// <summary>Whether nothing on the host listens on the port (a bind on all addresses succeeds).</summary>

@@ -6,9 +6,11 @@ namespace Formation.Silo.Pack;
 /// <summary>
 /// Starts a host script inside the build sandbox's namespaces: a new user namespace whose root is the unprivileged
 /// uid range <see cref="PackOptions.BuildUidBase"/> (so "root" in a step owns nothing on the host), with new mount,
-/// PID, IPC and UTS namespaces (and network, unless asked for), inside a fresh cgroup with the step limits.
+/// PID, IPC, UTS and network namespaces, inside a fresh cgroup with the step limits. The network namespace is empty,
+/// or, for a step given a <see cref="BuildNetworkLease"/>, holds the lease's egress-only link.
 /// The child waits on a pipe until this process has written its uid/gid maps (as root on the host may, without
-/// newuidmap or /etc/subuid), then becomes root of the namespace and runs the script as that root.
+/// newuidmap or /etc/subuid) and attached its network, then becomes root of the namespace and runs the script as
+/// that root; when the preparation fails the child exits without running anything.
 /// </summary>
 internal sealed class BuildSandbox(PackOptions options)
 {
@@ -21,6 +23,7 @@ internal sealed class BuildSandbox(PackOptions options)
         echo "FORMATION-USERNS $pid"
         read -r go <&3
         exec 3<&-
+        [ "$go" = go ] || exit 125
         exec "$@"
         """;
 
@@ -32,20 +35,23 @@ internal sealed class BuildSandbox(PackOptions options)
 
     /// <summary>
     /// Runs <paramref name="script"/> (with <paramref name="arguments"/>) as root of a new sandbox. Fails with a
-    /// message naming the limit when the step ran into pids.max or memory.max.
+    /// message naming the limit when the step ran into pids.max or memory.max. <paramref name="hostNetwork"/>
+    /// (benchmarks without the sandbox only) keeps the host's network namespace.
     /// </summary>
     public async Task<ProcessResult> RunAsync(
-        string scratch, string script, IReadOnlyList<string> arguments, bool network, Action<string>? onLine,
-        IReadOnlyDictionary<string, string>? environment, Func<Stream, CancellationToken, Task>? stdin, CancellationToken cancellationToken)
+        string scratch, string script, IReadOnlyList<string> arguments, BuildNetworkLease? network, Action<string>? onLine,
+        IReadOnlyDictionary<string, string>? environment, Func<Stream, CancellationToken, Task>? stdin, CancellationToken cancellationToken,
+        bool hostNetwork = false)
     {
         var sync = Path.Combine(scratch, $"userns-{Guid.NewGuid():N}.fifo");
         HostFifo.Create(sync);
-        using var cgroup = HostCgroup.Create(options.CgroupParent, Path.GetFileName(scratch) + "-" + Guid.NewGuid().ToString("N")[..8],
+        using var cgroup = options.BenchmarkWithoutSandbox ? null : HostCgroup.Create(options.CgroupParent, Path.GetFileName(scratch) + "-" + Guid.NewGuid().ToString("N")[..8],
             new CgroupLimits(options.StepPidsMax, options.StepMemoryMaxBytes, options.StepCpus));
+        Task? prepare = null;
         try
         {
             var argv = new List<string> { "--user", "--keep-caps", "--mount", "--pid", "--fork", "--kill-child", "--ipc", "--uts", "--propagation", "private" };
-            if (!network)
+            if (!hostNetwork)
             {
                 argv.Add("--net");
             }
@@ -54,19 +60,24 @@ internal sealed class BuildSandbox(PackOptions options)
                 "setpriv", "--reuid=0", "--regid=0", "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all",
                 "/bin/sh", "-c", script, "formation-sandbox"]);
             argv.AddRange(arguments);
-            var mapped = false;
-            var result = await ProcessRunner.RunAsync("/bin/sh", cgroup.EnterArguments("unshare", argv), line =>
+            var result = await ProcessRunner.RunAsync(cgroup is null ? "unshare" : "/bin/sh", cgroup is null ? argv : cgroup.EnterArguments("unshare", argv), line =>
             {
-                if (!mapped && line.StartsWith(MapMarker, StringComparison.Ordinal))
+                if (prepare is null && line.StartsWith(MapMarker, StringComparison.Ordinal))
                 {
-                    mapped = true; // only the first marker: later output is the step's, which may lie
-                    Map(line[MapMarker.Length..], sync);
+                    // Only the first marker: later output is the step's, which may lie. The output reader must not
+                    // wait for the set-up (its processes), so it runs on its own.
+                    prepare = Task.Run(() => PrepareAsync(line[MapMarker.Length..], sync, network, cancellationToken), CancellationToken.None);
                     return;
                 }
 
                 onLine?.Invoke(line);
             }, options.OutputTailLines, options.StepTimeout, cancellationToken, environment, stdin);
-            if (result.ExitCode != 0 && cgroup.ExceededLimit() is { } limit)
+            if (prepare is not null)
+            {
+                await prepare; // a failed set-up is the step's error
+            }
+
+            if (result.ExitCode != 0 && cgroup?.ExceededLimit() is { } limit)
             {
                 throw new BuildStepException($"the step ran into its {limit} limit and was stopped", result.ExitCode, result.OutputTail);
             }
@@ -75,28 +86,47 @@ internal sealed class BuildSandbox(PackOptions options)
         }
         finally
         {
+            if (prepare is not null)
+            {
+                await prepare.ContinueWith(_ => { }, TaskScheduler.Default); // never leave it running past the lease
+            }
+
             File.Delete(sync);
         }
     }
 
-    private void Map(string pidText, string sync)
+    /// <summary>Writes the child's uid/gid maps and attaches its network, then lets it go (or stop, when anything failed).</summary>
+    private async Task PrepareAsync(string pidText, string sync, BuildNetworkLease? network, CancellationToken cancellationToken)
     {
-        if (!int.TryParse(pidText, CultureInfo.InvariantCulture, out var pid))
-        {
-            return; // the child then waits until the step timeout kills it; cannot happen with AwaitScript
-        }
-
-        var map = $"0 {RootUid} {options.BuildUidCount}\n";
+        var go = false;
         try
         {
-            File.WriteAllText($"/proc/{pid}/uid_map", map);
-            File.WriteAllText($"/proc/{pid}/gid_map", map);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Unmapped, the child cannot become root of its namespace: setpriv fails and the step fails at once.
-        }
+            if (!int.TryParse(pidText, CultureInfo.InvariantCulture, out var pid))
+            {
+                return; // cannot happen with AwaitScript; the child is told to stop
+            }
 
-        HostFifo.TrySignal(sync);
+            var map = $"0 {RootUid} {options.BuildUidCount}\n";
+            try
+            {
+                File.WriteAllText($"/proc/{pid}/uid_map", map);
+                File.WriteAllText($"/proc/{pid}/gid_map", map);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return; // unmapped, the child could not become root of its namespace
+            }
+
+            if (network is not null)
+            {
+                await BuildNetwork.AttachAsync(network, pid, cancellationToken);
+            }
+
+            go = true;
+        }
+        finally
+        {
+            HostFifo.TrySignal(sync, go ? "go" : "stop");
+        }
     }
 }

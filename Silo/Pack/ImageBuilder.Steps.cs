@@ -8,7 +8,7 @@ namespace Formation.Silo.Pack;
 public sealed partial class ImageBuilder
 {
     private async Task<ImageManifest> BuildStepsAsync(
-        Formfile formfile, BuildContext context, string tag, BuildReporter reporter, string formfileText, CancellationToken cancellationToken)
+        Formfile formfile, BuildContext context, string tag, BuildReporter reporter, string formfileText, BuildDisk? disk, CancellationToken cancellationToken)
     {
         var layerSteps = formfile.Instructions.Count(i => i is RunInstruction or CopyInstruction or InstallInstruction or UserInstruction);
         if (layerSteps + 2 > MaxLayers)
@@ -79,7 +79,7 @@ public sealed partial class ImageBuilder
             // The recipe (scripts and arguments run in the image) is part of the key, so a builder fix invalidates old layers.
             // USER's arguments carry a freshly salted hash: only its script is keyed (the instruction text covers the rest).
             chain = PackDigest.Key(chain, instruction is UserInstruction ? AccountScript.Recipe : string.Join('\0', command!.Argv));
-            var info = await EnsureLayerAsync(chain, instruction.Text, stack, command!, reporter, cancellationToken);
+            var info = await EnsureLayerAsync(chain, instruction.Text, stack, command!, reporter, disk, cancellationToken);
             foreach (var (property, value) in info.Properties.Where(p => p.Key.StartsWith("uid:", StringComparison.Ordinal)))
             {
                 uids[property[4..]] = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
@@ -93,7 +93,7 @@ public sealed partial class ImageBuilder
         var config = new GuestConfig(formfile);
         chain = PackDigest.Key(chain, "guest-config", config.Digest());
         await EnsureLayerAsync(chain, "guest configuration", stack,
-            new IsolatedCommand([], "", config.Argv(), IsolatedRunner.BaseEnvironment(), Stdin: config.WriteTarAsync), reporter, cancellationToken);
+            new IsolatedCommand([], "", config.Argv(), IsolatedRunner.BaseEnvironment(), Stdin: config.WriteTarAsync), reporter, disk, cancellationToken);
         stack.Add(chain);
 
         // Step n+3: the root filesystem.
@@ -144,9 +144,12 @@ public sealed partial class ImageBuilder
         return registered;
     }
 
-    /// <summary>Returns the cached layer for <paramref name="key"/>, or runs <paramref name="command"/> and commits its result.</summary>
+    /// <summary>
+    /// Returns the cached layer for <paramref name="key"/>, or runs <paramref name="command"/> (writing onto the
+    /// build's <paramref name="disk"/>, when it has one) and commits its result.
+    /// </summary>
     private async Task<LayerInfo> EnsureLayerAsync(
-        string key, string description, List<string> stack, IsolatedCommand command, BuildReporter reporter, CancellationToken cancellationToken)
+        string key, string description, List<string> stack, IsolatedCommand command, BuildReporter reporter, BuildDisk? disk, CancellationToken cancellationToken)
     {
         if (await _layers.ReadAsync(key, cancellationToken) is { } cached)
         {
@@ -165,8 +168,9 @@ public sealed partial class ImageBuilder
         {
             var properties = new Dictionary<string, string>(StringComparer.Ordinal);
             var upper = Path.Combine(staging, "root");
+            var written = disk is null ? upper : Path.Combine(await disk.NewStepDirectoryAsync(cancellationToken), "root");
             var result = await _runner.RunAsync(
-                command with { LowerLayers = [.. Enumerable.Reverse(stack)], UpperDirectory = upper },
+                command with { LowerLayers = [.. Enumerable.Reverse(stack)], UpperDirectory = written },
                 line =>
                 {
                     if (line.StartsWith(AccountScript.UidMarker, StringComparison.Ordinal) && line.Split(' ') is [_, var name, var uid])
@@ -184,11 +188,21 @@ public sealed partial class ImageBuilder
                     reporter.Output(line);
                 },
                 cancellationToken);
+            if (result.ExitCode != 0 && disk is { IsFull: true })
+            {
+                throw new BuildStepException($"the step ran out of disk space: a build may write at most {disk.LimitText}", result.ExitCode, result.OutputTail);
+            }
+
             if (result.ExitCode != 0)
             {
                 throw new BuildStepException(
                     result.TimedOut ? $"the step ran longer than {_options.StepTimeout}" : $"the command exited with status {result.ExitCode}",
                     result.ExitCode, result.OutputTail);
+            }
+
+            if (disk is not null)
+            {
+                await BuildDisk.CopyOutAsync(written, upper, cancellationToken);
             }
 
             var info = new LayerInfo(key, description, DateTimeOffset.UtcNow, properties);

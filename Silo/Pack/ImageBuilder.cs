@@ -27,6 +27,12 @@ public sealed partial class ImageBuilder
 
     public ImageBuilder(PackOptions options, ImageStore store, ILogger<ImageBuilder>? logger = null)
     {
+        if (options.BenchmarkWithoutSandbox && Environment.GetEnvironmentVariable(PackOptions.BenchmarkEnvironmentVariable) != "1")
+        {
+            throw new InvalidOperationException(
+                $"PackOptions.BenchmarkWithoutSandbox turns the build sandbox's limits and network isolation off and is for benchmarks only; it needs {PackOptions.BenchmarkEnvironmentVariable}=1");
+        }
+
         _options = options;
         _paths = options.Paths;
         _store = store;
@@ -56,7 +62,8 @@ public sealed partial class ImageBuilder
             LogBuildStarted(formfile.Name, formfile.From.Reference, reporter.StepCount);
             reporter.Started($"build {formfile.Name} from {formfile.From}");
             var context = await OpenContextAsync(request, scratch, cancellationToken);
-            var manifest = await BuildStepsAsync(formfile, context, tag, reporter, request.FormfileText, cancellationToken);
+            await using var disk = _options.BenchmarkWithoutSandbox ? null : BuildDisk.For(formfile, _options, scratch);
+            var manifest = await BuildStepsAsync(formfile, context, tag, reporter, request.FormfileText, disk, cancellationToken);
             reporter.Finished($"{manifest.Digest} tagged {tag} ({reporter.StepsExecuted} steps run, {reporter.Elapsed.TotalSeconds:0.0} s)");
             LogBuildCompleted(formfile.Name, manifest.Digest, reporter.StepsExecuted, reporter.Elapsed.TotalSeconds);
             return manifest;
@@ -116,7 +123,7 @@ public sealed partial class ImageBuilder
         return BuildContext.FromDirectory(empty);
     }
 
-    /// <summary>Removes scratch directories left by builder processes that no longer exist.</summary>
+    /// <summary>Removes scratch directories (and the build disks mounted in them) left by builder processes that no longer exist.</summary>
     private void RemoveStaleScratch()
     {
         foreach (var dir in Directory.EnumerateDirectories(_paths.Temp))
@@ -125,6 +132,11 @@ public sealed partial class ImageBuilder
             var dash = name.IndexOf('-');
             if (dash > 0 && int.TryParse(name[..dash], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
             {
+                foreach (var mount in HostMounts.Under(dir))
+                {
+                    HostMounts.UnmountAsync(mount).GetAwaiter().GetResult();
+                }
+
                 HostPaths.DeleteTree(dir);
             }
         }

@@ -3,8 +3,8 @@ namespace Formation.Silo.Pack;
 
 /// <summary>
 /// Runs a command inside an image root, isolated from the host (<see cref="BuildSandbox"/>): a user namespace whose
-/// root is an unprivileged host uid, new mount, PID, IPC and UTS namespaces, and a new, empty network namespace
-/// unless the step needs the network (INSTALL), in a cgroup with the step limits. The root is an overlay of the
+/// root is an unprivileged host uid, new mount, PID, IPC, UTS and network namespaces (empty, or for INSTALL holding
+/// an egress-only link of the <see cref="BuildNetwork"/>), in a cgroup with the step limits. The root is an overlay of the
 /// cached layers (read-only) and the step's upper directory, mounted inside the private mount namespace, so nothing
 /// stays mounted when the step ends — however it ends. /proc is mounted with the paths container runtimes protect
 /// read-only or masked; /dev holds only bind mounts of the harmless host devices. The command runs chrooted
@@ -15,7 +15,7 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
     /// <summary>Set-up, run by the host's /bin/sh as root of the sandbox; then chroot into the image.</summary>
     private const string SetupScript = """
         set -eu
-        layers=$1 lower=$2 upper=$3 work=$4 merged=$5 net=$6 caps=$7
+        layers=$1 lower=$2 upper=$3 work=$4 merged=$5 resolv=$6 caps=$7
         shift 7
         cd "$layers"
         mount -t overlay formation-pack -o "lowerdir=$lower,upperdir=$upper,workdir=$work,userxattr,index=off,metacopy=off" "$merged"
@@ -45,8 +45,8 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
           mkdir "$merged/dev/pts" "$merged/dev/shm"
         fi
         if dir_ok run; then mount -t tmpfs -o mode=0755,nosuid,size=64m formation-run "$merged/run"; fi
-        if [ "$net" = 1 ] && dir_ok etc && [ -f "$merged/etc/resolv.conf" ] && [ ! -L "$merged/etc/resolv.conf" ]; then
-          mount --bind -o ro /etc/resolv.conf "$merged/etc/resolv.conf"
+        if [ -n "$resolv" ] && dir_ok etc && [ -f "$merged/etc/resolv.conf" ] && [ ! -L "$merged/etc/resolv.conf" ]; then
+          mount --bind -o ro "$resolv" "$merged/etc/resolv.conf"
         fi
         cd "$merged"
         shell=$1; shift
@@ -66,6 +66,7 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
         + "cap_wake_alarm,cap_block_suspend,cap_audit_read,cap_perfmon,cap_bpf,cap_checkpoint_restore";
 
     private readonly BuildSandbox _sandbox = new(options);
+    private readonly BuildNetwork _network = new(options);
 
     public async Task<ProcessResult> RunAsync(IsolatedCommand command, Action<string>? onLine, CancellationToken cancellationToken)
     {
@@ -78,14 +79,23 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
             _sandbox.Own(directory);
         }
 
+        var hostNetwork = command.Network && options.BenchmarkWithoutSandbox;
+        BuildNetworkLease? lease = null;
         try
         {
+            lease = command.Network && !hostNetwork ? await _network.LeaseAsync(scratch, cancellationToken) : null;
+            var resolv = lease?.ResolvConf ?? (hostNetwork ? "/etc/resolv.conf" : "");
             string[] arguments = [paths.Layers, string.Join(':', command.LowerLayers.Select(k => k + "/root")), command.UpperDirectory, work, merged,
-                command.Network ? "1" : "0", DroppedCapabilities, .. command.Argv];
-            return await _sandbox.RunAsync(scratch, SetupScript, arguments, command.Network, onLine, command.Environment, command.Stdin, cancellationToken);
+                resolv, DroppedCapabilities, .. command.Argv];
+            return await _sandbox.RunAsync(scratch, SetupScript, arguments, lease, onLine, command.Environment, command.Stdin, cancellationToken, hostNetwork);
         }
         finally
         {
+            if (lease is not null)
+            {
+                await lease.DisposeAsync();
+            }
+
             HostPaths.DeleteTree(work);
             TryRemoveEmpty(merged);
         }

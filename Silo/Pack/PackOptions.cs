@@ -48,5 +48,33 @@ public sealed class PackOptions
     /// <summary>CPUs' worth of time one build step may use (cpu.max); default half the host's cores, at least one.</summary>
     public double StepCpus { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// The addresses INSTALL steps' network namespaces get, one /30 per running step (host end .1, step .2 of each).
+    /// It must not overlap the cluster's overlay (10.77.0.0/16), the node's bridges or any route of the host.
+    /// </summary>
+    public string BuildNetworkSubnet { get; set; } = "10.78.0.0/24";
+
+    /// <summary>
+    /// Resolvers written into INSTALL steps' <c>/etc/resolv.conf</c>; empty = the host's own (<c>/etc/resolv.conf</c>),
+    /// which must not be on loopback (a step's loopback is its own).
+    /// </summary>
+    public string[] BuildNameServers { get; set; } = [];
+
+    /// <summary>
+    /// Most bytes a build may write when its Formfile sets no DISK, and the ceiling of a Formfile's DISK: a build's
+    /// steps write onto a file system of this size (or of DISK), so a <c>dd</c> cannot fill the host's disk.
+    /// </summary>
+    public long BuildDiskMaxBytes { get; set; } = 16L << 30;
+
+    /// <summary>
+    /// Benchmark only: builds without the per-step cgroup, the INSTALL network namespace and the build disk (the user
+    /// namespace stays: layers are stored with shifted owners). Refused unless the environment variable
+    /// <see cref="BenchmarkEnvironmentVariable"/> is <c>1</c>; the silo refuses it always.
+    /// </summary>
+    public bool BenchmarkWithoutSandbox { get; set; }
+
+    /// <summary>Environment variable a benchmark sets to be allowed <see cref="BenchmarkWithoutSandbox"/>.</summary>
+    public const string BenchmarkEnvironmentVariable = "FORMATION_BENCHMARK_UNSANDBOXED_BUILDS";
+
     internal PackPaths Paths => new(DataDirectory, BuildUidBase);
 }

@@ -57,7 +57,7 @@ internal sealed class RootfsAssembler(PackPaths paths, PackOptions options)
             _sandbox.Own(merged);
             var result = await _sandbox.RunAsync(staging, Script,
                 [paths.Layers, lower, merged, output, kind == ImageArtifactKind.Initramfs ? "initramfs" : "ext4", $"{diskGb}G"],
-                network: false, onLine, IsolatedRunner.BaseEnvironment(), stdin: null, cancellationToken);
+                network: null, onLine, IsolatedRunner.BaseEnvironment(), stdin: null, cancellationToken);
             if (result.ExitCode != 0)
             {
                 var full = result.OutputTail.Any(l => l.Contains("Could not allocate", StringComparison.OrdinalIgnoreCase)

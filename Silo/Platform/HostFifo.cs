@@ -19,10 +19,10 @@ public static class HostFifo
     }
 
     /// <summary>
-    /// Writes one line into the pipe without blocking; false when nobody holds it open for reading (the waiting
+    /// Writes one line (<paramref name="word"/>) into the pipe without blocking; false when nobody holds it open for reading (the waiting
     /// process is gone), so a dead child can never hang the parent.
     /// </summary>
-    public static bool TrySignal(string path)
+    public static bool TrySignal(string path, string word = "")
     {
         var fd = open(path, OWronly | ONonblock | OCloexec);
         if (fd < 0)
@@ -32,8 +32,8 @@ public static class HostFifo
 
         try
         {
-            byte[] line = [(byte)'\n'];
-            return write(fd, line, 1) == 1;
+            var line = System.Text.Encoding.ASCII.GetBytes(word + "\n");
+            return write(fd, line, line.Length) == line.Length;
         }
         finally
         {

@@ -5,6 +5,7 @@ namespace Formation.Formfiles;
 /// <summary>
 /// A parsed, validated Formfile. <see cref="Instructions"/> are the build steps in file order; the other members
 /// are the image's metadata (what the last <c>ENV</c>/<c>WORKDIR</c>/<c>ENTRYPOINT</c> left in effect).
+/// <see cref="DeclaresDisk"/> tells a DISK line from the default size in <see cref="FormfileResources.DiskGiB"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Formation.Formfiles.Formfile")]
 public sealed record Formfile(
@@ -19,4 +20,5 @@ public sealed record Formfile(
     [property: Id(8)] FormfileEntrypoint? Entrypoint,
     [property: Id(9)] ImmutableArray<ExposedPort> ExposedPorts,
     [property: Id(10)] ModelRequirement? Model,
-    [property: Id(11)] ConsoleMode Console = ConsoleMode.Shell);
+    [property: Id(11)] ConsoleMode Console = ConsoleMode.Shell,
+    [property: Id(12)] bool DeclaresDisk = false);

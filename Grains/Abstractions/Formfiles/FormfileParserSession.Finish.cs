@@ -56,7 +56,8 @@ internal sealed partial class FormfileParserSession
             _entrypoint,
             [.. _exposed],
             _model,
-            _console);
+            _console,
+            _diskGb is not null);
     }
 
     /// <summary>The variables in effect at the end: a later assignment of the same name and scope replaces an earlier one.</summary>

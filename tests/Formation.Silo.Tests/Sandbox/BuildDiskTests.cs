@@ -1,0 +1,80 @@
+using Formation.Images;
+using Formation.Silo.Platform;
+
+namespace Formation.Silo.Tests.Sandbox;
+
+/// <summary>
+/// Finding 5 (disk): a build writes onto a file system as large as its Formfile's DISK (or the Pack options' cap
+/// when it sets none). A <c>dd</c> past it fails the step with a message naming the limit; the partial layer, the
+/// build's disk and its mount are gone afterwards, so the host's disk keeps nothing of it.
+/// </summary>
+public class BuildDiskTests
+{
+    [Fact]
+    public async Task Run_DdBeyondTheCap_FailsNamingTheLimitAndLeavesNothing()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild(o => o.BuildDiskMaxBytes = 64L << 20);
+
+        var ex = await Assert.ThrowsAsync<ImageBuildException>(() =>
+            build.BuildAsync("NAME fill\nFROM tiny\nRUN dd if=/dev/zero of=/big bs=1M count=400\n"));
+
+        Assert.Equal(2, ex.Failure.Step);
+        Assert.Contains("ran out of disk space: a build may write at most 64 MiB (Formation:Pack:BuildDiskMaxBytes; the Formfile sets no DISK)", ex.Failure.Message);
+        AssertNothingLeft(build);
+    }
+
+    [Fact]
+    public async Task Run_StepsOfOneBuild_ShareOneLimit()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild(o => o.BuildDiskMaxBytes = 64L << 20);
+
+        var ex = await Assert.ThrowsAsync<ImageBuildException>(() =>
+            build.BuildAsync("NAME share\nFROM tiny\nRUN dd if=/dev/zero of=/a bs=1M count=40\nRUN dd if=/dev/zero of=/b bs=1M count=40\n"));
+
+        Assert.Equal(3, ex.Failure.Step); // each step alone fits; together they do not
+        Assert.Contains("a build may write at most 64 MiB", ex.Failure.Message);
+        AssertNothingLeft(build);
+    }
+
+    [Fact]
+    public async Task Run_DdBeyondTheFormfilesDisk_FailsNamingDisk()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild();
+
+        var ex = await Assert.ThrowsAsync<ImageBuildException>(() =>
+            build.BuildAsync("NAME fill-disk\nFROM tiny\nDISK 1\nRUN dd if=/dev/zero of=/big bs=4M count=300\n"));
+
+        Assert.Contains("a build may write at most 1 GiB (DISK 1 in the Formfile)", ex.Failure.Message);
+        AssertNothingLeft(build);
+    }
+
+    [Fact]
+    public async Task Run_WithinTheLimit_KeepsTheFilesOwnersAndModesInTheLayer()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild(o => o.BuildDiskMaxBytes = 64L << 20);
+
+        var manifest = await build.BuildAsync(
+            "NAME fits\nFROM tiny\nRUN dd if=/dev/zero of=/data bs=1M count=8 && cp /bin/busybox /s && chmod 4755 /s && rm /etc/profile && ln /data /data2\n");
+
+        var data = Directory.EnumerateFiles(build.LayersDirectory, "data", SearchOption.AllDirectories).Single();
+        Assert.Equal(8L << 20, new FileInfo(data).Length);
+        var stat = await SandboxedBuild.RunAsync("stat", "-c", "%u %a %h", Path.Combine(Path.GetDirectoryName(data)!, "s"), data);
+        Assert.Equal([$"{build.Options.BuildUidBase} 4755 1", $"{build.Options.BuildUidBase} 644 2"], stat);
+        var listing = await build.ListImageAsync(manifest);
+        Assert.Contains("-rwsr-xr-x 0:0 /s", listing);
+        Assert.DoesNotContain(listing, l => l.EndsWith(" /etc/profile", StringComparison.Ordinal)); // the whiteout survived the copy
+        AssertNothingLeft(build);
+    }
+
+    private static void AssertNothingLeft(SandboxedBuild build)
+    {
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(build.PackDirectory, "tmp")));
+        Assert.Empty(HostMounts.Under(build.PackDirectory));
+        Assert.Empty(Directory.EnumerateFiles(build.LayersDirectory, "big", SearchOption.AllDirectories));
+        Assert.Empty(build.LeftoverCgroups());
+    }
+}
