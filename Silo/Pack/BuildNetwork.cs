@@ -28,8 +28,24 @@ internal sealed class BuildNetwork(PackOptions options)
     public static readonly string[] BlockedRanges =
         ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3"];
 
-    /// <summary>Checks the options and the host, then takes a free slot and sets up its host side (veth, rules, forwarding).</summary>
+    /// <summary>
+    /// Checks the options and the host, then takes a free slot and sets up its host side (veth, rules, forwarding);
+    /// the step's resolv.conf is written into <paramref name="scratch"/>, which the lease deletes.
+    /// </summary>
     public async Task<BuildNetworkLease> LeaseAsync(string scratch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryLeaseAsync(scratch, cancellationToken);
+        }
+        catch
+        {
+            HostPaths.DeleteTree(scratch);
+            throw;
+        }
+    }
+
+    private async Task<BuildNetworkLease> TryLeaseAsync(string scratch, CancellationToken cancellationToken)
     {
         var subnet = Subnet(options.BuildNetworkSubnet);
         var nameServers = NameServers(options.BuildNameServers);

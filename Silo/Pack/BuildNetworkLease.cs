@@ -20,7 +20,7 @@ internal sealed class BuildNetworkLease(int slot, uint network, FileStream slotL
 
     public IPAddress StepAddress => Address(network + 2);
 
-    /// <summary>The resolv.conf the step's /etc/resolv.conf is bound to.</summary>
+    /// <summary>The resolv.conf the step's /etc/resolv.conf is bound to, alone in its scratch directory (removed with the lease).</summary>
     public string? ResolvConf { get; set; }
 
     public async ValueTask DisposeAsync()
@@ -30,7 +30,7 @@ internal sealed class BuildNetworkLease(int slot, uint network, FileStream slotL
             await BuildNetwork.RemoveAsync(slot, CancellationToken.None);
             if (ResolvConf is not null)
             {
-                File.Delete(ResolvConf);
+                Formation.Silo.Platform.HostPaths.DeleteTree(Path.GetDirectoryName(ResolvConf)!);
             }
         }
         finally

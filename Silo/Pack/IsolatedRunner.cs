@@ -83,7 +83,9 @@ internal sealed class IsolatedRunner(PackPaths paths, PackOptions options)
         BuildNetworkLease? lease = null;
         try
         {
-            lease = command.Network && !hostNetwork ? await _network.LeaseAsync(scratch, cancellationToken) : null;
+            // resolv.conf is bound read-only into the image: it must not lie on the build disk, whose nosuid/nodev a
+            // read-only remount inside the user namespace could not keep (they are locked), so it goes in pack/tmp.
+            lease = command.Network && !hostNetwork ? await _network.LeaseAsync(paths.NewTempDirectory("net"), cancellationToken) : null;
             var resolv = lease?.ResolvConf ?? (hostNetwork ? "/etc/resolv.conf" : "");
             string[] arguments = [paths.Layers, string.Join(':', command.LowerLayers.Select(k => k + "/root")), command.UpperDirectory, work, merged,
                 resolv, DroppedCapabilities, .. command.Argv];

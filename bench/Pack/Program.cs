@@ -3,8 +3,13 @@ using Formation.Bench.Pack;
 using Formation.Silo.Pack;
 
 // Cold and cached build times of the tiny and Debian example images, as ratios against anchors measured in the
-// same run. Usage: dotnet run -c Release --project bench/Pack [-- --skip-debian] [--fresh-debian-base] [--data DIR]
+// same run. --sandbox-cost measures instead each case with the build sandbox's limits, INSTALL network namespace and
+// build disk on and off (the benchmark-only PackOptions.BenchmarkWithoutSandbox), alternating, and prints on/off.
+// Usage: dotnet run -c Release --project bench/Pack [-- --skip-debian] [--fresh-debian-base] [--data DIR] [--sandbox-cost [--repeat N]]
 var skipDebian = args.Contains("--skip-debian");
+var sandboxCost = args.Contains("--sandbox-cost");
+var repeatIndex = Array.IndexOf(args, "--repeat");
+var costRepeat = repeatIndex >= 0 ? int.Parse(args[repeatIndex + 1], System.Globalization.CultureInfo.InvariantCulture) : 5;
 var freshBase = args.Contains("--fresh-debian-base");
 var dataIndex = Array.IndexOf(args, "--data");
 var shared = dataIndex >= 0 ? args[dataIndex + 1] : "/var/tmp/formation-pack-bench";
@@ -20,6 +25,11 @@ var copyAnchor = await anchors.CopyTreeAsync();
 var spawnAnchor = await anchors.SpawnTrueAsync();
 Console.WriteLine($"anchors: cp -r context = {Ms(copyAnchor)}, spawn 'true' = {Ms(spawnAnchor)}");
 Console.WriteLine();
+if (sandboxCost)
+{
+    return await SandboxCost.RunAsync(context.Path, shared, skipDebian, costRepeat, copyAnchor);
+}
+
 Console.WriteLine($"{"case",-44} {"time",10} {"x cp -r",9} {"x spawn",9}  steps run");
 
 async Task Measure(string name, PackOptions options, string formfile, int repeat)
