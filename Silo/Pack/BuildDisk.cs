@@ -94,20 +94,21 @@ internal sealed class BuildDisk(string scratch, long limitBytes, string limitTex
             image.SetLength(limitBytes); // sparse: the host's disk holds only what steps write
         }
 
-        await RunAsync("mkfs.ext4", ["-q", "-F", "-O", "^has_journal", "-m", "0", "-E", "lazy_itable_init=1,nodiscard", Image], cancellationToken);
         var mountPoint = Path.Combine(scratch, "disk");
         Directory.CreateDirectory(mountPoint);
-        await RunAsync("mount", ["-o", "loop,nosuid,nodev,noatime", Image, mountPoint], cancellationToken);
-        return mountPoint;
-    }
 
-    private static async Task RunAsync(string file, string[] arguments, CancellationToken cancellationToken)
-    {
-        var result = await ProcessRunner.RunAsync(file, arguments, null, 10, TimeSpan.FromMinutes(2), cancellationToken);
+        // One shell for both (each process start counts in a short build). No journal: the disk lives no longer than
+        // the build; noinit_itable: no background zeroing of inode tables, which are already zero in a sparse file.
+        var result = await ProcessRunner.RunAsync("/bin/sh",
+            ["-c", "mkfs.ext4 -q -F -O ^has_journal -m 0 -E lazy_itable_init=1,nodiscard \"$1\" && mount -o loop,nosuid,nodev,noatime,noinit_itable \"$1\" \"$2\"",
+             "formation-build-disk", Image, mountPoint],
+            null, 10, TimeSpan.FromMinutes(2), cancellationToken);
         if (result.ExitCode != 0)
         {
-            throw new BuildStepException($"could not make the build's disk ({file}): {string.Join(" | ", result.OutputTail)}");
+            throw new BuildStepException($"could not make the build's disk (mkfs.ext4, mount -o loop): {string.Join(" | ", result.OutputTail)}");
         }
+
+        return mountPoint;
     }
 
     private static string Size(long bytes) => bytes % (1L << 30) == 0

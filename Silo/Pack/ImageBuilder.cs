@@ -55,7 +55,7 @@ public sealed partial class ImageBuilder
 
         var reporter = new BuildReporter(progress, formfile.Instructions.Length + 3);
         _paths.EnsureCreated();
-        RemoveStaleScratch();
+        await RemoveStaleScratchAsync();
         var scratch = _paths.NewTempDirectory("build");
         try
         {
@@ -124,7 +124,7 @@ public sealed partial class ImageBuilder
     }
 
     /// <summary>Removes scratch directories (and the build disks mounted in them) left by builder processes that no longer exist.</summary>
-    private void RemoveStaleScratch()
+    private async Task RemoveStaleScratchAsync()
     {
         foreach (var dir in Directory.EnumerateDirectories(_paths.Temp))
         {
@@ -134,7 +134,7 @@ public sealed partial class ImageBuilder
             {
                 foreach (var mount in HostMounts.Under(dir))
                 {
-                    HostMounts.UnmountAsync(mount).GetAwaiter().GetResult();
+                    await HostMounts.UnmountAsync(mount);
                 }
 
                 HostPaths.DeleteTree(dir);

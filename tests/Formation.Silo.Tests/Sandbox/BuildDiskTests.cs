@@ -70,6 +70,31 @@ public class BuildDiskTests
         AssertNothingLeft(build);
     }
 
+    [Fact]
+    public async Task Build_AfterABuilderWasKilledWithItsDiskMounted_UnmountsAndRemovesIt()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild(o => o.BuildDiskMaxBytes = 64L << 20);
+        await build.BuildAsync("NAME first\nFROM tiny\n"); // makes the data directory
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        await gone.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var stale = Path.Combine(build.PackDirectory, "tmp", $"{gone.Id}-build-stale");
+        Directory.CreateDirectory(Path.Combine(stale, "disk"));
+        await using (var image = File.Create(Path.Combine(stale, "disk.img")))
+        {
+            image.SetLength(32L << 20);
+        }
+
+        await SandboxedBuild.RunAsync("mkfs.ext4", "-q", "-F", Path.Combine(stale, "disk.img"));
+        await SandboxedBuild.RunAsync("mount", "-o", "loop", Path.Combine(stale, "disk.img"), Path.Combine(stale, "disk"));
+        Assert.NotEmpty(HostMounts.Under(stale));
+
+        await build.BuildAsync("NAME second\nFROM tiny\nRUN echo second > /s\n");
+
+        Assert.False(Directory.Exists(stale));
+        AssertNothingLeft(build);
+    }
+
     private static void AssertNothingLeft(SandboxedBuild build)
     {
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(build.PackDirectory, "tmp")));
