@@ -60,6 +60,15 @@ public class FormfileParserDirectiveTests
     public void Parse_DiskAndAlias_SetDiskInGb(string line, int gb) => Assert.Equal(gb, FormfileAssert.Parses(Name + line).Resources.DiskGiB);
 
     [Fact]
+    public void Parse_DiskGivenOrNot_IsToldFromTheDefaultSize()
+    {
+        Assert.True(FormfileAssert.Parses(Name + "DISK 5").DeclaresDisk);
+        var unset = FormfileAssert.Parses(Name + "MEM 512");
+        Assert.False(unset.DeclaresDisk);
+        Assert.Equal(FormfileResources.DefaultDiskGiB, unset.Resources.DiskGiB);
+    }
+
+    [Fact]
     public void Parse_Gpu_RepeatsWithCounts()
     {
         var f = FormfileAssert.Parses(Name + "GPU H100:2\nGPU rtx5090");
