@@ -45,7 +45,7 @@ public sealed partial class HostNetwork(
             // Silos of different clusters on one host (tests, demos) choose subnets apart only by seeing each other's
             // bridge routes: choosing and claiming one is done under a host-wide lock, or two starting together take the same.
             using var hostWide = await TakeBridgeLockAsync(cancellationToken);
-            var routes = await LocalRoutesAsync(cancellationToken);
+            var routes = await HostRoutes.Ipv4Async(cancellationToken);
             var assigned = await grains.GetGrain<INetworkGrain>(GrainKeys.Cluster)
                 .AssignSubnetAsync(node.NodeId, options.Value.Subnet, routes.Where(r => r.Device != BridgeName).Select(r => r.Subnet).ToList());
             var subnet = Ipv4Subnet.Parse(assigned);
@@ -149,23 +149,6 @@ public sealed partial class HostNetwork(
 
             await Task.Delay(50, cancellationToken);
         }
-    }
-
-    private static async Task<IReadOnlyList<(string Subnet, string Device)>> LocalRoutesAsync(CancellationToken cancellationToken)
-    {
-        var text = await ProcessRunner.CaptureAsync("ip", ["-4", "route", "show"], cancellationToken);
-        var routes = new List<(string, string)>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var dev = Array.IndexOf(parts, "dev");
-            if (parts.Length > 0 && parts[0].Contains('/') && dev >= 0 && dev + 1 < parts.Length)
-            {
-                routes.Add((parts[0], parts[dev + 1]));
-            }
-        }
-
-        return routes;
     }
 
     private static Task<string> IpAsync(CancellationToken cancellationToken, params string[] args) => ProcessRunner.CaptureAsync("ip", args, cancellationToken);

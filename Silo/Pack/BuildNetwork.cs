@@ -227,16 +227,12 @@ internal sealed class BuildNetwork(PackOptions options)
     /// <summary>The range must not overlap any route of the host other than the build links' own.</summary>
     private static async Task CheckRoutesAsync(Ipv4Subnet subnet, CancellationToken cancellationToken)
     {
-        var text = await ProcessRunner.CaptureAsync("ip", ["-4", "route", "show"], cancellationToken);
-        foreach (var parts in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        foreach (var (route, device) in await HostRoutes.Ipv4Async(cancellationToken))
         {
-            var dev = Array.IndexOf(parts, "dev");
-            var device = dev >= 0 && dev + 1 < parts.Length ? parts[dev + 1] : "";
-            if (parts.Length > 0 && parts[0].Contains('/') && !device.StartsWith(LinkPrefix, StringComparison.Ordinal)
-                && Overlaps(parts[0], subnet))
+            if (!device.StartsWith(LinkPrefix, StringComparison.Ordinal) && Overlaps(route, subnet))
             {
                 throw new BuildStepException(
-                    $"Formation:Pack:BuildNetworkSubnet {subnet} overlaps the host's route {parts[0]} on {device}; pick a range the host does not use");
+                    $"Formation:Pack:BuildNetworkSubnet {subnet} overlaps the host's route {route} on {device}; pick a range the host does not use");
             }
         }
     }

@@ -39,4 +39,23 @@ public class BuildNetworkLeaseTests
             Assert.False(File.Exists(lease.ResolvConf));
         }
     }
+
+    [Fact]
+    public async Task Lease_RangeOverlappingTheOverlayOrAHostRoute_IsRefusedNamingTheOption()
+    {
+        TestEnvironment.RequireBuilder();
+        using var scratch = new TestDirectory("build-net");
+        var route = (await Formation.Silo.Platform.HostRoutes.Ipv4Async(TestContext.Current.CancellationToken))
+            .First(r => Formation.Networking.Ipv4Subnet.TryParse(r.Subnet, out var s) && s.ToString() == r.Subnet
+                && !s.Overlaps(Formation.Networking.NetworkPlan.Overlay)); // the overlay is refused first
+
+        var overlay = await Assert.ThrowsAsync<BuildStepException>(() =>
+            new BuildNetwork(new PackOptions { BuildNetworkSubnet = "10.77.8.0/24" }).LeaseAsync(scratch.Path, TestContext.Current.CancellationToken));
+        Directory.CreateDirectory(scratch.Path);
+        var host = await Assert.ThrowsAsync<BuildStepException>(() =>
+            new BuildNetwork(new PackOptions { BuildNetworkSubnet = route.Subnet }).LeaseAsync(scratch.Path, TestContext.Current.CancellationToken));
+
+        Assert.Contains("Formation:Pack:BuildNetworkSubnet 10.77.8.0/24 overlaps the cluster's overlay", overlay.Message);
+        Assert.Contains($"Formation:Pack:BuildNetworkSubnet {route.Subnet} overlaps the host's route {route.Subnet} on {route.Device}", host.Message);
+    }
 }
