@@ -21,15 +21,55 @@ public static class RouteCommands
         var host = new Argument<string>("host") { Description = "Host name requests carry (e.g. shop.example.com)" };
         var service = new Option<string>("--service") { Description = "Service to send them to", Required = true };
         var port = new Option<int>("--port") { Description = "The replicas' port (one the image EXPOSEs)", Required = true };
-        var command = new Command("add", "Route a host name to a service's port") { host, service, port };
-        command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        var cert = new Option<FileInfo?>("--tls-cert") { Description = "Serve HTTPS for the host with this certificate (PEM; with --tls-key)", HelpName = "file" };
+        var key = new Option<FileInfo?>("--tls-key") { Description = "The certificate's private key (PEM)", HelpName = "file" };
+        var selfSigned = new Option<bool>("--self-signed") { Description = "Serve HTTPS with a self-signed certificate the cluster makes (90 days)" };
+        var command = new Command("add", "Route a host name to a service's port") { host, service, port, cert, key, selfSigned };
+        command.SetAction((parse, ct) =>
         {
-            var added = await client.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster)
-                .AddAsync(parse.GetValue(host)!, parse.GetValue(service)!, parse.GetValue(port));
-            app.Terminal.Out.WriteLine($"Route {added.Host} → service {added.Service} port {added.Port} added; every node's edge proxy serves it within a second.");
-            return ExitCodes.Ok;
-        }));
+            EdgeTlsRequest? tls;
+            try
+            {
+                tls = TlsRequest(parse.GetValue(cert), parse.GetValue(key), parse.GetValue(selfSigned));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                app.Terminal.Error.WriteLine($"form: {ex.Message}");
+                return Task.FromResult(ExitCodes.Failed);
+            }
+
+            return app.WithClusterAsync(parse, ct, async client =>
+            {
+                var added = await client.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster)
+                    .AddAsync(parse.GetValue(host)!, parse.GetValue(service)!, parse.GetValue(port), tls);
+                app.Terminal.Out.WriteLine($"Route {added.Host} → service {added.Service} port {added.Port} added" +
+                    (added.Tls is { } t ? $", HTTPS with {(t.SelfSigned ? "a self-signed certificate" : "the given certificate")} ({t.Subject}, until {t.NotAfter:yyyy-MM-dd})" : "") +
+                    "; every node's edge proxy serves it within a second.");
+                return ExitCodes.Ok;
+            });
+        });
         return command;
+    }
+
+    /// <summary>Reads the PEM files named on the command line (the key never leaves this process except to the cluster).</summary>
+    private static EdgeTlsRequest? TlsRequest(FileInfo? cert, FileInfo? key, bool selfSigned)
+    {
+        if (cert is null && key is null)
+        {
+            return selfSigned ? new EdgeTlsRequest(null, null, true) : null;
+        }
+
+        if (selfSigned)
+        {
+            throw new ArgumentException("give either --tls-cert/--tls-key or --self-signed, not both.");
+        }
+
+        if (cert is null || key is null)
+        {
+            throw new ArgumentException($"--tls-cert and --tls-key go together; {(cert is null ? "--tls-cert" : "--tls-key")} is missing.");
+        }
+
+        return new EdgeTlsRequest(File.ReadAllText(cert.FullName), File.ReadAllText(key.FullName), false);
     }
 
     private static Command ListCommand(FormApp app)
@@ -51,10 +91,11 @@ public static class RouteCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new TextTable("HOST", "SERVICE", "PORT", "CREATED");
+            var table = new TextTable("HOST", "SERVICE", "PORT", "TLS", "CREATED");
             foreach (var r in routes)
             {
-                table.Add(r.Host, r.Service, r.Port.ToString(), r.CreatedAt.ToString("u"));
+                var tls = r.Tls is { } t ? $"{(t.SelfSigned ? "self-signed" : "certificate")} until {t.NotAfter:yyyy-MM-dd}" : "-";
+                table.Add(r.Host, r.Service, r.Port.ToString(), tls, r.CreatedAt.ToString("u"));
             }
 
             app.Terminal.Write(table);

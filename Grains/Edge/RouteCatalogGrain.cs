@@ -10,14 +10,17 @@ namespace Formation.Grains.Edge;
 public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) : Grain, IRouteCatalogGrain
 {
     private PersistentRowMap<EdgeRoute> _routes = null!;
+    private PersistentRowMap<EdgeCertificate> _certificates = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _routes = new PersistentRowMap<EdgeRoute>(rows, "edge-routes", this.GetPrimaryKeyString(), DeactivateOnIdle);
         await _routes.LoadAsync(cancellationToken);
+        _certificates = new PersistentRowMap<EdgeCertificate>(rows, "edge-certificates", this.GetPrimaryKeyString(), DeactivateOnIdle);
+        await _certificates.LoadAsync(cancellationToken);
     }
 
-    public async Task<EdgeRoute> AddAsync(string host, string service, int port)
+    public async Task<EdgeRoute> AddAsync(string host, string service, int port, EdgeTlsRequest? tls = null)
     {
         host = EdgeRouteRules.NormalizeHost(host);
         EdgeRouteRules.RequireHost(host);
@@ -39,7 +42,15 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
             }
         }
 
-        var route = new EdgeRoute(host, service, port, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var prepared = tls is null ? default : EdgeCertificates.Prepare(host, tls, now);
+        var route = new EdgeRoute(host, service, port, now, prepared.Tls);
+        if (prepared.Certificate is { } certificate)
+        {
+            _certificates.Set(host, certificate);
+            await _certificates.FlushAsync();
+        }
+
         _routes.Set(host, route);
         await _routes.FlushAsync();
         return route;
@@ -47,6 +58,9 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
 
     public Task<IReadOnlyList<EdgeRoute>> ListAsync() =>
         Task.FromResult<IReadOnlyList<EdgeRoute>>([.. _routes.Items.Values.OrderBy(r => r.Host, StringComparer.Ordinal)]);
+
+    public Task<IReadOnlyList<EdgeCertificate>> CertificatesAsync() =>
+        Task.FromResult<IReadOnlyList<EdgeCertificate>>([.. _certificates.Items.Values.Where(c => _routes.Items.ContainsKey(c.Host))]);
 
     public async Task<EdgeRoute> DeleteAsync(string host)
     {
@@ -57,6 +71,11 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         }
 
         await _routes.FlushAsync();
+        if (_certificates.Remove(host, out _))
+        {
+            await _certificates.FlushAsync();
+        }
+
         return route;
     }
 }

@@ -15,6 +15,15 @@ public sealed class EdgeOptions
     /// <summary>True when <see cref="HttpPort"/> was set (flag or configuration) rather than left at its default.</summary>
     public bool Explicit { get; set; }
 
+    /// <summary>
+    /// The port the edge proxy serves HTTPS on, for routes with a certificate (chosen by SNI; default 443; 0: none).
+    /// Taken default: skipped with a warning, like <see cref="HttpPort"/>.
+    /// </summary>
+    public int HttpsPort { get; set; } = 443;
+
+    /// <summary>True when <see cref="HttpsPort"/> was set rather than left at its default.</summary>
+    public bool HttpsExplicit { get; set; }
+
     /// <summary>How often the routes and their services' serving replicas are read (the table's staleness bound).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 

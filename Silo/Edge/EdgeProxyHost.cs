@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Yarp.ReverseProxy.Forwarder;
@@ -15,27 +16,23 @@ namespace Formation.Silo.Edge;
 /// to a serving replica of the service its <c>Host</c> routes to, through YARP's forwarder (HTTP/1.1, HTTP/2, WebSocket
 /// upgrades, streaming bodies). Replicas are taken round robin; one that refuses or does not accept a connection is
 /// skipped for a while (passive health), and a request without a body whose method is idempotent is tried on the next
-/// replica, so a replica that dies costs no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>.
+/// replica, so a replica that dies costs no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>. A
+/// second listener (<see cref="EdgeOptions.HttpsPort"/>) terminates TLS for routes with a certificate, chosen by SNI.
 /// </summary>
 public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, ILogger<EdgeProxyHost> logger) : IHostedService, IAsyncDisposable
 {
-    private WebApplication? _app;
     private HttpMessageInvoker? _client;
 
-    /// <summary>The port it listens on (the configured one, or the one the system chose for port -1 in tests).</summary>
+    private readonly List<WebApplication> _apps = [];
+
+    /// <summary>The HTTP port it listens on (0 when it does not).</summary>
     public int Port { get; private set; }
+
+    /// <summary>The HTTPS port it listens on (0 when it does not).</summary>
+    public int TlsPort { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Any, options.HttpPort);
-            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-        });
-        builder.Services.AddHttpForwarder();
-        var app = builder.Build();
         _client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -46,22 +43,53 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
         });
+        if (options.HttpPort != 0 && await ListenAsync(options.HttpPort, tls: false, options.Explicit, cancellationToken))
+        {
+            Port = options.HttpPort;
+        }
+
+        if (options.HttpsPort != 0 && await ListenAsync(options.HttpsPort, tls: true, options.HttpsExplicit, cancellationToken))
+        {
+            TlsPort = options.HttpsPort;
+        }
+    }
+
+    /// <summary>Starts one listener; false (with a warning) when a default port is taken, an exception when a chosen one is.</summary>
+    private async Task<bool> ListenAsync(int port, bool tls, bool chosen, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Any, port, listen =>
+            {
+                if (tls)
+                {
+                    // The certificate of the route the client names (SNI); none for an unknown name ends the handshake.
+                    listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, name) => table.CertificateFor(name) });
+                }
+            });
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.AddHttpForwarder();
+        var app = builder.Build();
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         app.Run(context => ForwardAsync(context, forwarder));
         try
         {
             await app.StartAsync(cancellationToken);
         }
-        catch (IOException ex) when (!options.Explicit && ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse or SocketError.AccessDenied })
+        catch (IOException ex) when (!chosen && ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse or SocketError.AccessDenied })
         {
             await app.DisposeAsync();
-            LogPortTaken(options.HttpPort);
-            return;
+            LogPortTaken(tls ? "HTTPS" : "HTTP", port, tls ? "--edge-tls-port" : "--edge-port");
+            return false;
         }
 
-        _app = app;
-        Port = options.HttpPort;
-        LogListening(options.HttpPort);
+        _apps.Add(app);
+        LogListening(tls ? "HTTPS" : "HTTP", port);
+        return true;
     }
 
     private async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder)
@@ -135,17 +163,17 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_app is not null)
+        foreach (var app in _apps)
         {
-            await _app.StopAsync(cancellationToken);
+            await app.StopAsync(cancellationToken);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        foreach (var app in _apps)
         {
-            await _app.DisposeAsync();
+            await app.DisposeAsync();
         }
 
         _client?.Dispose();
@@ -172,11 +200,11 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Edge proxy on port {Port} (every address)")]
-    private partial void LogListening(int port);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edge proxy: {Scheme} on port {Port} (every address)")]
+    private partial void LogListening(string scheme, int port);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy off: port {Port} is in use (another web server?). Choose one with --edge-port.")]
-    private partial void LogPortTaken(int port);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy: no {Scheme}, port {Port} is in use (another web server?). Choose one with {Flag}.")]
+    private partial void LogPortTaken(string scheme, int port, string flag);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Edge: {Host} → {Destination} failed ({Error}); trying the next replica")]
     private partial void LogRetry(string host, string destination, ForwarderError error);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using Formation.Edge;
 
 namespace Formation.Silo.Edge;
@@ -26,7 +27,42 @@ public sealed class EdgeTable(TimeProvider clock)
     private volatile IReadOnlyDictionary<string, EdgeBackends> _routes = new Dictionary<string, EdgeBackends>();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _failedUntil = new(StringComparer.Ordinal);
 
+    private volatile IReadOnlyDictionary<string, X509Certificate2> _certificates = new Dictionary<string, X509Certificate2>();
+
     public IReadOnlyDictionary<string, EdgeBackends> Routes => _routes;
+
+    /// <summary>The certificate to present for a TLS client hello naming <paramref name="serverName"/> (SNI), or null.</summary>
+    public X509Certificate2? CertificateFor(string? serverName) =>
+        serverName is not null && _certificates.TryGetValue(serverName.TrimEnd('.').ToLowerInvariant(), out var cert) ? cert : null;
+
+    /// <summary>Replaces the certificates, reusing the loaded ones whose PEM did not change.</summary>
+    public void ReplaceCertificates(IReadOnlyList<EdgeCertificate> certificates, Action<string, Exception> onUnusable)
+    {
+        var old = _certificates;
+        var next = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
+        foreach (var c in certificates)
+        {
+            if (old.TryGetValue(c.Host, out var loaded) && _pem.TryGetValue(c.Host, out var pem) && pem == c.CertificatePem)
+            {
+                next[c.Host] = loaded;
+                continue;
+            }
+
+            try
+            {
+                next[c.Host] = X509Certificate2.CreateFromPem(c.CertificatePem, c.KeyPem);
+                _pem[c.Host] = c.CertificatePem;
+            }
+            catch (Exception ex)
+            {
+                onUnusable(c.Host, ex);
+            }
+        }
+
+        _certificates = next;
+    }
+
+    private readonly ConcurrentDictionary<string, string> _pem = new(StringComparer.Ordinal);
 
     public bool TryGet(string host, out EdgeBackends backends) => _routes.TryGetValue(host, out backends!);
 

@@ -31,7 +31,8 @@ public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable tabl
 
     public async Task RefreshAsync()
     {
-        var routes = await grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListAsync();
+        var catalog = grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster);
+        var routes = await catalog.ListAsync();
         var services = new Dictionary<string, ServiceInfo?>(StringComparer.Ordinal);
         foreach (var name in routes.Select(r => r.Service).Distinct())
         {
@@ -46,11 +47,22 @@ public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable tabl
         }
 
         table.Replace(routes.Select(r => (r, Destinations(services[r.Service], r.Port))));
+        if (routes.Any(r => r.Tls is not null))
+        {
+            table.ReplaceCertificates(await catalog.CertificatesAsync(), (host, ex) => LogCertificateUnusable(ex, host));
+        }
+        else
+        {
+            table.ReplaceCertificates([], (_, _) => { });
+        }
     }
 
     private static IReadOnlyList<string> Destinations(ServiceInfo? service, int port) => service is null
         ? []
         : [.. service.ReplicaList.Where(r => r.Serving && r.Address is not null).Select(r => $"http://{r.Address}:{port}/")];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy: the certificate of {Host} cannot be loaded; HTTPS for it is off")]
+    private partial void LogCertificateUnusable(Exception ex, string host);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy: reading the routes failed; the previous table stays")]
     private partial void LogRefreshFailed(Exception ex);

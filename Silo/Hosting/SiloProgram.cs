@@ -86,9 +86,10 @@ public static class SiloProgram
         }
 
         var edge = options.Edge;
-        if (edge.HttpPort != 0)
+        if (edge.HttpPort != 0 || edge.HttpsPort != 0)
         {
             edge.Explicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpPort"] is not null;
+            edge.HttpsExplicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpsPort"] is not null;
             builder.Services.AddSingleton(edge);
             builder.Services.AddSingleton(new Edge.EdgeTable(TimeProvider.System));
             builder.Services.AddHostedService<Edge.EdgeTableFeeder>();
@@ -117,7 +118,9 @@ public static class SiloProgram
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
             (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
-            (host.Services.GetService<Edge.EdgeProxyHost>() is { Port: > 0 } proxy ? $"; edge proxy on port {proxy.Port}" : "") +
+            (host.Services.GetService<Edge.EdgeProxyHost>() is { } proxy && (proxy.Port > 0 || proxy.TlsPort > 0)
+                ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}"
+                : "") +
             (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");

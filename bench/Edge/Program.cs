@@ -47,7 +47,7 @@ try
     var edgePort = FreePorts.Next();
     var table = new EdgeTable(TimeProvider.System);
     table.Replace([(new EdgeRoute("bench.test", "bench", backendPort, DateTimeOffset.UtcNow), (IReadOnlyList<string>)[$"http://127.0.0.1:{backendPort}/"])]);
-    await using var proxy = new EdgeProxyHost(table, new EdgeOptions { HttpPort = edgePort, Explicit = true }, NullLogger<EdgeProxyHost>.Instance);
+    await using var proxy = new EdgeProxyHost(table, new EdgeOptions { HttpPort = edgePort, Explicit = true, HttpsPort = 0 }, NullLogger<EdgeProxyHost>.Instance);
     await proxy.StartAsync(CancellationToken.None);
     await WaitForAsync($"http://127.0.0.1:{backendPort}/", null);
     await WaitForAsync($"http://127.0.0.1:{edgePort}/", "bench.test");

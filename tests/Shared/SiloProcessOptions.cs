@@ -22,6 +22,9 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The edge proxy's port (--edge-port); 0 (none) unless a test asks, so no test silo takes port 80.</summary>
     public int EdgePort { get; init; }
 
+    /// <summary>The edge proxy's HTTPS port (--edge-tls-port); 0 (none) unless a test asks.</summary>
+    public int EdgeTlsPort { get; init; }
+
     /// <summary>The Prometheus port (--metrics-port); a free one, so silos on one host never collide on 9464 (0 turns it off).</summary>
     public int MetricsPort { get; init; } = FreePorts.Next();
 
@@ -60,6 +63,8 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         yield return HttpPort.ToString();
         yield return "--edge-port";
         yield return EdgePort.ToString();
+        yield return "--edge-tls-port";
+        yield return EdgeTlsPort.ToString();
         yield return "--advertise";
         yield return Advertise;
         yield return "--p2p-port";

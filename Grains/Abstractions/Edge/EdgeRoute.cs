@@ -13,7 +13,33 @@ public sealed record EdgeRoute(
     [property: Id(0)] string Host,
     [property: Id(1)] string Service,
     [property: Id(2)] int Port,
-    [property: Id(3)] DateTimeOffset CreatedAt);
+    [property: Id(3)] DateTimeOffset CreatedAt,
+    [property: Id(4)] EdgeRouteTls? Tls = null);
+
+/// <summary>The public facts of a route's certificate (its key stays in the route catalog and the edge).</summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.edge-route-tls")]
+public sealed record EdgeRouteTls(
+    [property: Id(0)] string Subject,
+    [property: Id(1)] DateTimeOffset NotAfter,
+    [property: Id(2)] bool SelfSigned,
+    [property: Id(3)] string Thumbprint);
+
+/// <summary>What <c>form route add</c> asks for TLS: a certificate and key (PEM), or a self-signed certificate made by the cluster.</summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.edge-tls-request")]
+public sealed record EdgeTlsRequest(
+    [property: Id(0)] string? CertificatePem,
+    [property: Id(1)] string? KeyPem,
+    [property: Id(2)] bool SelfSigned);
+
+/// <summary>A route's certificate and private key as the edge proxies load them.</summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.edge-certificate")]
+public sealed record EdgeCertificate(
+    [property: Id(0)] string Host,
+    [property: Id(1)] string CertificatePem,
+    [property: Id(2)] string KeyPem);
 
 /// <summary>What a route may name, checked by the route catalog and the CLI alike.</summary>
 public static partial class EdgeRouteRules

@@ -26,9 +26,10 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
         _scratch.Write("app/www/index.html", "page v1\n");
         var edgePort = FreePorts.Next();
-        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu", EdgePort = edgePort });
+        var tlsPort = FreePorts.Next();
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu", EdgePort = edgePort, EdgeTlsPort = tlsPort });
         var gateway = _silo.Gateway;
-        Assert.Contains($"edge proxy on port {edgePort}", _silo.Output);
+        Assert.Contains($"edge proxy on port {edgePort}, TLS on {tlsPort}", _silo.Output);
         using var edge = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edgePort}"), Timeout = TimeSpan.FromSeconds(10) };
 
         var first = await Form("deploy", app, "--replicas", "2", "--gateway", gateway);
@@ -45,6 +46,27 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         Assert.Contains("already routes to service 'svc-web'", (await Form("route", "add", "WEB.test", "--service", "svc-web", "--port", "8080", "--gateway", gateway)).Error);
         Assert.Contains("no route for host 'other.test'", await EdgeGetAsync(edge, "other.test", allowError: true));
         await Eventually.HoldsAsync(() => EdgeGetAsync(edge, "web.test", allowError: true), page => page == "page v1\n", TimeSpan.FromSeconds(30), "the route to serve");
+
+        // HTTPS: a certificate that does not match its key, or names another host, is refused; a self-signed route and
+        // one with a given certificate answer over TLS, each presenting its own certificate (SNI).
+        var good = WritePem("good.test");
+        var other = WritePem("other.test");
+        var mismatched = await Form("route", "add", "good.test", "--service", "svc-web", "--port", "8080", "--tls-cert", good.Cert, "--tls-key", other.Key, "--gateway", gateway);
+        Assert.Contains("does not match its key", mismatched.Error);
+        var wrongHost = await Form("route", "add", "good.test", "--service", "svc-web", "--port", "8080", "--tls-cert", other.Cert, "--tls-key", other.Key, "--gateway", gateway);
+        Assert.Contains("not for 'good.test'", wrongHost.Error);
+        Assert.Equal(1, (await Form("route", "add", "good.test", "--service", "svc-web", "--port", "8080", "--tls-cert", good.Cert, "--gateway", gateway)).ExitCode);
+        Assert.DoesNotContain("good.test", (await Form("route", "list", "--gateway", gateway)).Out);
+        var withCert = await Form("route", "add", "good.test", "--service", "svc-web", "--port", "8080", "--tls-cert", good.Cert, "--tls-key", good.Key, "--gateway", gateway);
+        Assert.True(withCert.ExitCode == 0, withCert.ToString());
+        var selfSigned = await Form("route", "add", "secure.test", "--service", "svc-web", "--port", "8080", "--self-signed", "--gateway", gateway);
+        Assert.True(selfSigned.ExitCode == 0, selfSigned.ToString());
+        Assert.Contains("self-signed", selfSigned.Out);
+        var (goodBody, goodSeen) = await Eventually.HoldsAsync(() => HttpsGetAsync(tlsPort, "good.test"), r => r.Body == "page v1\n", TimeSpan.FromSeconds(30), "HTTPS for good.test");
+        Assert.Equal(good.Thumbprint, goodSeen);
+        var (_, secureSeen) = await Eventually.HoldsAsync(() => HttpsGetAsync(tlsPort, "secure.test"), r => r.Body == "page v1\n", TimeSpan.FromSeconds(30), "HTTPS for secure.test");
+        Assert.NotEqual(good.Thumbprint, secureSeen);
+        Assert.Contains("self-signed until", (await Form("route", "list", "--gateway", gateway)).Out);
 
         // Redeploy with a changed page, sampling the service and sending requests through the edge while it rolls.
         _scratch.Write("app/www/index.html", "page v2\n");
@@ -99,6 +121,8 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
 
         Assert.Contains("web.test", (await Form("route", "list", "--gateway", gateway)).Out);
         Assert.Equal(0, (await Form("route", "delete", "web.test", "--gateway", gateway)).ExitCode);
+        Assert.Equal(0, (await Form("route", "delete", "good.test", "--gateway", gateway)).ExitCode);
+        Assert.Equal(0, (await Form("route", "delete", "secure.test", "--gateway", gateway)).ExitCode);
         Assert.Contains("No routes", (await Form("route", "list", "--gateway", gateway)).Out);
 
         var delete = await Form("service", "delete", "svc-web", "--gateway", gateway);
@@ -234,6 +258,45 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         }
 
         return answers;
+    }
+
+    /// <summary>A certificate and key for <paramref name="host"/>, written as PEM files; with the certificate's thumbprint.</summary>
+    private (string Cert, string Key, string Thumbprint) WritePem(string host)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={host}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddDnsName(host);
+        request.CertificateExtensions.Add(san.Build());
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
+        _scratch.Write($"tls/{host}.crt", cert.ExportCertificatePem());
+        _scratch.Write($"tls/{host}.key", key.ExportPkcs8PrivateKeyPem());
+        return (Path.Combine(_scratch.Path, "tls", $"{host}.crt"), Path.Combine(_scratch.Path, "tls", $"{host}.key"), cert.Thumbprint);
+    }
+
+    /// <summary>GET https://HOST/ through the edge's TLS port on loopback (SNI = HOST); the body and the presented certificate's thumbprint.</summary>
+    private static async Task<(string Body, string? Thumbprint)> HttpsGetAsync(int port, string host)
+    {
+        string? seen = null;
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => { seen = cert?.GetCertHashString(); return true; } },
+        };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            return (await http.GetStringAsync($"https://{host}:{port}/"), seen);
+        }
+        catch (HttpRequestException ex)
+        {
+            return ($"error: {ex.Message}", seen);
+        }
     }
 
     private static async Task<string> VmIdAsync(string gateway, string name)
