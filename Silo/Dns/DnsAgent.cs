@@ -76,9 +76,13 @@ public sealed partial class DnsAgent(
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var resolvers = o.Forwarders.Count > 0 ? o.Forwarders.Select(IPAddress.Parse).ToList() : ResolvConf.Read();
         var configured = o.Listen.Select(IPAddress.Parse).ToList();
-        _forwarder = new DnsForwarder([.. resolvers.Where(r => !configured.Contains(r))], o.ForwardTimeout, o.MaxForwards);
+        var resolvers = o.Forwarders.Count > 0
+            ? o.Forwarders.Select(f => DnsForwarder.TryParseResolver(f, out var r) ? r : null).OfType<IPEndPoint>().ToList()
+            : ResolvConf.Read().Select(a => new IPEndPoint(a, 53)).ToList();
+
+        // Never forward to ourselves (a loop that would eat every slot).
+        _forwarder = new DnsForwarder([.. resolvers.Where(r => !(configured.Contains(r.Address) && r.Port == o.Port))], o.ForwardTimeout, o.MaxForwards);
         var limiter = new SourceRateLimiter(o.RateLimit, o.RateBurst, o.RateLimitSources, clock);
         var answerer = new ZoneAnswerer(o.Zone, o.Ttl, FabricRecords.NodeName(node.Identity.NodeId));
         IReadOnlyList<IPAddress> serving = [];

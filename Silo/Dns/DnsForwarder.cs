@@ -10,17 +10,31 @@ namespace Formation.Silo.Dns;
 /// </summary>
 public sealed class DnsForwarder : IDisposable
 {
-    private readonly DnsClient? _client;
+    private readonly List<DnsClient> _clients;
     private readonly SemaphoreSlim _slots;
 
-    public DnsForwarder(IReadOnlyList<IPAddress> resolvers, TimeSpan timeout, int maxInFlight)
+    /// <param name="resolvers">Asked in order until one answers; port 53 where an endpoint has port 0.</param>
+    public DnsForwarder(IReadOnlyList<IPEndPoint> resolvers, TimeSpan timeout, int maxInFlight)
     {
-        Resolvers = resolvers;
-        _client = resolvers.Count == 0 ? null : new DnsClient(resolvers, (int)timeout.TotalMilliseconds);
+        Resolvers = [.. resolvers.Select(r => r.Port == 0 ? new IPEndPoint(r.Address, 53) : r)];
+        _clients = [.. Resolvers.Select(r => new DnsClient([r.Address],
+            [new UdpClientTransport(r.Port), new TcpClientTransport(r.Port)], disposeTransport: true, (int)timeout.TotalMilliseconds))];
         _slots = new SemaphoreSlim(maxInFlight, maxInFlight);
     }
 
-    public IReadOnlyList<IPAddress> Resolvers { get; }
+    public IReadOnlyList<IPEndPoint> Resolvers { get; }
+
+    /// <summary>Parses <c>address</c> or <c>address:port</c> (a <c>Forwarders</c> entry).</summary>
+    public static bool TryParseResolver(string text, out IPEndPoint endpoint)
+    {
+        if (IPAddress.TryParse(text, out var address))
+        {
+            endpoint = new IPEndPoint(address, 53);
+            return true;
+        }
+
+        return IPEndPoint.TryParse(text, out endpoint!);
+    }
 
     public async Task<DnsMessage> ForwardAsync(DnsMessage query, CancellationToken cancellationToken)
     {
@@ -28,7 +42,7 @@ public sealed class DnsForwarder : IDisposable
         var failure = query.CreateResponseInstance();
         failure.ReturnCode = ReturnCode.ServerFailure;
         failure.IsRecursionAllowed = true;
-        if (_client is null || !_slots.Wait(0))
+        if (_clients.Count == 0 || !_slots.Wait(0))
         {
             return failure;
         }
@@ -46,7 +60,16 @@ public sealed class DnsForwarder : IDisposable
                 upstream.EDnsOptions = new OptRecord(ZoneAnswerer.MaxUdpPayload) { IsDnsSecOk = query.IsDnsSecOk };
             }
 
-            var answer = await _client.SendMessageAsync(upstream, cancellationToken);
+            DnsMessage? answer = null;
+            foreach (var client in _clients)
+            {
+                answer = await client.SendMessageAsync(upstream, cancellationToken);
+                if (answer is not null)
+                {
+                    break;
+                }
+            }
+
             if (answer is null)
             {
                 return failure;

@@ -29,7 +29,7 @@ public sealed class DnsOptions
     /// <summary>How often the records are rebuilt from the VM catalog and node list (heals a missed event).</summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Resolvers for names outside the zone (asked for guests only); default the host's /etc/resolv.conf.</summary>
+    /// <summary>Resolvers (<c>address</c> or <c>address:port</c>) for names outside the zone, asked for guests only; default the host's /etc/resolv.conf.</summary>
     public List<string> Forwarders { get; set; } = [];
 
     /// <summary>How long a forwarded query may take per resolver.</summary>
@@ -83,9 +83,14 @@ public sealed class DnsOptions
             yield return $"Dns:Port {Port} is not a port (1–65535).";
         }
 
-        foreach (var address in Listen.Concat(Forwarders).Where(a => !System.Net.IPAddress.TryParse(a, out _)))
+        foreach (var address in Listen.Where(a => !System.Net.IPAddress.TryParse(a, out _)))
         {
-            yield return $"Dns: '{address}' in Listen or Forwarders is not an IP address.";
+            yield return $"Dns:Listen '{address}' is not an IP address.";
+        }
+
+        foreach (var resolver in Forwarders.Where(f => !DnsForwarder.TryParseResolver(f, out _)))
+        {
+            yield return $"Dns:Forwarders '{resolver}' is not an address or address:port.";
         }
 
         if (Ttl < TimeSpan.FromSeconds(1) || ResyncInterval < TimeSpan.FromSeconds(1) || ForwardTimeout < TimeSpan.FromMilliseconds(100))
