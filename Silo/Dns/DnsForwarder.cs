@@ -75,8 +75,10 @@ public sealed class DnsForwarder : IDisposable
                 return failure;
             }
 
+            // Relayed, not ours: no AA (as any recursive resolver), which also keeps it out of the zone's answer cache.
             answer.TransactionID = id;
             answer.IsRecursionAllowed = true;
+            answer.IsAuthoritiveAnswer = false;
             if (!query.IsEDnsEnabled)
             {
                 answer.IsEDnsEnabled = false;
