@@ -190,12 +190,29 @@ public sealed partial class FabricFeeder(
         var started = clock.GetUtcNow();
         var listed = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var rows = new List<VmEntry>();
         foreach (var vm in listed)
         {
             ids.Add(vm.Id);
-            if (!_vms.TryGetValue(vm.Id, out var known) || known.UpdatedAt <= vm.UpdatedAt)
+            rows.Add(VmEntry.From(vm));
+        }
+
+        // A row still on its way up may lag its VM (the catalog can keep the summary of a create that finished after
+        // the VM already ran): those few are read from their grains.
+        var transitional = rows.Where(r => r.State is VmState.Pending or VmState.Scheduled or VmState.Provisioning).ToList();
+        foreach (var read in await Task.WhenAll(transitional.Select(ReadGrainAsync)))
+        {
+            if (read is not null)
             {
-                _vms[vm.Id] = VmEntry.From(vm);
+                rows[rows.FindIndex(r => r.Id == read.Id)] = read;
+            }
+        }
+
+        foreach (var row in rows)
+        {
+            if (!_vms.TryGetValue(row.Id, out var known) || known.UpdatedAt <= row.UpdatedAt)
+            {
+                _vms[row.Id] = row;
             }
         }
 
@@ -207,6 +224,19 @@ public sealed partial class FabricFeeder(
         PublishVms();
         await RefreshNodesAsync();
         Resyncs++;
+    }
+
+    private async Task<VmEntry?> ReadGrainAsync(VmEntry row)
+    {
+        try
+        {
+            return VmEntry.From(await client.GetGrain<IVmGrain>(GrainKeys.Vm(row.NodeId, row.Id)).GetAsync());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogVmReadFailed(row.Id, ex.Message);
+            return null;
+        }
     }
 
     private async Task RefreshNodesAsync()

@@ -123,4 +123,21 @@ public sealed class DnsFabricTests(DnsClusterFixture fixture) : IClassFixture<Dn
         Assert.True(healed.Elapsed < DnsClusterFixture.Resync * 2, $"healed after {healed.Elapsed.TotalSeconds:0.0} s");
         Assert.Null(await AddressAsync(0, "ghost.fog"));
     }
+
+    [Fact]
+    public async Task CatalogRowLaggingBehindARunningVm_DoesNotTakeItsNameAway()
+    {
+        var vm = await RunningVmAsync("dns-lag");
+        var info = await vm.GetAsync();
+        await UntilEverySiloAsync("dns-lag.fog", m => m.AnswerRecords.Count == 1, "dns-lag's name");
+
+        // The catalog keeps a row that says Provisioning (as when a create's own summary lands after the VM ran).
+        await Catalog.UpdateAsync(info.ToSummary() with { State = VmState.Provisioning, UpdatedAt = info.UpdatedAt.AddMilliseconds(1) });
+        await Eventually.HoldsAsync(Catalog.ListAsync, l => l.Any(v => v.Id == info.Id && v.State == VmState.Provisioning), Timeout, "the lagging row");
+
+        // Two resyncs later the name still answers: the resync asked the VM's grain instead of believing the row.
+        await Task.Delay(DnsClusterFixture.Resync * 2 + TimeSpan.FromMilliseconds(500));
+        Assert.Equal(info.Address, await AddressAsync(0, "dns-lag.fog"));
+        Assert.Equal(info.Address, await AddressAsync(1, "dns-lag.fog"));
+    }
 }
