@@ -3,6 +3,7 @@ using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Grains.Scheduling;
 using Formation.Grains.Vms;
+using Formation.Silo.Dns;
 using Formation.Silo.Hypervisors;
 using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Hypervisors.Qemu;
@@ -38,7 +39,7 @@ public static class FormationSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
         services.AddOptions<VmCatalogTestHooks>().BindConfiguration(VmCatalogTestHooks.Section);
-        services.TryAddSingleton(new SimOptions());
+        services.TryAddSingleton(silo.Configuration.GetSection(SimOptions.Section).Get<SimOptions>() ?? new SimOptions());
         services.AddSingleton(_ => HostFacts.Probe(settings.DataDirectory));
         services.AddSingleton(sp =>
         {
@@ -75,6 +76,7 @@ public static class FormationSiloBuilderExtensions
 
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
+        services.AddFormationDns();
         return silo;
     }
 

@@ -35,7 +35,7 @@ public sealed record SiloConfig(
     public static SiloConfig Resolve(FormationOptions o, out IReadOnlyList<string> errors)
     {
         var problems = new List<string>();
-        var nodeId = string.IsNullOrWhiteSpace(o.NodeId) ? Names.NodeIdFromHostName(Dns.GetHostName()) : o.NodeId.Trim();
+        var nodeId = string.IsNullOrWhiteSpace(o.NodeId) ? Names.NodeIdFromHostName(System.Net.Dns.GetHostName()) : o.NodeId.Trim();
         if (!Names.IsDnsLabel(nodeId))
         {
             problems.Add($"node id '{nodeId}' is not valid: use lower-case letters, digits and '-' (set --node-id or Formation:NodeId).");

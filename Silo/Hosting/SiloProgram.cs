@@ -37,7 +37,8 @@ public static class SiloProgram
         var vms = builder.Configuration.GetSection(VmRuntimeOptions.Section).Get<VmRuntimeOptions>() ?? new VmRuntimeOptions();
         var qemu = builder.Configuration.GetSection(QemuOptions.Section).Get<QemuOptions>() ?? new QemuOptions();
         var scheduler = builder.Configuration.GetSection(SchedulerOptions.Section).Get<SchedulerOptions>() ?? new SchedulerOptions();
-        List<string> problems = [.. configProblems, .. vms.Problems(), .. qemu.Problems(), .. scheduler.Problems()];
+        var dns = builder.Configuration.GetSection(Dns.DnsOptions.Section).Get<Dns.DnsOptions>() ?? new Dns.DnsOptions();
+        List<string> problems = [.. configProblems, .. vms.Problems(), .. qemu.Problems(), .. scheduler.Problems(), .. dns.Problems()];
         if (problems.Count > 0)
         {
             Console.Error.WriteLine("formation-silo: invalid configuration:");

@@ -17,7 +17,7 @@ public sealed record HostFacts(string HostName, int CpuCount, long MemoryMiB, lo
             KvmKind.NestedPvm => "/dev/kvm opens but the CPU shows no vmx/svm flag: software-assisted (nested PVM) KVM",
             _ => "/dev/kvm: " + kvmError,
         };
-        return new HostFacts(Dns.GetHostName(), Environment.ProcessorCount, ReadMemTotalMiB(), DiskGiBOf(dataDirectory), kvmOpens, kind, detail);
+        return new HostFacts(System.Net.Dns.GetHostName(), Environment.ProcessorCount, ReadMemTotalMiB(), DiskGiBOf(dataDirectory), kvmOpens, kind, detail);
     }
 
     private static (bool Opens, string Error) ProbeKvm()

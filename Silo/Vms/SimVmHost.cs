@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Formation.Errors;
 using Formation.Grains.Hosting;
+using Formation.Networking;
+using Formation.Silo.Platform;
 using Formation.Vms;
 
 namespace Formation.Silo.Vms;
@@ -9,7 +11,7 @@ namespace Formation.Silo.Vms;
 /// The <c>sim</c> driver: simulated VMs for scale tests and benchmarks. Nothing boots; a VM "runs" after
 /// <see cref="SimOptions.BootDelay"/>. It always reports itself as <c>sim</c>, and its VMs vanish with the silo.
 /// </summary>
-public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvider clock) : INodeVmHost
+public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvider clock, IGrainFactory grains, NodeIdentity node) : INodeVmHost
 {
     private readonly ConcurrentDictionary<string, VmState> _vms = new();
     private readonly ConcurrentDictionary<string, VmSpec> _specs = new();
@@ -24,12 +26,18 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
 
     public Task PrepareNetworkAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
+    public async Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken)
     {
         _vms[vm.Id] = VmState.Provisioning;
         _specs[vm.Id] = vm.Spec;
-        _ = CompleteLaterAsync(vm.Id, VmState.Provisioning, VmState.Running, "simulated guest ready");
-        return Task.CompletedTask;
+        string? address = null;
+        if (options.Addresses)
+        {
+            var subnet = await grains.GetGrain<INetworkGrain>(GrainKeys.Cluster).AssignSubnetAsync(node.NodeId, null, []);
+            address = await grains.GetGrain<IAddressPoolGrain>(node.NodeId).AllocateAsync(vm.Id, subnet);
+        }
+
+        _ = CompleteLaterAsync(vm.Id, VmState.Provisioning, VmState.Running, "simulated guest ready", address);
     }
 
     public Task StopAsync(string vmId, CancellationToken cancellationToken)
@@ -62,11 +70,14 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
         return Task.CompletedTask;
     }
 
-    public Task DeleteAsync(string vmId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
     {
         _vms.TryRemove(vmId, out _);
         _specs.TryRemove(vmId, out _);
-        return Task.CompletedTask;
+        if (options.Addresses)
+        {
+            await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
+        }
     }
 
     /// <summary>Simulated VMs have no process and no TAP: they count by state and reservation only.</summary>
@@ -86,7 +97,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
         }
     }
 
-    private async Task CompleteLaterAsync(string vmId, VmState from, VmState to, string reason)
+    private async Task CompleteLaterAsync(string vmId, VmState from, VmState to, string reason, string? address = null)
     {
         if (options.BootDelay > TimeSpan.Zero)
         {
@@ -99,7 +110,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
 
         if (_vms.TryUpdate(vmId, to, from))
         {
-            await reporter.ReportAsync(vmId, to, reason);
+            await reporter.ReportAsync(vmId, new HostReport(to, reason, address));
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed partial class VmRuntime
         var cmdline = string.Join(' ', new[]
         {
             image.Manifest.KernelCommandLine,
-            net?.KernelArgument(vm.Name),
+            net?.KernelArgument(vm.Name, dns.Value.GuestNameserver(net.Gateway)),
             "panic=-1",
             $"formation.vm={vm.Id}",
             vm.Spec.Console is { } console ? $"{ConsoleModes.KernelParameter}={ConsoleModes.Word(console)}" : null,

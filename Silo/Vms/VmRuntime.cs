@@ -3,6 +3,7 @@ using System.Text.Json;
 using Formation.Errors;
 using Formation.Grains.Hosting;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Dns;
 using Formation.Silo.Network;
 using Formation.Silo.Nodes;
 using Formation.Silo.Pack;
@@ -28,6 +29,7 @@ public sealed partial class VmRuntime(
     NodePaths paths,
     LocalNode node,
     IOptions<VmRuntimeOptions> options,
+    IOptions<DnsOptions> dns,
     ILogger<VmRuntime> logger) : INodeVmHost, IVmConsoleHost
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };

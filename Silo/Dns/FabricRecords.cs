@@ -1,0 +1,71 @@
+using System.Net;
+using Formation.Nodes;
+using Formation.Vms;
+
+namespace Formation.Silo.Dns;
+
+/// <summary>The zone's names for the fabric's VMs and nodes, as pure functions of what the cluster reports.</summary>
+public static class FabricRecords
+{
+    /// <summary>The label under which nodes are named: <c>&lt;node&gt;.node.fog</c>.</summary>
+    public const string NodeLabel = "node";
+
+    /// <summary>A VM has a name in the zone while its guest is up: Running, or Paused (it keeps its address).</summary>
+    public static bool Answers(VmState state) => state is VmState.Running or VmState.Paused;
+
+    /// <summary>A node's name relative to the zone.</summary>
+    public static string NodeName(string nodeId) => $"{nodeId}.{NodeLabel}";
+
+    /// <summary><c>&lt;vm&gt;</c> → its address, for every VM that answers and has an address. A name two entries claim
+    /// (a deleted VM's name taken again before its entry is gone) goes to the newer.</summary>
+    public static Dictionary<string, IReadOnlyList<ZoneRecord>> Vms(IEnumerable<VmEntry> vms)
+    {
+        var chosen = new Dictionary<string, VmEntry>(StringComparer.Ordinal);
+        foreach (var vm in vms)
+        {
+            if (!Answers(vm.State) || !IPAddress.TryParse(vm.Address, out _) || !Names.IsDnsLabel(vm.Name))
+            {
+                continue;
+            }
+
+            if (!chosen.TryGetValue(vm.Name, out var other) || other.UpdatedAt < vm.UpdatedAt)
+            {
+                chosen[vm.Name] = vm;
+            }
+        }
+
+        return chosen.ToDictionary(c => c.Key, c => DnsTable.Addresses([IPAddress.Parse(c.Value.Address!)]), StringComparer.Ordinal);
+    }
+
+    /// <summary><c>&lt;node&gt;.node</c> → <see cref="NodeAddress"/>, for every node that has not left.</summary>
+    public static Dictionary<string, IReadOnlyList<ZoneRecord>> Nodes(IEnumerable<NodeStatus> nodes)
+    {
+        var records = new Dictionary<string, IReadOnlyList<ZoneRecord>>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            if (node.Health != NodeHealth.Left && Names.IsDnsLabel(node.NodeId) && NodeAddress(node.Info) is { } address)
+            {
+                records[NodeName(node.NodeId)] = DnsTable.Addresses([address]);
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>
+    /// Where a node is reached: its overlay address when it is in the mesh (every guest and node routes to it), else the
+    /// host address its silo advertises.
+    /// </summary>
+    public static IPAddress? NodeAddress(NodeInfo node)
+    {
+        if (node.Mesh is { } mesh && IPAddress.TryParse(mesh.OverlayAddress, out var overlay))
+        {
+            return overlay;
+        }
+
+        var endpoint = node.SiloEndpoint;
+        var colon = endpoint.LastIndexOf(':');
+        var host = (colon > 0 ? endpoint[..colon] : endpoint).Trim('[', ']');
+        return IPAddress.TryParse(host, out var underlay) ? underlay : null;
+    }
+}

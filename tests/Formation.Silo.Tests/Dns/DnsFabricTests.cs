@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using ARSoft.Tools.Net;
+using ARSoft.Tools.Net.Dns;
+using Formation.Silo.Dns;
+using Formation.Vms;
+
+namespace Formation.Silo.Tests.Dns;
+
+/// <summary>
+/// The zone as the fabric feeds it, on two real silos: a VM's name answers on every silo once it runs, and a state
+/// change is visible within a second; nodes have names; a record the feeder lost heals at the next resync.
+/// </summary>
+public sealed class DnsFabricTests(DnsClusterFixture fixture) : IClassFixture<DnsClusterFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The bound: records change within 1 s of a state change.</summary>
+    private static readonly TimeSpan Visible = TimeSpan.FromSeconds(1);
+
+    private IVmCatalogGrain Catalog => fixture.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+
+    private async Task<DnsMessage> AskAsync(int silo, string name, RecordType type = RecordType.A)
+    {
+        var client = new DnsClient([IPAddress.Parse(DnsClusterFixture.AddressOf(silo))], [new UdpClientTransport(fixture.Port)], true, 2000);
+        return await client.ResolveAsync(DomainName.Parse(name), type) ?? throw new InvalidOperationException($"silo {silo} did not answer {name}");
+    }
+
+    private async Task<string?> AddressAsync(int silo, string name)
+    {
+        var answer = await AskAsync(silo, name);
+        return answer.ReturnCode == ReturnCode.NoError && answer.AnswerRecords.OfType<ARecord>().FirstOrDefault() is { } a ? a.Address.ToString() : null;
+    }
+
+    /// <summary>How long until <paramref name="holds"/> is true on every silo (fails after <see cref="Timeout"/>).</summary>
+    private async Task<TimeSpan> UntilEverySiloAsync(string name, Func<DnsMessage, bool> holds, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var silo = 0; silo < DnsClusterFixture.SiloCount; silo++)
+        {
+            var s = silo;
+            await Eventually.HoldsAsync(() => AskAsync(s, name), holds, Timeout, $"{what} on silo {s}");
+        }
+
+        return clock.Elapsed;
+    }
+
+    private async Task<IVmGrain> RunningVmAsync(string name)
+    {
+        var created = await Catalog.CreateVmAsync(new VmSpec(name, 1, 256, 1, null, null));
+        var vm = fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        await Eventually.HoldsAsync(vm.GetAsync, v => v.State == VmState.Running && v.Address is not null, Timeout, $"{name} running with an address");
+        return vm;
+    }
+
+    [Fact]
+    public async Task RunningVm_AnswersItsAddressOnEverySilo_WithDigToo()
+    {
+        var vm = await RunningVmAsync("dns-web");
+        var address = (await vm.GetAsync()).Address!;
+
+        await UntilEverySiloAsync("dns-web.fog", m => m.AnswerRecords.OfType<ARecord>().Any(a => a.Address.ToString() == address), "dns-web's address");
+        var dig = await Dig.QueryAsync(DnsClusterFixture.AddressOf(1), fixture.Port, "DNS-WEB.fog");
+
+        Assert.Equal([$"DNS-WEB.fog. 5 IN A {address}"], dig.Answers);
+        Assert.StartsWith("10.77.", address);
+    }
+
+    [Fact]
+    public async Task StateChanges_AreVisibleWithinASecond_OnEverySilo()
+    {
+        var vm = await RunningVmAsync("dns-change");
+        var address = (await vm.GetAsync()).Address!;
+        await UntilEverySiloAsync("dns-change.fog", m => m.AnswerRecords.Count == 1, "the running VM's name");
+
+        await vm.StopAsync();
+        var gone = await UntilEverySiloAsync("dns-change.fog", m => m.ReturnCode == ReturnCode.NxDomain, "NXDOMAIN once stopping");
+        Assert.True(gone < Visible, $"the stopped VM's name went after {gone.TotalMilliseconds:0} ms");
+
+        await Eventually.HoldsAsync(vm.GetAsync, v => v.State == VmState.Stopped, Timeout, "stopped");
+        await vm.StartAsync();
+        await Eventually.HoldsAsync(vm.GetAsync, v => v.State == VmState.Running, Timeout, "running again");
+        var back = await UntilEverySiloAsync("dns-change.fog", m => m.AnswerRecords.OfType<ARecord>().Any(a => a.Address.ToString() == address), "the name back");
+        Assert.True(back < Visible, $"the restarted VM's name came back after {back.TotalMilliseconds:0} ms");
+
+        await vm.PauseAsync();
+        await Task.Delay(Visible);
+        Assert.Equal(address, await AddressAsync(0, "dns-change.fog")); // a paused VM keeps its name
+
+        await vm.DeleteAsync();
+        var deleted = await UntilEverySiloAsync("dns-change.fog", m => m.ReturnCode == ReturnCode.NxDomain, "NXDOMAIN once deleted");
+        Assert.True(deleted < Visible, $"the deleted VM's name went after {deleted.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Nodes_HaveNames_UnknownNodeIsNxDomain()
+    {
+        await UntilEverySiloAsync("dns-0.node.fog", m => m.AnswerRecords.OfType<ARecord>().Any(a => a.Address.Equals(IPAddress.Loopback)), "dns-0's name");
+        await UntilEverySiloAsync("dns-1.node.fog", m => m.AnswerRecords.Count == 1, "dns-1's name");
+
+        var nothere = await AskAsync(0, "dns-9.node.fog");
+        var node = await AskAsync(0, "node.fog");
+
+        Assert.Equal(ReturnCode.NxDomain, nothere.ReturnCode);
+        Assert.Equal(ReturnCode.NoError, node.ReturnCode); // the names below it exist
+        Assert.Empty(node.AnswerRecords);
+    }
+
+    [Fact]
+    public async Task LostRecords_HealAtTheNextResync()
+    {
+        var vm = await RunningVmAsync("dns-heal");
+        var address = (await vm.GetAsync()).Address!;
+        await UntilEverySiloAsync("dns-heal.fog", m => m.AnswerRecords.Count == 1, "dns-heal's name");
+        var table = fixture.Cluster.Silos[0].ServiceProvider.GetService(typeof(DnsTable)) as DnsTable;
+
+        // As if the feeder had missed events: its names replaced by a stale set.
+        table!.Replace(FabricFeeder.VmSource, new Dictionary<string, IReadOnlyList<ZoneRecord>> { ["ghost"] = DnsTable.Addresses([IPAddress.Parse("10.77.99.99")]) });
+        Assert.Null(await AddressAsync(0, "dns-heal.fog"));
+
+        var healed = Stopwatch.StartNew();
+        await Eventually.HoldsAsync(() => AddressAsync(0, "dns-heal.fog"), a => a == address, Timeout, "dns-heal back after a resync");
+        Assert.True(healed.Elapsed < DnsClusterFixture.Resync * 2, $"healed after {healed.Elapsed.TotalSeconds:0.0} s");
+        Assert.Null(await AddressAsync(0, "ghost.fog"));
+    }
+
+    [Fact]
+    public async Task CatalogRowLaggingBehindARunningVm_DoesNotTakeItsNameAway()
+    {
+        var vm = await RunningVmAsync("dns-lag");
+        var info = await vm.GetAsync();
+        await UntilEverySiloAsync("dns-lag.fog", m => m.AnswerRecords.Count == 1, "dns-lag's name");
+
+        // The catalog keeps a row that says Provisioning (as when a create's own summary lands after the VM ran).
+        await Catalog.UpdateAsync(info.ToSummary() with { State = VmState.Provisioning, UpdatedAt = info.UpdatedAt.AddMilliseconds(1) });
+        await Eventually.HoldsAsync(Catalog.ListAsync, l => l.Any(v => v.Id == info.Id && v.State == VmState.Provisioning), Timeout, "the lagging row");
+
+        // Two resyncs later the name still answers: the resync asked the VM's grain instead of believing the row.
+        await Task.Delay(DnsClusterFixture.Resync * 2 + TimeSpan.FromMilliseconds(500));
+        Assert.Equal(info.Address, await AddressAsync(0, "dns-lag.fog"));
+        Assert.Equal(info.Address, await AddressAsync(1, "dns-lag.fog"));
+    }
+}
