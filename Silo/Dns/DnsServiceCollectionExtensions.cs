@@ -1,8 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Formation.Silo.Dns;
 
-/// <summary>Adds form-dns: the table (which other feeders may also write), the fabric feeder and the agent.</summary>
+/// <summary>Adds form-dns: the table, the fabric feeder (VMs, nodes), the service feeder and the agent.</summary>
 public static class DnsServiceCollectionExtensions
 {
     public static IServiceCollection AddFormationDns(this IServiceCollection services)
@@ -11,6 +12,7 @@ public static class DnsServiceCollectionExtensions
         services.AddSingleton<DnsTable>();
         services.AddSingleton<GuestSources>();
         services.AddSingleton<FabricFeeder>();
+        services.AddHostedService<ServiceFeeder>();
         services.AddSingleton<DnsAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<DnsAgent>());
         return services;

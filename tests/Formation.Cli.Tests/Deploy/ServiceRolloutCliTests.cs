@@ -37,6 +37,12 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         Assert.Contains("Service svc-web revision 1: 2/2 replica(s) running.", first.Out);
         await AssertServesAsync(gateway, revision: 1, page: "page v1", replicas: 2);
 
+        // The service's name in the node's DNS (on its bridge address, where guests ask) lists both replicas.
+        var dns = await BridgeAddressAsync();
+        var v1Addresses = await AddressesAsync(gateway, revision: 1);
+        await Eventually.HoldsAsync(() => DigAsync(dns, "svc-web.fog"), a => a.SequenceEqual(v1Addresses), TimeSpan.FromSeconds(10), "svc-web.fog to list both replicas");
+        Assert.Equal(["svc-web-1.fog.", "svc-web-2.fog."], (await DigAsync(dns, "_http._tcp.svc-web.fog", "SRV")).Select(a => a.Split(' ')[^1]).Order());
+
         // An edge route: bad ones are refused with nothing changed, a good one serves within a second or two.
         Assert.Contains("No service named 'nope'", (await Form("route", "add", "web.test", "--service", "nope", "--port", "8080", "--gateway", gateway)).Error);
         Assert.Contains("port 9999/tcp is not one of them", (await Form("route", "add", "web.test", "--service", "svc-web", "--port", "9999", "--gateway", gateway)).Error);
@@ -81,6 +87,8 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         Assert.True(answers.Count >= 20, $"only {answers.Count} requests went through the edge during the rollout");
         Assert.All(answers, a => Assert.True(a is "page v1\n" or "page v2\n", $"a request during the rollout got: {a}"));
         Assert.Equal("page v2\n", await EdgeGetAsync(edge, "web.test"));
+        var v2Addresses = await AddressesAsync(gateway, revision: 2);
+        await Eventually.HoldsAsync(() => DigAsync(dns, "svc-web.fog"), a => a.SequenceEqual(v2Addresses), TimeSpan.FromSeconds(10), "svc-web.fog to list the new replicas only");
         Assert.Contains("revision 2: 2/2", second.Out);
         Assert.Contains("replaced by revision 2", _silo.Output);
         Assert.True(seen.Count >= 2, $"only {seen.Count} samples taken during the rollout");
@@ -297,6 +305,34 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         {
             return ($"error: {ex.Message}", seen);
         }
+    }
+
+    /// <summary>The node's bridge address (its DNS listens there).</summary>
+    private static async Task<string> BridgeAddressAsync()
+    {
+        var ip = Process.Start(new ProcessStartInfo("ip", ["-4", "-o", "addr", "show", "dev", Silo.Network.HostNetwork.BridgeNameFor(Node)]) { RedirectStandardOutput = true })!;
+        var output = await ip.StandardOutput.ReadToEndAsync();
+        await ip.WaitForExitAsync();
+        return System.Text.RegularExpressions.Regex.Match(output, @"inet ([0-9.]+)/").Groups[1].Value;
+    }
+
+    /// <summary>The answers of <c>dig +short</c> (sorted), from the node's DNS.</summary>
+    private static async Task<List<string>> DigAsync(string server, string name, string type = "A")
+    {
+        var dig = Process.Start(new ProcessStartInfo("dig", [$"@{server}", name, type, "+short", "+tries=1", "+time=2"]) { RedirectStandardOutput = true })!;
+        var output = await dig.StandardOutput.ReadToEndAsync();
+        await dig.WaitForExitAsync();
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The addresses of the service's serving replicas of <paramref name="revision"/> (sorted).</summary>
+    private static async Task<List<string>> AddressesAsync(string gateway, int revision)
+    {
+        var show = await Form("service", "show", "svc-web", "--json", "--gateway", gateway);
+        using var doc = JsonDocument.Parse(show.Out);
+        return [.. doc.RootElement.GetProperty("replicaList").EnumerateArray()
+            .Where(r => r.GetProperty("serving").GetBoolean() && r.GetProperty("revision").GetInt32() == revision)
+            .Select(r => r.GetProperty("address").GetString()!).Order(StringComparer.Ordinal)];
     }
 
     private static async Task<string> VmIdAsync(string gateway, string name)
