@@ -156,7 +156,14 @@ public sealed partial class VmCatalogGrain(
             throw;
         }
 
-        Upsert(info.ToSummary());
+        // This catalog is reentrant: the VM's own summaries (Running, for a VM that boots at once) may have arrived while
+        // the create finished, and are newer than the state the create returned. A deletion may have come too.
+        var summary = info.ToSummary();
+        if (!_deleted.Contains(vmId) && !(Vms.TryGetValue(vmId, out var newer) && newer.UpdatedAt > summary.UpdatedAt))
+        {
+            Upsert(summary);
+        }
+
         await _vms.FlushAsync();
         LogCreated(vmId, spec.Name, nodeId);
         return info;

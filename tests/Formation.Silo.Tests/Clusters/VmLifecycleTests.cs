@@ -49,6 +49,24 @@ public sealed class VmLifecycleTests(SimClusterFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Catalog_CreatesWhoseVmsBootAtOnce_ListThemRunning_NotTheStateTheCreateReturned()
+    {
+        // A sim VM boots in 10 ms: its Running summary reaches the (reentrant) catalog while the create is still finishing,
+        // and the create's own, older summary (Provisioning) must not overwrite it.
+        var created = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => Catalog.CreateVmAsync(new VmSpec($"life-fast-{i}", 1, 64, 1, null, null))));
+        var ids = created.Select(c => c.Id).ToHashSet();
+        await Eventually.HoldsAsync(
+            Catalog.ListAsync,
+            l => l.Where(v => ids.Contains(v.Id)).Count(v => v.State == VmState.Running) == ids.Count,
+            Timeout,
+            "every fast-booting VM listed Running");
+        foreach (var c in created)
+        {
+            await Client.GetGrain<IVmGrain>(GrainKeys.Vm(c.NodeId, c.Id)).DeleteAsync();
+        }
+    }
+
+    [Fact]
     public async Task Catalog_SummaryOvertakenByTheDeletion_DoesNotBringTheVmBack()
     {
         var created = await Catalog.CreateVmAsync(new VmSpec("life-overtaken", 1, 256, 1, null, null));
