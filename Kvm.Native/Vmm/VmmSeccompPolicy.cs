@@ -50,6 +50,10 @@ public static class VmmSeccompPolicy
         ["getresgid"] = 120, ["getgroups"] = 115, ["getrusage"] = 98, ["sysinfo"] = 99, ["uname"] = 63, ["prlimit64"] = 302,
         ["getrlimit"] = 97, ["getrandom"] = 318, ["getsid"] = 124, ["prctl"] = 157, ["arch_prctl"] = 158, ["capget"] = 125,
         ["ioctl"] = 16,
+
+        // Not seen in traces here, allowed so that the runtime cannot trip over them on other hosts: NUMA placement of
+        // the GC's own memory (NUMA hosts), CPU times and the priority of its own threads.
+        ["mbind"] = 237, ["set_mempolicy"] = 238, ["times"] = 100, ["getpriority"] = 140, ["setpriority"] = 141,
     };
 
     /// <summary>The rules, in the order the filter tries them (the hottest calls first). Calls allowed outright are also
