@@ -144,6 +144,11 @@ foreach (var r in results.Where(r => r.OverheadKiB is not null))
     Console.WriteLine($"{r.Vmm}: RSS {r.RssKiB / 1024.0:F1} MiB, of which outside guest RAM {r.OverheadKiB / 1024.0:F1} MiB (goal ≤ 16 MiB)");
 }
 
+if (jailed)
+{
+    HostCgroup.Remove("", "formation-bench-vmm");
+}
+
 if (keep)
 {
     Console.WriteLine($"console logs kept in {dir}");
