@@ -73,6 +73,27 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setsid", SetLastError = true)]
     public static partial int setsid();
 
+    [LibraryImport(Lib, EntryPoint = "setgroups", SetLastError = true)]
+    public static partial int setgroups(nuint size, uint* list);
+
+    [LibraryImport(Lib, EntryPoint = "setresgid", SetLastError = true)]
+    public static partial int setresgid(uint rgid, uint egid, uint sgid);
+
+    [LibraryImport(Lib, EntryPoint = "setresuid", SetLastError = true)]
+    public static partial int setresuid(uint ruid, uint euid, uint suid);
+
+    [LibraryImport(Lib, EntryPoint = "getresuid", SetLastError = true)]
+    public static partial int getresuid(uint* ruid, uint* euid, uint* suid);
+
+    [LibraryImport(Lib, EntryPoint = "prctl", SetLastError = true)]
+    public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long syscall(long number, nuint arg1, nuint arg2, void* arg3);
+
+    [LibraryImport(Lib, EntryPoint = "execve", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int execve(string path, nint* argv, nint* envp);
+
     /// <summary>Returns an error number (not -1/errno) like every pthread function.</summary>
     [LibraryImport(Lib, EntryPoint = "pthread_sigmask")]
     public static partial int pthread_sigmask(int how, byte* set, byte* oldset);

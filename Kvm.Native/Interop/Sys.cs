@@ -14,6 +14,44 @@ public static unsafe class Sys
     /// </summary>
     public static bool NewSession() => Libc.setsid() >= 0;
 
+    /// <summary>execve(2) of <paramref name="path"/> with no arguments or environment; returns -errno if it returns at all.</summary>
+    public static int TryExecve(string path)
+    {
+        nint* empty = stackalloc nint[1];
+        empty[0] = 0;
+        Libc.execve(path, empty, empty);
+        return -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Becomes <paramref name="uid"/>:<paramref name="gid"/> with no supplementary groups, for real, effective and saved ids,
+    /// on every thread (glibc applies set*id calls to all threads). Leaving uid 0 clears the permitted and effective
+    /// capabilities. Throws if any step fails or the ids did not all change.
+    /// </summary>
+    public static void DropPrivileges(uint uid, uint gid)
+    {
+        if (Libc.setgroups(0, null) != 0)
+        {
+            throw new NativeException("setgroups", Marshal.GetLastPInvokeError());
+        }
+
+        if (Libc.setresgid(gid, gid, gid) != 0)
+        {
+            throw new NativeException($"setresgid({gid})", Marshal.GetLastPInvokeError());
+        }
+
+        if (Libc.setresuid(uid, uid, uid) != 0)
+        {
+            throw new NativeException($"setresuid({uid})", Marshal.GetLastPInvokeError());
+        }
+
+        uint r, e, s;
+        if (Libc.getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid)
+        {
+            throw new InvalidOperationException($"still not uid {uid} after setresuid (real {r}, effective {e}, saved {s})");
+        }
+    }
+
     /// <summary>ioctl with a pointer argument; returns the result (≥ 0) or -errno. EINTR is retried.</summary>
     public static int TryIoctl(int fd, nuint request, void* arg)
     {

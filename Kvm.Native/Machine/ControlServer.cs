@@ -85,8 +85,9 @@ public sealed partial class ControlServer : IAsyncDisposable
         {
             File.Delete(_path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // A jailed VMM may not write the socket's directory any more: its owner removes a stale socket.
         }
     }
 

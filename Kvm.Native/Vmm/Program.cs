@@ -31,4 +31,4 @@ catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedA
     return (int)ExitReason.UsageError;
 }
 
-return await VmmHost.RunAsync(file, options.Boot, logger);
+return await VmmHost.RunAsync(file, options.Boot, new VmmJail(options.RunAsUid, options.RunAsGid, options.Seccomp), options.TestingSeccompProbe, logger);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Machine;
 using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,7 @@ namespace Formation.Vmm;
 /// <summary>Runs one VM: build, pid file, control socket, signals, boot, wait, clean up, exit status.</summary>
 internal static partial class VmmHost
 {
-    public static async Task<int> RunAsync(VmmConfig file, bool boot, ILogger logger)
+    public static async Task<int> RunAsync(VmmConfig file, bool boot, VmmJail jail, bool seccompProbe, ILogger logger)
     {
         VirtualMachine vm;
         try
@@ -50,6 +51,23 @@ internal static partial class VmmHost
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Kill(c, vm, "SIGTERM"));
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Kill(c, vm, "SIGINT"));
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => c.Cancel = true);
+            using var probe = seccompProbe ? PosixSignalRegistration.Create(SIGUSR2, _ => CallExecve(logger)) : null;
+            try
+            {
+                jail.Apply(logger);
+            }
+            catch (Exception e) when (e is NativeException or InvalidOperationException or ArgumentException)
+            {
+                logger.LogError("cannot jail the VMM: {Message}", e.Message);
+                if (control is not null)
+                {
+                    await control.DisposeAsync();
+                }
+
+                Cleanup(file);
+                return (int)ExitReason.SetupError;
+            }
+
             if (boot)
             {
                 vm.Start();
@@ -67,6 +85,16 @@ internal static partial class VmmHost
         }
     }
 
+    private const PosixSignal SIGUSR2 = (PosixSignal)12;
+
+    /// <summary>The test-only seccomp probe: a call the allow-list denies. Under the filter the process dies here (SIGSYS).</summary>
+    private static void CallExecve(ILogger logger)
+    {
+        logger.LogWarning("testing seccomp probe: calling execve(\"/bin/true\")");
+        var result = Sys.TryExecve("/bin/true");
+        logger.LogError("testing seccomp probe: execve returned {Result}: no filter stopped it", result);
+    }
+
     private static void Kill(PosixSignalContext context, VirtualMachine vm, string signal)
     {
         context.Cancel = true;
@@ -81,8 +109,9 @@ internal static partial class VmmHost
             {
                 File.Delete(file.PidFile);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                // Jailed, the VMM may no longer write the (root's) directory: the silo removes stale pid files.
             }
         }
     }

@@ -4,28 +4,25 @@ using Formation.Silo.Platform;
 namespace Formation.Silo.Hypervisors;
 
 /// <summary>
-/// The jail every VM process runs in: its own unprivileged uid (one per VM, recorded in the VM's directory), a cgroup
-/// whose <c>cpu.max</c>, <c>memory.max</c> and <c>pids.max</c> follow the VM's size, and files other local users
-/// cannot read (VM directory and socket directory 0700, disk 0600 owned by the VM's uid).
+/// The jail every VM process (QEMU or formation-vmm) runs in: its own unprivileged uid (one per VM, recorded in the VM's
+/// directory), a cgroup whose <c>cpu.max</c>, <c>memory.max</c> and <c>pids.max</c> follow the VM's size, and files other
+/// local users cannot read (VM directory and socket directory 0700, disk 0600 owned by the VM's uid). Each driver has its
+/// VMM open what it needs as root and then become <see cref="Uid"/> before the guest's first instruction.
 /// </summary>
 public sealed class VmJail
 {
     private static readonly Lock UidGate = new();
 
-    private VmJail(long uid, HostCgroup cgroup, string chroot)
+    private VmJail(long uid, HostCgroup cgroup)
     {
         Uid = uid;
         Cgroup = cgroup;
-        ChrootDirectory = chroot;
     }
 
     /// <summary>The VM's own host uid (and gid).</summary>
     public long Uid { get; }
 
     public HostCgroup Cgroup { get; }
-
-    /// <summary>An empty, root-owned directory the VMM chroots into once it has opened everything it needs.</summary>
-    public string ChrootDirectory { get; }
 
     /// <summary>
     /// Prepares the jail of <paramref name="launch"/>: allocates (or reuses) the VM's uid, secures its files and
@@ -35,13 +32,9 @@ public sealed class VmJail
     {
         var uid = AllocateUid(directory, options);
         Secure(directory, uid);
-        var chroot = directory.File("jail");
-        Directory.CreateDirectory(chroot);
-        File.SetUnixFileMode(chroot, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
-            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var cgroup = HostCgroup.Create(options.CgroupParent, launch.VmId,
             new CgroupLimits(options.PidsMax, (launch.MemoryMiB + overheadMiB) << 20, launch.VCpus + options.CpuOverhead));
-        return new VmJail(uid, cgroup, chroot);
+        return new VmJail(uid, cgroup);
     }
 
     /// <summary>Removes the VM's cgroup once its process has ended.</summary>

@@ -7,7 +7,8 @@ namespace Formation.Silo.Hypervisors.Kvm;
 
 /// <summary>
 /// The <c>kvm</c> driver: one <c>formation-vmm</c> (Formation's own VMM, Kvm.Native) per VM, detached from the silo
-/// (its own session; it keeps running when the silo dies), driven over its control socket.
+/// (its own session; it keeps running when the silo dies), driven over its control socket. Jailed (<see cref="VmJail"/>):
+/// the VM's own uid via <c>--run-as</c>, formation-vmm's seccomp allow-list, and a cgroup.
 /// </summary>
 public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmDriver> logger) : IHypervisorDriver
 {
@@ -31,16 +32,42 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
             File.Delete(stale);
         }
 
+        File.Delete(directory.File(ExitStatusFile));
+        var jail = options.Value.Jail.Enabled ? VmJail.Prepare(launch, directory, options.Value.Jail, options.Value.MemoryOverheadMiB) : null;
         var config = directory.File("vmm.json");
         await File.WriteAllTextAsync(config, VmmProtocol.SerializeConfig(Config(launch, directory)), cancellationToken);
 
-        // Started through a shell that exits at once: formation-vmm is nobody's child and shares no pipe with the silo.
+        var vmm = new List<string> { "--config", config, "--log", directory.HypervisorLog };
+        if (jail is not null)
+        {
+            // formation-vmm opens /dev/kvm, the TAP, the disk, the log and its sockets as root, then becomes the VM's uid
+            // and installs its seccomp allow-list before the guest's first instruction.
+            vmm.AddRange(["--run-as", $"{jail.Uid}:{jail.Uid}"]);
+        }
+        else
+        {
+            vmm.Add("--no-seccomp");
+        }
+
+        if (options.Value.TestingSeccompProbe)
+        {
+            vmm.Add("--testing-seccomp-probe");
+        }
+
+        // Started through a shell that exits at once, so formation-vmm is not the silo's child and shares no pipe with it;
+        // a small waiter shell stays its parent and records how it ended (its exit status, or 128 + the signal that
+        // killed it: the only way to learn of a SIGSYS from the seccomp filter), whether or not the silo still runs.
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" --config \"$1\" --log \"$2\" </dev/null >/dev/null 2>&1 &");
-        start.ArgumentList.Add(binary);
-        start.ArgumentList.Add(config);
-        start.ArgumentList.Add(directory.HypervisorLog);
+        start.ArgumentList.Add(LaunchScript);
+        start.ArgumentList.Add("formation-vmm-waiter");
+        start.ArgumentList.Add(directory.File(ExitStatusFile));
+        IEnumerable<string> command = jail is null ? [binary, .. vmm] : ["/bin/sh", .. jail.Cgroup.EnterArguments(binary, vmm)];
+        foreach (var arg in command)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         using (var shell = Process.Start(start)!)
         {
             await shell.WaitForExitAsync(cancellationToken);
@@ -64,15 +91,27 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         }
 
         ProcessInfo.TryReadPid(directory.PidFile, out var pid);
-        LogLaunched(launch.VmId, pid);
-        return new KvmProcess(pid, directory);
+        LogLaunched(launch.VmId, pid, jail is null ? "unjailed" : $"uid {jail.Uid}");
+        return new KvmProcess(pid, directory, Released(launch));
     }
+
+    /// <summary>Where the waiter shell writes formation-vmm's exit status (in the VM's directory).</summary>
+    public const string ExitStatusFile = "vmm.exit";
+
+    /// <summary>$1 is the status file, the rest the command; the waiter writes the status atomically once it ends.</summary>
+    private const string LaunchScript = """
+        exec </dev/null >/dev/null 2>&1
+        status=$1; shift
+        ( "$@"; echo $? > "$status.tmp"; mv -f "$status.tmp" "$status" ) &
+        """;
+
+    private Action Released(VmLaunch launch) => () => VmJail.Release(launch.VmId, options.Value.Jail);
 
     public Task<IVmProcess?> AdoptAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
         var alive = ProcessInfo.TryReadPid(directory.PidFile, out var pid) && ProcessInfo.IsAlive(pid) &&
                     ProcessInfo.CommandLineContains(pid, directory.File("vmm.json")) && File.Exists(directory.ControlSocket);
-        return Task.FromResult<IVmProcess?>(alive ? new KvmProcess(pid, directory) : null);
+        return Task.FromResult<IVmProcess?>(alive ? new KvmProcess(pid, directory, Released(launch)) : null);
     }
 
     /// <summary>The VMM's config file for <paramref name="launch"/>: the contract's <see cref="VmmConfig"/>, never hand-built JSON.</summary>
@@ -93,6 +132,6 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         Nets = launch.Network is { } n ? [new NetConfig(n.Tap, n.Mac)] : [],
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid}")]
-    private partial void LogLaunched(string vmId, int pid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid} ({Jail})")]
+    private partial void LogLaunched(string vmId, int pid, string jail);
 }

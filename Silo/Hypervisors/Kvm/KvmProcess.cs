@@ -11,12 +11,14 @@ public sealed class KvmProcess : IVmProcess
     private readonly TaskCompletionSource<VmExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _consoleGate = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
+    private readonly Action? _released;
     private Socket? _console;
 
-    public KvmProcess(int pid, VmDirectory directory)
+    public KvmProcess(int pid, VmDirectory directory, Action? released = null)
     {
         Pid = pid;
         _directory = directory;
+        _released = released;
         _ = WatchAsync();
     }
 
@@ -89,7 +91,8 @@ public sealed class KvmProcess : IVmProcess
     /// <summary>Holds a <c>wait</c> request open; its answer (or the connection dropping) is the VM's end.</summary>
     private async Task WatchAsync()
     {
-        VmExit exit;
+        VmExit? exit;
+        string? lost = null;
         try
         {
             exit = Map(await SendAsync(new WaitRequest(), _closing.Token));
@@ -100,11 +103,48 @@ public sealed class KvmProcess : IVmProcess
         }
         catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException)
         {
-            exit = new VmExit(VmExitKind.Crash, $"formation-vmm ended without reporting why ({ex.Message})");
+            exit = null;
+            lost = ex.Message;
         }
 
         await ProcessInfo.WaitForExitAsync(Pid, TimeSpan.FromSeconds(10), CancellationToken.None);
+        if (exit is null)
+        {
+            // It died without answering: its waiter shell records the status (a signal's too) just after it ends.
+            var statusFile = _directory.File(KvmDriver.ExitStatusFile);
+            for (var i = 0; i < 40 && !File.Exists(statusFile); i++)
+            {
+                await Task.Delay(50, CancellationToken.None);
+            }
+
+            exit = Describe(File.Exists(statusFile) ? File.ReadAllText(statusFile).Trim() : null, lost!);
+        }
+
+        _released?.Invoke();
         _exited.TrySetResult(exit);
+    }
+
+    /// <summary>
+    /// How a formation-vmm that ended without answering its <c>wait</c> ended, from the status its waiter recorded
+    /// (<paramref name="status"/>: the exit status, or 128 + the signal; null when there is none).
+    /// </summary>
+    internal static VmExit Describe(string? status, string connectionError)
+    {
+        if (!int.TryParse(status, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
+        {
+            return new VmExit(VmExitKind.Crash, $"formation-vmm ended without reporting why ({connectionError})");
+        }
+
+        return code switch
+        {
+            128 + 31 => new VmExit(VmExitKind.Crash,
+                "formation-vmm was killed by SIGSYS: it made a system call outside its seccomp allow-list (the kernel's audit log names the call)"),
+            128 + 9 => new VmExit(VmExitKind.Crash,
+                "formation-vmm was killed by SIGKILL (by the kernel's OOM killer if it went past its cgroup's memory.max, or by someone on the host)"),
+            > 128 and < 128 + 65 => new VmExit(VmExitKind.Crash, $"formation-vmm was killed by signal {code - 128}"),
+            _ when Enum.IsDefined((ExitReason)code) => Map(ExitResult.For((ExitReason)code, "formation-vmm ended without answering its control socket")),
+            _ => new VmExit(VmExitKind.Crash, $"formation-vmm exited with status {code} without reporting why"),
+        };
     }
 
     /// <summary>How the VM ended, in the silo's terms.</summary>

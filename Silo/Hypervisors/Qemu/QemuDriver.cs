@@ -108,7 +108,7 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         {
             // Everything (kvm, tap, disk, sockets, log) is opened as root; then, before the guest's first instruction,
             // QEMU installs its seccomp filter, chroots into an empty directory and becomes the VM's own uid.
-            args.AddRange(["-sandbox", "on,obsolete=deny,resourcecontrol=deny", "-chroot", jail.ChrootDirectory,
+            args.AddRange(["-sandbox", "on,obsolete=deny,resourcecontrol=deny", "-chroot", EmptyRoot(directory),
                 "-runas", $"{jail.Uid}:{jail.Uid}"]);
         }
 
@@ -128,6 +128,16 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         }
 
         return args;
+    }
+
+    /// <summary>An empty, root-owned directory QEMU chroots into once it has opened everything it needs.</summary>
+    private static string EmptyRoot(VmDirectory directory)
+    {
+        var chroot = directory.File("jail");
+        Directory.CreateDirectory(chroot);
+        File.SetUnixFileMode(chroot, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return chroot;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: qemu running as pid {Pid} ({Accel})")]

@@ -1,5 +1,6 @@
 using Formation.Silo.Hypervisors.Kvm;
 using Formation.Silo.Platform;
+using Formation.Silo.Tests.Processes;
 using Formation.Vms;
 
 namespace Formation.Silo.Tests.Deploy;
@@ -35,5 +36,41 @@ public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<Deploy
 
         await vm.DeleteAsync();
         await node.AssertNothingLeftAsync(created.Id);
+    }
+
+    [Fact]
+    public async Task JailedVm_SiloSigkilled_KeepsServing_AndIsReadoptedWithWorkingLifecycle()
+    {
+        Prerequisites.RequireKvm("the kvm driver runs its VMs under formation-vmm on /dev/kvm");
+        Prerequisites.Require(KvmDriver.FindBinary() is not null, "formation-vmm is not built next to formation-silo");
+        string vmId, address;
+        SiloProcessOptions options;
+        await using (var node = await DeployNode.StartAsync(fixture, "dep-kvm-kill", "kvm", ("Formation__Vms__BootTimeout", "00:06:00")))
+        {
+            options = node.Silo.Options;
+            vmId = (await DeployFixture.CreateAsync(node.Client, new VmSpec("kvm-kill", 1, 256, 1, DeployFixture.WebImage, null))).Id;
+            var running = await Eventually.HoldsAsync(() => node.Vm(vmId).GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "Running");
+            Assert.True(running.State == VmState.Running, running.Reason);
+            address = running.Address!;
+            Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort, TimeSpan.FromMinutes(2)));
+            await node.Silo.KillAsync();
+            Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort)); // the jailed VMM outlives its silo
+        }
+
+        await using var silo = await SiloProcess.StartAsync(options with { });
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(options.NodeId, vmId));
+        Assert.Equal(VmState.Running, (await vm.GetAsync()).State);
+        Assert.True(ProcessInfo.TryReadPid(Path.Combine(options.DataDirectory, "vms", vmId, "vm.pid"), out var pid));
+        Assert.Contains("Seccomp:\t2", File.ReadAllText($"/proc/{pid}/status"));
+        await vm.PauseAsync();
+        Assert.Null(await Http.TryGetAsync(address, DeployFixture.WebPort, TimeSpan.FromSeconds(2)));
+        await vm.ResumeAsync();
+        Assert.Contains("hello", await Http.GetAsync(address, DeployFixture.WebPort, TimeSpan.FromMinutes(1)));
+        await vm.StopAsync();
+        var stopped = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Stopped or VmState.Failed, TimeSpan.FromMinutes(3), "Stopped");
+        Assert.True(stopped.State == VmState.Stopped, stopped.Reason);
+        await vm.DeleteAsync();
+        Assert.False(Directory.Exists(Path.Combine(options.DataDirectory, "vms", vmId)));
     }
 }

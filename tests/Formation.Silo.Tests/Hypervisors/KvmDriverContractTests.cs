@@ -113,6 +113,22 @@ public sealed class KvmDriverContractTests
         }
     }
 
+    [Theory]
+    [InlineData("159", VmExitKind.Crash, "killed by SIGSYS: it made a system call outside its seccomp allow-list")]
+    [InlineData("137", VmExitKind.Crash, "killed by SIGKILL (by the kernel's OOM killer if it went past its cgroup's memory.max")]
+    [InlineData("134", VmExitKind.Crash, "killed by signal 6")]
+    [InlineData("14", VmExitKind.Killed, "Killed: formation-vmm ended without answering")]
+    [InlineData("0", VmExitKind.PowerOff, "the guest powered off")]
+    [InlineData("99", VmExitKind.Crash, "exited with status 99 without reporting why")]
+    [InlineData(null, VmExitKind.Crash, "ended without reporting why (connection refused)")]
+    [InlineData("garbage", VmExitKind.Crash, "ended without reporting why (connection refused)")]
+    public void VmmThatDiedWithoutAnswering_IsDescribedFromItsWaitersStatus(string? status, VmExitKind kind, string detail)
+    {
+        var exit = KvmProcess.Describe(status, "connection refused");
+        Assert.Equal(kind, exit.Kind);
+        Assert.Contains(detail, exit.Detail);
+    }
+
     [Fact]
     public void Silo_DoesNotCompileAgainstTheVmm()
     {
