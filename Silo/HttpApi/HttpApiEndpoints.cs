@@ -16,6 +16,8 @@ public static partial class HttpApiEndpoints
         var v1 = app.MapGroup("/v1");
         MapVms(v1, client);
         MapNodes(v1, client);
+        MapServices(v1, client);
+        MapRoutes(v1, client);
         MapImages(v1, client);
         MapEvents(v1, client, stopping);
         MapBuilds(v1, client, options, stopping);

@@ -23,4 +23,11 @@ namespace Formation.Silo.HttpApi;
 [JsonSerializable(typeof(BuildStarted))]
 [JsonSerializable(typeof(BuildProgress))]
 [JsonSerializable(typeof(ImageBuildUpdate))]
+[JsonSerializable(typeof(DeployServiceRequest))]
+[JsonSerializable(typeof(ScaleServiceRequest))]
+[JsonSerializable(typeof(AddRouteRequest))]
+[JsonSerializable(typeof(Formation.Services.ServiceInfo))]
+[JsonSerializable(typeof(IReadOnlyList<Formation.Services.ServiceSummary>))]
+[JsonSerializable(typeof(Formation.Edge.EdgeRoute))]
+[JsonSerializable(typeof(IReadOnlyList<Formation.Edge.EdgeRoute>))]
 public sealed partial class HttpApiJson : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
@@ -136,6 +137,48 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
     }
 
     [Fact]
+    public async Task Services_DeployScaleRouteDelete_WithTheCliErrors()
+    {
+        var context = Tar(gzip: false, ("Formfile", "NAME httpsvc\nFROM tiny\nMEM 64\nEXPOSE 8080/tcp\n"u8.ToArray()));
+        var build = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/builds?reference=httpsvc:1") { Content = new ByteArrayContent(context) },
+            HttpCompletionOption.ResponseHeadersRead, Ct);
+        await using (var events = new EventStreamReader(build))
+        {
+            Assert.Equal("Succeeded", (await events.UntilAsync("end", _ => true, TimeSpan.FromMinutes(2), "the build's end"))["phase"]!.GetValue<string>());
+        }
+
+        await HttpApiSilo.AssertErrorAsync(await _http.PutAsJsonAsync("/v1/services/httpsvc", new { image = "nope:1" }, Ct), HttpStatusCode.NotFound, "NotFound");
+        await HttpApiSilo.AssertErrorAsync(await _http.PutAsJsonAsync("/v1/services/httpsvc", new { image = "httpsvc:1", replicas = 500 }, Ct), HttpStatusCode.BadRequest, "InvalidArgument");
+        var deployed = await _http.PutAsJsonAsync("/v1/services/httpsvc", new { image = "httpsvc:1", replicas = 2 }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, deployed.StatusCode);
+        var steady = await Eventually.HoldsAsync(
+            async () => JsonNode.Parse(await _http.GetStringAsync("/v1/services/httpsvc", Ct))!,
+            s => s["rollout"]!.GetValue<string>() == "Steady" && s["replicaList"]!.AsArray().Count == 2, TimeSpan.FromSeconds(60), "two replicas running");
+        Assert.Equal(["httpsvc-1", "httpsvc-2"], steady["replicaList"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()).Order());
+        Assert.Contains(JsonNode.Parse(await _http.GetStringAsync("/v1/services", Ct))!.AsArray(), s => s!["name"]!.GetValue<string>() == "httpsvc");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.PostAsJsonAsync("/v1/services/httpsvc/scale", new { replicas = 1 }, Ct)).StatusCode);
+        await Eventually.HoldsAsync(
+            async () => JsonNode.Parse(await _http.GetStringAsync("/v1/services/httpsvc", Ct))!,
+            s => s["rollout"]!.GetValue<string>() == "Steady" && s["replicaList"]!.AsArray().Count == 1, TimeSpan.FromSeconds(60), "scaled to one");
+        Assert.Contains("no earlier revision",
+            await HttpApiSilo.AssertErrorAsync(await _http.PostAsync("/v1/services/httpsvc/rollback", null, Ct), HttpStatusCode.Conflict, "Conflict"));
+
+        Assert.Contains("not one of them", await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes", new { host = "api.test", service = "httpsvc", port = 9 }, Ct), HttpStatusCode.BadRequest, "InvalidArgument"));
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostAsJsonAsync("/v1/routes", new { host = "api.test", service = "httpsvc", port = 8080, selfSigned = true }, Ct)).StatusCode);
+        var listed = Assert.Single(JsonNode.Parse(await _http.GetStringAsync("/v1/routes", Ct))!.AsArray(), r => r!["host"]!.GetValue<string>() == "api.test")!;
+        Assert.True(listed["tls"]!["selfSigned"]!.GetValue<bool>());
+        Assert.DoesNotContain("PRIVATE KEY", listed.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync("/v1/routes/api.test", Ct)).StatusCode);
+        await HttpApiSilo.AssertErrorAsync(await _http.DeleteAsync("/v1/routes/api.test", Ct), HttpStatusCode.NotFound, "NotFound");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await _http.DeleteAsync("/v1/services/httpsvc", Ct)).StatusCode);
+        await Eventually.HoldsAsync(() => _http.GetAsync("/v1/services/httpsvc", Ct), r => r.StatusCode == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), "the service gone");
+        Assert.DoesNotContain(JsonNode.Parse(await _http.GetStringAsync("/v1/vms", Ct))!.AsArray(), v => v!["name"]!.GetValue<string>().StartsWith("httpsvc-"));
+    }
+
+    [Fact]
     public async Task Build_BadContexts_AreRefusedBeforeAnythingIsBuilt()
     {
         var notTar = await _http.PostAsync("/v1/builds", new ByteArrayContent(Encoding.ASCII.GetBytes("this is not a tar archive")), Ct);
@@ -166,7 +209,8 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
         var document = JsonNode.Parse(await _http.GetStringAsync("/openapi/v1.json", Ct))!;
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToArray();
-        Assert.Equal(["/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/vms", "/v1/vms/{vm}",
+        Assert.Equal(["/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/routes", "/v1/routes/{host}",
+            "/v1/services", "/v1/services/{name}", "/v1/services/{name}/rollback", "/v1/services/{name}/scale", "/v1/vms", "/v1/vms/{vm}",
             "/v1/vms/{vm}/events", "/v1/vms/{vm}/{action}"], paths.Order(StringComparer.Ordinal));
         Assert.NotNull(document["components"]!["schemas"]!["HttpApiError"]);
     }

@@ -1,0 +1,30 @@
+using Formation.Edge;
+using Formation.Vms;
+
+namespace Formation.Silo.HttpApi;
+
+/// <summary>
+/// The body of <c>PUT /v1/services/{name}</c>: what <c>form deploy</c> sends after its build. Shape fields left out take
+/// the image's VCPU, MEM and DISK; <see cref="Replicas"/> left out keeps the current count (1 for a new service).
+/// </summary>
+public sealed record DeployServiceRequest(
+    string Image,
+    int? Replicas = null,
+    int? VCpus = null,
+    long? MemoryMiB = null,
+    long? DiskGiB = null,
+    string? Node = null,
+    RestartPolicy Restart = RestartPolicy.OnFailure,
+    bool NoEgress = false,
+    IReadOnlyList<string>? Publish = null);
+
+/// <summary>The body of <c>POST /v1/services/{name}/scale</c>.</summary>
+public sealed record ScaleServiceRequest(int Replicas);
+
+/// <summary>The body of <c>POST /v1/routes</c>: <c>form route add</c>'s fields; TLS from PEM text or self-signed.</summary>
+public sealed record AddRouteRequest(string Host, string Service, int Port, bool SelfSigned = false, string? CertificatePem = null, string? KeyPem = null)
+{
+    public EdgeTlsRequest? Tls => SelfSigned || CertificatePem is not null || KeyPem is not null
+        ? new EdgeTlsRequest(CertificatePem, KeyPem, SelfSigned)
+        : null;
+}
