@@ -54,15 +54,19 @@ public sealed partial class FabricFeeder(
     {
         await _stopping.CancelAsync();
         await _loop;
+        // Disposed by the silo's lifecycle and again by the container: the second time there is nothing left to end.
         foreach (var handle in _vmHandles)
         {
-            await Quietly(handle.UnsubscribeAsync());
+            await Quietly(handle.UnsubscribeAsync);
         }
 
         foreach (var handle in _nodeHandles)
         {
-            await Quietly(handle.UnsubscribeAsync());
+            await Quietly(handle.UnsubscribeAsync);
         }
+
+        _vmHandles.Clear();
+        _nodeHandles.Clear();
     }
 
     private Task EnqueueAsync(Work work)
@@ -257,11 +261,12 @@ public sealed partial class FabricFeeder(
 
     private void PublishVms() => table.Replace(VmSource, FabricRecords.Vms(_vms.Values));
 
-    private static async Task Quietly(Task task)
+    private static async Task Quietly(Func<Task> unsubscribe)
     {
         try
         {
-            await task.WaitAsync(TimeSpan.FromSeconds(2));
+            // UnsubscribeAsync can throw before it returns a task (a handle already used): both count as "gone".
+            await unsubscribe().WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (Exception)
         {
