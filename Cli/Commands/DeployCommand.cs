@@ -30,10 +30,15 @@ public static class DeployCommand
         restart.Description = "When a replica stops on its own: never, on-failure (default for services), always";
         var noEgress = CommandParts.NoEgressOption();
         var publish = CommandParts.PublishOption();
+        var healthHttp = new Option<string?>("--health-http") { Description = "Health check: GET PORT/PATH must answer 2xx/3xx (e.g. 8080/healthz)", HelpName = "port/path" };
+        var healthTcp = new Option<int?>("--health-tcp") { Description = "Health check: PORT must accept a TCP connection", HelpName = "port" };
+        var healthInterval = new Option<double?>("--health-interval") { Description = "Seconds between checks, and each check's limit (default 2)", HelpName = "s" };
+        var healthThreshold = new Option<int?>("--health-threshold") { Description = "Failed checks in a row that take a replica out and reboot it (default 3)", HelpName = "n" };
+        var healthStart = new Option<double?>("--health-start") { Description = "Seconds a new replica has to pass its first check (default 60)", HelpName = "s" };
         var json = new Option<bool>("--json") { Description = "Print the running VM as JSON (progress goes to stderr)" };
         var command = new Command("deploy", "Build a Formfile and roll it out as a service (one replica at a time), waiting until it runs")
         {
-            dir, file, name, node, replicas, vcpus, memory, disk, restart, noEgress, publish, json,
+            dir, file, name, node, replicas, vcpus, memory, disk, restart, noEgress, publish, healthHttp, healthTcp, healthInterval, healthThreshold, healthStart, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -78,6 +83,17 @@ public static class DeployCommand
                 return ExitCodes.Failed;
             }
 
+            HealthCheck? health;
+            try
+            {
+                health = HealthFrom(parse.GetValue(healthHttp), parse.GetValue(healthTcp), parse.GetValue(healthInterval), parse.GetValue(healthThreshold), parse.GetValue(healthStart));
+            }
+            catch (FormationException ex)
+            {
+                app.Terminal.Error.WriteLine($"form: {ex.Message}");
+                return ExitCodes.Failed;
+            }
+
             return await app.WithClusterAsync(parse, ct, async client =>
             {
                 var reference = ImageReference.Normalize(formfile.Name);
@@ -103,7 +119,7 @@ public static class DeployCommand
                     ImageDigest: manifest.Digest,
                     NoEgress: parse.GetValue(noEgress),
                     Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null);
-                var service = new ServiceSpec(serviceName, parse.GetValue(replicas), template);
+                var service = new ServiceSpec(serviceName, parse.GetValue(replicas), template, health);
                 ServiceRules.Validate(service);
                 var grain = client.GetGrain<IServiceGrain>(serviceName);
                 var started = await grain.DeployAsync(service);
@@ -139,5 +155,45 @@ public static class DeployCommand
             });
         });
         return command;
+    }
+
+    /// <summary>The health check the flags describe (null without --health-http or --health-tcp), validated.</summary>
+    public static HealthCheck? HealthFrom(string? http, int? tcp, double? interval, int? threshold, double? start)
+    {
+        if (http is null && tcp is null)
+        {
+            return interval is null && threshold is null && start is null
+                ? null
+                : throw FormationException.Invalid("--health-interval, --health-threshold and --health-start need --health-http or --health-tcp.");
+        }
+
+        if (http is not null && tcp is not null)
+        {
+            throw FormationException.Invalid("Give --health-http or --health-tcp, not both.");
+        }
+
+        int port;
+        string? path = null;
+        if (http is not null)
+        {
+            var slash = http.IndexOf('/');
+            var portText = slash < 0 ? http : http[..slash];
+            path = slash < 0 ? "/" : http[slash..];
+            if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port))
+            {
+                throw FormationException.Invalid($"--health-http '{http}' is not PORT/PATH (for example 8080/healthz).");
+            }
+        }
+        else
+        {
+            port = tcp!.Value;
+        }
+
+        var check = new HealthCheck(port, path,
+            interval is { } i ? TimeSpan.FromSeconds(i) : HealthCheck.DefaultInterval,
+            threshold ?? HealthCheck.DefaultThreshold,
+            start is { } s ? TimeSpan.FromSeconds(s) : HealthCheck.DefaultStartPeriod);
+        check.Validate();
+        return check;
     }
 }

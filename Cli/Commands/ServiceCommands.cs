@@ -146,7 +146,9 @@ public static class ServiceCommands
                     (info.Message is null ? "" : $" ({info.Message})"));
         foreach (var r in info.ReplicaList)
         {
-            o.WriteLine($"  {r.Name} ({r.VmId}) revision {r.Revision}: {r.State} on {r.NodeId} at {r.Address ?? "(no address yet)"}");
+            o.WriteLine($"  {r.Name} ({r.VmId}) revision {r.Revision}: {r.State}" +
+                        (r.Health == ReplicaHealth.None ? "" : $", health {r.Health.ToString().ToLowerInvariant()}") +
+                        (r.Draining ? ", draining" : "") + $" on {r.NodeId} at {r.Address ?? "(no address yet)"}");
         }
 
         foreach (var rev in info.Revisions.OrderByDescending(r => r.Number).Take(5))
@@ -154,7 +156,7 @@ public static class ServiceCommands
             var t = rev.Template;
             o.WriteLine($"  revision {rev.Number}{(rev.Number == info.Revision ? " (current)" : "")}: {t.Image} " +
                         $"{(t.ImageDigest is null ? "" : Images.ImageReference.Short(t.ImageDigest))}, {t.VCpus} vCPU, {Units.MiB(t.MemoryMiB)}, " +
-                        $"made {rev.CreatedAt:u}");
+                        (rev.Health is { } h ? $"health check {h} every {h.Interval.TotalSeconds:0.#} s, " : "") + $"made {rev.CreatedAt:u}");
         }
     }
 }

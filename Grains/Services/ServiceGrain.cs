@@ -61,10 +61,10 @@ public sealed partial class ServiceGrain(
             store.State = new ServiceGrainState { Exists = true, Replicas = 1, CreatedAt = now };
         }
 
-        if (S.Revisions.FirstOrDefault(r => r.Number == S.Revision) is not { } current || current.Template != template)
+        if (S.Revisions.FirstOrDefault(r => r.Number == S.Revision) is not { } current || current.Template != template || current.Health != spec.Health)
         {
             var number = S.Revisions.Count == 0 ? 1 : S.Revisions.Max(r => r.Number) + 1;
-            S.Revisions.Add(new ServiceRevision(number, template, now));
+            S.Revisions.Add(new ServiceRevision(number, template, now, spec.Health));
             MakeCurrent(number);
         }
 
@@ -117,6 +117,91 @@ public sealed partial class ServiceGrain(
     }
 
     public Task WakeAsync() => Task.CompletedTask; // activation does the work
+
+    public async Task ReportHealthAsync(HealthReport report)
+    {
+        if (!S.Exists || !S.ReplicaRevisions.TryGetValue(report.VmId, out var revision) ||
+            S.Revisions.FirstOrDefault(r => r.Number == revision)?.Health is not { } check ||
+            _replicas.FirstOrDefault(r => r.VmId == report.VmId) is not { State: VmState.Running } replica)
+        {
+            return; // not (or no longer) a running replica with a check: a late report
+        }
+
+        var now = clock.GetUtcNow();
+        var record = HealthOf(report.VmId, now);
+        var wasServing = replica.Serving;
+        record.Detail = report.Detail;
+        if (report.Ok)
+        {
+            record.Passed = true;
+            record.Failures = 0;
+        }
+        else
+        {
+            record.Failures++;
+        }
+
+        if (record.Passed && record.Failures >= check.Threshold &&
+            (record.RebootedAt is not { } last || now - last > check.Interval * check.Threshold + check.StartPeriod))
+        {
+            // Out of traffic already (Failing is not serving); a reboot is the restart policy's remedy for a stuck guest.
+            record.RebootedAt = now;
+            record.Passed = false;
+            record.Failures = 0;
+            record.Since = now;
+            S.Message = $"{replica.Name} failed {check.Threshold} health checks in a row ({report.Detail}); rebooting it";
+            LogUnhealthy(Name, replica.Name, report.Detail);
+            try
+            {
+                await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(replica.NodeId, replica.VmId)).RebootAsync();
+            }
+            catch (FormationException ex)
+            {
+                S.Message += $" (reboot refused: {ex.Message})";
+            }
+        }
+
+        await RefreshAsync();
+        if (_replicas.FirstOrDefault(r => r.VmId == report.VmId)?.Serving != wasServing || record.RebootedAt == now)
+        {
+            S.UpdatedAt = now;
+            await SaveAsync();
+        }
+    }
+
+    private HealthRecord HealthOf(string vmId, DateTimeOffset now)
+    {
+        if (!S.Health.TryGetValue(vmId, out var record))
+        {
+            S.Health[vmId] = record = new HealthRecord { Since = now };
+        }
+
+        return record;
+    }
+
+    /// <summary>A replica's health as the rollout and the traffic see it.</summary>
+    private ReplicaHealth HealthOf(string vmId, int revision, VmState state, DateTimeOffset now)
+    {
+        var check = S.Revisions.FirstOrDefault(r => r.Number == revision)?.Health;
+        if (check is null)
+        {
+            return ReplicaHealth.None;
+        }
+
+        if (state != VmState.Running)
+        {
+            return ReplicaHealth.Pending;
+        }
+
+        var record = HealthOf(vmId, now);
+        return record switch
+        {
+            { Passed: true, Failures: var f } when f >= check.Threshold => ReplicaHealth.Failing,
+            { Passed: true } => ReplicaHealth.Passing,
+            _ when now - record.Since > check.StartPeriod => ReplicaHealth.TimedOut,
+            _ => ReplicaHealth.Pending,
+        };
+    }
 
     private void MakeCurrent(int number)
     {
@@ -248,7 +333,7 @@ public sealed partial class ServiceGrain(
                 var previous = S.History.Count >= 2 ? S.History[^2] : (int?)null;
                 var serving = _replicas.Count(r => r.Revision != S.Revision && r.Serving);
                 await SetAsync(RolloutState.Failed,
-                    $"replica {replica.Name} of revision {S.Revision} failed: {await ReasonAsync(replica)}. The rollout stopped" +
+                    $"replica {replica.Name} of revision {S.Revision} failed: {await FailureOfAsync(replica)}. The rollout stopped" +
                     (serving > 0 ? $"; {serving} replica(s) of revision {previous} still serve" : "") +
                     $". See `form vm logs {replica.Name}`; fix it and deploy again" +
                     (previous is null ? "." : $", or `form service rollback {Name}`."));
@@ -315,6 +400,17 @@ public sealed partial class ServiceGrain(
         await RefreshAsync();
     }
 
+    private async Task<string> FailureOfAsync(ServiceReplica replica)
+    {
+        if (replica.Health == ReplicaHealth.TimedOut && S.Revisions.FirstOrDefault(r => r.Number == replica.Revision)?.Health is { } check)
+        {
+            var detail = S.Health.TryGetValue(replica.VmId, out var record) ? record.Detail : null;
+            return $"its health check ({check}) did not pass within {check.StartPeriod.TotalSeconds:0} s (last: {detail ?? "no check ran"})";
+        }
+
+        return await ReasonAsync(replica);
+    }
+
     private async Task<string> ReasonAsync(ServiceReplica replica)
     {
         try
@@ -331,12 +427,18 @@ public sealed partial class ServiceGrain(
     private async Task RefreshAsync()
     {
         var vms = await Vms.ListServiceAsync(Name);
+        var now = clock.GetUtcNow();
         var replicas = new List<ServiceReplica>(vms.Count);
         foreach (var vm in vms)
         {
             if (S.ReplicaRevisions.TryGetValue(vm.Id, out var revision))
             {
-                replicas.Add(new ServiceReplica(vm.Id, vm.Name, vm.NodeId, revision, vm.State, vm.Address, S.Draining.ContainsKey(vm.Id)));
+                replicas.Add(new ServiceReplica(vm.Id, vm.Name, vm.NodeId, revision, vm.State, vm.Address, S.Draining.ContainsKey(vm.Id),
+                    HealthOf(vm.Id, revision, vm.State, now)));
+                if (vm.State != VmState.Running && S.Health.TryGetValue(vm.Id, out var stale) && stale.RebootedAt is null)
+                {
+                    S.Health.Remove(vm.Id); // stopped or rebooting on its own: its start period begins again when it runs
+                }
             }
         }
 
@@ -344,6 +446,7 @@ public sealed partial class ServiceGrain(
         {
             S.ReplicaRevisions.Remove(gone);
             S.Draining.Remove(gone);
+            S.Health.Remove(gone);
         }
 
         replicas.Sort(static (a, b) => ServiceRollout.Ordinal(a.Name).CompareTo(ServiceRollout.Ordinal(b.Name)));
@@ -400,6 +503,9 @@ public sealed partial class ServiceGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service}: deleting replica {Replica}: {Why}")]
     private partial void LogDeleting(string service, string replica, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Service {Service}: replica {Replica} is unhealthy ({Detail}); rebooting it")]
+    private partial void LogUnhealthy(string service, string replica, string detail);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service {Service} deleted")]
     private partial void LogRemoved(string service);

@@ -41,4 +41,27 @@ public sealed class ServiceGrainState
 
     /// <summary>Replicas taken out of traffic before their deletion, by VM id, with when that began.</summary>
     [Id(12)] public Dictionary<string, DateTimeOffset> Draining { get; set; } = [];
+
+    /// <summary>Health check results of replicas whose revision has a check, by VM id.</summary>
+    [Id(13)] public Dictionary<string, HealthRecord> Health { get; set; } = [];
+}
+
+/// <summary>What a service remembers of one replica's health checks.</summary>
+[GenerateSerializer]
+[Alias("formation.service-health-record")]
+public sealed class HealthRecord
+{
+    /// <summary>When the replica was first seen running (its start period counts from here).</summary>
+    [Id(0)] public DateTimeOffset Since { get; set; }
+
+    /// <summary>Whether any check has passed since it (re)started.</summary>
+    [Id(1)] public bool Passed { get; set; }
+
+    /// <summary>Checks failed in a row.</summary>
+    [Id(2)] public int Failures { get; set; }
+
+    [Id(3)] public string? Detail { get; set; }
+
+    /// <summary>When the service last rebooted it for failing its checks.</summary>
+    [Id(4)] public DateTimeOffset? RebootedAt { get; set; }
 }

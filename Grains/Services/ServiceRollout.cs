@@ -32,7 +32,9 @@ public abstract record RolloutStep
 /// between states are waited for; a replica a user stopped or paused still counts (as a stopped Fly machine does: the
 /// user's choice, not a fault), and is replaced like any other when a new revision rolls out; a replica whose node was
 /// lost is not counted (a replacement is made), and deleted once its node returns and it is surplus; a failed replica
-/// of an older revision is deleted; a failed replica of the target revision stops the rollout.
+/// of an older revision is deleted; a failed replica of the target revision, or one whose health check never passed
+/// within its start period, stops the rollout; a running replica whose first health check has not passed yet is
+/// waited for.
 /// </summary>
 public static class ServiceRollout
 {
@@ -48,7 +50,7 @@ public static class ServiceRollout
             return replicas.Count > 0 ? new RolloutStep.Wait("replicas are being deleted") : new RolloutStep.Done();
         }
 
-        if (replicas.FirstOrDefault(r => r.Revision == target && r.State == VmState.Failed) is { } failed)
+        if (replicas.FirstOrDefault(r => r.Revision == target && (r.State == VmState.Failed || r.Health == ReplicaHealth.TimedOut)) is { } failed)
         {
             return new RolloutStep.Fail(failed);
         }
@@ -56,6 +58,12 @@ public static class ServiceRollout
         if (replicas.FirstOrDefault(r => IsChanging(r.State)) is { } changing)
         {
             return new RolloutStep.Wait($"{changing.Name} is {changing.State}");
+        }
+
+        // A new replica counts once its health check has passed: until then the old ones stay.
+        if (replicas.FirstOrDefault(r => r.State == VmState.Running && r.Health == ReplicaHealth.Pending) is { } starting)
+        {
+            return new RolloutStep.Wait($"{starting.Name} waits for its first passing health check");
         }
 
         if (replicas.FirstOrDefault(r => r.Revision != target && r.State == VmState.Failed) is { } dead)

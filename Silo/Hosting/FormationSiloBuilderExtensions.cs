@@ -77,6 +77,7 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<NodeAgent>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeAgent>());
         services.AddFormationDns();
+        services.AddHostedService<Services.HealthProber>();
         return silo;
     }
 

@@ -16,7 +16,8 @@ public sealed record DeployServiceRequest(
     string? Node = null,
     RestartPolicy Restart = RestartPolicy.OnFailure,
     bool NoEgress = false,
-    IReadOnlyList<string>? Publish = null);
+    IReadOnlyList<string>? Publish = null,
+    Formation.Services.HealthCheck? Health = null);
 
 /// <summary>The body of <c>POST /v1/services/{name}/scale</c>.</summary>
 public sealed record ScaleServiceRequest(int Replicas);

@@ -28,6 +28,10 @@ public interface IServiceGrain : IGrainWithStringKey
     [Alias("delete")]
     Task<ServiceInfo> DeleteAsync();
 
+    /// <summary>The outcome of one health check of a replica, from its node's prober.</summary>
+    [Alias("health"), OneWay]
+    Task ReportHealthAsync(HealthReport report);
+
     /// <summary>Makes sure the service is active and its rollout (if any) is moving, e.g. after a silo restart.</summary>
     [Alias("wake"), OneWay]
     Task WakeAsync();

@@ -26,7 +26,8 @@ public enum RolloutState
 public sealed record ServiceRevision(
     [property: Id(0)] int Number,
     [property: Id(1)] VmSpec Template,
-    [property: Id(2)] DateTimeOffset CreatedAt);
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] HealthCheck? Health = null);
 
 /// <summary>One replica: a VM of the service, the revision it runs, and whether it takes traffic.</summary>
 [GenerateSerializer, Immutable]
@@ -38,13 +39,14 @@ public sealed record ServiceReplica(
     [property: Id(3)] int Revision,
     [property: Id(4)] VmState State,
     [property: Id(5)] string? Address,
-    [property: Id(6)] bool Draining = false)
+    [property: Id(6)] bool Draining = false,
+    [property: Id(7)] ReplicaHealth Health = ReplicaHealth.None)
 {
     /// <summary>
-    /// Running replicas take traffic (DNS and the proxy list them); all others do not, nor does one that is draining
-    /// (taken out of DNS and the proxy before it is deleted).
+    /// Running replicas whose health check passes (or that have none) take traffic (DNS and the proxy list them); all
+    /// others do not, nor does one that is draining (taken out of DNS and the proxy before it is deleted).
     /// </summary>
-    public bool Serving => State == VmState.Running && !Draining;
+    public bool Serving => State == VmState.Running && !Draining && Health is ReplicaHealth.None or ReplicaHealth.Passing;
 }
 
 /// <summary>Everything known about one service (<c>form service show</c>).</summary>

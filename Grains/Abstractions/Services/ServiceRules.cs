@@ -46,6 +46,7 @@ public static class ServiceRules
         }
 
         VmSpecRules.Validate(spec.Template with { Name = ReplicaName(spec.Name, 1) });
+        spec.Health?.Validate();
     }
 
     /// <summary>The VM name of replica number <paramref name="ordinal"/> of a service.</summary>

@@ -181,19 +181,60 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deploy_BadReplicaCount_IsRefusedBeforeConnecting()
+    public async Task HealthCheck_GatesTheRollout_ANewReplicaThatNeverPassesFailsIt_TheOldOneServes()
+    {
+        TestEnvironment.RequireBuilder();
+        TestEnvironment.RequireQemu();
+        TestEnvironment.RequireFormationKernel();
+        var app = Path.Combine(_scratch.Path, "app");
+        _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+        _scratch.Write("app/www/index.html", "page v1\n");
+        _scratch.Write("app/www/ok.html", "ok\n");
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu" });
+        var gateway = _silo.Gateway;
+        string[] health = ["--health-http", "8080/ok.html", "--health-interval", "1", "--health-start", "15"];
+
+        var first = await Form(["deploy", app, .. health, "--gateway", gateway]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var shown = await Form("service", "show", "svc-web", "--gateway", gateway);
+        Assert.Contains("health passing", shown.Out);
+        Assert.Contains("health check http 8080/ok.html every 1 s", shown.Out);
+
+        // Revision 2 has no /ok.html: its replica boots, but its check answers 404 until the start period ends.
+        File.Delete(Path.Combine(_scratch.Path, "app/www/ok.html"));
+        _scratch.Write("app/www/index.html", "page v2\n");
+        var second = await Form(["deploy", app, .. health, "--gateway", gateway]);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("replica svc-web-2 of revision 2 failed: its health check (http 8080/ok.html) did not pass within 15 s", second.Error);
+        Assert.Contains("HTTP 404", second.Error);
+        Assert.Contains("1 replica(s) of revision 1 still serve", second.Error);
+        await AssertServesAsync(gateway, revision: 2, page: "page v1", replicas: 1, servingRevision: 1, total: 2);
+
+        var back = await Form("service", "rollback", "svc-web", "--gateway", gateway);
+        Assert.True(back.ExitCode == 0, back.ToString());
+        await AssertServesAsync(gateway, revision: 1, page: "page v1", replicas: 1);
+    }
+
+    [Fact]
+    public async Task Deploy_BadReplicaCountOrHealthCheck_IsRefusedBeforeConnecting()
     {
         _scratch.Write("ok/Formfile", "NAME x\nFROM tiny\n");
         var run = await Form("deploy", Path.Combine(_scratch.Path, "ok"), "--replicas", "500", "--gateway", $"127.0.0.1:{FreePorts.Next()}");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("--replicas 500 is out of range", run.Error);
+
+        var health = await Form("deploy", Path.Combine(_scratch.Path, "ok"), "--health-http", "web/healthz", "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+        Assert.Equal(1, health.ExitCode);
+        Assert.Contains("is not PORT/PATH", health.Error);
+        var orphan = await Form("deploy", Path.Combine(_scratch.Path, "ok"), "--health-interval", "5", "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+        Assert.Contains("need --health-http or --health-tcp", orphan.Error);
     }
 
     /// <summary>
     /// Checks the service is steady at <paramref name="revision"/> with <paramref name="replicas"/> serving replicas of
     /// <paramref name="servingRevision"/> (default: the same), each answering <paramref name="page"/>. Returns their names.
     /// </summary>
-    private static async Task<List<string>> AssertServesAsync(string gateway, int revision, string page, int replicas, int? servingRevision = null)
+    private static async Task<List<string>> AssertServesAsync(string gateway, int revision, string page, int replicas, int? servingRevision = null, int? total = null)
     {
         var show = await Form("service", "show", "svc-web", "--json", "--gateway", gateway);
         Assert.True(show.ExitCode == 0, show.ToString());
@@ -205,7 +246,7 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
             .Select(r => (Name: r.GetProperty("name").GetString()!, Address: r.GetProperty("address").GetString()!))
             .ToList();
         Assert.True(serving.Count == replicas, show.Out);
-        Assert.Equal(replicas, root.GetProperty("replicaList").GetArrayLength());
+        Assert.Equal(total ?? replicas, root.GetProperty("replicaList").GetArrayLength());
         foreach (var (_, address) in serving)
         {
             Assert.Contains(page, await QemuTestSilo.GetAsync($"http://{address}:8080/"));

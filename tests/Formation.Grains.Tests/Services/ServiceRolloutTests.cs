@@ -168,6 +168,37 @@ public sealed class ServiceRolloutTests
         Assert.IsType<RolloutStep.Done>(ServiceRollout.Next(2, 1, [], deleting: true));
     }
 
+    [Fact]
+    public void NewReplicaWithAHealthCheck_IsWaitedForUntilItPasses_ThenReplacesAnOldOne()
+    {
+        var replicas = new List<ServiceReplica>
+        {
+            new("a", "web-1", "n1", 1, VmState.Running, "10.0.0.2"),
+            new("b", "web-2", "n1", 2, VmState.Running, "10.0.0.3", Health: ReplicaHealth.Pending),
+        };
+        Assert.Contains("health check", Assert.IsType<RolloutStep.Wait>(ServiceRollout.Next(1, 2, replicas)).Why);
+        Assert.False(replicas[1].Serving);
+
+        replicas[1] = replicas[1] with { Health = ReplicaHealth.Passing };
+        Assert.True(replicas[1].Serving);
+        Assert.Equal("web-1", Assert.IsType<RolloutStep.Delete>(ServiceRollout.Next(1, 2, replicas)).Replica.Name);
+    }
+
+    [Fact]
+    public void NewReplicaWhoseHealthCheckNeverPassed_FailsTheRollout_AFailingOldOneIsOutOfTrafficButKept()
+    {
+        var timedOut = new List<ServiceReplica>
+        {
+            new("a", "web-1", "n1", 1, VmState.Running, "10.0.0.2"),
+            new("b", "web-2", "n1", 2, VmState.Running, "10.0.0.3", Health: ReplicaHealth.TimedOut),
+        };
+        Assert.Equal("web-2", Assert.IsType<RolloutStep.Fail>(ServiceRollout.Next(1, 2, timedOut)).Replica.Name);
+
+        var failing = new ServiceReplica("a", "web-1", "n1", 1, VmState.Running, "10.0.0.2", Health: ReplicaHealth.Failing);
+        Assert.False(failing.Serving);
+        Assert.IsType<RolloutStep.Done>(ServiceRollout.Next(1, 1, [failing]));
+    }
+
     [Theory]
     [InlineData("web-12", 12)]
     [InlineData("my-web-3", 3)]
@@ -182,5 +213,19 @@ public sealed class ServiceRolloutTests
         Assert.Contains("0 to 100", Assert.Throws<Errors.FormationException>(() => ServiceRules.Validate(new ServiceSpec("web", 101, template))).Message);
         Assert.Contains("needs an image", Assert.Throws<Errors.FormationException>(() => ServiceRules.Validate(new ServiceSpec("web", 1, template with { Image = null }))).Message);
         ServiceRules.Validate(new ServiceSpec("web", 2, template));
+    }
+
+    [Theory]
+    [InlineData(0, "/", 2.0, 3, 60.0, "port 0")]
+    [InlineData(8080, "healthz", 2.0, 3, 60.0, "must start with '/'")]
+    [InlineData(8080, "/a b", 2.0, 3, 60.0, "must start with '/'")]
+    [InlineData(8080, "/", 0.1, 3, 60.0, "interval")]
+    [InlineData(8080, "/", 2.0, 0, 60.0, "threshold")]
+    [InlineData(8080, "/", 10.0, 3, 5.0, "start period")]
+    public void HealthChecks_OutOfRange_AreRefusedNamingTheField(int port, string path, double interval, int threshold, double start, string named)
+    {
+        var check = new HealthCheck(port, path, TimeSpan.FromSeconds(interval), threshold, TimeSpan.FromSeconds(start));
+        var template = new VmSpec("", 1, 128, 1, "web:latest", null);
+        Assert.Contains(named, Assert.Throws<Errors.FormationException>(() => ServiceRules.Validate(new ServiceSpec("web", 1, template, check))).Message);
     }
 }
