@@ -40,6 +40,11 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectTimeout = options.ConnectTimeout,
+            // A replica's address is given to a new VM once the replica is deleted. A kept-alive connection to the old
+            // guest would then be a black hole (no RST from a VM that is gone) for a request meant for the new one. A
+            // replica is out of the table at most 1 s after its drain starts and deleted 3 s after, and the new VM still
+            // has to boot: connections idle for 2 s are closed, so none outlives the VM it was made to.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2),
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
         });
