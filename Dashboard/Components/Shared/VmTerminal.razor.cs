@@ -16,6 +16,7 @@ public sealed partial class VmTerminal : IAsyncDisposable
     private const int Recent = 16 * 1024;
 
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _typing = new(1, 1);
     private ElementReference _element;
     private DotNetObjectReference<VmTerminal>? _self;
     private int _terminal;
@@ -51,6 +52,8 @@ public sealed partial class VmTerminal : IAsyncDisposable
     [JSInvokable]
     public async Task SendAsync(string data)
     {
+        // One write at a time, in the order the calls came: concurrent writes to the console grain can overtake each other.
+        await _typing.WaitAsync();
         try
         {
             await Formation.Console(Vm).WriteAsync(Encoding.UTF8.GetBytes(data));
@@ -59,6 +62,10 @@ public sealed partial class VmTerminal : IAsyncDisposable
         catch (Exception ex)
         {
             await ShowErrorAsync($"Typing did not reach the VM: {FabricErrors.Describe(ex)}");
+        }
+        finally
+        {
+            _typing.Release();
         }
     }
 

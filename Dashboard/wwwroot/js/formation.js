@@ -10,7 +10,7 @@ window.formationTerminal = (() => {
   }
 
   return {
-    // Opens a terminal in `element`; keystrokes go to dotnet.invokeMethodAsync("SendAsync", text).
+    // Opens a terminal in `element`; keystrokes go, in order, to dotnet.invokeMethodAsync("SendAsync", text).
     open(element, dotnet, dark) {
       const term = new Terminal({
         convertEol: false,
@@ -27,7 +27,20 @@ window.formationTerminal = (() => {
       const id = next++;
       const onResize = () => { try { fit.fit(); } catch { /* hidden */ } };
       window.addEventListener("resize", onResize);
-      const input = term.onData(data => dotnet.invokeMethodAsync("SendAsync", data).catch(() => {}));
+      // Keystrokes go one call at a time, in order: typed while a call is in flight, they wait and go together in the
+      // next one. (One call per keystroke, unawaited, let the server run them concurrently and reorder what was typed.)
+      let pending = "";
+      let sending = false;
+      const pump = async () => {
+        if (sending || pending.length === 0) { return; }
+        sending = true;
+        const chunk = pending;
+        pending = "";
+        try { await dotnet.invokeMethodAsync("SendAsync", chunk); } catch { /* the component shows the error */ }
+        sending = false;
+        pump();
+      };
+      const input = term.onData(data => { pending += data; pump(); });
       terminals.set(id, { term, fit, input, onResize });
       return id;
     },
