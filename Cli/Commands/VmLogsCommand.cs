@@ -37,6 +37,7 @@ public static class VmLogsCommand
             {
                 while (true)
                 {
+                    var askedAt = offset;
                     var chunk = await console.ReadAsync(offset, ChunkSize, parse.GetValue(follow) ? TimeSpan.FromSeconds(2) : TimeSpan.Zero);
                     if (chunk.DroppedBefore(offset) is > 0 and var dropped)
                     {
@@ -55,7 +56,8 @@ public static class VmLogsCommand
 
                     // Without --follow, a short chunk is the end of the log as it was: a guest that keeps printing must
                     // not keep the command running.
-                    if (!parse.GetValue(follow) && chunk.Data.Length < ChunkSize)
+                    // (An empty chunk that moved past dropped output is not the end: read on from where it points.)
+                    if (!parse.GetValue(follow) && chunk.Data.Length < ChunkSize && !(chunk.Data.Length == 0 && chunk.Next > askedAt))
                     {
                         break;
                     }

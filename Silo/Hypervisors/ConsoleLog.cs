@@ -27,31 +27,42 @@ public static class ConsoleLog
         }
 
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        offset = Math.Max(offset, ConsoleLogFile.DataStart(file));
-        var length = RandomAccess.GetLength(file);
-        if (offset >= length)
+        for (var attempt = 0; ; attempt++)
         {
-            return new ConsoleChunk(offset, [], offset);
-        }
-
-        var buffer = new byte[(int)Math.Min(max, length - offset)];
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await RandomAccess.ReadAsync(file, buffer.AsMemory(read), offset + read, cancellationToken);
-            if (n == 0)
+            offset = Math.Max(offset, ConsoleLogFile.DataStart(file));
+            var length = RandomAccess.GetLength(file);
+            if (offset >= length)
             {
-                break;
+                return new ConsoleChunk(offset, [], offset);
             }
 
-            read += n;
-        }
+            var buffer = new byte[(int)Math.Min(max, length - offset)];
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = await RandomAccess.ReadAsync(file, buffer.AsMemory(read), offset + read, cancellationToken);
+                if (n == 0)
+                {
+                    break;
+                }
 
-        // Old output may have been dropped while this read ran: what it got from there is zeros, not output.
-        var start = ConsoleLogFile.DataStart(file);
-        var skip = (int)Math.Clamp(start - offset, 0, read);
-        var data = skip == 0 && read == buffer.Length ? buffer : buffer[skip..read];
-        return new ConsoleChunk(offset + skip, data, offset + skip + data.Length);
+                read += n;
+            }
+
+            // Old output may have been dropped while this read ran: what it got from there is zeros, not output. When all
+            // of it was dropped (a flooding guest, a trim in between), read again from the new start rather than answer
+            // an empty chunk that looks like the end of the log.
+            var start = ConsoleLogFile.DataStart(file);
+            var skip = (int)Math.Clamp(start - offset, 0, read);
+            if (skip == read && read > 0 && attempt < 3)
+            {
+                offset = start;
+                continue;
+            }
+
+            var data = skip == 0 && read == buffer.Length ? buffer : buffer[skip..read];
+            return new ConsoleChunk(offset + skip, data, offset + skip + data.Length);
+        }
     }
 
     /// <summary>The last <paramref name="lines"/> lines (at most 64 KiB looked at), for error messages.</summary>

@@ -44,20 +44,46 @@ public sealed class HostCgroup : IDisposable
     /// <summary>Removes the (empty) cgroup <paramref name="parent"/>/<paramref name="name"/> if it exists.</summary>
     public static void Remove(string parent, string name)
     {
+        var busy = new List<string>();
         foreach (var root in new[] { Root }.Concat(V1Controllers.Select(c => Path.Combine(Root, c))))
         {
             var directory = Path.Combine(root, parent, name);
-            try
+            if (!TryDelete(directory))
             {
-                if (Directory.Exists(directory))
+                busy.Add(directory);
+            }
+        }
+
+        if (busy.Count > 0)
+        {
+            // A process that has just been reaped can still count as the cgroup's member for a moment (the kernel
+            // empties it asynchronously): try again for a while instead of leaving an empty cgroup behind.
+            _ = Task.Run(async () =>
+            {
+                for (var attempt = 0; attempt < 100 && busy.Count > 0; attempt++)
                 {
-                    Directory.Delete(directory);
+                    await Task.Delay(100);
+                    busy.RemoveAll(TryDelete);
                 }
-            }
-            catch (IOException)
+            });
+        }
+    }
+
+    /// <summary>Removes an empty cgroup directory; false while it still has processes.</summary>
+    private static bool TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
             {
-                // Still has processes: removed by whoever ends them.
+                Directory.Delete(directory);
             }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // still has processes
         }
     }
 
