@@ -1,4 +1,3 @@
-using Formation.Errors;
 using Formation.Formfiles;
 using Formation.Images;
 using Formation.Services;
@@ -47,18 +46,8 @@ public sealed partial class ServiceFeeder(IGrainFactory grains, DnsTable table, 
     public async Task RefreshAsync()
     {
         var records = new Dictionary<string, IReadOnlyList<ZoneRecord>>(StringComparer.Ordinal);
-        foreach (var summary in await grains.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).ListAsync())
+        foreach (var service in await grains.AllServicesAsync())
         {
-            ServiceInfo service;
-            try
-            {
-                service = await grains.GetGrain<IServiceGrain>(summary.Name).GetAsync();
-            }
-            catch (FormationException ex) when (ex.Kind == ErrorKind.NotFound)
-            {
-                continue;
-            }
-
             foreach (var (name, list) in ServiceRecords.Of(service, await PortsAsync(service)))
             {
                 records[name] = list;

@@ -1,5 +1,4 @@
 using Formation.Edge;
-using Formation.Errors;
 using Formation.Services;
 using Microsoft.Extensions.Hosting;
 
@@ -36,14 +35,7 @@ public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable tabl
         var services = new Dictionary<string, ServiceInfo?>(StringComparer.Ordinal);
         foreach (var name in routes.Select(r => r.Service).Distinct())
         {
-            try
-            {
-                services[name] = await grains.GetGrain<IServiceGrain>(name).GetAsync();
-            }
-            catch (FormationException ex) when (ex.Kind == ErrorKind.NotFound)
-            {
-                services[name] = null; // deleted since: its routes answer 503 until they are deleted too
-            }
+            services[name] = await grains.FindAsync(name); // null when deleted since: its routes answer 503 until they are deleted too
         }
 
         table.Replace(routes.Select(r => (r, Destinations(services[r.Service], r.Port))));

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
-using Formation.Errors;
 using Formation.Services;
 using Formation.Silo.Nodes;
 using Microsoft.Extensions.Hosting;
@@ -42,18 +41,8 @@ public sealed partial class HealthProber(IGrainFactory grains, LocalNode node, I
     {
         var now = DateTimeOffset.UtcNow;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var summary in await grains.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).ListAsync())
+        foreach (var service in await grains.AllServicesAsync())
         {
-            ServiceInfo service;
-            try
-            {
-                service = await grains.GetGrain<IServiceGrain>(summary.Name).GetAsync();
-            }
-            catch (FormationException ex) when (ex.Kind == ErrorKind.NotFound)
-            {
-                continue;
-            }
-
             foreach (var replica in service.ReplicaList)
             {
                 if (replica.NodeId != node.Identity.NodeId || replica.State != Formation.Vms.VmState.Running || replica.Address is null ||
