@@ -43,7 +43,7 @@ internal sealed class QemuGuest : IDisposable
     public int ExitCode => _process.ExitCode;
 
     public static QemuGuest Start(
-        string kernel, string append, string? initrd = null, string? disk = null, int? hostPort = null, int guestPort = 0, int memoryMb = 512, bool qmp = false)
+        string kernel, string append, string? initrd = null, string? disk = null, int? hostPort = null, int guestPort = 0, int memoryMb = 512, bool qmp = false, bool network = false)
     {
         var args = new List<string>
         {
@@ -70,6 +70,11 @@ internal sealed class QemuGuest : IDisposable
         if (hostPort is not null)
         {
             args.AddRange(["-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{hostPort}-:{guestPort}", "-device", "virtio-net-pci,netdev=n0"]);
+        }
+        else if (network)
+        {
+            // A NIC without a host port: nothing on the host can be taken by another test meanwhile.
+            args.AddRange(["-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"]);
         }
 
         var process = new Process
@@ -107,7 +112,20 @@ internal sealed class QemuGuest : IDisposable
             }
 
             var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero || (_process.HasExited && Lines.Count == lines.Count))
+            if (_process.HasExited)
+            {
+                // QEMU's last words (e.g. why it refused to start) may still be on their way through the output
+                // readers: wait for both streams to end, then look once more.
+                _process.WaitForExit();
+                if (Lines.Count == lines.Count)
+                {
+                    return -1;
+                }
+
+                continue;
+            }
+
+            if (left <= TimeSpan.Zero)
             {
                 return -1;
             }
