@@ -5,13 +5,16 @@ namespace Formation.Silo.Network;
 
 /// <summary>
 /// Guests' way out: an nftables table of this node that masquerades traffic from the node's VM subnet to addresses
-/// outside the overlay, and drops the forwarded traffic of VMs that asked for no egress. Replaced atomically.
+/// outside the overlay, and drops the forwarded traffic of VMs that asked for no egress. Replaced atomically. A node
+/// without the mesh (or with its egress off) has no masquerade, but a VM that asks for no egress still gets the drops:
+/// the table is then made with the filter chains only (<see cref="EnsureFilterAsync"/>), so the host's own addresses
+/// outside the overlay are not reachable from it either.
 /// </summary>
 public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _noEgress = new(StringComparer.Ordinal);
-    private (Ipv4Subnet Subnet, string Bridge, string Mesh)? _target;
+    private (Ipv4Subnet Subnet, string Bridge, string? Mesh)? _target;
 
     /// <summary>The table: <c>formation_</c> + 8 hex digits of the node id's hash (one per node on a host).</summary>
     public string Table => "formation_" + HostNetwork.BridgeNameFor(node.NodeId)[3..];
@@ -23,6 +26,24 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
         {
             _target = (subnet, bridge, meshInterface);
             await ApplyAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The drops for no-egress VMs without a masquerade, unless the mesh has made the full table already.</summary>
+    public async Task EnsureFilterAsync(Ipv4Subnet subnet, string bridge, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_target is null)
+            {
+                _target = (subnet, bridge, null);
+                await ApplyAsync(cancellationToken);
+            }
         }
         finally
         {
@@ -48,8 +69,8 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
         }
     }
 
-    /// <summary>The ruleset text (public for tests).</summary>
-    public static string Ruleset(string table, Ipv4Subnet subnet, string bridge, string meshInterface, IEnumerable<string> noEgress)
+    /// <summary>The ruleset text (public for tests); without <paramref name="meshInterface"/>, no masquerade.</summary>
+    public static string Ruleset(string table, Ipv4Subnet subnet, string bridge, string? meshInterface, IEnumerable<string> noEgress)
     {
         var overlay = NetworkPlan.Overlay.ToString();
         var blocked = string.Join(", ", noEgress.Order(StringComparer.Ordinal));
@@ -64,8 +85,9 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
             $"  chain input {{\n    type filter hook input priority filter; policy accept;\n" +
             $"    iifname \"{bridge}\" ip saddr @no_egress ct state established,related accept\n" +
             $"    iifname \"{bridge}\" ip saddr @no_egress ip daddr != {overlay} drop\n  }}\n" +
+            (meshInterface is null ? "" :
             $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n" +
-            $"    ip saddr {subnet} ip daddr != {overlay} oifname != \"{meshInterface}\" masquerade\n  }}\n" +
+            $"    ip saddr {subnet} ip daddr != {overlay} oifname != \"{meshInterface}\" masquerade\n  }}\n") +
             "}\n";
     }
 

@@ -30,6 +30,7 @@ public sealed partial class VmRuntime
 
         if (net is not null)
         {
+            await EnsureNoEgressRulesAsync(vm.Spec.NoEgress, cancellationToken);
             await egress.SetEgressAsync(net.Address, allowed: !vm.Spec.NoEgress, cancellationToken);
             await forwards.OpenAsync(vm.Id, net.Address, vm.Spec.Ports, checkHost: true, cancellationToken);
         }
@@ -257,6 +258,7 @@ public sealed partial class VmRuntime
 
         try
         {
+            await EnsureNoEgressRulesAsync(launch.NoEgress, cancellationToken);
             await egress.SetEgressAsync(net.Address, allowed: !launch.NoEgress, cancellationToken);
             await forwards.OpenAsync(launch.VmId, net.Address, launch.Publish, checkHost: false, cancellationToken);
         }
@@ -265,6 +267,10 @@ public sealed partial class VmRuntime
             LogOperationFailed(ex, "restore the network rules of", launch.VmId);
         }
     }
+
+    /// <summary>A no-egress VM on a node without the mesh's egress table still gets its drops (the filter-only table).</summary>
+    private Task EnsureNoEgressRulesAsync(bool noEgress, CancellationToken cancellationToken) =>
+        noEgress && network.Subnet is { } subnet ? egress.EnsureFilterAsync(subnet, network.BridgeName, cancellationToken) : Task.CompletedTask;
 
     private async Task<IVmProcess?> TryAdoptAsync(IHypervisorDriver owner, VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {

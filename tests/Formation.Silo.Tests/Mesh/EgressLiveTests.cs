@@ -10,11 +10,14 @@ namespace Formation.Silo.Tests.Mesh;
 /// <c>--no-egress</c> for real on this host's nftables: a "guest" namespace behind a veth pair reaches a host address
 /// outside its subnet while its egress is on, not once it is off, and again once it is back on. (Forwarded traffic
 /// is covered by the mesh test's egress and by <c>nft -c</c>: turning on ip_forward here would change the host.)
+/// Also on a node without the mesh, where the table has the drops only (no masquerade): --no-egress is not a silent no-op.
 /// </summary>
 public sealed class EgressLiveTests
 {
-    [Fact]
-    public async Task NoEgressGuest_CannotReachAHostAddressOutsideTheOverlay_AnEgressGuestCan()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task NoEgressGuest_CannotReachAHostAddressOutsideTheOverlay_AnEgressGuestCan(bool mesh)
     {
         var octet = Random.Shared.Next(1, 250);
         var outsideAddress = $"10.254.{octet}.1"; // a second address of the host, outside the guest's subnet
@@ -37,7 +40,18 @@ public sealed class EgressLiveTests
         {
             await VethGuest.RunAsync("ip", "addr", "add", outsideAddress + "/32", "dev", guest.HostLink);
 
-            await egress.EnsureAsync(Ipv4Subnet.Parse($"10.253.{octet}.0/29"), guest.HostLink, "fwx" + ns[2..], CancellationToken.None);
+            var subnet = Ipv4Subnet.Parse($"10.253.{octet}.0/29");
+            if (mesh)
+            {
+                await egress.EnsureAsync(subnet, guest.HostLink, "fwx" + ns[2..], CancellationToken.None);
+            }
+            else
+            {
+                await egress.EnsureFilterAsync(subnet, guest.HostLink, CancellationToken.None);
+                var table = await VethGuest.CaptureAsync("nft", "list", "table", "ip", egress.Table);
+                Assert.DoesNotContain("masquerade", table);
+            }
+
             Assert.True(await ReachesAsync(ns, outsideAddress, port), "a guest with egress reaches the outside address");
 
             await egress.SetEgressAsync(guestAddress, allowed: false, CancellationToken.None);
