@@ -1,9 +1,11 @@
 using Formation.Clusters;
+using Formation.Edge;
 using Formation.Events;
 using Formation.Images;
 using Formation.LocalApi;
 using Formation.Nodes;
 using Formation.Scheduling;
+using Formation.Services;
 using Formation.Vms;
 using Orleans.Streams;
 
@@ -31,6 +33,23 @@ public class FormationService(ClusterConnector connector)
     public virtual Task<IReadOnlyList<ImageStatus>> ListImagesAsync() => ImageReads.ListAsync(Grains);
 
     public virtual Task<(ImageStatus Status, ImageManifest? Manifest)> GetImageAsync(string reference) => ImageReads.GetAsync(Grains, reference);
+
+    public virtual Task<IReadOnlyList<ServiceSummary>> ListServicesAsync() => Grains.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).ListAsync();
+
+    public virtual Task<ServiceInfo> GetServiceAsync(string name) => Grains.GetGrain<IServiceGrain>(name).GetAsync();
+
+    /// <summary>Sets a service's replica count, checked with the CLI's rule first.</summary>
+    public virtual Task<ServiceInfo> ScaleServiceAsync(string name, int replicas)
+    {
+        ServiceRules.RequireReplicas(replicas);
+        return Grains.GetGrain<IServiceGrain>(name).ScaleAsync(replicas);
+    }
+
+    public virtual Task<ServiceInfo> RollbackServiceAsync(string name) => Grains.GetGrain<IServiceGrain>(name).RollbackAsync();
+
+    public virtual Task<ServiceInfo> DeleteServiceAsync(string name) => Grains.GetGrain<IServiceGrain>(name).DeleteAsync();
+
+    public virtual Task<IReadOnlyList<EdgeRoute>> ListRoutesAsync() => Grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListAsync();
 
     /// <summary>The transitions of the <paramref name="vms"/> most recently changed VMs, newest last.</summary>
     public virtual async Task<IReadOnlyList<VmEvent>> RecentVmEventsAsync(int vms)

@@ -21,8 +21,13 @@ public static class NavSections
         ]),
         new("Workloads",
         [
+            new("Services", "/services", Icons.Material.Filled.Hub),
             new("VMs", "/vms", Icons.Material.Filled.Computer),
             new("Images", "/images", Icons.Material.Filled.Layers),
+        ]),
+        new("Traffic",
+        [
+            new("Routes", "/routes", Icons.Material.Filled.AltRoute),
         ]),
         new("Activity",
         [

@@ -17,6 +17,7 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private int _generation = -1;
     private Task _pendingReload = Task.CompletedTask;
+    private Task _polling = Task.CompletedTask;
     private int _reloadQueued;
 
     [Inject]
@@ -114,6 +115,34 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
         _pendingReload = ReloadLaterAsync(delay ?? TimeSpan.FromMilliseconds(300));
     }
 
+    /// <summary>
+    /// Reads the snapshot again every <paramref name="interval"/> while the page is open, for state that changes without
+    /// an event (a service's rollout and its replicas' health). Called again (a new subscription after a reconnect), it
+    /// keeps the one loop it has.
+    /// </summary>
+    protected void PollEvery(TimeSpan interval)
+    {
+        if (_polling.IsCompleted)
+        {
+            _polling = PollAsync(interval);
+        }
+    }
+
+    private async Task PollAsync(TimeSpan interval)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(interval);
+            while (await timer.WaitForNextTickAsync(Disposed))
+            {
+                ReloadSoon(TimeSpan.Zero);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     /// <summary>Runs a user action; a failure becomes a snackbar-style message through <paramref name="report"/>.</summary>
     protected static async Task<bool> TryAsync(Func<Task> action, Action<string> report)
     {
@@ -135,6 +164,7 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
         await _disposed.CancelAsync();
         try
         {
+            await _polling;
             await _pendingReload;
         }
         catch (Exception)

@@ -1,5 +1,6 @@
 using Formation.Images;
 using Formation.Nodes;
+using Formation.Services;
 using Formation.Vms;
 
 namespace Formation.Display;
@@ -28,6 +29,22 @@ public static class Tones
         ImageBuildState.Ready => Tone.Good,
         ImageBuildState.Failed => Tone.Bad,
         ImageBuildState.Building => Tone.Caution,
+        _ => Tone.Neutral,
+    };
+
+    public static Tone Of(RolloutState state) => state switch
+    {
+        RolloutState.Steady => Tone.Good,
+        RolloutState.Failed => Tone.Bad,
+        RolloutState.Rolling => Tone.Caution,
+        _ => Tone.Muted,
+    };
+
+    public static Tone Of(ReplicaHealth health) => health switch
+    {
+        ReplicaHealth.Passing => Tone.Good,
+        ReplicaHealth.Failing or ReplicaHealth.TimedOut => Tone.Bad,
+        ReplicaHealth.Pending => Tone.Caution,
         _ => Tone.Neutral,
     };
 }

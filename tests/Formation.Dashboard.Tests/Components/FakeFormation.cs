@@ -1,9 +1,11 @@
 using Formation.Clusters;
 using Formation.Dashboard.Cluster;
 using Formation.Dashboard.Hosting;
+using Formation.Edge;
 using Formation.Images;
 using Formation.LocalApi;
 using Formation.Nodes;
+using Formation.Services;
 using Formation.Vms;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -24,6 +26,16 @@ public sealed class FakeFormation() : FormationService(Connector)
     public List<NodeStatus> Nodes { get; } = [];
 
     public List<VmSpec> Created { get; } = [];
+
+    public Dictionary<string, ServiceInfo> ServiceList { get; } = [];
+
+    public List<EdgeRoute> RouteList { get; } = [];
+
+    /// <summary>Scale calls the page made: (service, replicas).</summary>
+    public List<(string Name, int Replicas)> Scaled { get; } = [];
+
+    /// <summary>What the cluster answers to a scale, rollback or delete, when set.</summary>
+    public Exception? ServiceFailure { get; set; }
 
     public Exception? Failure { get; set; }
 
@@ -63,6 +75,27 @@ public sealed class FakeFormation() : FormationService(Connector)
         return Task.FromResult(new VmInfo("vm-new", "node-a", spec, VmState.Provisioning, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, "sim"));
     }
 
+    public override Task<IReadOnlyList<ServiceSummary>> ListServicesAsync() =>
+        Task.FromResult<IReadOnlyList<ServiceSummary>>([.. ServiceList.Values.OrderBy(s => s.Name).Select(s => s.ToSummary())]);
+
+    public override Task<ServiceInfo> GetServiceAsync(string name) => ServiceList.TryGetValue(name, out var service)
+        ? Task.FromResult(service)
+        : Task.FromException<ServiceInfo>(Errors.FormationException.NotFound($"No service '{name}'."));
+
+    public override async Task<ServiceInfo> ScaleServiceAsync(string name, int replicas)
+    {
+        ServiceRules.RequireReplicas(replicas);
+        if (ServiceFailure is { } failure)
+        {
+            throw failure;
+        }
+
+        Scaled.Add((name, replicas));
+        return ServiceList[name] = (await GetServiceAsync(name)) with { Replicas = replicas, Rollout = RolloutState.Rolling };
+    }
+
+    public override Task<IReadOnlyList<EdgeRoute>> ListRoutesAsync() => Task.FromResult<IReadOnlyList<EdgeRoute>>([.. RouteList]);
+
     public override Task<IAsyncDisposable> SubscribeAsync<T>(StreamId stream, Func<T, Task> onNext)
     {
         var entry = (stream, (Func<object, Task>)(item => onNext((T)item)));
@@ -97,6 +130,17 @@ public sealed class FakeFormation() : FormationService(Connector)
 
     public static VmSummary Vm(string id, string name, VmState state) =>
         new(id, name, "node-a", state, 1, 512, 10, null, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(-5));
+
+    /// <summary>A service of <paramref name="replicas"/> running replicas of revision 1 (named NAME-1…).</summary>
+    public static ServiceInfo Service(string name, int replicas, RolloutState rollout = RolloutState.Steady, string? message = null)
+    {
+        var template = new VmSpec(name + "-1", 1, 512, 10, "web:latest", null, ImageDigest: "sha256:" + new string('a', 64));
+        var list = Enumerable.Range(1, replicas)
+            .Select(i => new ServiceReplica($"vm-{name}-{i}", $"{name}-{i}", "node-a", 1, VmState.Running, $"10.80.0.{i + 1}"))
+            .ToList();
+        return new ServiceInfo(name, replicas, 1, rollout, message, list, [new ServiceRevision(1, template, DateTimeOffset.UtcNow.AddHours(-1))],
+            DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow);
+    }
 
     private sealed class Unsubscribe(Action action) : IAsyncDisposable
     {
