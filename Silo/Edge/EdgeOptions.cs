@@ -32,4 +32,16 @@ public sealed class EdgeOptions
 
     /// <summary>How long a replica that refused a connection is skipped (passive health check).</summary>
     public TimeSpan FailurePenalty { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many connections one TCP route may have open through this node at once; more are closed on accept.</summary>
+    public int TcpMaxConnections { get; set; } = 1024;
+
+    /// <summary>How long a TCP connection may carry no byte in either direction before the edge closes it.</summary>
+    public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The silo's own ports (gateway, HTTP API, metrics, DNS, these edge ports...), which a TCP route is never opened on
+    /// here even if the route catalog took it (it knows only the ports nodes report). Filled by the silo, not configured.
+    /// </summary>
+    public HashSet<int> ReservedPorts { get; } = [];
 }

@@ -14,10 +14,11 @@ namespace Formation.Silo.Edge;
 /// <summary>
 /// The node's edge proxy: an HTTP listener on every address (<see cref="EdgeOptions.HttpPort"/>) that sends each request
 /// to a serving replica of the service its <c>Host</c> routes to, through YARP's forwarder (HTTP/1.1, HTTP/2, WebSocket
-/// upgrades, streaming bodies). Replicas are taken round robin; one that refuses or does not accept a connection is
-/// skipped for a while (passive health), and a request without a body whose method is idempotent is tried on the next
-/// replica, so a replica that dies costs no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>. A
-/// second listener (<see cref="EdgeOptions.HttpsPort"/>) terminates TLS for routes with a certificate, chosen by SNI.
+/// upgrades, streaming bodies). Replicas are taken in the route's balancing order (round robin, or fewest requests in
+/// flight from this node); one that refuses or does not accept a connection is skipped for a while (passive health),
+/// and a request without a body whose method is idempotent is tried on the next replica, so a replica that dies costs
+/// no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>. A second listener
+/// (<see cref="EdgeOptions.HttpsPort"/>) terminates TLS for routes with a certificate, chosen by SNI (HTTP/2 by ALPN).
 /// </summary>
 public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, ILogger<EdgeProxyHost> logger) : IHostedService, IAsyncDisposable
 {
@@ -114,13 +115,17 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         }
 
         var retriable = IsRetriable(context.Request);
-        var start = backends.NextStart();
         var tried = 0;
-        // Healthy replicas first, in round-robin order; the skipped ones last (they may have recovered).
-        foreach (var destination in Order(destinations, start))
+        // Healthy replicas first, in the route's balancing order; the skipped ones last (they may have recovered).
+        foreach (var destination in table.Order(backends))
         {
             tried++;
-            var error = await forwarder.SendAsync(context, destination, _client!, ForwarderRequestConfig.Empty, EdgeTransformer.Instance);
+            ForwarderError error;
+            using (table.Begin(destination))
+            {
+                error = await forwarder.SendAsync(context, destination, _client!, ForwarderRequestConfig.Empty, EdgeTransformer.Instance);
+            }
+
             if (error == ForwarderError.None)
             {
                 return;
@@ -146,12 +151,6 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         {
             await PlainAsync(context, StatusCodes.Status502BadGateway, $"Formation edge: none of the {tried} replica(s) of service '{backends.Route.Service}' answered.");
         }
-    }
-
-    private IEnumerable<string> Order(IReadOnlyList<string> destinations, int start)
-    {
-        var rotated = Enumerable.Range(0, destinations.Count).Select(i => destinations[(start + i) % destinations.Count]).ToList();
-        return rotated.Where(table.IsHealthy).Concat(rotated.Where(d => !table.IsHealthy(d)));
     }
 
     /// <summary>Safe to send again: an idempotent method and no request body.</summary>

@@ -96,6 +96,13 @@ public static class SiloProgram
             builder.Services.AddHostedService<Edge.EdgeTableFeeder>();
             builder.Services.AddSingleton<Edge.EdgeProxyHost>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeProxyHost>());
+            // A TCP route never opens on one of the silo's own ports, even one the route catalog cannot know of.
+            edge.ReservedPorts.UnionWith(new[] { config.SiloPort, config.GatewayPort, config.MetricsPort, edge.HttpPort, edge.HttpsPort }.Where(p => p > 0));
+            edge.ReservedPorts.UnionWith(config.HttpApi is { } api ? [api.Port] : []);
+            edge.ReservedPorts.UnionWith(config.Discovery?.Listen.ToTcpEndPoint()?.Port is int libp2p ? [libp2p] : []);
+            edge.ReservedPorts.UnionWith(dns.Enabled ? [dns.Port] : []);
+            builder.Services.AddSingleton<Edge.EdgeTcpProxy>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeTcpProxy>());
         }
 
         var watchdog = new ShutdownWatchdog(TimeSpan.FromSeconds(Math.Max(options.ShutdownTimeoutSeconds, 1)), config.NodeId);
