@@ -24,6 +24,13 @@ public sealed class EdgeOptions
     /// <summary>True when <see cref="HttpsPort"/> was set rather than left at its default.</summary>
     public bool HttpsExplicit { get; set; }
 
+    /// <summary>
+    /// A port on which the edge proxy speaks cleartext HTTP/2 with prior knowledge (h2c, for gRPC clients without TLS);
+    /// default 0: none. HTTP/1.1 clients are not served there (Kestrel cannot tell both apart without TLS): they use
+    /// <see cref="HttpPort"/>. A chosen port that is taken stops the silo.
+    /// </summary>
+    public int H2cPort { get; set; }
+
     /// <summary>How often the routes and their services' serving replicas are read (the table's staleness bound).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +33,9 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
     /// <summary>The HTTPS port it listens on (0 when it does not).</summary>
     public int TlsPort { get; private set; }
 
+    /// <summary>The cleartext HTTP/2 port it listens on (0 when it does not).</summary>
+    public int H2cPort { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _client = new HttpMessageInvoker(new SocketsHttpHandler
@@ -49,19 +53,31 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
         });
-        if (options.HttpPort != 0 && await ListenAsync(options.HttpPort, tls: false, options.Explicit, cancellationToken))
+        if (options.HttpPort != 0 && await ListenAsync(options.HttpPort, Listener.Http, options.Explicit, cancellationToken))
         {
             Port = options.HttpPort;
         }
 
-        if (options.HttpsPort != 0 && await ListenAsync(options.HttpsPort, tls: true, options.HttpsExplicit, cancellationToken))
+        if (options.HttpsPort != 0 && await ListenAsync(options.HttpsPort, Listener.Https, options.HttpsExplicit, cancellationToken))
         {
             TlsPort = options.HttpsPort;
+        }
+
+        if (options.H2cPort != 0 && await ListenAsync(options.H2cPort, Listener.H2c, chosen: true, cancellationToken))
+        {
+            H2cPort = options.H2cPort;
         }
     }
 
     /// <summary>Starts one listener; false (with a warning) when a default port is taken, an exception when a chosen one is.</summary>
-    private async Task<bool> ListenAsync(int port, bool tls, bool chosen, CancellationToken cancellationToken)
+    private enum Listener
+    {
+        Http,
+        Https,
+        H2c,
+    }
+
+    private async Task<bool> ListenAsync(int port, Listener kind, bool chosen, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -70,7 +86,12 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         {
             k.Listen(IPAddress.Any, port, listen =>
             {
-                if (tls)
+                if (kind == Listener.H2c)
+                {
+                    listen.Protocols = HttpProtocols.Http2; // prior knowledge: without TLS there is no ALPN to choose by
+                }
+
+                if (kind == Listener.Https)
                 {
                     // The certificate of the route the client names (SNI); none for an unknown name ends the handshake.
                     listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, name) => table.CertificateFor(name) });
@@ -89,12 +110,12 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         catch (IOException ex) when (!chosen && ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse or SocketError.AccessDenied })
         {
             await app.DisposeAsync();
-            LogPortTaken(tls ? "HTTPS" : "HTTP", port, tls ? "--edge-tls-port" : "--edge-port");
+            LogPortTaken(kind.ToString().ToUpperInvariant(), port, kind == Listener.Https ? "--edge-tls-port" : "--edge-port");
             return false;
         }
 
         _apps.Add(app);
-        LogListening(tls ? "HTTPS" : "HTTP", port);
+        LogListening(kind.ToString().ToUpperInvariant(), port);
         return true;
     }
 

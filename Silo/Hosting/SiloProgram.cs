@@ -87,7 +87,7 @@ public static class SiloProgram
         }
 
         var edge = options.Edge;
-        if (edge.HttpPort != 0 || edge.HttpsPort != 0)
+        if (edge.HttpPort != 0 || edge.HttpsPort != 0 || edge.H2cPort != 0)
         {
             edge.Explicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpPort"] is not null;
             edge.HttpsExplicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpsPort"] is not null;
@@ -97,7 +97,7 @@ public static class SiloProgram
             builder.Services.AddSingleton<Edge.EdgeProxyHost>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeProxyHost>());
             // A TCP route never opens on one of the silo's own ports, even one the route catalog cannot know of.
-            edge.ReservedPorts.UnionWith(new[] { config.SiloPort, config.GatewayPort, config.MetricsPort, edge.HttpPort, edge.HttpsPort }.Where(p => p > 0));
+            edge.ReservedPorts.UnionWith(new[] { config.SiloPort, config.GatewayPort, config.MetricsPort, edge.HttpPort, edge.HttpsPort, edge.H2cPort }.Where(p => p > 0));
             edge.ReservedPorts.UnionWith(config.HttpApi is { } api ? [api.Port] : []);
             edge.ReservedPorts.UnionWith(config.Discovery?.Listen.ToTcpEndPoint()?.Port is int libp2p ? [libp2p] : []);
             edge.ReservedPorts.UnionWith(dns.Enabled ? [dns.Port] : []);
@@ -127,7 +127,7 @@ public static class SiloProgram
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
             (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
             (host.Services.GetService<Edge.EdgeProxyHost>() is { } proxy && (proxy.Port > 0 || proxy.TlsPort > 0)
-                ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}"
+                ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}{(proxy.H2cPort > 0 ? $", h2c on {proxy.H2cPort}" : "")}"
                 : "") +
             (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
