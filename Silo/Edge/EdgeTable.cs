@@ -101,7 +101,7 @@ public sealed class EdgeTable(TimeProvider clock)
         }
 
         _routes = next;
-        ForgetOldFailures();
+        ForgetOld();
     }
 
     /// <summary>Replaces the TCP routes, keeping each unchanged route's round-robin position.</summary>
@@ -117,6 +117,7 @@ public sealed class EdgeTable(TimeProvider clock)
         }
 
         _tcp = next;
+        ForgetOld();
         TcpRoutesReplaced?.Invoke();
     }
 
@@ -141,13 +142,44 @@ public sealed class EdgeTable(TimeProvider clock)
     /// <summary>Requests or connections to <paramref name="destination"/> in flight from this node.</summary>
     public int InFlightTo(string destination) => _inFlight.TryGetValue(destination, out var counter) ? Volatile.Read(ref counter.Count) : 0;
 
-    private void ForgetOldFailures()
+    /// <summary>
+    /// Drops expired failure marks and the idle counters of destinations no route has any more (replica addresses come
+    /// and go with every rollout; the dictionaries would otherwise only grow).
+    /// </summary>
+    /// <summary>How many destinations have an in-flight counter (the ones routed now, and gone ones still busy).</summary>
+    public int CountedDestinations => _inFlight.Count;
+
+    private void ForgetOld()
     {
         foreach (var key in _failedUntil.Keys)
         {
             if (_failedUntil.TryGetValue(key, out var until) && until < clock.GetUtcNow())
             {
                 _failedUntil.TryRemove(key, out _);
+            }
+        }
+
+        if (_inFlight.IsEmpty)
+        {
+            return;
+        }
+
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pool in _routes.Values)
+        {
+            current.UnionWith(pool.Destinations);
+        }
+
+        foreach (var pool in _tcp.Values)
+        {
+            current.UnionWith(pool.Destinations);
+        }
+
+        foreach (var (destination, counter) in _inFlight)
+        {
+            if (!current.Contains(destination) && Volatile.Read(ref counter.Count) == 0)
+            {
+                _inFlight.TryRemove(KeyValuePair.Create(destination, counter)); // a counter in use stays until a later pass
             }
         }
     }

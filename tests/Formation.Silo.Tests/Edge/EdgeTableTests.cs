@@ -61,4 +61,21 @@ public sealed class EdgeTableTests
         Assert.False(table.TryGetTcp(5432, out _));
         Assert.Equal(4, told);
     }
+
+    [Fact]
+    public void Replace_ForgetsTheCountersOfGoneDestinations_NotOfBusyOnes()
+    {
+        var table = new EdgeTable(TimeProvider.System);
+        var route = new EdgeRoute("gone.test", "svc", 80, Now);
+        table.Replace([(route, ["http://old/", "http://busy/"])]);
+        table.Begin("http://old/").Dispose();
+        var busy = table.Begin("http://busy/");
+        Assert.Equal(2, table.CountedDestinations);
+        table.Replace([(route, ["http://new/"])]);
+        Assert.Equal(1, table.CountedDestinations); // old is forgotten; busy is still counted, its request is in flight
+        Assert.Equal(1, table.InFlightTo("http://busy/"));
+        busy.Dispose();
+        table.Replace([(route, ["http://new/"])]);
+        Assert.Equal(0, table.CountedDestinations);
+    }
 }
