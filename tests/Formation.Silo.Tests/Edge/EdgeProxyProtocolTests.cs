@@ -17,7 +17,8 @@ namespace Formation.Silo.Tests.Edge;
 /// <summary>
 /// The edge proxy's protocols, end to end on this host: a real <see cref="EdgeProxyHost"/> in front of a Kestrel backend
 /// (a host process stands in for a replica; the guests' path is <c>ServiceRolloutCliTests</c>). A WebSocket upgrade
-/// passes through both ways; an HTTP/2 client on the TLS port gets h2 by ALPN, and one with prior knowledge on the h2c port; HTTP/1.1 keeps working.
+/// passes through both ways (over HTTP/1.1, and over HTTP/2 by extended CONNECT on the TLS port); an HTTP/2 client on
+/// the TLS port gets h2 by ALPN, and one with prior knowledge on the h2c port; HTTP/1.1 keeps working.
 /// </summary>
 public sealed class EdgeProxyProtocolTests : IAsyncLifetime
 {
@@ -80,6 +81,24 @@ public sealed class EdgeProxyProtocolTests : IAsyncLifetime
     {
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new Uri($"ws://localhost:{_options.HttpPort}/ws"), Ct);
+        await AssertEchoesAsync(ws);
+    }
+
+    [Fact]
+    public async Task WebSocket_OverHttp2_OnTheTlsPort_ReachesAnHttp11Backend()
+    {
+        using var ws = new ClientWebSocket();
+        ws.Options.HttpVersion = HttpVersion.Version20;
+        ws.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact; // RFC 8441 extended CONNECT, or fail
+        ws.Options.CollectHttpResponseDetails = true;
+        using var invoker = new HttpMessageInvoker(TlsHandler());
+        await ws.ConnectAsync(new Uri($"wss://h2.test:{_options.HttpsPort}/ws"), invoker, Ct);
+        Assert.Equal(HttpStatusCode.OK, ws.HttpStatusCode); // an HTTP/2 WebSocket is accepted with 200, not 101
+        await AssertEchoesAsync(ws);
+    }
+
+    private static async Task AssertEchoesAsync(ClientWebSocket ws)
+    {
         var buffer = new byte[4096];
         foreach (var text in new[] { "one", "two", new string('x', 3000) })
         {
@@ -149,7 +168,9 @@ public sealed class EdgeProxyProtocolTests : IAsyncLifetime
     }
 
     /// <summary>An HTTPS client that reaches the edge's TLS port on loopback whatever host it names (SNI), trusting its certificate.</summary>
-    private HttpClient TlsClient() => new(new SocketsHttpHandler
+    private HttpClient TlsClient() => new(TlsHandler());
+
+    private SocketsHttpHandler TlsHandler() => new()
     {
         ConnectCallback = async (_, ct) =>
         {
@@ -158,7 +179,7 @@ public sealed class EdgeProxyProtocolTests : IAsyncLifetime
             return new NetworkStream(socket, ownsSocket: true);
         },
         SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-    });
+    };
 
     public async ValueTask DisposeAsync()
     {
