@@ -2,15 +2,17 @@ using Formation.Edge;
 using Formation.Errors;
 using Formation.Grains.Common;
 using Formation.Images;
+using Formation.Scheduling;
 using Formation.Services;
 
 namespace Formation.Grains.Edge;
 
-/// <summary>The edge routes, a row per host name; the edge proxy of every node reads them.</summary>
+/// <summary>The edge routes, a row per host name (HTTP) or listen port (TCP); the edge proxy of every node reads them.</summary>
 public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) : Grain, IRouteCatalogGrain
 {
     private PersistentRowMap<EdgeRoute> _routes = null!;
     private PersistentRowMap<EdgeCertificate> _certificates = null!;
+    private PersistentRowMap<EdgeTcpRoute> _tcp = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -18,33 +20,26 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         await _routes.LoadAsync(cancellationToken);
         _certificates = new PersistentRowMap<EdgeCertificate>(rows, "edge-certificates", this.GetPrimaryKeyString(), DeactivateOnIdle);
         await _certificates.LoadAsync(cancellationToken);
+        _tcp = new PersistentRowMap<EdgeTcpRoute>(rows, "edge-tcp-routes", this.GetPrimaryKeyString(), DeactivateOnIdle);
+        await _tcp.LoadAsync(cancellationToken);
     }
 
-    public async Task<EdgeRoute> AddAsync(string host, string service, int port, EdgeTlsRequest? tls = null)
+    public async Task<EdgeRoute> AddAsync(string host, string service, int port, EdgeTlsRequest? tls = null, EdgeBalance balance = EdgeBalance.RoundRobin)
     {
         host = EdgeRouteRules.NormalizeHost(host);
         EdgeRouteRules.RequireHost(host);
         EdgeRouteRules.RequirePort(port);
+        EdgeRouteRules.RequireBalance(balance);
         if (_routes.TryGetValue(host, out var taken))
         {
             throw FormationException.Conflict(
                 $"Host '{host}' already routes to service '{taken.Service}' port {taken.Port}. Delete that route first (`form route delete {host}`).");
         }
 
-        var info = await GrainFactory.GetGrain<IServiceGrain>(service).GetAsync(); // NotFound names the service
-        if (info.Current?.Template is { Image: { } image })
-        {
-            var manifest = await GrainFactory.GetGrain<IImageGrain>(image).GetManifestAsync();
-            if (manifest is { ExposedPorts.Length: > 0 } && !manifest.ExposedPorts.Any(p => p.Port == port && p.Protocol == Formfiles.PortProtocol.Tcp))
-            {
-                throw FormationException.Invalid(
-                    $"Service '{service}' exposes {string.Join(", ", manifest.ExposedPorts)}; port {port}/tcp is not one of them. Route to an exposed port.");
-            }
-        }
-
+        await RequireExposedAsync(service, port);
         var now = clock.GetUtcNow();
         var prepared = tls is null ? default : EdgeCertificates.Prepare(host, tls, now);
-        var route = new EdgeRoute(host, service, port, now, prepared.Tls);
+        var route = new EdgeRoute(host, service, port, now, prepared.Tls, balance);
         if (prepared.Certificate is { } certificate)
         {
             _certificates.Set(host, certificate);
@@ -77,5 +72,64 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         }
 
         return route;
+    }
+
+    public async Task<EdgeTcpRoute> AddTcpAsync(int listenPort, string service, int port, EdgeBalance balance = EdgeBalance.RoundRobin)
+    {
+        EdgeRouteRules.RequireTcpListenPort(listenPort);
+        EdgeRouteRules.RequirePort(port);
+        EdgeRouteRules.RequireBalance(balance);
+        var key = TcpKey(listenPort);
+        if (_tcp.TryGetValue(key, out var taken))
+        {
+            throw FormationException.Conflict(
+                $"TCP port {listenPort} already routes to service '{taken.Service}' port {taken.Port}. Delete that route first (`form route delete --tcp {listenPort}`).");
+        }
+
+        foreach (var node in await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync())
+        {
+            if (NodePorts.Of(node.Info).Contains(listenPort))
+            {
+                throw FormationException.Conflict(
+                    $"TCP port {listenPort} is one node '{node.NodeId}' itself listens on (its silo, gateway, metrics or libp2p). Choose another port.");
+            }
+        }
+
+        await RequireExposedAsync(service, port);
+        var route = new EdgeTcpRoute(listenPort, service, port, clock.GetUtcNow(), balance);
+        _tcp.Set(key, route);
+        await _tcp.FlushAsync();
+        return route;
+    }
+
+    public Task<IReadOnlyList<EdgeTcpRoute>> ListTcpAsync() =>
+        Task.FromResult<IReadOnlyList<EdgeTcpRoute>>([.. _tcp.Items.Values.OrderBy(r => r.ListenPort)]);
+
+    public async Task<EdgeTcpRoute> DeleteTcpAsync(int listenPort)
+    {
+        if (!_tcp.Remove(TcpKey(listenPort), out var route))
+        {
+            throw FormationException.NotFound($"No TCP route on port {listenPort}. `form route list` shows the routes.");
+        }
+
+        await _tcp.FlushAsync();
+        return route;
+    }
+
+    private static string TcpKey(int listenPort) => listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The service must exist (NotFound names it) and, when its image declares EXPOSEd ports, expose <paramref name="port"/>/tcp.</summary>
+    private async Task RequireExposedAsync(string service, int port)
+    {
+        var info = await GrainFactory.GetGrain<IServiceGrain>(service).GetAsync();
+        if (info.Current?.Template is { Image: { } image })
+        {
+            var manifest = await GrainFactory.GetGrain<IImageGrain>(image).GetManifestAsync();
+            if (manifest is { ExposedPorts.Length: > 0 } && !manifest.ExposedPorts.Any(p => p.Port == port && p.Protocol == Formfiles.PortProtocol.Tcp))
+            {
+                throw FormationException.Invalid(
+                    $"Service '{service}' exposes {string.Join(", ", manifest.ExposedPorts)}; port {port}/tcp is not one of them. Route to an exposed port.");
+            }
+        }
     }
 }

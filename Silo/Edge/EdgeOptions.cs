@@ -24,6 +24,13 @@ public sealed class EdgeOptions
     /// <summary>True when <see cref="HttpsPort"/> was set rather than left at its default.</summary>
     public bool HttpsExplicit { get; set; }
 
+    /// <summary>
+    /// A port on which the edge proxy speaks cleartext HTTP/2 with prior knowledge (h2c, for gRPC clients without TLS);
+    /// default 0: none. HTTP/1.1 clients are not served there (Kestrel cannot tell both apart without TLS): they use
+    /// <see cref="HttpPort"/>. A chosen port that is taken stops the silo.
+    /// </summary>
+    public int H2cPort { get; set; }
+
     /// <summary>How often the routes and their services' serving replicas are read (the table's staleness bound).</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -32,4 +39,16 @@ public sealed class EdgeOptions
 
     /// <summary>How long a replica that refused a connection is skipped (passive health check).</summary>
     public TimeSpan FailurePenalty { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many connections one TCP route may have open through this node at once; more are closed on accept.</summary>
+    public int TcpMaxConnections { get; set; } = 1024;
+
+    /// <summary>How long a TCP connection may carry no byte in either direction before the edge closes it.</summary>
+    public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The silo's own ports (gateway, HTTP API, metrics, DNS, these edge ports...), which a TCP route is never opened on
+    /// here even if the route catalog took it (it knows only the ports nodes report). Filled by the silo, not configured.
+    /// </summary>
+    public HashSet<int> ReservedPorts { get; } = [];
 }

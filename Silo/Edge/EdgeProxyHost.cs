@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,10 +15,11 @@ namespace Formation.Silo.Edge;
 /// <summary>
 /// The node's edge proxy: an HTTP listener on every address (<see cref="EdgeOptions.HttpPort"/>) that sends each request
 /// to a serving replica of the service its <c>Host</c> routes to, through YARP's forwarder (HTTP/1.1, HTTP/2, WebSocket
-/// upgrades, streaming bodies). Replicas are taken round robin; one that refuses or does not accept a connection is
-/// skipped for a while (passive health), and a request without a body whose method is idempotent is tried on the next
-/// replica, so a replica that dies costs no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>. A
-/// second listener (<see cref="EdgeOptions.HttpsPort"/>) terminates TLS for routes with a certificate, chosen by SNI.
+/// upgrades, streaming bodies). Replicas are taken in the route's balancing order (round robin, or fewest requests in
+/// flight from this node); one that refuses or does not accept a connection is skipped for a while (passive health),
+/// and a request without a body whose method is idempotent is tried on the next replica, so a replica that dies costs
+/// no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>. A second listener
+/// (<see cref="EdgeOptions.HttpsPort"/>) terminates TLS for routes with a certificate, chosen by SNI (HTTP/2 by ALPN).
 /// </summary>
 public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, ILogger<EdgeProxyHost> logger) : IHostedService, IAsyncDisposable
 {
@@ -30,6 +32,9 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
 
     /// <summary>The HTTPS port it listens on (0 when it does not).</summary>
     public int TlsPort { get; private set; }
+
+    /// <summary>The cleartext HTTP/2 port it listens on (0 when it does not).</summary>
+    public int H2cPort { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -48,19 +53,31 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
         });
-        if (options.HttpPort != 0 && await ListenAsync(options.HttpPort, tls: false, options.Explicit, cancellationToken))
+        if (options.HttpPort != 0 && await ListenAsync(options.HttpPort, Listener.Http, options.Explicit, cancellationToken))
         {
             Port = options.HttpPort;
         }
 
-        if (options.HttpsPort != 0 && await ListenAsync(options.HttpsPort, tls: true, options.HttpsExplicit, cancellationToken))
+        if (options.HttpsPort != 0 && await ListenAsync(options.HttpsPort, Listener.Https, options.HttpsExplicit, cancellationToken))
         {
             TlsPort = options.HttpsPort;
+        }
+
+        if (options.H2cPort != 0 && await ListenAsync(options.H2cPort, Listener.H2c, chosen: true, cancellationToken))
+        {
+            H2cPort = options.H2cPort;
         }
     }
 
     /// <summary>Starts one listener; false (with a warning) when a default port is taken, an exception when a chosen one is.</summary>
-    private async Task<bool> ListenAsync(int port, bool tls, bool chosen, CancellationToken cancellationToken)
+    private enum Listener
+    {
+        Http,
+        Https,
+        H2c,
+    }
+
+    private async Task<bool> ListenAsync(int port, Listener kind, bool chosen, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -69,7 +86,12 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         {
             k.Listen(IPAddress.Any, port, listen =>
             {
-                if (tls)
+                if (kind == Listener.H2c)
+                {
+                    listen.Protocols = HttpProtocols.Http2; // prior knowledge: without TLS there is no ALPN to choose by
+                }
+
+                if (kind == Listener.Https)
                 {
                     // The certificate of the route the client names (SNI); none for an unknown name ends the handshake.
                     listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, name) => table.CertificateFor(name) });
@@ -88,12 +110,12 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         catch (IOException ex) when (!chosen && ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse or SocketError.AccessDenied })
         {
             await app.DisposeAsync();
-            LogPortTaken(tls ? "HTTPS" : "HTTP", port, tls ? "--edge-tls-port" : "--edge-port");
+            LogPortTaken(kind.ToString().ToUpperInvariant(), port, kind == Listener.Https ? "--edge-tls-port" : "--edge-port");
             return false;
         }
 
         _apps.Add(app);
-        LogListening(tls ? "HTTPS" : "HTTP", port);
+        LogListening(kind.ToString().ToUpperInvariant(), port);
         return true;
     }
 
@@ -114,13 +136,17 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         }
 
         var retriable = IsRetriable(context.Request);
-        var start = backends.NextStart();
         var tried = 0;
-        // Healthy replicas first, in round-robin order; the skipped ones last (they may have recovered).
-        foreach (var destination in Order(destinations, start))
+        // Healthy replicas first, in the route's balancing order; the skipped ones last (they may have recovered).
+        foreach (var destination in table.Order(backends))
         {
             tried++;
-            var error = await forwarder.SendAsync(context, destination, _client!, ForwarderRequestConfig.Empty, EdgeTransformer.Instance);
+            ForwarderError error;
+            using (table.Begin(destination))
+            {
+                error = await forwarder.SendAsync(context, destination, _client!, ForwarderRequestConfig.Empty, EdgeTransformer.Instance);
+            }
+
             if (error == ForwarderError.None)
             {
                 return;
@@ -146,12 +172,6 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         {
             await PlainAsync(context, StatusCodes.Status502BadGateway, $"Formation edge: none of the {tried} replica(s) of service '{backends.Route.Service}' answered.");
         }
-    }
-
-    private IEnumerable<string> Order(IReadOnlyList<string> destinations, int start)
-    {
-        var rotated = Enumerable.Range(0, destinations.Count).Select(i => destinations[(start + i) % destinations.Count]).ToList();
-        return rotated.Where(table.IsHealthy).Concat(rotated.Where(d => !table.IsHealthy(d)));
     }
 
     /// <summary>Safe to send again: an idempotent method and no request body.</summary>

@@ -6,7 +6,8 @@ namespace Formation.Silo.Edge;
 
 /// <summary>
 /// Keeps the <see cref="EdgeTable"/> current: every <see cref="EdgeOptions.RefreshInterval"/> it reads the routes and,
-/// for each routed service, its serving replicas (a draining or stopped replica is not one), and swaps the table.
+/// for each routed service, its serving replicas (a draining or stopped replica is not one), and swaps the table (HTTP
+/// routes, TCP routes, certificates).
 /// </summary>
 public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable table, EdgeOptions options, ILogger<EdgeTableFeeder> logger)
     : BackgroundService
@@ -32,13 +33,15 @@ public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable tabl
     {
         var catalog = grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster);
         var routes = await catalog.ListAsync();
+        var tcp = await catalog.ListTcpAsync();
         var services = new Dictionary<string, ServiceInfo?>(StringComparer.Ordinal);
-        foreach (var name in routes.Select(r => r.Service).Distinct())
+        foreach (var name in routes.Select(r => r.Service).Concat(tcp.Select(r => r.Service)).Distinct())
         {
             services[name] = await grains.FindAsync(name); // null when deleted since: its routes answer 503 until they are deleted too
         }
 
         table.Replace(routes.Select(r => (r, Destinations(services[r.Service], r.Port))));
+        table.ReplaceTcp(tcp.Select(r => (r, TcpDestinations(services[r.Service], r.Port))));
         if (routes.Any(r => r.Tls is not null))
         {
             table.ReplaceCertificates(await catalog.CertificatesAsync(), (host, ex) => LogCertificateUnusable(ex, host));
@@ -52,6 +55,10 @@ public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable tabl
     private static IReadOnlyList<string> Destinations(ServiceInfo? service, int port) => service is null
         ? []
         : [.. service.ReplicaList.Where(r => r.Serving && r.Address is not null).Select(r => $"http://{r.Address}:{port}/")];
+
+    private static IReadOnlyList<string> TcpDestinations(ServiceInfo? service, int port) => service is null
+        ? []
+        : [.. service.ReplicaList.Where(r => r.Serving && r.Address is not null).Select(r => $"{r.Address}:{port}")];
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Edge proxy: the certificate of {Host} cannot be loaded; HTTPS for it is off")]
     private partial void LogCertificateUnusable(Exception ex, string host);

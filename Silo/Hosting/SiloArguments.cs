@@ -13,6 +13,7 @@ public static class SiloArguments
         ["--http-port"] = ("Formation:HttpApi:Port", "loopback port of the HTTP API (default 30080; 0: none)"),
         ["--edge-port"] = ("Formation:Edge:HttpPort", "HTTP port of the edge proxy on every address (default 80, skipped with a warning when taken; 0: none)"),
         ["--edge-tls-port"] = ("Formation:Edge:HttpsPort", "HTTPS port of the edge proxy for routes with a certificate (default 443, skipped with a warning when taken; 0: none)"),
+        ["--edge-h2c-port"] = ("Formation:Edge:H2cPort", "Cleartext HTTP/2 (h2c, prior knowledge) port of the edge proxy on every address (default 0: none)"),
         ["--advertise"] = ("Formation:AdvertisedAddress", "IP address other silos and clients use to reach this one"),
         ["--postgres"] = ("Formation:Postgres", "PostgreSQL connection string (cluster mode)"),
         ["--driver"] = ("Formation:Driver", "hypervisor driver: auto (default), kvm, qemu, sim, none"),

@@ -87,7 +87,7 @@ public static class SiloProgram
         }
 
         var edge = options.Edge;
-        if (edge.HttpPort != 0 || edge.HttpsPort != 0)
+        if (edge.HttpPort != 0 || edge.HttpsPort != 0 || edge.H2cPort != 0)
         {
             edge.Explicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpPort"] is not null;
             edge.HttpsExplicit = builder.Configuration[$"{Edge.EdgeOptions.Section}:HttpsPort"] is not null;
@@ -96,6 +96,13 @@ public static class SiloProgram
             builder.Services.AddHostedService<Edge.EdgeTableFeeder>();
             builder.Services.AddSingleton<Edge.EdgeProxyHost>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeProxyHost>());
+            // A TCP route never opens on one of the silo's own ports, even one the route catalog cannot know of.
+            edge.ReservedPorts.UnionWith(new[] { config.SiloPort, config.GatewayPort, config.MetricsPort, edge.HttpPort, edge.HttpsPort, edge.H2cPort }.Where(p => p > 0));
+            edge.ReservedPorts.UnionWith(config.HttpApi is { } api ? [api.Port] : []);
+            edge.ReservedPorts.UnionWith(config.Discovery?.Listen.ToTcpEndPoint()?.Port is int libp2p ? [libp2p] : []);
+            edge.ReservedPorts.UnionWith(dns.Enabled ? [dns.Port] : []);
+            builder.Services.AddSingleton<Edge.EdgeTcpProxy>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeTcpProxy>());
         }
 
         var watchdog = new ShutdownWatchdog(TimeSpan.FromSeconds(Math.Max(options.ShutdownTimeoutSeconds, 1)), config.NodeId);
@@ -120,7 +127,7 @@ public static class SiloProgram
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
             (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
             (host.Services.GetService<Edge.EdgeProxyHost>() is { } proxy && (proxy.Port > 0 || proxy.TlsPort > 0)
-                ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}"
+                ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}{(proxy.H2cPort > 0 ? $", h2c on {proxy.H2cPort}" : "")}"
                 : "") +
             (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();

@@ -43,7 +43,7 @@ public static partial class HttpApiEndpoints
             .WithSummary("Delete a service and its replicas").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(404);
     }
 
-    /// <summary><c>form route list|add|delete</c>.</summary>
+    /// <summary><c>form route list|add|delete</c>, HTTP routes by host and TCP routes by port.</summary>
     private static void MapRoutes(RouteGroupBuilder v1, IClusterClient grains)
     {
         var routes = grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster);
@@ -51,10 +51,19 @@ public static partial class HttpApiEndpoints
             .WithSummary("The edge routes").Produces<IReadOnlyList<EdgeRoute>>();
         v1.MapPost("/routes", ([FromBody] AddRouteRequest body) => Run(async () =>
         {
-            var added = await routes.AddAsync(body.Host, body.Service, body.Port, body.Tls);
+            var added = await routes.AddAsync(body.Host, body.Service, body.Port, body.Tls, body.BalancePolicy);
             return Results.Created($"/v1/routes/{added.Host}", added);
         })).WithSummary("Route a host name to a service's port (optionally HTTPS)").Produces<EdgeRoute>(StatusCodes.Status201Created).ProducesError(400, 404, 409);
         v1.MapDelete("/routes/{host}", (string host) => Run(async () => Results.Ok(await routes.DeleteAsync(host))))
             .WithSummary("Delete an edge route").Produces<EdgeRoute>().ProducesError(404);
+        v1.MapGet("/routes/tcp", () => Run(async () => Results.Ok(await routes.ListTcpAsync())))
+            .WithSummary("The edge's TCP routes").Produces<IReadOnlyList<EdgeTcpRoute>>();
+        v1.MapPost("/routes/tcp", ([FromBody] AddTcpRouteRequest body) => Run(async () =>
+        {
+            var added = await routes.AddTcpAsync(body.ListenPort, body.Service, body.Port, body.BalancePolicy);
+            return Results.Created($"/v1/routes/tcp/{added.ListenPort}", added);
+        })).WithSummary("Route a TCP port on every node to a service's port").Produces<EdgeTcpRoute>(StatusCodes.Status201Created).ProducesError(400, 404, 409);
+        v1.MapDelete("/routes/tcp/{port:int}", (int port) => Run(async () => Results.Ok(await routes.DeleteTcpAsync(port))))
+            .WithSummary("Delete a TCP route").Produces<EdgeTcpRoute>().ProducesError(404);
     }
 }

@@ -23,9 +23,20 @@ public sealed record DeployServiceRequest(
 public sealed record ScaleServiceRequest(int Replicas);
 
 /// <summary>The body of <c>POST /v1/routes</c>: <c>form route add</c>'s fields; TLS from PEM text or self-signed.</summary>
-public sealed record AddRouteRequest(string Host, string Service, int Port, bool SelfSigned = false, string? CertificatePem = null, string? KeyPem = null)
+public sealed record AddRouteRequest(
+    string Host, string Service, int Port, bool SelfSigned = false, string? CertificatePem = null, string? KeyPem = null, string? Balance = null)
 {
+    /// <summary>The <c>balance</c> field (<c>round-robin</c>, the default, or <c>least-requests</c>).</summary>
+    public EdgeBalance BalancePolicy => Balance is null ? EdgeBalance.RoundRobin : EdgeRouteRules.ParseBalance(Balance);
+
     public EdgeTlsRequest? Tls => SelfSigned || CertificatePem is not null || KeyPem is not null
         ? new EdgeTlsRequest(CertificatePem, KeyPem, SelfSigned)
         : null;
+}
+
+/// <summary>The body of <c>POST /v1/routes/tcp</c>: <c>form route add --tcp</c>'s fields.</summary>
+public sealed record AddTcpRouteRequest(int ListenPort, string Service, int Port, string? Balance = null)
+{
+    /// <summary>The <c>balance</c> field (<c>round-robin</c>, the default, or <c>least-requests</c>).</summary>
+    public EdgeBalance BalancePolicy => Balance is null ? EdgeBalance.RoundRobin : EdgeRouteRules.ParseBalance(Balance);
 }

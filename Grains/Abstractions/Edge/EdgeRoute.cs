@@ -14,7 +14,8 @@ public sealed record EdgeRoute(
     [property: Id(1)] string Service,
     [property: Id(2)] int Port,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] EdgeRouteTls? Tls = null);
+    [property: Id(4)] EdgeRouteTls? Tls = null,
+    [property: Id(5)] EdgeBalance Balance = EdgeBalance.RoundRobin);
 
 /// <summary>The public facts of a route's certificate (its key stays in the route catalog and the edge).</summary>
 [GenerateSerializer, Immutable]
@@ -61,6 +62,45 @@ public static partial class EdgeRouteRules
         if (port is < 1 or > 65535)
         {
             throw FormationException.Invalid($"Port {port} is out of range: use 1-65535.");
+        }
+    }
+
+    /// <summary>The lowest port a TCP route may listen on: below it are the host's system services (ssh, DNS, the edge's 80/443).</summary>
+    public const int FirstTcpListenPort = 1024;
+
+    /// <summary>A TCP route's listen port: 1024-65535 (it is opened on every address of every node).</summary>
+    public static void RequireTcpListenPort(int port)
+    {
+        if (port is < FirstTcpListenPort or > 65535)
+        {
+            throw FormationException.Invalid(
+                $"TCP listen port {port} is out of range: use {FirstTcpListenPort}-65535 (lower ports belong to the host's system services).");
+        }
+    }
+
+    /// <summary>The names <c>--balance</c> takes, in the order they are listed.</summary>
+    public static readonly IReadOnlyList<string> BalanceNames = ["round-robin", "least-requests"];
+
+    public static string BalanceName(EdgeBalance balance) => balance switch
+    {
+        EdgeBalance.LeastRequests => "least-requests",
+        _ => "round-robin",
+    };
+
+    /// <summary>Reads a <c>--balance</c> value; a clear error for anything else.</summary>
+    public static EdgeBalance ParseBalance(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "round-robin" => EdgeBalance.RoundRobin,
+        "least-requests" => EdgeBalance.LeastRequests,
+        _ => throw FormationException.Invalid($"'{name}' is not a balancing policy: use {string.Join(" or ", BalanceNames)}."),
+    };
+
+    /// <summary>Refuses a value outside the enum (a client may send any number).</summary>
+    public static void RequireBalance(EdgeBalance balance)
+    {
+        if (!Enum.IsDefined(balance))
+        {
+            throw FormationException.Invalid($"Balancing policy {(int)balance} is unknown: use {string.Join(" or ", BalanceNames)}.");
         }
     }
 

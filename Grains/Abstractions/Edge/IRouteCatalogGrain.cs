@@ -1,6 +1,6 @@
 namespace Formation.Edge;
 
-/// <summary>The cluster's edge routes (key: <see cref="GrainKeys.Cluster"/>), one per host name.</summary>
+/// <summary>The cluster's edge routes (key: <see cref="GrainKeys.Cluster"/>): HTTP ones by host name, TCP ones by listen port.</summary>
 [Alias("formation.route-catalog")]
 public interface IRouteCatalogGrain : IGrainWithStringKey
 {
@@ -10,7 +10,7 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     /// its key, is not for the host or has expired.
     /// </summary>
     [Alias("add")]
-    Task<EdgeRoute> AddAsync(string host, string service, int port, EdgeTlsRequest? tls = null);
+    Task<EdgeRoute> AddAsync(string host, string service, int port, EdgeTlsRequest? tls = null, EdgeBalance balance = EdgeBalance.RoundRobin);
 
     /// <summary>The certificates (with their keys) of the routes that serve HTTPS, for the nodes' edge proxies.</summary>
     [Alias("certificates"), AlwaysInterleave]
@@ -22,4 +22,18 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     /// <summary>Removes the route of a host; NotFound when there is none.</summary>
     [Alias("delete")]
     Task<EdgeRoute> DeleteAsync(string host);
+
+    /// <summary>
+    /// Adds a TCP route. Refused, with nothing changed, when the listen port is out of range, taken by another TCP route
+    /// or by a node's own endpoints (silo, gateway, metrics, libp2p), or the service or its exposed port is missing.
+    /// </summary>
+    [Alias("add-tcp")]
+    Task<EdgeTcpRoute> AddTcpAsync(int listenPort, string service, int port, EdgeBalance balance = EdgeBalance.RoundRobin);
+
+    [Alias("list-tcp"), AlwaysInterleave]
+    Task<IReadOnlyList<EdgeTcpRoute>> ListTcpAsync();
+
+    /// <summary>Removes the TCP route of a listen port; NotFound when there is none.</summary>
+    [Alias("delete-tcp")]
+    Task<EdgeTcpRoute> DeleteTcpAsync(int listenPort);
 }

@@ -173,6 +173,30 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
         Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync("/v1/routes/api.test", Ct)).StatusCode);
         await HttpApiSilo.AssertErrorAsync(await _http.DeleteAsync("/v1/routes/api.test", Ct), HttpStatusCode.NotFound, "NotFound");
 
+        // TCP routes: a listen port out of range, one of the node's own, a missing service or unexposed port are refused
+        // with nothing stored; a good one is listed (with its balance) and deleted.
+        var gatewayPort = int.Parse(JsonNode.Parse(await _http.GetStringAsync("/v1/nodes", Ct))!.AsArray()[0]!["info"]!["gatewayEndpoint"]!.GetValue<string>().Split(':')[^1]);
+        var listen = FreePorts.Next();
+        Assert.Contains("out of range", await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = 22, service = "httpsvc", port = 8080 }, Ct), HttpStatusCode.BadRequest, "InvalidArgument"));
+        Assert.Contains("node 'http-node' itself listens on", await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = gatewayPort, service = "httpsvc", port = 8080 }, Ct), HttpStatusCode.Conflict, "Conflict"));
+        Assert.Contains("not one of them", await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = listen, service = "httpsvc", port = 9 }, Ct), HttpStatusCode.BadRequest, "InvalidArgument"));
+        await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = listen, service = "nope", port = 8080 }, Ct), HttpStatusCode.NotFound, "NotFound");
+        Assert.Contains("least-requests", await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = listen, service = "httpsvc", port = 8080, balance = "random" }, Ct), HttpStatusCode.BadRequest, "InvalidArgument"));
+        Assert.Empty(JsonNode.Parse(await _http.GetStringAsync("/v1/routes/tcp", Ct))!.AsArray());
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = listen, service = "httpsvc", port = 8080, balance = "least-requests" }, Ct)).StatusCode);
+        Assert.Contains("already routes to service 'httpsvc'", await HttpApiSilo.AssertErrorAsync(
+            await _http.PostAsJsonAsync("/v1/routes/tcp", new { listenPort = listen, service = "httpsvc", port = 8080 }, Ct), HttpStatusCode.Conflict, "Conflict"));
+        var tcpListed = Assert.Single(JsonNode.Parse(await _http.GetStringAsync("/v1/routes/tcp", Ct))!.AsArray())!;
+        Assert.Equal(listen, tcpListed["listenPort"]!.GetValue<int>());
+        Assert.Equal("LeastRequests", tcpListed["balance"]!.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await _http.DeleteAsync($"/v1/routes/tcp/{listen}", Ct)).StatusCode);
+        await HttpApiSilo.AssertErrorAsync(await _http.DeleteAsync($"/v1/routes/tcp/{listen}", Ct), HttpStatusCode.NotFound, "NotFound");
+
         Assert.Equal(HttpStatusCode.Accepted, (await _http.DeleteAsync("/v1/services/httpsvc", Ct)).StatusCode);
         await Eventually.HoldsAsync(() => _http.GetAsync("/v1/services/httpsvc", Ct), r => r.StatusCode == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), "the service gone");
         Assert.DoesNotContain(JsonNode.Parse(await _http.GetStringAsync("/v1/vms", Ct))!.AsArray(), v => v!["name"]!.GetValue<string>().StartsWith("httpsvc-"));
@@ -209,7 +233,7 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
         var document = JsonNode.Parse(await _http.GetStringAsync("/openapi/v1.json", Ct))!;
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToArray();
-        Assert.Equal(["/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/routes", "/v1/routes/{host}",
+        Assert.Equal(["/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/routes", "/v1/routes/tcp", "/v1/routes/tcp/{port}", "/v1/routes/{host}",
             "/v1/services", "/v1/services/{name}", "/v1/services/{name}/rollback", "/v1/services/{name}/scale", "/v1/vms", "/v1/vms/{vm}",
             "/v1/vms/{vm}/events", "/v1/vms/{vm}/{action}"], paths.Order(StringComparer.Ordinal));
         Assert.NotNull(document["components"]!["schemas"]!["HttpApiError"]);
