@@ -30,7 +30,7 @@ public static class DeployCommand
         restart.Description = "When a replica stops on its own: never, on-failure (default for services), always";
         var noEgress = CommandParts.NoEgressOption();
         var publish = CommandParts.PublishOption();
-        var healthHttp = new Option<string?>("--health-http") { Description = "Health check: GET PORT/PATH must answer 2xx/3xx (e.g. 8080/healthz)", HelpName = "port/path" };
+        var healthHttp = new Option<string?>("--health-http") { Description = "Health check: GET PORT/PATH must answer 2xx/3xx (e.g. 8080/healthz); replaces the Formfile's HEALTHCHECK", HelpName = "port/path" };
         var healthTcp = new Option<int?>("--health-tcp") { Description = "Health check: PORT must accept a TCP connection", HelpName = "port" };
         var healthInterval = new Option<double?>("--health-interval") { Description = "Seconds between checks, and each check's limit (default 2)", HelpName = "s" };
         var healthThreshold = new Option<int?>("--health-threshold") { Description = "Failed checks in a row that take a replica out and reboot it (default 3)", HelpName = "n" };
@@ -86,7 +86,8 @@ public static class DeployCommand
             HealthCheck? health;
             try
             {
-                health = HealthFrom(parse.GetValue(healthHttp), parse.GetValue(healthTcp), parse.GetValue(healthInterval), parse.GetValue(healthThreshold), parse.GetValue(healthStart));
+                health = HealthFrom(parse.GetValue(healthHttp), parse.GetValue(healthTcp), parse.GetValue(healthInterval), parse.GetValue(healthThreshold), parse.GetValue(healthStart),
+                    formfile.Health);
             }
             catch (FormationException ex)
             {
@@ -119,7 +120,9 @@ public static class DeployCommand
                     ImageDigest: manifest.Digest,
                     NoEgress: parse.GetValue(noEgress),
                     Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null);
-                var service = new ServiceSpec(serviceName, parse.GetValue(replicas), template, health);
+                // The flags' check (or the Formfile's with the flags' changes) was settled before the build; the image
+                // carries the same HEALTHCHECK (its digest covers the Formfile), so both agree.
+                var service = new ServiceSpec(serviceName, parse.GetValue(replicas), template, health ?? manifest.Health);
                 ServiceRules.Validate(service);
                 var grain = client.GetGrain<IServiceGrain>(serviceName);
                 var started = await grain.DeployAsync(service);
@@ -157,14 +160,30 @@ public static class DeployCommand
         return command;
     }
 
-    /// <summary>The health check the flags describe (null without --health-http or --health-tcp), validated.</summary>
-    public static HealthCheck? HealthFrom(string? http, int? tcp, double? interval, int? threshold, double? start)
+    /// <summary>
+    /// The health check of a deploy, validated: the one --health-http or --health-tcp describes (the Formfile's
+    /// HEALTHCHECK then does not count); else the Formfile's, with any of --health-interval, --health-threshold and
+    /// --health-start replacing its values; else none.
+    /// </summary>
+    public static HealthCheck? HealthFrom(string? http, int? tcp, double? interval, int? threshold, double? start, HealthCheck? formfile = null)
     {
         if (http is null && tcp is null)
         {
-            return interval is null && threshold is null && start is null
-                ? null
-                : throw FormationException.Invalid("--health-interval, --health-threshold and --health-start need --health-http or --health-tcp.");
+            if (formfile is null)
+            {
+                return interval is null && threshold is null && start is null
+                    ? null
+                    : throw FormationException.Invalid("--health-interval, --health-threshold and --health-start need --health-http or --health-tcp (or a HEALTHCHECK in the Formfile).");
+            }
+
+            var changed = formfile with
+            {
+                Interval = interval is { } fi ? TimeSpan.FromSeconds(fi) : formfile.Interval,
+                Threshold = threshold ?? formfile.Threshold,
+                StartPeriod = start is { } fs ? TimeSpan.FromSeconds(fs) : formfile.StartPeriod,
+            };
+            changed.Validate();
+            return changed;
         }
 
         if (http is not null && tcp is not null)

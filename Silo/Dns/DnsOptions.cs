@@ -60,6 +60,25 @@ public sealed class DnsOptions
     public int AnswerCacheEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// <c>ADDRESS[:PORT]</c> (port 53 when left out) of the public listener (<c>--dns-public</c>), off when empty: it answers
+    /// <c>&lt;service&gt;.&lt;PublicZone&gt;</c> with the underlay addresses of the nodes whose edge proxy serves the
+    /// service, and nothing else (split horizon: the fog zone, guests' addresses and forwarding stay on the inside).
+    /// </summary>
+    public string? PublicListen { get; set; }
+
+    /// <summary>The zone the public listener answers for (<c>--dns-public-zone</c>, e.g. <c>example.com</c>).</summary>
+    public string? PublicZone { get; set; }
+
+    /// <summary>Whether the public listener is on.</summary>
+    public bool PublicEnabled => !string.IsNullOrWhiteSpace(PublicListen);
+
+    /// <summary>The public listener's endpoint, or null when <see cref="PublicListen"/> is empty or not an endpoint.</summary>
+    public System.Net.IPEndPoint? PublicEndpoint() =>
+        PublicEnabled && System.Net.IPEndPoint.TryParse(PublicListen!.Trim(), out var endpoint)
+            ? new System.Net.IPEndPoint(endpoint.Address, endpoint.Port == 0 ? 53 : endpoint.Port)
+            : null;
+
+    /// <summary>
     /// The nameserver a guest of this node is given: its gateway (the bridge address the server listens on) when the
     /// server serves the bridge on port 53; otherwise none (a resolv.conf line has no port), as before form-dns.
     /// </summary>
@@ -68,6 +87,11 @@ public sealed class DnsOptions
     /// <summary>What is wrong with these settings, if anything.</summary>
     public IEnumerable<string> Problems()
     {
+        foreach (var problem in PublicProblems())
+        {
+            yield return problem;
+        }
+
         if (!Enabled)
         {
             yield break;
@@ -101,6 +125,50 @@ public sealed class DnsOptions
         if (RateLimit < 0 || RateBurst < 1 || RateLimitSources < 1 || UdpWorkers < 1 || MaxInFlight < 1 || MaxTcpConnections < 1 || MaxForwards < 1)
         {
             yield return "Dns:RateLimit must be 0 or more and Dns:RateBurst, RateLimitSources, UdpWorkers, MaxInFlight, MaxTcpConnections and MaxForwards at least 1.";
+        }
+    }
+
+    private IEnumerable<string> PublicProblems()
+    {
+        var zone = PublicZone?.Trim().Trim('.').ToLowerInvariant();
+        if (!PublicEnabled)
+        {
+            if (!string.IsNullOrWhiteSpace(PublicZone))
+            {
+                yield return "--dns-public-zone needs --dns-public ADDRESS[:PORT] (the address the public listener answers on).";
+            }
+
+            yield break;
+        }
+
+        if (PublicEndpoint() is not { } endpoint)
+        {
+            yield return $"--dns-public '{PublicListen}' is not ADDRESS[:PORT] (for example 203.0.113.7 or 203.0.113.7:53; IPv6 as [2001:db8::7]:53).";
+        }
+        else if (endpoint.Address.Equals(System.Net.IPAddress.Any) || endpoint.Address.Equals(System.Net.IPAddress.IPv6Any))
+        {
+            yield return $"--dns-public '{PublicListen}' is a wildcard address: name the public address to answer on (the wildcard would also take the guests' side).";
+        }
+        else if (Enabled && endpoint.Port == Port && Listen.Any(a => System.Net.IPAddress.TryParse(a, out var inner) && inner.Equals(endpoint.Address)))
+        {
+            yield return $"--dns-public {endpoint} is also where the {Zone} zone is served (Dns:Listen): the public listener needs an address or port of its own.";
+        }
+
+        if (string.IsNullOrEmpty(zone))
+        {
+            yield return "--dns-public needs --dns-public-zone ZONE (for example example.com): the zone whose <service>.ZONE names it answers.";
+        }
+        else if (!zone.Split('.').All(Names.IsDnsLabel))
+        {
+            yield return $"--dns-public-zone '{PublicZone}' is not a DNS name of labels of letters, digits and '-' (for example example.com).";
+        }
+        else
+        {
+            var inner = Zone.Trim('.').ToLowerInvariant();
+            if (zone == inner || zone.EndsWith("." + inner, StringComparison.Ordinal) || inner.EndsWith("." + zone, StringComparison.Ordinal))
+            {
+                yield return $"--dns-public-zone '{zone}' overlaps the internal zone '{inner}': give the public side a zone of its own (for example apps.example.com).";
+            }
         }
     }
 }

@@ -63,6 +63,12 @@ public static class FabricRecords
             return overlay;
         }
 
+        return UnderlayAddress(node);
+    }
+
+    /// <summary>The host address a node's silo advertises (<c>--advertise</c>): where the host itself is reached, outside the overlay.</summary>
+    public static IPAddress? UnderlayAddress(NodeInfo node)
+    {
         var endpoint = node.SiloEndpoint;
         var colon = endpoint.LastIndexOf(':');
         var host = (colon > 0 ? endpoint[..colon] : endpoint).Trim('[', ']');

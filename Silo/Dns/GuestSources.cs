@@ -10,10 +10,30 @@ namespace Formation.Silo.Dns;
 /// </summary>
 public sealed class GuestSources
 {
+    private readonly bool _nobody;
     private volatile Ipv4Subnet[] _subnets = [NetworkPlan.Overlay];
 
+    public GuestSources()
+    {
+    }
+
+    private GuestSources(bool nobody)
+    {
+        _nobody = nobody;
+        _subnets = [];
+    }
+
+    /// <summary>Sources of which none is a guest, whatever its address: the public listener's (it never forwards).</summary>
+    public static GuestSources Nobody() => new(nobody: true);
+
     /// <summary>Replaces the subnets besides the overlay (called as nodes' subnets become known).</summary>
-    public void SetSubnets(IEnumerable<Ipv4Subnet> subnets) => _subnets = [NetworkPlan.Overlay, .. subnets.Distinct()];
+    public void SetSubnets(IEnumerable<Ipv4Subnet> subnets)
+    {
+        if (!_nobody)
+        {
+            _subnets = [NetworkPlan.Overlay, .. subnets.Distinct()];
+        }
+    }
 
     public IReadOnlyList<Ipv4Subnet> Subnets => _subnets;
 

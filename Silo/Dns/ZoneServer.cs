@@ -25,6 +25,13 @@ public sealed partial class ZoneServer : IDisposable
 
     public ZoneServer(DnsOptions options, IReadOnlyList<IPAddress> addresses, DnsTable table, GuestSources guests, ZoneAnswerer answerer,
         DnsForwarder forwarder, SourceRateLimiter limiter, ILogger logger)
+        : this(options, [.. addresses.Select(a => new IPEndPoint(a, options.Port))], table, guests, answerer, forwarder, limiter, logger)
+    {
+    }
+
+    /// <summary>A server on the given endpoints (the public listener has a port of its own); <paramref name="options"/> gives the bounds.</summary>
+    public ZoneServer(DnsOptions options, IReadOnlyList<IPEndPoint> endpoints, DnsTable table, GuestSources guests, ZoneAnswerer answerer,
+        DnsForwarder forwarder, SourceRateLimiter limiter, ILogger logger)
     {
         _table = table;
         _guests = guests;
@@ -34,14 +41,14 @@ public sealed partial class ZoneServer : IDisposable
         _cache = new AnswerCache(options.AnswerCacheEntries);
         _inFlight = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         Limiter = limiter;
-        Addresses = addresses;
+        Addresses = [.. endpoints.Select(e => e.Address)];
         var transports = new List<IServerTransport>();
-        foreach (var address in addresses)
+        foreach (var endpoint in endpoints)
         {
-            var udp = new UdpZoneTransport(new IPEndPoint(address, options.Port), options.UdpWorkers, limiter, _cache, guests, _inFlight);
+            var udp = new UdpZoneTransport(endpoint, options.UdpWorkers, limiter, _cache, guests, _inFlight);
             _udp.Add(udp);
             transports.Add(udp);
-            transports.Add(new BoundedTcpTransport(new TcpServerTransport(new IPEndPoint(address, options.Port), 5000, 10_000), options.MaxTcpConnections, limiter));
+            transports.Add(new BoundedTcpTransport(new TcpServerTransport(endpoint, 5000, 10_000), options.MaxTcpConnections, limiter));
         }
 
         _server = new DnsServer([.. transports]);

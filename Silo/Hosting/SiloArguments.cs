@@ -14,6 +14,8 @@ public static class SiloArguments
         ["--edge-port"] = ("Formation:Edge:HttpPort", "HTTP port of the edge proxy on every address (default 80, skipped with a warning when taken; 0: none)"),
         ["--edge-tls-port"] = ("Formation:Edge:HttpsPort", "HTTPS port of the edge proxy for routes with a certificate (default 443, skipped with a warning when taken; 0: none)"),
         ["--edge-h2c-port"] = ("Formation:Edge:H2cPort", "Cleartext HTTP/2 (h2c, prior knowledge) port of the edge proxy on every address (default 0: none)"),
+        ["--dns-public"] = ("Formation:Dns:PublicListen", "ADDRESS[:PORT] of the public DNS listener (split horizon; default off): <service>.ZONE -> the nodes serving it"),
+        ["--dns-public-zone"] = ("Formation:Dns:PublicZone", "the zone the public DNS listener answers for (with --dns-public), e.g. example.com"),
         ["--advertise"] = ("Formation:AdvertisedAddress", "IP address other silos and clients use to reach this one"),
         ["--postgres"] = ("Formation:Postgres", "PostgreSQL connection string (cluster mode)"),
         ["--driver"] = ("Formation:Driver", "hypervisor driver: auto (default), kvm, qemu, sim, none"),

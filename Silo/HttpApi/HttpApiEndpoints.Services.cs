@@ -29,7 +29,7 @@ public static partial class HttpApiEndpoints
             var template = new VmSpec("", body.VCpus ?? manifest.Resources.Vcpu, body.MemoryMiB ?? manifest.Resources.MemoryMiB,
                 body.DiskGiB ?? manifest.Resources.DiskGiB, body.Image, body.Node, body.Restart, ImageDigest: manifest.Digest,
                 NoEgress: body.NoEgress, Publish: body.Publish is { Count: > 0 } ports ? ports.Select(PortPublish.Parse).ToArray() : null);
-            var info = await grains.GetGrain<IServiceGrain>(name).DeployAsync(new ServiceSpec(name, body.Replicas, template, body.Health));
+            var info = await grains.GetGrain<IServiceGrain>(name).DeployAsync(new ServiceSpec(name, body.Replicas, template, body.Health ?? manifest.Health));
             return Results.Accepted($"/v1/services/{name}", info);
         })).WithSummary("Create a service or roll it to a new revision and count").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(400, 404, 409);
         v1.MapPost("/services/{name}/scale", (string name, [FromBody] ScaleServiceRequest body) => Run(async () =>

@@ -5,7 +5,8 @@ namespace Formation.Silo.HttpApi;
 
 /// <summary>
 /// The body of <c>PUT /v1/services/{name}</c>: what <c>form deploy</c> sends after its build. Shape fields left out take
-/// the image's VCPU, MEM and DISK; <see cref="Replicas"/> left out keeps the current count (1 for a new service).
+/// the image's VCPU, MEM and DISK; <see cref="Replicas"/> left out keeps the current count (1 for a new service);
+/// <see cref="Health"/> left out takes the image's HEALTHCHECK (none when it has none).
 /// </summary>
 public sealed record DeployServiceRequest(
     string Image,

@@ -138,6 +138,7 @@ public sealed partial class ImageBuilder
             Layers = [.. stack],
             FormfileDigest = PackDigest.Format(PackDigest.Hex(formfileText)),
             Console = formfile.Console,
+            Health = formfile.Health,
         };
         var registered = await _store.RegisterAsync(manifest, _assembler.PathOf(artifact), cancellationToken);
         await _store.TagAsync(registered.Digest, tag, cancellationToken);

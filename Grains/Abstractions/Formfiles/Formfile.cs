@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
+using Formation.Services;
 
 namespace Formation.Formfiles;
 
 /// <summary>
 /// A parsed, validated Formfile. <see cref="Instructions"/> are the build steps in file order; the other members
-/// are the image's metadata (what the last <c>ENV</c>/<c>WORKDIR</c>/<c>ENTRYPOINT</c> left in effect).
+/// are the image's metadata (what the last <c>ENV</c>/<c>WORKDIR</c>/<c>ENTRYPOINT</c> left in effect, and the <c>HEALTHCHECK</c>).
 /// <see cref="DeclaresDisk"/> tells a DISK line from the default size in <see cref="FormfileResources.DiskGiB"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Formation.Formfiles.Formfile")]
@@ -21,4 +22,5 @@ public sealed record Formfile(
     [property: Id(9)] ImmutableArray<ExposedPort> ExposedPorts,
     [property: Id(10)] ModelRequirement? Model,
     [property: Id(11)] ConsoleMode Console = ConsoleMode.Shell,
-    [property: Id(12)] bool DeclaresDisk = false);
+    [property: Id(12)] bool DeclaresDisk = false,
+    [property: Id(13)] HealthCheck? Health = null);

@@ -28,6 +28,7 @@ public static class FormfileDirectives
         ["ENTRYPOINT"] = "ENTRYPOINT",
         ["EXPOSE"] = "EXPOSE",
         ["CONSOLE"] = "CONSOLE",
+        ["HEALTHCHECK"] = "HEALTHCHECK",
     };
 
     /// <summary>Keywords of Dockerfiles and similar languages, with the Formfile directive to use instead.</summary>
@@ -53,6 +54,8 @@ public static class FormfileDirectives
         ["USERS"] = "USER",
         ["GETTY"] = "CONSOLE",
         ["TTY"] = "CONSOLE",
+        ["HEALTH"] = "HEALTHCHECK",
+        ["READINESS"] = "HEALTHCHECK",
     };
 
     /// <summary>The canonical directive for <paramref name="keyword"/>, or null if it is not a Formfile directive.</summary>

@@ -33,6 +33,7 @@ internal sealed partial class FormfileParserSession
             }
         }
 
+        CheckHealthPort();
         if (_diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             return null;
@@ -57,7 +58,8 @@ internal sealed partial class FormfileParserSession
             [.. _exposed],
             _model,
             _console,
-            _diskGb is not null);
+            _diskGb is not null,
+            _health);
     }
 
     /// <summary>The variables in effect at the end: a later assignment of the same name and scope replaces an earlier one.</summary>

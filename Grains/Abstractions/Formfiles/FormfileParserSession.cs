@@ -125,6 +125,7 @@ internal sealed partial class FormfileParserSession(string text, string file)
             case "ENTRYPOINT": ParseEntrypoint(args); break;
             case "EXPOSE": ParseExpose(args); break;
             case "CONSOLE": ParseConsole(args); break;
+            case "HEALTHCHECK": ParseHealthcheck(args); break;
         }
     }
 

@@ -4,7 +4,7 @@ namespace Formation.Formfiles;
 internal static class FormfileUsage
 {
     public static IReadOnlyList<string> Canonical { get; } =
-        ["NAME", "DESCRIPTION", "FROM", "USER", "VCPU", "MEM", "DISK", "GPU", "RUN", "COPY", "INSTALL", "ENV", "WORKDIR", "ENTRYPOINT", "EXPOSE", "CONSOLE", "MODEL"];
+        ["NAME", "DESCRIPTION", "FROM", "USER", "VCPU", "MEM", "DISK", "GPU", "RUN", "COPY", "INSTALL", "ENV", "WORKDIR", "ENTRYPOINT", "EXPOSE", "CONSOLE", "HEALTHCHECK", "MODEL"];
 
     private static readonly Dictionary<string, (string Syntax, string Example)> Table = new(StringComparer.Ordinal)
     {
@@ -25,6 +25,8 @@ internal static class FormfileUsage
         ["ENTRYPOINT"] = ("ENTRYPOINT [\"cmd\", \"arg\"...] | ENTRYPOINT <shell command>", "ENTRYPOINT [\"python3\", \"/app/server.py\"]"),
         ["EXPOSE"] = ("EXPOSE <port>[/tcp|/udp]...", "EXPOSE 8080/tcp"),
         ["CONSOLE"] = ("CONSOLE shell | none", "CONSOLE none"),
+        ["HEALTHCHECK"] = ("HEALTHCHECK http <port> [<path>] | tcp <port> [interval=<duration>] [threshold=<n>] [start=<duration>]",
+            "HEALTHCHECK http 8080 /healthz interval=5s"),
     };
 
     public static string Syntax(string directive) => Table[directive].Syntax;

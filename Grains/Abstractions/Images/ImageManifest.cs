@@ -63,6 +63,14 @@ public sealed record ImageManifest
     /// <summary>Whether a shell answers on the serial console (Formfile <c>CONSOLE</c>); a VM may override it.</summary>
     [Id(18)] public ConsoleMode Console { get; init; } = ConsoleMode.Shell;
 
+    /// <summary>
+    /// The Formfile's <c>HEALTHCHECK</c>: what <c>form deploy</c> gives the service's replicas unless its flags say
+    /// otherwise. Left out of the JSON when null, so images without one keep their digests.
+    /// </summary>
+    [Id(19)]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Formation.Services.HealthCheck? Health { get; init; }
+
     /// <summary>The line the guest prints on its console when it is up, before the entrypoint starts.</summary>
     public const string ReadyLine = "FORMATION-GUEST-READY";
 }

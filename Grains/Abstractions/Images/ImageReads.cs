@@ -71,6 +71,9 @@ public static class ImageReads
             rows.Add(("Workdir", m.Workdir));
             rows.Add(("Environment", m.Environment.IsDefaultOrEmpty ? "-" : string.Join(" ", m.Environment.Select(v => $"{v.Name}={v.Value}"))));
             rows.Add(("Users", m.Users.IsDefaultOrEmpty ? "-" : string.Join(", ", m.Users.Select(u => u.Sudo ? u.Username + " (sudo)" : u.Username))));
+            rows.Add(("Health check", m.Health is { } h
+                ? $"{h} every {h.Interval.TotalSeconds:0.#} s, {h.Threshold} failed in a row, {h.StartPeriod.TotalSeconds:0.#} s to start"
+                : "-"));
             rows.Add(("Exposed ports", m.ExposedPorts.IsDefaultOrEmpty ? "-" : string.Join(", ", m.ExposedPorts)));
             rows.Add(("Layers", m.Layers.Length.ToString()));
         }

@@ -22,6 +22,17 @@ public sealed record HealthCheck(
     public const int DefaultThreshold = 3;
     public static readonly TimeSpan DefaultStartPeriod = TimeSpan.FromSeconds(60);
 
+    /// <summary>The limits <see cref="Validate"/> holds a check to (the Formfile parser reports the same with a position).</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromMinutes(5);
+    public const int MaxThreshold = 20;
+    public static readonly TimeSpan MaxStartPeriod = TimeSpan.FromHours(1);
+    public const int MaxPathLength = 1024;
+
+    /// <summary>Whether <paramref name="path"/> can be asked for: starts with '/', no spaces or control characters, at most <see cref="MaxPathLength"/>.</summary>
+    public static bool IsValidPath(string path) =>
+        path.StartsWith('/') && path.Length <= MaxPathLength && !path.Any(char.IsControl) && !path.Contains(' ');
+
     public override string ToString() => HttpPath is null ? $"tcp {Port}" : $"http {Port}{HttpPath}";
 
     /// <summary>Throws an InvalidArgument error naming what is wrong.</summary>
@@ -32,22 +43,22 @@ public sealed record HealthCheck(
             throw FormationException.Invalid($"Health check port {Port} is out of range: use 1-65535.");
         }
 
-        if (HttpPath is not null && (!HttpPath.StartsWith('/') || HttpPath.Length > 1024 || HttpPath.Any(char.IsControl) || HttpPath.Contains(' ')))
+        if (HttpPath is not null && !IsValidPath(HttpPath))
         {
             throw FormationException.Invalid($"Health check path '{HttpPath}' must start with '/' and hold no spaces or control characters.");
         }
 
-        if (Interval < TimeSpan.FromMilliseconds(500) || Interval > TimeSpan.FromMinutes(5))
+        if (Interval < MinInterval || Interval > MaxInterval)
         {
             throw FormationException.Invalid($"Health check interval {Interval.TotalSeconds:0.#} s is out of range: use 0.5 s to 5 minutes.");
         }
 
-        if (Threshold is < 1 or > 20)
+        if (Threshold < 1 || Threshold > MaxThreshold)
         {
             throw FormationException.Invalid($"Health check threshold {Threshold} is out of range: use 1-20 failed checks in a row.");
         }
 
-        if (StartPeriod < Interval || StartPeriod > TimeSpan.FromHours(1))
+        if (StartPeriod < Interval || StartPeriod > MaxStartPeriod)
         {
             throw FormationException.Invalid($"Health check start period {StartPeriod.TotalSeconds:0.#} s must be at least the interval and at most an hour.");
         }

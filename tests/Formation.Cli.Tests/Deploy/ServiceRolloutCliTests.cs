@@ -180,6 +180,11 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         Assert.Equal(2, vms.RootElement.GetArrayLength());
     }
 
+    /// <summary>
+    /// The health check comes from the Formfile's HEALTHCHECK (no flags); a flag changes one of its values. The silo also
+    /// runs the public DNS listener: the routed service's public name answers the node's address (which the edge serves
+    /// it on), and neither the fog zone, a replica's name nor a replica's address is answered there.
+    /// </summary>
     [Fact]
     public async Task HealthCheck_GatesTheRollout_ANewReplicaThatNeverPassesFailsIt_TheOldOneServes()
     {
@@ -187,18 +192,50 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         TestEnvironment.RequireQemu();
         TestEnvironment.RequireFormationKernel();
         var app = Path.Combine(_scratch.Path, "app");
-        _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+        _scratch.Write("app/Formfile", "NAME svc-web\nFROM tiny\nMEM 128\nCOPY ./www /www\nEXPOSE 8080/tcp\nHEALTHCHECK http 8080 /ok.html interval=1s start=20s\n" +
+                                       "ENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
         _scratch.Write("app/www/index.html", "page v1\n");
         _scratch.Write("app/www/ok.html", "ok\n");
-        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data")) { Driver = "qemu" });
+        var edgePort = FreePorts.Next();
+        var publicDns = FreePorts.Next();
+        _silo = await SiloProcess.StartAsync(new SiloProcessOptions(Node, Path.Combine(_scratch.Path, "data"))
+        {
+            Driver = "qemu", EdgePort = edgePort, ExtraArguments = ["--dns-public", $"127.0.0.1:{publicDns}", "--dns-public-zone", "apps.test"],
+        });
         var gateway = _silo.Gateway;
-        string[] health = ["--health-http", "8080/ok.html", "--health-interval", "1", "--health-start", "15"];
+        string[] health = ["--health-start", "15"]; // changes the Formfile's start period (20 s)
 
-        var first = await Form(["deploy", app, .. health, "--gateway", gateway]);
+        var first = await Form("deploy", app, "--gateway", gateway);
         Assert.True(first.ExitCode == 0, first.ToString());
         var shown = await Form("service", "show", "svc-web", "--gateway", gateway);
         Assert.Contains("health passing", shown.Out);
         Assert.Contains("health check http 8080/ok.html every 1 s", shown.Out);
+        Assert.Contains("http 8080/ok.html every 1 s, 3 failed in a row, 20 s to start", (await Form("image", "show", "svc-web", "--gateway", gateway)).Out);
+
+        // Split horizon: no public name before a route sends the edge to the service; then the node's address, which serves it.
+        var replica = Assert.Single(await AddressesAsync(gateway, revision: 1));
+        Assert.Contains("status: NXDOMAIN", await DigFullAsync(publicDns, "svc-web.apps.test"));
+        var routed = await Form("route", "add", "svc-web.apps.test", "--service", "svc-web", "--port", "8080", "--gateway", gateway);
+        Assert.True(routed.ExitCode == 0, routed.ToString());
+        await Eventually.HoldsAsync(() => DigAsync("127.0.0.1", "svc-web.apps.test", port: publicDns), a => a.SequenceEqual(["127.0.0.1"]), TimeSpan.FromSeconds(10),
+            "the public name to answer the node's address");
+        using (var edge = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edgePort}"), Timeout = TimeSpan.FromSeconds(10) })
+        {
+            // The edge and the public names follow the route catalog each on its own 1 s loop, so either may be first.
+            await Eventually.HoldsAsync(() => EdgeGetAsync(edge, "svc-web.apps.test", allowError: true), page => page == "page v1\n", TimeSpan.FromSeconds(10),
+                "the edge to serve the public name");
+        }
+
+        Assert.Contains("status: NXDOMAIN", await DigFullAsync(publicDns, "svc-web-1.apps.test"));
+        foreach (var inside in new[] { "svc-web.fog", "svc-web-1.fog", "_http._tcp.svc-web.fog" })
+        {
+            var output = await DigFullAsync(publicDns, inside);
+            Assert.Contains("status: REFUSED", output);
+            Assert.DoesNotContain(replica, output);
+        }
+
+        Assert.DoesNotContain(replica, await DigFullAsync(publicDns, "svc-web.apps.test", "ANY"));
+        Assert.Equal([replica], await DigAsync(await BridgeAddressAsync(), "svc-web.fog")); // the inside still has it
 
         // Revision 2 has no /ok.html: its replica boots, but its check answers 404 until the start period ends.
         File.Delete(Path.Combine(_scratch.Path, "app/www/ok.html"));
@@ -228,6 +265,17 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         Assert.Contains("is not PORT/PATH", health.Error);
         var orphan = await Form("deploy", Path.Combine(_scratch.Path, "ok"), "--health-interval", "5", "--gateway", $"127.0.0.1:{FreePorts.Next()}");
         Assert.Contains("need --health-http or --health-tcp", orphan.Error);
+
+        // A bad HEALTHCHECK is the Formfile's error, at its line and column; a flag that makes the Formfile's check invalid is named.
+        _scratch.Write("hc/Formfile", "NAME x\nFROM tiny\nEXPOSE 8080\nHEALTHCHECK http 9090 /healthz\n");
+        var unexposed = await Form("deploy", Path.Combine(_scratch.Path, "hc"), "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+        Assert.Equal(1, unexposed.ExitCode);
+        Assert.Contains("Formfile:4:18: error FF008: HEALTHCHECK port 9090 is not EXPOSEd over tcp (EXPOSEd: 8080)", unexposed.Error);
+        Assert.Contains("nothing was deployed", unexposed.Error);
+        _scratch.Write("hc/Formfile", "NAME x\nFROM tiny\nEXPOSE 8080\nHEALTHCHECK http 8080 /healthz interval=5s\n");
+        var shorter = await Form("deploy", Path.Combine(_scratch.Path, "hc"), "--health-start", "2", "--gateway", $"127.0.0.1:{FreePorts.Next()}");
+        Assert.Equal(1, shorter.ExitCode);
+        Assert.Contains("start period 2 s must be at least the interval", shorter.Error);
     }
 
     /// <summary>
@@ -357,10 +405,20 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         return System.Text.RegularExpressions.Regex.Match(output, @"inet ([0-9.]+)/").Groups[1].Value;
     }
 
-    /// <summary>The answers of <c>dig +short</c> (sorted), from the node's DNS.</summary>
-    private static async Task<List<string>> DigAsync(string server, string name, string type = "A")
+    /// <summary>The whole output of <c>dig</c> asking the public listener on loopback.</summary>
+    private static async Task<string> DigFullAsync(int port, string name, string type = "A")
     {
-        var dig = Process.Start(new ProcessStartInfo("dig", [$"@{server}", name, type, "+short", "+tries=1", "+time=2"]) { RedirectStandardOutput = true })!;
+        var dig = Process.Start(new ProcessStartInfo("dig", ["@127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), name, type,
+            "+tries=1", "+time=2", "+nocookie"]) { RedirectStandardOutput = true })!;
+        var output = await dig.StandardOutput.ReadToEndAsync();
+        await dig.WaitForExitAsync();
+        return output;
+    }
+
+    /// <summary>The answers of <c>dig +short</c> (sorted), from the node's DNS.</summary>
+    private static async Task<List<string>> DigAsync(string server, string name, string type = "A", int port = 53)
+    {
+        var dig = Process.Start(new ProcessStartInfo("dig", [$"@{server}", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), name, type, "+short", "+tries=1", "+time=2"]) { RedirectStandardOutput = true })!;
         var output = await dig.StandardOutput.ReadToEndAsync();
         await dig.WaitForExitAsync();
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal)];

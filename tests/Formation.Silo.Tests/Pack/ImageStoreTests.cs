@@ -38,6 +38,20 @@ public class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task HealthCheck_IsInTheDigestWhenGiven_AndAbsentFromTheJsonWhenNot()
+    {
+        var plain = await RegisterAsync("h", "health");
+        var check = new Formation.Services.HealthCheck(8080, "/healthz", TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(60));
+        var withCheck = plain with { Digest = "", Health = check };
+
+        // Images built before HEALTHCHECK existed hash the same: no "health" key unless there is a check.
+        Assert.DoesNotContain("\"health\"", System.Text.Json.JsonSerializer.Serialize(plain, PackJson.Canonical));
+        Assert.NotEqual(plain.Digest, ImageStore.ComputeDigest(withCheck));
+        var json = System.Text.Json.JsonSerializer.Serialize(withCheck, PackJson.Options);
+        Assert.Equal(check, System.Text.Json.JsonSerializer.Deserialize<ImageManifest>(json, PackJson.Options)!.Health);
+    }
+
+    [Fact]
     public async Task GetAsync_ByTagDigestHexAndPrefix_FindsTheImage()
     {
         var manifest = await RegisterAsync("web", "content");
