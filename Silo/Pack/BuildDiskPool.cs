@@ -186,16 +186,24 @@ internal sealed class BuildDiskPool
         }
     }
 
+    /// <summary>Unmounts the disk and removes its file and directory; never throws (what is left, the next sweep removes).</summary>
     private static async Task DestroyAsync(PooledBuildDisk disk)
     {
-        if (HostMounts.Under(disk.MountPoint).Count > 0)
+        try
         {
-            await HostMounts.UnmountAsync(disk.MountPoint);
-        }
+            if (HostMounts.Under(disk.MountPoint).Count > 0)
+            {
+                await HostMounts.UnmountAsync(disk.MountPoint);
+            }
 
-        if (HostMounts.Under(disk.Directory).Count == 0)
+            if (HostMounts.Under(disk.Directory).Count == 0)
+            {
+                HostPaths.DeleteTree(disk.Directory);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            HostPaths.DeleteTree(disk.Directory);
+            // Named after this process: once it has exited, the next build's sweep unmounts and removes it.
         }
     }
 
