@@ -5,19 +5,18 @@ using Formation.Silo.Platform;
 namespace Formation.Silo.Pack;
 
 /// <summary>
-/// The file system a build's steps write onto: a sparse file in the build's scratch directory, formatted ext4 and
-/// loop-mounted (nosuid, nodev) when the first step runs, as large as the build may write — the Formfile's DISK, or
-/// <see cref="PackOptions.BuildDiskMaxBytes"/> when it sets none (and never more). Each step's overlay upper
-/// directory is made on it and copied into the layer store when the step succeeds; it stays on the disk until the
-/// build ends, so every step's writes count against the one limit. A step that fills it fails with a message naming
-/// the limit; the disk and its file are removed when the build ends, however it ends (a builder that was killed
-/// leaves a scratch directory the next build unmounts and removes).
+/// The file system a build's steps write onto: an ext4 disk of the <see cref="BuildDiskPool"/> (loop-mounted, nosuid,
+/// nodev), as large as the build may write — the Formfile's DISK, or <see cref="PackOptions.BuildDiskMaxBytes"/> when
+/// it sets none (and never more) — taken when the first step runs. Each step's overlay upper directory is made on it
+/// and copied into the layer store when the step succeeds; it stays on the disk until the build ends, so every step's
+/// writes count against the one limit. A step that fills it fails with a message naming the limit. When the build
+/// ends, however it ends, the disk is emptied and given back (or removed, see the pool).
 /// </summary>
-internal sealed class BuildDisk(string scratch, long limitBytes, string limitText) : IAsyncDisposable
+internal sealed class BuildDisk(BuildDiskPool pool, long limitBytes, string limitText) : IAsyncDisposable
 {
     private const long MinimumBytes = 16L << 20;
 
-    private string? _mountPoint;
+    private PooledBuildDisk? _disk;
     private int _steps;
 
     public long LimitBytes => limitBytes;
@@ -25,23 +24,31 @@ internal sealed class BuildDisk(string scratch, long limitBytes, string limitTex
     /// <summary>The limit with where it comes from, for error messages.</summary>
     public string LimitText => limitText;
 
-    public string Image => Path.Combine(scratch, "disk.img");
-
     /// <summary>The disk limit of a build of <paramref name="formfile"/> under <paramref name="options"/>.</summary>
-    public static BuildDisk For(Formfile formfile, PackOptions options, string scratch)
+    public static BuildDisk For(Formfile formfile, PackOptions options)
     {
+        var pool = BuildDiskPool.For(options);
         var cap = options.BuildDiskMaxBytes;
         var declared = (long)formfile.Resources.DiskGiB << 30;
-        return !formfile.DeclaresDisk ? new BuildDisk(scratch, cap, $"{Size(cap)} (Formation:Pack:BuildDiskMaxBytes; the Formfile sets no DISK)")
-            : declared <= cap ? new BuildDisk(scratch, declared, $"{Size(declared)} (DISK {formfile.Resources.DiskGiB} in the Formfile)")
-            : new BuildDisk(scratch, cap, $"{Size(cap)} (Formation:Pack:BuildDiskMaxBytes, below the Formfile's DISK {formfile.Resources.DiskGiB})");
+        return !formfile.DeclaresDisk ? new BuildDisk(pool, cap, $"{Size(cap)} (Formation:Pack:BuildDiskMaxBytes; the Formfile sets no DISK)")
+            : declared <= cap ? new BuildDisk(pool, declared, $"{Size(declared)} (DISK {formfile.Resources.DiskGiB} in the Formfile)")
+            : new BuildDisk(pool, cap, $"{Size(cap)} (Formation:Pack:BuildDiskMaxBytes, below the Formfile's DISK {formfile.Resources.DiskGiB})");
     }
 
-    /// <summary>A fresh directory on the disk for one step (the disk is made on first use).</summary>
+    /// <summary>A fresh directory on the disk for one step (the disk is taken on first use).</summary>
     public async Task<string> NewStepDirectoryAsync(CancellationToken cancellationToken)
     {
-        _mountPoint ??= await MountAsync(cancellationToken);
-        var directory = Path.Combine(_mountPoint, "step-" + (++_steps).ToString(CultureInfo.InvariantCulture));
+        if (_disk is null)
+        {
+            if (limitBytes < MinimumBytes)
+            {
+                throw new BuildStepException($"the build's disk limit {limitText} is below the {Size(MinimumBytes)} a build needs");
+            }
+
+            _disk = await pool.TakeAsync(limitBytes, cancellationToken);
+        }
+
+        var directory = Path.Combine(_disk.MountPoint, "step-" + (++_steps).ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         return directory;
     }
@@ -51,12 +58,12 @@ internal sealed class BuildDisk(string scratch, long limitBytes, string limitTex
     {
         get
         {
-            if (_mountPoint is null)
+            if (_disk is null)
             {
                 return false;
             }
 
-            var drive = new DriveInfo(_mountPoint);
+            var drive = new DriveInfo(_disk.MountPoint);
             return drive.AvailableFreeSpace < Math.Max(1L << 20, drive.TotalSize / 100);
         }
     }
@@ -73,42 +80,11 @@ internal sealed class BuildDisk(string scratch, long limitBytes, string limitTex
 
     public async ValueTask DisposeAsync()
     {
-        if (_mountPoint is not null)
+        if (_disk is not null)
         {
-            await HostMounts.UnmountAsync(_mountPoint);
-            _mountPoint = null;
+            await pool.ReturnAsync(_disk);
+            _disk = null;
         }
-
-        File.Delete(Image);
-    }
-
-    private async Task<string> MountAsync(CancellationToken cancellationToken)
-    {
-        if (limitBytes < MinimumBytes)
-        {
-            throw new BuildStepException($"the build's disk limit {limitText} is below the {Size(MinimumBytes)} a build needs");
-        }
-
-        await using (var image = new FileStream(Image, FileMode.CreateNew, FileAccess.Write))
-        {
-            image.SetLength(limitBytes); // sparse: the host's disk holds only what steps write
-        }
-
-        var mountPoint = Path.Combine(scratch, "disk");
-        Directory.CreateDirectory(mountPoint);
-
-        // One shell for both (each process start counts in a short build). No journal: the disk lives no longer than
-        // the build; noinit_itable: no background zeroing of inode tables, which are already zero in a sparse file.
-        var result = await ProcessRunner.RunAsync("/bin/sh",
-            ["-c", "mkfs.ext4 -q -F -O ^has_journal -m 0 -E lazy_itable_init=1,nodiscard \"$1\" && mount -o loop,nosuid,nodev,noatime,noinit_itable \"$1\" \"$2\"",
-             "formation-build-disk", Image, mountPoint],
-            null, 10, TimeSpan.FromMinutes(2), cancellationToken);
-        if (result.ExitCode != 0)
-        {
-            throw new BuildStepException($"could not make the build's disk (mkfs.ext4, mount -o loop): {string.Join(" | ", result.OutputTail)}");
-        }
-
-        return mountPoint;
     }
 
     private static string Size(long bytes) => bytes % (1L << 30) == 0

@@ -62,7 +62,7 @@ public sealed partial class ImageBuilder
             LogBuildStarted(formfile.Name, formfile.From.Reference, reporter.StepCount);
             reporter.Started($"build {formfile.Name} from {formfile.From}");
             var context = await OpenContextAsync(request, scratch, cancellationToken);
-            await using var disk = _options.BenchmarkWithoutSandbox ? null : BuildDisk.For(formfile, _options, scratch);
+            await using var disk = _options.BenchmarkWithoutSandbox ? null : BuildDisk.For(formfile, _options);
             var manifest = await BuildStepsAsync(formfile, context, tag, reporter, request.FormfileText, disk, cancellationToken);
             reporter.Finished($"{manifest.Digest} tagged {tag} ({reporter.StepsExecuted} steps run, {reporter.Elapsed.TotalSeconds:0.0} s)");
             LogBuildCompleted(formfile.Name, manifest.Digest, reporter.StepsExecuted, reporter.Elapsed.TotalSeconds);
@@ -123,21 +123,30 @@ public sealed partial class ImageBuilder
         return BuildContext.FromDirectory(empty);
     }
 
-    /// <summary>Removes scratch directories (and the build disks mounted in them) left by builder processes that no longer exist.</summary>
+    /// <summary>
+    /// Removes scratch directories and build disks (unmounting what is mounted in them) left by builder processes that
+    /// no longer exist: both are named after the pid of the process that made them.
+    /// </summary>
     private async Task RemoveStaleScratchAsync()
     {
-        foreach (var dir in Directory.EnumerateDirectories(_paths.Temp))
+        foreach (var parent in new[] { _paths.Temp, _options.BuildDiskDirectory }.Where(Directory.Exists))
         {
-            var name = Path.GetFileName(dir);
-            var dash = name.IndexOf('-');
-            if (dash > 0 && int.TryParse(name[..dash], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            foreach (var dir in Directory.EnumerateDirectories(parent))
             {
-                foreach (var mount in HostMounts.Under(dir))
+                var name = Path.GetFileName(dir);
+                var dash = name.IndexOf('-');
+                if (dash > 0 && int.TryParse(name[..dash], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
                 {
-                    await HostMounts.UnmountAsync(mount);
-                }
+                    foreach (var mount in HostMounts.Under(dir))
+                    {
+                        await HostMounts.UnmountAsync(mount);
+                    }
 
-                HostPaths.DeleteTree(dir);
+                    if (HostMounts.Under(dir).Count == 0)
+                    {
+                        HostPaths.DeleteTree(dir);
+                    }
+                }
             }
         }
     }

@@ -67,6 +67,13 @@ public sealed class PackOptions
     public long BuildDiskMaxBytes { get; set; } = 16L << 30;
 
     /// <summary>
+    /// Where build disks (sparse ext4 images, loop-mounted) are made and kept between builds, empty while idle
+    /// (<see cref="BuildDiskPool"/>). Host-wide and outside <c>pack/</c>, so a data directory can be removed while
+    /// disks of the pool stay mounted.
+    /// </summary>
+    public string BuildDiskDirectory { get; set; } = "/var/lib/formation/build-disks";
+
+    /// <summary>
     /// Benchmark only: builds without the per-step cgroup, the INSTALL network namespace and the build disk (the user
     /// namespace stays: layers are stored with shifted owners). Refused unless the environment variable
     /// <see cref="BenchmarkEnvironmentVariable"/> is <c>1</c>; the silo refuses it always.

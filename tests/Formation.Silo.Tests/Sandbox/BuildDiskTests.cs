@@ -5,8 +5,9 @@ namespace Formation.Silo.Tests.Sandbox;
 
 /// <summary>
 /// Finding 5 (disk): a build writes onto a file system as large as its Formfile's DISK (or the Pack options' cap
-/// when it sets none). A <c>dd</c> past it fails the step with a message naming the limit; the partial layer, the
-/// build's disk and its mount are gone afterwards, so the host's disk keeps nothing of it.
+/// when it sets none). A <c>dd</c> past it fails the step with a message naming the limit; the partial layer is gone
+/// afterwards and the build's disk, kept for the next build, is empty again (the host's disk keeps nothing of it),
+/// so the next build — which gets the same disk — again has the whole limit and nothing of the last one.
 /// </summary>
 public class BuildDiskTests
 {
@@ -71,6 +72,39 @@ public class BuildDiskTests
     }
 
     [Fact]
+    public async Task Run_AfterABuildFilledItsDisk_TheNextBuildGetsTheSameDiskEmptyWithTheWholeLimit()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild(o => o.BuildDiskMaxBytes = 64L << 20);
+        await Assert.ThrowsAsync<ImageBuildException>(() =>
+            build.BuildAsync("NAME fill\nFROM tiny\nRUN dd if=/dev/zero of=/big bs=1M count=400\n"));
+        var disk = Assert.Single(build.DiskPool.IdleMountPoints);
+
+        // 56 of the 64 MiB: fails unless the first build's 64 MiB were given back.
+        await build.BuildAsync("NAME again\nFROM tiny\nRUN dd if=/dev/zero of=/again bs=1M count=56 && rm /again\n");
+
+        Assert.Equal([disk], build.DiskPool.IdleMountPoints);
+        AssertNothingLeft(build);
+    }
+
+    [Fact]
+    public async Task Return_OfADiskThatCannotBeEmptied_RemovesItInsteadOfKeepingIt()
+    {
+        TestEnvironment.RequireBuilder();
+        using var build = new SandboxedBuild(o => o.BuildDiskMaxBytes = 64L << 20);
+        var disk = await build.DiskPool.TakeAsync(64L << 20, TestContext.Current.CancellationToken);
+        var stuck = Path.Combine(disk.MountPoint, "stuck");
+        await File.WriteAllTextAsync(stuck, "left by a build", TestContext.Current.CancellationToken);
+        await SandboxedBuild.RunAsync("chattr", "+i", stuck); // root of the host can; a step cannot (no CAP_LINUX_IMMUTABLE)
+
+        await build.DiskPool.ReturnAsync(disk);
+
+        Assert.Empty(build.DiskPool.IdleMountPoints);
+        Assert.Empty(HostMounts.Under(disk.Directory));
+        Assert.False(Directory.Exists(disk.Directory));
+    }
+
+    [Fact]
     public async Task Build_AfterABuilderWasKilledWithItsDiskMounted_UnmountsAndRemovesIt()
     {
         TestEnvironment.RequireBuilder();
@@ -88,10 +122,17 @@ public class BuildDiskTests
         await SandboxedBuild.RunAsync("mkfs.ext4", "-q", "-F", Path.Combine(stale, "disk.img"));
         await SandboxedBuild.RunAsync("mount", "-o", "loop", Path.Combine(stale, "disk.img"), Path.Combine(stale, "disk"));
         Assert.NotEmpty(HostMounts.Under(stale));
+        var pooled = Path.Combine(build.Options.BuildDiskDirectory, $"{gone.Id}-disk-stale"); // its idle disk in the pool
+        Directory.CreateDirectory(Path.Combine(pooled, "disk"));
+        File.Copy(Path.Combine(stale, "disk.img"), Path.Combine(pooled, "disk.img"));
+        await SandboxedBuild.RunAsync("mount", "-o", "loop", Path.Combine(pooled, "disk.img"), Path.Combine(pooled, "disk"));
+        Assert.NotEmpty(HostMounts.Under(pooled));
 
         await build.BuildAsync("NAME second\nFROM tiny\nRUN echo second > /s\n");
 
         Assert.False(Directory.Exists(stale));
+        Assert.False(Directory.Exists(pooled));
+        Assert.Empty(HostMounts.Under(pooled));
         AssertNothingLeft(build);
     }
 
@@ -101,5 +142,6 @@ public class BuildDiskTests
         Assert.Empty(HostMounts.Under(build.PackDirectory));
         Assert.Empty(Directory.EnumerateFiles(build.LayersDirectory, "big", SearchOption.AllDirectories));
         Assert.Empty(build.LeftoverCgroups());
+        Assert.All(build.DiskPool.IdleMountPoints, disk => Assert.Equal(["lost+found"], Directory.EnumerateFileSystemEntries(disk).Select(Path.GetFileName)));
     }
 }

@@ -14,7 +14,11 @@ internal sealed class SandboxedBuild : IDisposable
     public SandboxedBuild(Action<PackOptions>? configure = null)
     {
         // Its own cgroup parent (prefix sb-), so tests building in parallel never see each other's step cgroups.
-        Options = new PackOptions { DataDirectory = _data.Path, CgroupParent = "sb-pack-" + Guid.NewGuid().ToString("N")[..8] };
+        // Its own pool of build disks too (outside pack/), so a test sees only the disks of its own builds.
+        Options = new PackOptions
+        {
+            DataDirectory = _data.Path, CgroupParent = "sb-pack-" + Guid.NewGuid().ToString("N")[..8], BuildDiskDirectory = Path.Combine(_data.Path, "build-disks"),
+        };
         configure?.Invoke(Options);
         Store = new ImageStore(Options);
         Builder = new ImageBuilder(Options, Store);
@@ -29,6 +33,9 @@ internal sealed class SandboxedBuild : IDisposable
     public string PackDirectory => Path.Combine(_data.Path, "pack");
 
     public string LayersDirectory => Path.Combine(PackDirectory, "layers");
+
+    /// <summary>This builder's pool of build disks.</summary>
+    public BuildDiskPool DiskPool => BuildDiskPool.For(Options);
 
     public Task<ImageManifest> BuildAsync(string formfile, Stream? contextTar = null) =>
         Builder.BuildAsync(new BuildRequest(formfile, ContextTar: contextTar), null, TestContext.Current.CancellationToken);
@@ -56,6 +63,7 @@ internal sealed class SandboxedBuild : IDisposable
 
     public void Dispose()
     {
+        DiskPool.DestroyIdleAsync(TimeSpan.Zero).GetAwaiter().GetResult();
         foreach (var parent in CgroupRoots.Select(root => Path.Combine(root, Options.CgroupParent)).Where(Directory.Exists))
         {
             Directory.Delete(parent);
