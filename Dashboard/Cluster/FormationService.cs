@@ -51,6 +51,8 @@ public class FormationService(ClusterConnector connector)
 
     public virtual Task<IReadOnlyList<EdgeRoute>> ListRoutesAsync() => Grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListAsync();
 
+    public virtual Task<IReadOnlyList<EdgeTcpRoute>> ListTcpRoutesAsync() => Grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListTcpAsync();
+
     /// <summary>The transitions of the <paramref name="vms"/> most recently changed VMs, newest last.</summary>
     public virtual async Task<IReadOnlyList<VmEvent>> RecentVmEventsAsync(int vms)
     {

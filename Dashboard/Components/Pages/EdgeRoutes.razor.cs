@@ -7,8 +7,14 @@ namespace Formation.Dashboard.Components.Pages;
 public sealed partial class EdgeRoutes : LivePage
 {
     private IReadOnlyList<EdgeRoute> _routes = [];
+    private IReadOnlyList<EdgeTcpRoute> _tcpRoutes = [];
 
-    protected override async Task LoadAsync() => _routes = await Formation.ListRoutesAsync();
+    protected override async Task LoadAsync()
+    {
+        var http = Formation.ListRoutesAsync();
+        var tcp = Formation.ListTcpRoutesAsync();
+        (_routes, _tcpRoutes) = (await http, await tcp);
+    }
 
     protected override Task SubscribeAsync()
     {

@@ -31,6 +31,8 @@ public sealed class FakeFormation() : FormationService(Connector)
 
     public List<EdgeRoute> RouteList { get; } = [];
 
+    public List<EdgeTcpRoute> TcpRouteList { get; } = [];
+
     /// <summary>Scale calls the page made: (service, replicas).</summary>
     public List<(string Name, int Replicas)> Scaled { get; } = [];
 
@@ -95,6 +97,8 @@ public sealed class FakeFormation() : FormationService(Connector)
     }
 
     public override Task<IReadOnlyList<EdgeRoute>> ListRoutesAsync() => Task.FromResult<IReadOnlyList<EdgeRoute>>([.. RouteList]);
+
+    public override Task<IReadOnlyList<EdgeTcpRoute>> ListTcpRoutesAsync() => Task.FromResult<IReadOnlyList<EdgeTcpRoute>>([.. TcpRouteList]);
 
     public override Task<IAsyncDisposable> SubscribeAsync<T>(StreamId stream, Func<T, Task> onNext)
     {

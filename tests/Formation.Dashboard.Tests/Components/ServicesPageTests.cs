@@ -67,8 +67,9 @@ public sealed class ServicesPageTests : DashboardTestContext
     }
 
     [Fact]
-    public void Routes_ShowHostServiceAndTls()
+    public void Routes_ShowHostServiceAndTls_AndTcpRoutes()
     {
+        Fake.TcpRouteList.Add(new EdgeTcpRoute(5432, "db", 5432, DateTimeOffset.UtcNow, EdgeBalance.LeastRequests));
         Fake.RouteList.Add(new EdgeRoute("shop.example.com", "web", 8080, DateTimeOffset.UtcNow));
         Fake.RouteList.Add(new EdgeRoute("secure.example.com", "web", 8080, DateTimeOffset.UtcNow,
             new EdgeRouteTls("CN=secure.example.com", new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero), SelfSigned: true, "AB12")));
@@ -76,5 +77,7 @@ public sealed class ServicesPageTests : DashboardTestContext
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=route-host]").Count));
         Assert.Equal(["HTTP only", "CN=secure.example.com, self-signed, until 2027-03-01"], cut.FindAll("[data-testid=route-tls]").Select(e => e.TextContent.Trim()));
+        Assert.Equal("5432", cut.Find("[data-testid=tcp-route-port]").TextContent.Trim());
+        Assert.Contains("least-requests", cut.Find("[data-testid=tcp-route-table]").TextContent);
     }
 }
