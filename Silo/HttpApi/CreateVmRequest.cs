@@ -17,8 +17,15 @@ public sealed record CreateVmRequest(
     IReadOnlyList<string>? Publish = null)
 {
     /// <summary>The spec the catalog gets; <paramref name="idempotencyKey"/> (the Idempotency-Key header) becomes its request id.</summary>
-    /// <remarks><see cref="Publish"/> holds <c>HOSTPORT:GUESTPORT[/udp]</c> strings; a bad one is an InvalidArgument error.</remarks>
-    public VmSpec ToSpec(string? idempotencyKey) =>
-        new(Name, VCpus, MemoryMiB, DiskGiB, Image, Node, Restart, Console: Console, RequestId: idempotencyKey,
-            NoEgress: NoEgress, Publish: Publish is { Count: > 0 } ports ? ports.Select(PortPublish.Parse).ToArray() : null);
+    /// <remarks>
+    /// <see cref="Publish"/> holds <c>HOSTPORT:GUESTPORT[/udp]</c> strings. The spec is checked here, so a client is told
+    /// about its JSON fields (<c>vCpus</c>), not the CLI's flags (<c>--vcpus</c>) the catalog's check names.
+    /// </remarks>
+    public VmSpec ToSpec(string? idempotencyKey)
+    {
+        var spec = new VmSpec(Name, VCpus, MemoryMiB, DiskGiB, Image, Node, Restart, Console: Console, RequestId: idempotencyKey,
+            NoEgress: NoEgress, Publish: VmSpecRules.ParsePublishForApi(Publish));
+        VmSpecRules.ValidateForApi(spec);
+        return spec;
+    }
 }

@@ -28,7 +28,13 @@ public static partial class HttpApiEndpoints
                 ?? throw FormationException.NotFound($"Image '{body.Image}' is not built. Build it first (POST /v1/builds).");
             var template = new VmSpec("", body.VCpus ?? manifest.Resources.Vcpu, body.MemoryMiB ?? manifest.Resources.MemoryMiB,
                 body.DiskGiB ?? manifest.Resources.DiskGiB, body.Image, body.Node, body.Restart, ImageDigest: manifest.Digest,
-                NoEgress: body.NoEgress, Publish: body.Publish is { Count: > 0 } ports ? ports.Select(PortPublish.Parse).ToArray() : null);
+                NoEgress: body.NoEgress, Publish: VmSpecRules.ParsePublishForApi(body.Publish));
+            // The template in the API's words (the service's name is the grain's to check: it names the service, not a replica).
+            if (VmSpecRules.Check(template with { Name = ServiceRules.ReplicaName(name, 1) }).FirstOrDefault(p => p.Field != VmSpecField.Name) is { } problem)
+            {
+                throw FormationException.Invalid(problem.ForApi);
+            }
+
             var info = await grains.GetGrain<IServiceGrain>(name).DeployAsync(new ServiceSpec(name, body.Replicas, template, body.Health ?? manifest.Health));
             return Results.Accepted($"/v1/services/{name}", info);
         })).WithSummary("Create a service or roll it to a new revision and count").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(400, 404, 409);

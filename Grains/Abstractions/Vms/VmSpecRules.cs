@@ -20,6 +20,35 @@ public static class VmSpecRules
         }
     }
 
+    /// <summary>Throws an InvalidArgument error with the first problem of <paramref name="spec"/>, in the HTTP API's words.</summary>
+    public static void ValidateForApi(VmSpec spec)
+    {
+        if (Check(spec) is [var first, ..])
+        {
+            throw FormationException.Invalid(first.ForApi);
+        }
+    }
+
+    /// <summary>Parses <c>HOSTPORT:GUESTPORT[/udp]</c> texts an HTTP API client sent; a bad one is an InvalidArgument error naming the field.</summary>
+    public static PortPublish[]? ParsePublishForApi(IReadOnlyList<string>? texts)
+    {
+        if (texts is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var parsed = new PortPublish[texts.Count];
+        for (var i = 0; i < parsed.Length; i++)
+        {
+            if (!PortPublish.TryParse(texts[i], out parsed[i], out var problem))
+            {
+                throw FormationException.Invalid(new VmSpecProblem(VmSpecField.Publish, "", problem).ForApi);
+            }
+        }
+
+        return parsed;
+    }
+
     /// <summary>Every problem of <paramref name="spec"/>, in field order; empty when it is valid.</summary>
     public static IReadOnlyList<VmSpecProblem> Check(VmSpec spec)
     {

@@ -17,6 +17,22 @@ public sealed class VmSpecRulesTests
         Assert.Equal("vCPUs must be between 1 and 128 (got 0).", vcpus.ForForm);
         Assert.StartsWith("VM name 'Web_1' is not valid", problems[0].ForForm);
         Assert.Equal(problems[0].ForCli, problems[0].ForForm);
+        Assert.Equal("vCpus must be between 1 and 128 (got 0).", vcpus.ForApi);
+        Assert.Equal(problems[0].ForCli, problems[0].ForApi);
+    }
+
+    [Fact]
+    public void ForApi_NamesTheJsonFieldsAndTheIdempotencyHeader_NeverACliFlag()
+    {
+        var problems = VmSpecRules.Check(new VmSpec("web-1", 1, 12, 10, null, null, RequestId: "has space",
+            Publish: [new PortPublish(8080, 80, PublishProtocol.Tcp), new PortPublish(8080, 81, PublishProtocol.Tcp)]));
+
+        Assert.Equal(["memoryMiB must be between 64 and 1048576 MiB (got 12).", "publish: host port 8080/tcp is given twice; each host port maps to one guest port.",
+            "Idempotency-Key must be 1–64 letters, digits, '-', '_' or '.' (got 'has space')."], problems.Select(p => p.ForApi));
+        Assert.DoesNotContain(problems, p => p.ForApi.Contains("--", StringComparison.Ordinal));
+        var parse = Assert.Throws<FormationException>(() => VmSpecRules.ParsePublishForApi(["8080:80/sctp"]));
+        Assert.StartsWith("publish '8080:80/sctp' is not a port mapping", parse.Message, StringComparison.Ordinal);
+        Assert.Null(VmSpecRules.ParsePublishForApi([]));
     }
 
     [Fact]
