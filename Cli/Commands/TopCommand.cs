@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Formation.Cli.Output;
+using Formation.Display;
+using Formation.Metrics;
 
 namespace Formation.Cli.Commands;
 

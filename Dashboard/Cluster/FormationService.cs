@@ -3,6 +3,7 @@ using Formation.Edge;
 using Formation.Events;
 using Formation.Images;
 using Formation.LocalApi;
+using Formation.Metrics;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Services;
@@ -27,6 +28,15 @@ public class FormationService(ClusterConnector connector)
     public virtual Task<VmDetail> GetVmAsync(string idOrName) => new GrainReads(Grains).GetVmAsync(idOrName, CancellationToken.None);
 
     public virtual Task<IReadOnlyList<NodeStatus>> ListNodesAsync() => Grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+
+    /// <summary>Every node with its latest sample (none where it is not healthy, keeps no metrics or has no sample yet), as <c>form top</c>.</summary>
+    public virtual Task<IReadOnlyList<MetricsReads.NodeTop>> NodeTopsAsync() => MetricsReads.NodesAsync(Grains);
+
+    /// <summary>A node's last <paramref name="count"/> samples (0: the whole hour it keeps), read on its own silo.</summary>
+    public virtual Task<NodeMetrics> NodeMetricsAsync(string nodeId, int count = 0) => Grains.GetGrain<INodeMetricsGrain>(nodeId).GetNodeAsync(count);
+
+    /// <summary>A VM's history from its node; NotFound while the node has not sampled it yet.</summary>
+    public virtual Task<VmMetrics> VmMetricsAsync(VmRef vm, int count = 0) => Grains.GetGrain<INodeMetricsGrain>(vm.NodeId).GetVmAsync(vm.Id, count);
 
     public virtual Task<ClusterOverview> OverviewAsync() => ClusterOverview.LoadAsync(Grains);
 

@@ -1,4 +1,5 @@
 using Formation.Dashboard.Components.Shared;
+using Formation.Dashboard.Components.Shared.Metrics;
 using Formation.Errors;
 using Formation.Events;
 using Formation.Nodes;
@@ -7,11 +8,12 @@ using Microsoft.AspNetCore.Components;
 
 namespace Formation.Dashboard.Components.Pages;
 
-/// <summary>One node: what it reported, its capacity, and the VMs it runs; live.</summary>
+/// <summary>One node: what it reported, its capacity, the VMs it runs, and charts of its metrics history; live.</summary>
 public sealed partial class NodeDetail : LivePage
 {
     private NodeStatus? _node;
     private List<VmSummary> _vms = [];
+    private MetricsView _metrics = MetricsView.Loading;
 
     [Parameter]
     public string Id { get; set; } = "";
@@ -22,7 +24,11 @@ public sealed partial class NodeDetail : LivePage
         _node = nodes.FirstOrDefault(n => n.NodeId == Id)
             ?? throw FormationException.NotFound($"No node '{Id}'. The Nodes page lists the nodes.");
         _vms = [.. (await Formation.ListVmsAsync()).Where(v => v.NodeId == Id).OrderBy(v => v.Name, StringComparer.Ordinal)];
+        await LoadMetricsAsync();
     }
+
+    /// <summary>The node's history; read again every sample period, since a sample is no event.</summary>
+    private async Task LoadMetricsAsync() => _metrics = _node is null ? MetricsView.Loading : await MetricsView.OfNodeAsync(Formation, _node);
 
     protected override async Task SubscribeAsync()
     {
@@ -40,5 +46,6 @@ public sealed partial class NodeDetail : LivePage
                 ReloadSoon();
             }
         });
+        PollEvery(_metrics.Interval, LoadMetricsAsync);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Formation.Dashboard.Cluster;
 using Formation.Dashboard.Components.Shared;
+using Formation.Dashboard.Components.Shared.Metrics;
 using Formation.Display;
 using Formation.Events;
 using Formation.Vms;
@@ -10,7 +11,7 @@ using MudBlazor;
 
 namespace Formation.Dashboard.Components.Pages;
 
-/// <summary>One VM: its spec, address and ports, its state timeline (live), its console and its logs.</summary>
+/// <summary>One VM: its spec, address and ports, its state timeline and metrics charts (live), its console and its logs.</summary>
 public sealed partial class VmDetail : LivePage
 {
     private const int LogBytes = 64 * 1024;
@@ -18,6 +19,7 @@ public sealed partial class VmDetail : LivePage
     private VmInfo? _vm;
     private List<VmEvent> _events = [];
     private string _logs = "";
+    private MetricsView _metrics = MetricsView.Loading;
     private int _tab;
     private List<BreadcrumbItem> _crumbs = [];
 
@@ -36,9 +38,19 @@ public sealed partial class VmDetail : LivePage
         _events = [.. detail.Events];
         _crumbs = [new("VMs", "/vms"), new(_vm.Name, null, disabled: true)];
         await LoadLogsAsync();
+        await LoadMetricsAsync();
     }
 
-    protected override Task SubscribeAsync() => Subscribe<VmEvent>(EventStreams.ForVm(_vm!.Id), e =>
+    /// <summary>The VM's history from its node; read again every sample period, since a sample is no event.</summary>
+    private async Task LoadMetricsAsync() => _metrics = _vm is null ? MetricsView.Loading : await MetricsView.OfVmAsync(Formation, Ref);
+
+    protected override async Task SubscribeAsync()
+    {
+        await Subscribe<VmEvent>(EventStreams.ForVm(_vm!.Id), OnVmEvent);
+        PollEvery(_metrics.Interval, LoadMetricsAsync);
+    }
+
+    private void OnVmEvent(VmEvent e)
     {
         if (!_events.Any(x => x.At == e.At && x.To == e.To))
         {
@@ -47,7 +59,7 @@ public sealed partial class VmDetail : LivePage
 
         _vm = _vm! with { State = e.To, Reason = e.Reason, UpdatedAt = e.At };
         ReloadSoon(); // address, ports and the console log change with the state
-    });
+    }
 
     private async Task LoadLogsAsync()
     {

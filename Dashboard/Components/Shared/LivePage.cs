@@ -117,29 +117,44 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
 
     /// <summary>
     /// Reads the snapshot again every <paramref name="interval"/> while the page is open, for state that changes without
-    /// an event (a service's rollout and its replicas' health). Called again (a new subscription after a reconnect), it
-    /// keeps the one loop it has.
+    /// an event (a service's rollout and its replicas' health, a node's metrics). With <paramref name="read"/> only that
+    /// part is read again (it handles its own failures), not the whole snapshot. Called again (a new subscription after a
+    /// reconnect), it keeps the one loop it has.
     /// </summary>
-    protected void PollEvery(TimeSpan interval)
+    protected void PollEvery(TimeSpan interval, Func<Task>? read = null)
     {
         if (_polling.IsCompleted)
         {
-            _polling = PollAsync(interval);
+            _polling = PollAsync(interval, read);
         }
     }
 
-    private async Task PollAsync(TimeSpan interval)
+    private async Task PollAsync(TimeSpan interval, Func<Task>? read)
     {
         try
         {
             using var timer = new PeriodicTimer(interval);
             while (await timer.WaitForNextTickAsync(Disposed))
             {
-                ReloadSoon(TimeSpan.Zero);
+                if (read is null)
+                {
+                    ReloadSoon(TimeSpan.Zero);
+                    continue;
+                }
+
+                await InvokeAsync(async () =>
+                {
+                    await read();
+                    StateHasChanged();
+                });
             }
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (ObjectDisposedException)
+        {
+            // The page went away during a read.
         }
     }
 

@@ -4,7 +4,7 @@ namespace Formation.Dashboard.Tests.Browser;
 
 /// <summary>
 /// The dashboard in a real browser (Debian's chromium) against a real silo (sim driver): every page renders, a VM is
-/// created through the dialog and goes Running without a reload, a fabric error shows as a message, stop and delete
+/// created through the dialog and goes Running without a reload, the node's and the VM's metrics are charted from the silo's history, a fabric error shows as a message, stop and delete
 /// ask first and take effect live, the theme switches, and a silo that dies and comes back shows a banner that goes
 /// away by itself. Screenshots of each page go to artifacts/dashboard-screenshots.
 /// </summary>
@@ -49,6 +49,19 @@ public sealed class SimJourneyTests : BrowserJourney
         await Expect(page.GetByTestId("vm-facts")).ToContainTextAsync("dash-sim");
         await Expect(page.GetByTestId("vm-timeline")).ToContainTextAsync("Stopped");
         await Screenshots.SaveAsync(page, "vm-detail");
+
+        // Metrics charts from the silo's own history: the VM's once its node has sampled it (every 10 s, the page polls),
+        // the node's at once (it samples when it starts).
+        var vmCpu = page.Locator("[data-testid=metric-chart][data-metric=cpu]");
+        await Expect(vmCpu).ToContainTextAsync("of 1 vCPU", new() { Timeout = 30_000 });
+        await page.GotoAsync(Dashboard!.Url + "/nodes/dash-sim");
+        var nodeCpu = page.Locator("[data-testid=metric-chart][data-metric=cpu]");
+        await Expect(nodeCpu.GetByTestId("metric-current")).ToContainTextAsync("% of");
+        await Expect(nodeCpu.Locator("path.mud-chart-serie")).ToHaveCountAsync(1);
+        Assert.True(int.Parse(await nodeCpu.GetAttributeAsync("data-samples") ?? "0") >= 1);
+        await Expect(page.Locator("[data-testid=metric-chart]")).ToHaveCountAsync(5);
+        await page.Locator("[data-testid=metric-chart][data-metric=disk]").ScrollIntoViewIfNeededAsync();
+        await Screenshots.SaveAsync(page, "node-detail-metrics");
 
         foreach (var (path, name, marker) in new[] { ("/nodes", "nodes", "node-table"), ("/images", "images", "image-table"), ("/events", "events", "event-table") })
         {

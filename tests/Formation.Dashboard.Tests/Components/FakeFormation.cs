@@ -4,6 +4,7 @@ using Formation.Dashboard.Hosting;
 using Formation.Edge;
 using Formation.Images;
 using Formation.LocalApi;
+using Formation.Metrics;
 using Formation.Nodes;
 using Formation.Services;
 using Formation.Vms;
@@ -41,6 +42,15 @@ public sealed class FakeFormation() : FormationService(Connector)
 
     public Exception? Failure { get; set; }
 
+    /// <summary>Each node's metrics history; a node without one answers as a node with metrics off does.</summary>
+    public Dictionary<string, NodeMetrics> NodeHistory { get; } = [];
+
+    /// <summary>Each VM's history by VM id; a VM without one answers NotFound, as before its node's first sample of it.</summary>
+    public Dictionary<string, VmMetrics> VmHistory { get; } = [];
+
+    /// <summary>What <see cref="GetVmAsync"/> answers, by id.</summary>
+    public Dictionary<string, VmDetail> VmDetails { get; } = [];
+
     public Exception? CreateFailure { get; set; }
 
     /// <summary>How many times the VM list was read.</summary>
@@ -62,8 +72,21 @@ public sealed class FakeFormation() : FormationService(Connector)
 
     public override Task<IReadOnlyList<VmEvent>> RecentVmEventsAsync(int vms) => Task.FromResult<IReadOnlyList<VmEvent>>([]);
 
-    public override Task<VmDetail> GetVmAsync(string idOrName) =>
-        Task.FromException<VmDetail>(Errors.FormationException.NotFound($"No VM '{idOrName}'."));
+    public override Task<VmDetail> GetVmAsync(string idOrName) => VmDetails.TryGetValue(idOrName, out var detail)
+        ? Task.FromResult(detail)
+        : Task.FromException<VmDetail>(Errors.FormationException.NotFound($"No VM '{idOrName}'."));
+
+    public override Task<IReadOnlyList<MetricsReads.NodeTop>> NodeTopsAsync() => Task.FromResult<IReadOnlyList<MetricsReads.NodeTop>>(
+        [.. Nodes.Select(n => new MetricsReads.NodeTop(n, n.Health == NodeHealth.Healthy ? NodeHistory.GetValueOrDefault(n.NodeId)?.Latest : null))]);
+
+    public override Task<NodeMetrics> NodeMetricsAsync(string nodeId, int count = 0) => NodeHistory.TryGetValue(nodeId, out var history)
+        ? Task.FromResult(history with { Points = count <= 0 ? history.Points : [.. history.Points.TakeLast(count)] })
+        : Task.FromException<NodeMetrics>(new Errors.FormationException(Errors.ErrorKind.NodeUnavailable,
+            $"node '{nodeId}' collects no metrics (Formation:Metrics:Collect is false)."));
+
+    public override Task<VmMetrics> VmMetricsAsync(VmRef vm, int count = 0) => VmHistory.TryGetValue(vm.Id, out var history)
+        ? Task.FromResult(history)
+        : Task.FromException<VmMetrics>(Errors.FormationException.NotFound($"node '{vm.NodeId}' has no metrics for VM {vm.Id}."));
 
     public override Task<VmInfo> CreateVmAsync(VmSpec spec)
     {
@@ -145,6 +168,22 @@ public sealed class FakeFormation() : FormationService(Connector)
         return new ServiceInfo(name, replicas, 1, rollout, message, list, [new ServiceRevision(1, template, DateTimeOffset.UtcNow.AddHours(-1))],
             DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow);
     }
+
+    /// <summary>A healthy node with 4 CPUs and 8 GiB.</summary>
+    public static NodeStatus Node(string id, NodeHealth health = NodeHealth.Healthy) =>
+        new(new NodeInfo(id, id, 4, 8192, 100, false, "-", "sim", "-", "127.0.0.1:11111", "127.0.0.1:30000", new NodeCapacity(4, 8192, 100),
+            DateTimeOffset.UtcNow.AddHours(-1), "test"), health, DateTimeOffset.UtcNow, new NodeCapacity(1, 512, 10), 1);
+
+    /// <summary><paramref name="count"/> node samples <paramref name="interval"/> apart, the last one now; sample i is i×10% busy.</summary>
+    public static NodeMetrics NodeHistoryOf(string nodeId, int count, TimeSpan interval)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new NodeMetrics(nodeId, interval, [.. Enumerable.Range(0, count).Select(i => NodeSample(now - (count - 1 - i) * interval, i * 0.1))]);
+    }
+
+    /// <summary>A node sample: 4 CPUs <paramref name="busy"/>, 2 of 8 GiB used, 1 KiB/s in and 2 KiB/s out, 4 KiB/s read.</summary>
+    public static NodeMetricsPoint NodeSample(DateTimeOffset at, double busy) =>
+        new(at, busy, 4, 0.5, 2L << 30, 8L << 30, 10L << 30, 100L << 30, 4096, 0, 1024, 2048, 1, 1);
 
     private sealed class Unsubscribe(Action action) : IAsyncDisposable
     {

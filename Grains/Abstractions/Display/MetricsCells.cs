@@ -1,8 +1,6 @@
-using Formation.Display;
+namespace Formation.Display;
 
-namespace Formation.Cli.Output;
-
-/// <summary>How metrics read in <c>form top</c>, <c>form vm top</c> and <c>form vm show</c>.</summary>
+/// <summary>How metrics read for people: <c>form top</c>, <c>form vm top</c>, <c>form vm show</c> and the dashboard.</summary>
 public static class MetricsCells
 {
     /// <summary>A share (0–1) as a percentage: <c>37.5%</c>.</summary>
