@@ -20,6 +20,7 @@ public sealed partial class SchedulerGrain(
     IOptions<SchedulerOptions> options,
     IClusterMembershipService membership,
     TimeProvider clock,
+    SchedulerMetrics metrics,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain
 {
     private readonly SchedulerOptions _options = options.Value;
@@ -148,7 +149,37 @@ public sealed partial class SchedulerGrain(
         return Task.FromResult<IReadOnlyList<NodeStatus>>(list);
     }
 
-    public async Task<string> PlaceAsync(PlacementRequest request)
+    public Task<string> PlaceAsync(PlacementRequest request)
+    {
+        // Both read before the placement runs: it reserves synchronously, before its first await.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var repeated = request.VmId is { } id && _reservations.TryGetValue(id, out _);
+        return MeasureAsync("vm", started, repeated, PlaceVmAsync(request));
+    }
+
+    public Task<string> PlaceBuildAsync(BuildPlacementRequest request) =>
+        MeasureAsync("build", System.Diagnostics.Stopwatch.GetTimestamp(), repeated: false, PlaceBuilderAsync(request));
+
+    /// <summary>Awaits a placement begun at <paramref name="started"/> and records its outcome and duration.</summary>
+    private async Task<string> MeasureAsync(string kind, long started, bool repeated, Task<string> placement)
+    {
+        var outcome = repeated ? "repeated" : "placed";
+        try
+        {
+            return await placement;
+        }
+        catch (Exception ex)
+        {
+            outcome = SchedulerMetrics.Outcome(ex);
+            throw;
+        }
+        finally
+        {
+            metrics.Placed(kind, outcome, started);
+        }
+    }
+
+    private async Task<string> PlaceVmAsync(PlacementRequest request)
     {
         ValidateRequest(request);
         if (_reservations.TryGetValue(request.VmId, out var existing))
@@ -170,7 +201,7 @@ public sealed partial class SchedulerGrain(
         return nodeId;
     }
 
-    public async Task<string> PlaceBuildAsync(BuildPlacementRequest request)
+    private async Task<string> PlaceBuilderAsync(BuildPlacementRequest request)
     {
         var holders = request is { Node: null, Reference: { } reference }
             ? (await GrainFactory.GetGrain<IImageGrain>(reference).GetStatusAsync()).Nodes

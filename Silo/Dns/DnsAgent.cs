@@ -19,7 +19,8 @@ public sealed partial class DnsAgent(
     HostNetwork network,
     LocalNode node,
     TimeProvider clock,
-    ILoggerFactory loggers) : ILifecycleParticipant<ISiloLifecycle>
+    ILoggerFactory loggers,
+    DnsMetrics? metrics = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
 
@@ -107,7 +108,7 @@ public sealed partial class DnsAgent(
                         _feeding = true;
                     }
 
-                    var server = new ZoneServer(o, wanted, table, guests, answerer, _forwarder, limiter, _logger);
+                    var server = new ZoneServer(o, wanted, table, guests, answerer, _forwarder, limiter, _logger, metrics, "fabric");
                     server.Start();
                     lock (_gate)
                     {

@@ -14,7 +14,7 @@ namespace Formation.Silo.Dns;
 /// checks) under which no source is a guest, so a name outside the public zone is REFUSED and nothing is forwarded.
 /// An endpoint that cannot be bound is logged and tried again.
 /// </summary>
-public sealed partial class PublicDnsAgent(IOptions<DnsOptions> options, IGrainFactory grains, TimeProvider clock, ILoggerFactory loggers)
+public sealed partial class PublicDnsAgent(IOptions<DnsOptions> options, IGrainFactory grains, TimeProvider clock, ILoggerFactory loggers, DnsMetrics? metrics = null)
     : ILifecycleParticipant<ISiloLifecycle>
 {
     public const string Source = "public";
@@ -92,7 +92,7 @@ public sealed partial class PublicDnsAgent(IOptions<DnsOptions> options, IGrainF
                 ZoneServer? server = null;
                 try
                 {
-                    server = new ZoneServer(o, [endpoint], Table, GuestSources.Nobody(), answerer, forwarder, limiter, _logger);
+                    server = new ZoneServer(o, [endpoint], Table, GuestSources.Nobody(), answerer, forwarder, limiter, _logger, metrics, "public");
                     server.Start();
                     lock (_gate)
                     {

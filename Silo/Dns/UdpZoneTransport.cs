@@ -23,12 +23,17 @@ public sealed class UdpZoneTransport : IServerTransport
     private readonly Channel<Pending> _queue;
     private readonly Socket _socket;
     private readonly List<Thread> _threads = [];
+    private readonly DnsMetrics? _metrics;
+    private readonly string _role;
     private volatile bool _closed;
     private long _malformed;
     private long _shed;
 
-    public UdpZoneTransport(IPEndPoint endpoint, int workers, SourceRateLimiter limiter, AnswerCache cache, GuestSources guests, SemaphoreSlim inFlight)
+    public UdpZoneTransport(IPEndPoint endpoint, int workers, SourceRateLimiter limiter, AnswerCache cache, GuestSources guests, SemaphoreSlim inFlight,
+        DnsMetrics? metrics = null, string role = "fabric")
     {
+        _metrics = metrics;
+        _role = role;
         _endpoint = endpoint;
         _workers = workers;
         _limiter = limiter;
@@ -141,6 +146,7 @@ public sealed class UdpZoneTransport : IServerTransport
 
     private void Handle(byte[] buffer, int length, byte[] send, SocketAddress address)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var remote = (IPEndPoint)_endpoint.Create(address);
         if (!_limiter.TryTake(remote.Address))
         {
@@ -176,6 +182,7 @@ public sealed class UdpZoneTransport : IServerTransport
             send[0] = buffer[0];
             send[1] = idLow;
             _socket.SendTo(send.AsSpan(0, cached.Length), SocketFlags.None, address);
+            _metrics?.Answered(_role, "udp", "cache", send[3] & 0x0f, started);
             return;
         }
 

@@ -21,18 +21,25 @@ public sealed partial class ZoneServer : IDisposable
     private readonly List<UdpZoneTransport> _udp = [];
     private readonly DnsServer _server;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly DnsMetrics? _metrics;
+    private readonly string _role;
     private long _errors;
 
     public ZoneServer(DnsOptions options, IReadOnlyList<IPAddress> addresses, DnsTable table, GuestSources guests, ZoneAnswerer answerer,
-        DnsForwarder forwarder, SourceRateLimiter limiter, ILogger logger)
-        : this(options, [.. addresses.Select(a => new IPEndPoint(a, options.Port))], table, guests, answerer, forwarder, limiter, logger)
+        DnsForwarder forwarder, SourceRateLimiter limiter, ILogger logger, DnsMetrics? metrics = null, string role = "fabric")
+        : this(options, [.. addresses.Select(a => new IPEndPoint(a, options.Port))], table, guests, answerer, forwarder, limiter, logger, metrics, role)
     {
     }
 
-    /// <summary>A server on the given endpoints (the public listener has a port of its own); <paramref name="options"/> gives the bounds.</summary>
+    /// <summary>
+    /// A server on the given endpoints (the public listener has a port of its own); <paramref name="options"/> gives the
+    /// bounds; <paramref name="role"/> is its <c>formation.dns.server</c> label.
+    /// </summary>
     public ZoneServer(DnsOptions options, IReadOnlyList<IPEndPoint> endpoints, DnsTable table, GuestSources guests, ZoneAnswerer answerer,
-        DnsForwarder forwarder, SourceRateLimiter limiter, ILogger logger)
+        DnsForwarder forwarder, SourceRateLimiter limiter, ILogger logger, DnsMetrics? metrics = null, string role = "fabric")
     {
+        _metrics = metrics;
+        _role = role;
         _table = table;
         _guests = guests;
         _answerer = answerer;
@@ -45,7 +52,7 @@ public sealed partial class ZoneServer : IDisposable
         var transports = new List<IServerTransport>();
         foreach (var endpoint in endpoints)
         {
-            var udp = new UdpZoneTransport(endpoint, options.UdpWorkers, limiter, _cache, guests, _inFlight);
+            var udp = new UdpZoneTransport(endpoint, options.UdpWorkers, limiter, _cache, guests, _inFlight, metrics, role);
             _udp.Add(udp);
             transports.Add(udp);
             transports.Add(new BoundedTcpTransport(new TcpServerTransport(endpoint, 5000, 10_000), options.MaxTcpConnections, limiter));
@@ -110,9 +117,15 @@ public sealed partial class ZoneServer : IDisposable
             return; // an UPDATE or other kind: ARSoft answers SERVFAIL
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var guest = _guests.IsGuest(e.RemoteEndpoint.Address);
         var answer = _answerer.Answer(query, guest, _table.Current);
         e.Response = answer.Forward ? await _forwarder.ForwardAsync(query, _stopping.Token) : answer.Response;
+        if (e.Response is DnsMessage response)
+        {
+            _metrics?.Answered(_role, e.TransportProtocol == TransportProtocol.Udp ? "udp" : "tcp", answer.Forward ? "forward" : "zone",
+                (int)response.ReturnCode, started);
+        }
     }
 
     private Task OnException(object sender, ExceptionEventArgs e)

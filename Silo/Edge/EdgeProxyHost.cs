@@ -21,7 +21,8 @@ namespace Formation.Silo.Edge;
 /// no request that could be retried. Adds <c>X-Forwarded-For/Proto/Host</c>. A second listener
 /// (<see cref="EdgeOptions.HttpsPort"/>) terminates TLS for routes with a certificate, chosen by SNI (HTTP/2 by ALPN).
 /// </summary>
-public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, ILogger<EdgeProxyHost> logger) : IHostedService, IAsyncDisposable
+public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, ILogger<EdgeProxyHost> logger, EdgeMetrics? metrics = null)
+    : IHostedService, IAsyncDisposable
 {
     private HttpMessageInvoker? _client;
 
@@ -102,7 +103,7 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         builder.Services.AddHttpForwarder();
         var app = builder.Build();
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
-        app.Run(context => ForwardAsync(context, forwarder));
+        app.Run(context => ServeAsync(context, forwarder));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -119,20 +120,37 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         return true;
     }
 
-    private async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder)
+    /// <summary>Forwards one request and records it (<see cref="EdgeMetrics"/>) once it is answered.</summary>
+    private async Task ServeAsync(HttpContext context, IHttpForwarder forwarder)
+    {
+        var started = Stopwatch.GetTimestamp();
+        (string Route, string? Error) outcome = (EdgeMetrics.NoRoute, "unhandled");
+        try
+        {
+            outcome = await ForwardAsync(context, forwarder);
+        }
+        finally
+        {
+            metrics?.Request(outcome.Route, context.Request.Method, context.Response.StatusCode, started, outcome.Error);
+        }
+    }
+
+    /// <summary>Forwards one request; returns the route it took (or <see cref="EdgeMetrics.NoRoute"/>) and why it failed, if it did.</summary>
+    private async Task<(string Route, string? Error)> ForwardAsync(HttpContext context, IHttpForwarder forwarder)
     {
         var host = context.Request.Host.Host.TrimEnd('.').ToLowerInvariant();
         if (!table.TryGet(host, out var backends))
         {
             await PlainAsync(context, StatusCodes.Status404NotFound, $"Formation edge: no route for host '{host}'. `form route add {host} --service NAME --port PORT` makes one.");
-            return;
+            return (EdgeMetrics.NoRoute, "no_route");
         }
 
+        var route = backends.Route.Host;
         var destinations = backends.Destinations;
         if (destinations.Count == 0)
         {
             await PlainAsync(context, StatusCodes.Status503ServiceUnavailable, $"Formation edge: service '{backends.Route.Service}' has no serving replica right now.");
-            return;
+            return (route, "no_replica");
         }
 
         var retriable = IsRetriable(context.Request);
@@ -149,7 +167,7 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
 
             if (error == ForwarderError.None)
             {
-                return;
+                return (route, null);
             }
 
             var connectFailure = error is ForwarderError.Request or ForwarderError.RequestTimedOut;
@@ -160,7 +178,7 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
 
             if (!retriable || !connectFailure || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
             {
-                return; // YARP has answered 502/504 (or the client is gone)
+                return (route, Grains.Metrics.FabricMeter.Label(error.ToString())); // YARP has answered 502/504 (or the client is gone)
             }
 
             LogRetry(host, destination, error);
@@ -172,6 +190,8 @@ public sealed partial class EdgeProxyHost(EdgeTable table, EdgeOptions options, 
         {
             await PlainAsync(context, StatusCodes.Status502BadGateway, $"Formation edge: none of the {tried} replica(s) of service '{backends.Route.Service}' answered.");
         }
+
+        return (route, "all_replicas_failed");
     }
 
     /// <summary>Safe to send again: an idempotent method and no request body.</summary>

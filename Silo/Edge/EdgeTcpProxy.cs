@@ -13,7 +13,8 @@ namespace Formation.Silo.Edge;
 /// <see cref="EdgeOptions.TcpMaxConnections"/> open connections per route (more are closed on accept) and
 /// <see cref="EdgeOptions.TcpIdleTimeout"/> without a byte ends a connection.
 /// </summary>
-public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, ILogger<EdgeTcpProxy> logger) : IHostedService, IAsyncDisposable
+public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, ILogger<EdgeTcpProxy> logger, EdgeMetrics? metrics = null)
+    : IHostedService, IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<int, TcpRouteListener> _listeners = [];
@@ -22,6 +23,8 @@ public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, I
     private bool _stopped;
 
     private int MaxConnections => options.TcpMaxConnections;
+
+    private EdgeMetrics? Metrics => metrics;
 
     /// <summary>The listen ports open now.</summary>
     public IReadOnlyCollection<int> ListeningPorts
@@ -128,6 +131,7 @@ public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, I
         {
             if (!table.TryGetTcp(listenPort, out var backends) || backends.Destinations.Count == 0)
             {
+                metrics?.Connection(listenPort, "no_replica");
                 return; // no route any more, or no serving replica: the client sees the connection closed
             }
 
@@ -140,15 +144,25 @@ public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, I
                     continue;
                 }
 
-                using (replica)
-                using (table.Begin(destination))
+                metrics?.Connection(listenPort, "forwarded");
+                metrics?.Open(listenPort, +1);
+                try
                 {
-                    await PumpAsync(client, replica);
+                    using (replica)
+                    using (table.Begin(destination))
+                    {
+                        await PumpAsync(listenPort, client, replica);
+                    }
+                }
+                finally
+                {
+                    metrics?.Open(listenPort, -1);
                 }
 
                 return;
             }
 
+            metrics?.Connection(listenPort, "no_replica");
             LogNoReplica(listenPort, backends.Route.Service, backends.Destinations.Count);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
@@ -188,14 +202,14 @@ public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, I
     /// request/response protocols that close their sending side first still get their answer; the idle timer restarts on
     /// every byte either way.
     /// </summary>
-    private async Task PumpAsync(Socket client, Socket replica)
+    private async Task PumpAsync(int listenPort, Socket client, Socket replica)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         idle.CancelAfter(options.TcpIdleTimeout);
-        await Task.WhenAll(CopyAsync(client, replica, idle), CopyAsync(replica, client, idle));
+        await Task.WhenAll(CopyAsync(client, replica, idle, listenPort, fromClient: true), CopyAsync(replica, client, idle, listenPort, fromClient: false));
     }
 
-    private async Task CopyAsync(Socket from, Socket to, CancellationTokenSource idle)
+    private async Task CopyAsync(Socket from, Socket to, CancellationTokenSource idle, int listenPort, bool fromClient)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
@@ -211,6 +225,7 @@ public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, I
 
                 idle.CancelAfter(options.TcpIdleTimeout);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, idle.Token);
+                metrics?.Bytes(listenPort, fromClient, read);
             }
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
@@ -276,6 +291,7 @@ public sealed partial class EdgeTcpProxy(EdgeTable table, EdgeOptions options, I
                 {
                     Interlocked.Decrement(ref _open);
                     client.Dispose(); // over the cap: closed at once, the connections already open are not disturbed
+                    _proxy.Metrics?.Connection(_port, "over_cap");
                     var now = Environment.TickCount64;
                     var said = Interlocked.Read(ref _capSaidAt);
                     if (now - said > 10_000 && Interlocked.CompareExchange(ref _capSaidAt, now, said) == said)

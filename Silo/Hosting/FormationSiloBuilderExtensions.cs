@@ -37,6 +37,11 @@ public static class FormationSiloBuilderExtensions
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<SchedulerMetrics>();
+        services.TryAddSingleton<Pack.BuildMetrics>();
+        services.TryAddSingleton<Edge.EdgeMetrics>();
+        services.TryAddSingleton<DnsMetrics>();
         services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.Section);
         services.AddOptions<VmCatalogTestHooks>().BindConfiguration(VmCatalogTestHooks.Section);
         services.TryAddSingleton(silo.Configuration.GetSection(SimOptions.Section).Get<SimOptions>() ?? new SimOptions());

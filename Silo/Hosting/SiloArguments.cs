@@ -24,6 +24,7 @@ public static class SiloArguments
         ["--cluster-id"] = ("Formation:ClusterId", "Orleans cluster id (default formation)"),
         ["--service-id"] = ("Formation:ServiceId", "Orleans service id (default formation)"),
         ["--metrics-port"] = ("Formation:Metrics:Port", "loopback port of the Prometheus endpoint /metrics (default 9464, 0 = off)"),
+        ["--otlp-endpoint"] = ("Formation:Metrics:OtlpEndpoint", "also push metrics to this OpenTelemetry collector, e.g. http://127.0.0.1:4318 (OTLP/HTTP; default off)"),
         ["--p2p-port"] = ("Formation:Discovery:Port", "libp2p TCP port (default 4001)"),
         ["--join"] = ("Formation:Discovery:Join", "find the cluster through this peer: /ip4/…/tcp/…/p2p/12D3KooW… (repeatable)"),
         ["--mdns"] = ("Formation:Discovery:Mdns", "also find peers by mDNS on the local network (a switch; default off)"),

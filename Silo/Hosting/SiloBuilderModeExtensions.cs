@@ -38,9 +38,9 @@ public static class SiloBuilderModeExtensions
         silo.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<LocalApiServer>(sp, LocalApiPaths.Socket(config.GatewayPort)));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<LocalApiServer>());
 
-        if (config.MetricsPort > 0)
+        if (config.MetricsPort > 0 || config.Otlp is not null)
         {
-            silo.Services.AddFormationPrometheus(config.MetricsPort, config.NodeId);
+            silo.Services.AddFormationTelemetry(config.NodeId, config.MetricsPort, config.Otlp, config.MetricsInterval);
         }
 
         if (config.Discovery is { } discovery)

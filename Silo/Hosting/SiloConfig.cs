@@ -23,7 +23,9 @@ public sealed record SiloConfig(
     CapacityOptions Capacity,
     DiscoverySettings? Discovery = null,
     HttpApiOptions? HttpApi = null,
-    int MetricsPort = 0)
+    int MetricsPort = 0,
+    Metrics.OtlpTarget? Otlp = null,
+    TimeSpan MetricsInterval = default)
 {
     /// <summary>The Prometheus endpoint's URL, or empty when it is off.</summary>
     public string MetricsUrl => Metrics.MetricsServiceCollectionExtensions.Url(MetricsPort);
@@ -95,6 +97,16 @@ public sealed record SiloConfig(
             problems.Add($"Metrics:Interval must be at least 100 ms and Metrics:History at least one interval (got {metrics.Interval} and {metrics.History}).");
         }
 
+        Metrics.OtlpTarget? otlp = null;
+        if (!string.IsNullOrWhiteSpace(metrics.OtlpEndpoint))
+        {
+            otlp = Metrics.OtlpTarget.Parse(metrics.OtlpEndpoint, metrics.OtlpProtocol, out var otlpError);
+            if (otlpError is not null)
+            {
+                problems.Add(otlpError);
+            }
+        }
+
         if (o.Capacity.CpuOvercommit is <= 0 or > 64)
         {
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
@@ -102,7 +114,8 @@ public sealed record SiloConfig(
 
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
-            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0);
+            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0,
+            otlp, metrics.Interval);
     }
 
     private static void CheckPort(int port, string what, List<string> problems)

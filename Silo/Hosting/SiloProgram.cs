@@ -129,7 +129,8 @@ public static class SiloProgram
             (host.Services.GetService<Edge.EdgeProxyHost>() is { } proxy && (proxy.Port > 0 || proxy.TlsPort > 0)
                 ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}{(proxy.H2cPort > 0 ? $", h2c on {proxy.H2cPort}" : "")}"
                 : "") +
-            (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") + ". Press Ctrl-C to stop.");
+            (config.MetricsUrl.Length > 0 ? $"; metrics {config.MetricsUrl}" : "") +
+            (config.Otlp is { } otlp ? $"; OTLP to {otlp}" : "") + ". Press Ctrl-C to stop.");
         await host.WaitForShutdownAsync();
         Console.WriteLine($"formation-silo: node '{config.NodeId}' stopped.");
         return 0;

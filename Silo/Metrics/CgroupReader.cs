@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Formation.Silo.Metrics;
 
 /// <summary>
-/// Reads a process's CPU use from its cgroup: <c>cpu.stat</c> of the unified (v2) hierarchy, or <c>cpuacct.usage</c> and
+/// Reads a process's CPU use and block I/O from its cgroup: <c>cpu.stat</c> of the unified (v2) hierarchy, or <c>cpuacct.usage</c> and
 /// <c>cpuacct.stat</c> of the v1 cpuacct hierarchy (mounted alone or together with cpu). Only a cgroup of the VM's own
 /// (its last path segment is the VM id) counts: a VMM left in the silo's or the root cgroup would report what others used.
 /// </summary>
@@ -47,6 +47,90 @@ public sealed class CgroupReader(string root = "/sys/fs/cgroup")
         var split = stat is null ? [] : ProcParsers.KeyValues(stat);
         return new CgroupCpu(nanoseconds / 1e9, split.GetValueOrDefault("user") / ProcParsers.TicksPerSecond,
             split.GetValueOrDefault("system") / ProcParsers.TicksPerSecond);
+    }
+
+    /// <summary>v2 <c>io.stat</c>: per device <c>MAJ:MIN rbytes=… wbytes=… rios=… wios=…</c>, summed over devices.</summary>
+    public static DiskCounters ParseV2IoStat(string text)
+    {
+        long rbytes = 0, wbytes = 0, rios = 0, wios = 0;
+        foreach (var line in ProcParsers.Lines(text))
+        {
+            foreach (var field in ProcParsers.Fields(line).Skip(1))
+            {
+                var eq = field.IndexOf('=');
+                if (eq <= 0 || !long.TryParse(field.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    continue;
+                }
+
+                switch (field[..eq])
+                {
+                    case "rbytes": rbytes += value; break;
+                    case "wbytes": wbytes += value; break;
+                    case "rios": rios += value; break;
+                    case "wios": wios += value; break;
+                }
+            }
+        }
+
+        return new DiskCounters(rbytes, wbytes, rios, wios);
+    }
+
+    /// <summary>
+    /// v1 <c>blkio.throttle.io_service_bytes</c> and <c>blkio.throttle.io_serviced</c>: per device <c>MAJ:MIN Read N</c>
+    /// and <c>MAJ:MIN Write N</c> lines (and a closing <c>Total N</c>), summed over devices.
+    /// </summary>
+    public static DiskCounters ParseV1Blkio(string serviceBytes, string serviced)
+    {
+        var (rbytes, wbytes) = ReadWrite(serviceBytes);
+        var (rios, wios) = ReadWrite(serviced);
+        return new DiskCounters(rbytes, wbytes, rios, wios);
+
+        static (long Read, long Write) ReadWrite(string text)
+        {
+            long read = 0, write = 0;
+            foreach (var line in ProcParsers.Lines(text))
+            {
+                var fields = ProcParsers.Fields(line);
+                if (fields.Length == 3 && long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    read += fields[1] == "Read" ? value : 0;
+                    write += fields[1] == "Write" ? value : 0;
+                }
+            }
+
+            return (read, write);
+        }
+    }
+
+    /// <summary>
+    /// The block I/O of the cgroup named <paramref name="owner"/> that <paramref name="membership"/> puts the process in
+    /// (v1 <c>blkio</c> or v2 <c>io.stat</c>), or null when it has none of its own with I/O accounting.
+    /// </summary>
+    public DiskCounters? ReadIo(IReadOnlyList<CgroupMembership> membership, string owner)
+    {
+        foreach (var m in membership.Where(m => m.Controllers.Contains("blkio") && Owns(m.Path, owner)))
+        {
+            var directory = Path.Combine(root, string.Join(',', m.Controllers)) + m.Path;
+            if (TryRead(Path.Combine(directory, "blkio.throttle.io_service_bytes")) is { } bytes &&
+                TryRead(Path.Combine(directory, "blkio.throttle.io_serviced")) is { } ops)
+            {
+                return ParseV1Blkio(bytes, ops);
+            }
+        }
+
+        foreach (var m in membership.Where(m => m.Hierarchy == 0 && m.Controllers.Count == 0 && Owns(m.Path, owner)))
+        {
+            foreach (var mount in new[] { root, Path.Combine(root, "unified") })
+            {
+                if (TryRead(mount + m.Path + "/io.stat") is { } text)
+                {
+                    return ParseV2IoStat(text);
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

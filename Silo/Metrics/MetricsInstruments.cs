@@ -104,6 +104,17 @@ public sealed class MetricsInstruments : IDisposable
         _meter.CreateObservableCounter("process.disk.io", () => Vms<long>(v => v.HasProcess || v.DiskReadBytes + v.DiskWriteBytes > 0
             ? [M(v.DiskReadBytes, Vm(v, ("disk.io.direction", "read"))), M(v.DiskWriteBytes, Vm(v, ("disk.io.direction", "write")))]
             : []), "By", "Bytes each VM's process read and wrote through the block layer, across restarts");
+        _meter.CreateObservableCounter("formation.vm.disk.operations", () => Vms<long>(v => v.HasProcess || v.DiskReadOps + v.DiskWriteOps > 0
+            ? [M(v.DiskReadOps, Vm(v, ("disk.io.direction", "read"), ("formation.vm.io.source", v.IoSource))),
+               M(v.DiskWriteOps, Vm(v, ("disk.io.direction", "write"), ("formation.vm.io.source", v.IoSource)))]
+            : []), "{operation}",
+            "Reads and writes of each VM, across restarts: block requests of its cgroup (io.source cgroup), else read and write system calls of its process (io.source process)");
+        _meter.CreateObservableCounter("formation.vm.boots", () => Vms<long>(v => [M(v.Boots, Vm(v))]), "{boot}",
+            "Times each VM's process was started (first start, restarts and reboots)");
+        _meter.CreateObservableCounter("formation.vm.restarts", () => Vms<long>(v => [M(v.Restarts, Vm(v))]), "{restart}",
+            "Boots of each VM that followed an exit the node did not ask for (a crash, the guest rebooting or powering off, a boot timeout)");
+        _meter.CreateObservableGauge("formation.vm.ready.time", () => Vms<double>(v => v.ReadyTime is { } t ? [M(t.TotalSeconds, Vm(v))] : []), "s",
+            "How long each VM's last boot took from process start to the guest's readiness line");
         _meter.CreateObservableCounter("formation.vm.network.io", () => Vms<long>(v => v.NetworkReceiveBytes + v.NetworkTransmitBytes > 0 || v.HasProcess
             ? [M(v.NetworkReceiveBytes, Vm(v, ("network.io.direction", "receive"))), M(v.NetworkTransmitBytes, Vm(v, ("network.io.direction", "transmit")))]
             : []), "By", "Bytes each VM received and sent on its TAP (the guest's directions)");

@@ -11,6 +11,15 @@ public sealed class MetricsOptions
     /// <summary>Loopback port of the Prometheus scrape endpoint (<c>/metrics</c>); 0 turns the endpoint off.</summary>
     public int Port { get; set; } = DefaultPort;
 
+    /// <summary>
+    /// An OpenTelemetry collector the silo also pushes its metrics to every <see cref="Interval"/> (<c>--otlp-endpoint</c>;
+    /// empty, the default: none). See <see cref="OtlpTarget"/>.
+    /// </summary>
+    public string OtlpEndpoint { get; set; } = "";
+
+    /// <summary>The OTLP protocol: <c>http/protobuf</c> (default) or <c>grpc</c>.</summary>
+    public string OtlpProtocol { get; set; } = "http/protobuf";
+
     /// <summary>Whether the node samples /proc and its VMs at all (off only to measure what collection costs).</summary>
     public bool Collect { get; set; } = true;
 

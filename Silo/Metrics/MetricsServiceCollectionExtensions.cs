@@ -1,3 +1,4 @@
+using Formation.Grains.Metrics;
 using Formation.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
@@ -20,18 +21,38 @@ public static class MetricsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The Prometheus scrape endpoint on loopback: <see cref="Url"/>.</summary>
-    public static IServiceCollection AddFormationPrometheus(this IServiceCollection services, int port, string nodeId)
+    /// <summary>
+    /// The exporters of the node's and the fabric's meters (and Orleans'): the Prometheus scrape endpoint on loopback
+    /// (<see cref="Url"/>; none when <paramref name="prometheusPort"/> is 0) and, when <paramref name="otlp"/> is given, an
+    /// OTLP exporter pushing every <paramref name="interval"/>.
+    /// </summary>
+    public static IServiceCollection AddFormationTelemetry(this IServiceCollection services, string nodeId, int prometheusPort, OtlpTarget? otlp,
+        TimeSpan interval)
     {
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("formation-silo", serviceInstanceId: nodeId))
-            .WithMetrics(metrics => metrics
-            .AddMeter(MetricsInstruments.MeterName)
-            .AddPrometheusHttpListener(o =>
+            .WithMetrics(metrics =>
             {
-                o.Host = "127.0.0.1";
-                o.Port = port;
-            }));
+                metrics.AddMeter(MetricsInstruments.MeterName, FabricMeter.Name, FabricMeter.OrleansName);
+                if (prometheusPort > 0)
+                {
+                    metrics.AddPrometheusHttpListener(o =>
+                    {
+                        o.Host = "127.0.0.1";
+                        o.Port = prometheusPort;
+                    });
+                }
+
+                if (otlp is not null)
+                {
+                    metrics.AddOtlpExporter((exporter, reader) =>
+                    {
+                        exporter.Endpoint = otlp.Endpoint;
+                        exporter.Protocol = otlp.Protocol;
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)Math.Max(100, interval.TotalMilliseconds);
+                    });
+                }
+            });
         return services;
     }
 

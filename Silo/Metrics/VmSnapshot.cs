@@ -22,4 +22,10 @@ public sealed record VmSnapshot(
     long NetworkReceiveBytes,
     long NetworkTransmitBytes,
     long NetworkReceivePackets,
-    long NetworkTransmitPackets);
+    long NetworkTransmitPackets,
+    long DiskReadOps = 0,
+    long DiskWriteOps = 0,
+    string IoSource = "process",
+    long Boots = 0,
+    long Restarts = 0,
+    TimeSpan? ReadyTime = null);

@@ -6,10 +6,11 @@ namespace Formation.Silo.Metrics;
 /// <summary>One VM's counters (made monotonic) and its history, from the first sample that saw it until it is gone.</summary>
 public sealed class VmTrack(VmCensusEntry entry, int historyPoints)
 {
-    private readonly MonotonicCounter _user = new(), _system = new(), _read = new(), _write = new();
+    private readonly MonotonicCounter _user = new(), _system = new(), _read = new(), _write = new(), _readOps = new(), _writeOps = new();
     private readonly MonotonicCounter _rxBytes = new(), _txBytes = new(), _rxPackets = new(), _txPackets = new();
     private readonly Ring<VmMetricsPoint> _history = new(historyPoints);
     private (DateTimeOffset At, double Cpu, double Read, double Write, double Rx, double Tx)? _last;
+    private string _ioSource = "process";
 
     public VmCensusEntry Entry { get; private set; } = entry;
 
@@ -27,8 +28,13 @@ public sealed class VmTrack(VmCensusEntry entry, int historyPoints)
 
         if (reading?.Io is { } io)
         {
-            _read.Observe(io.ReadBytes, reading.Generation);
-            _write.Observe(io.WriteBytes, reading.Generation);
+            // A change of source (the VM got a cgroup, or lost it) starts the raw counters over, like a new process.
+            var generation = reading.Generation + "/" + reading.IoSource;
+            _read.Observe(io.ReadBytes, generation);
+            _write.Observe(io.WriteBytes, generation);
+            _readOps.Observe(io.ReadOps, generation);
+            _writeOps.Observe(io.WriteOps, generation);
+            _ioSource = reading.IoSource;
         }
 
         if (reading?.Tap is { } tap)
@@ -54,7 +60,8 @@ public sealed class VmTrack(VmCensusEntry entry, int historyPoints)
         _last = (at, cpuTotal, _read.Total, _write.Total, _rxBytes.Total, _txBytes.Total);
         var memory = reading?.ResidentBytes ?? 0;
         Snapshot = new VmSnapshot(entry.VmId, entry.Name, entry.State, entry.VCpus, entry.MemoryMiB, reading?.Cpu is not null, _user.Total, _system.Total, utilization, memory,
-            (long)_read.Total, (long)_write.Total, (long)_rxBytes.Total, (long)_txBytes.Total, (long)_rxPackets.Total, (long)_txPackets.Total);
+            (long)_read.Total, (long)_write.Total, (long)_rxBytes.Total, (long)_txBytes.Total, (long)_rxPackets.Total, (long)_txPackets.Total,
+            (long)_readOps.Total, (long)_writeOps.Total, _ioSource, entry.Boots, entry.Restarts, entry.ReadyTime);
         _history.Add(new VmMetricsPoint(at, utilization, cpuTotal, memory, readRate, writeRate, rxRate, txRate));
     }
 

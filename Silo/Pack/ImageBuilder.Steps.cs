@@ -154,6 +154,7 @@ public sealed partial class ImageBuilder
     {
         if (await _layers.ReadAsync(key, cancellationToken) is { } cached)
         {
+            _metrics?.Layer(hit: true);
             reporter.Cached();
             foreach (var warning in cached.Properties.Where(p => p.Key.StartsWith("warning:", StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal))
             {
@@ -163,6 +164,7 @@ public sealed partial class ImageBuilder
             return cached;
         }
 
+        _metrics?.Layer(hit: false);
         reporter.StepStarted();
         var staging = _layers.BeginStaging("layer");
         try

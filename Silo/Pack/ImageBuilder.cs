@@ -24,8 +24,9 @@ public sealed partial class ImageBuilder
     private readonly IsolatedRunner _runner;
     private readonly RootfsAssembler _assembler;
     private readonly ILogger _logger;
+    private readonly BuildMetrics? _metrics;
 
-    public ImageBuilder(PackOptions options, ImageStore store, ILogger<ImageBuilder>? logger = null)
+    public ImageBuilder(PackOptions options, ImageStore store, ILogger<ImageBuilder>? logger = null, BuildMetrics? metrics = null)
     {
         if (options.BenchmarkWithoutSandbox && Environment.GetEnvironmentVariable(PackOptions.BenchmarkEnvironmentVariable) != "1")
         {
@@ -41,6 +42,7 @@ public sealed partial class ImageBuilder
         _runner = new IsolatedRunner(_paths, options);
         _assembler = new RootfsAssembler(_paths, options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _metrics = metrics;
     }
 
     /// <summary>Builds <paramref name="request"/>, reporting per-step progress; returns the registered image's manifest.</summary>
@@ -54,6 +56,7 @@ public sealed partial class ImageBuilder
         }
 
         var reporter = new BuildReporter(progress, formfile.Instructions.Length + 3);
+        var outcome = "failed";
         _paths.EnsureCreated();
         await RemoveStaleScratchAsync();
         var scratch = _paths.NewTempDirectory("build");
@@ -66,7 +69,13 @@ public sealed partial class ImageBuilder
             var manifest = await BuildStepsAsync(formfile, context, tag, reporter, request.FormfileText, disk, cancellationToken);
             reporter.Finished($"{manifest.Digest} tagged {tag} ({reporter.StepsExecuted} steps run, {reporter.Elapsed.TotalSeconds:0.0} s)");
             LogBuildCompleted(formfile.Name, manifest.Digest, reporter.StepsExecuted, reporter.Elapsed.TotalSeconds);
+            outcome = "succeeded";
             return manifest;
+        }
+        catch (OperationCanceledException)
+        {
+            outcome = "canceled";
+            throw;
         }
         catch (BuildStepException ex)
         {
@@ -79,6 +88,7 @@ public sealed partial class ImageBuilder
         finally
         {
             HostPaths.DeleteTree(scratch);
+            _metrics?.Built(outcome, reporter.Elapsed);
         }
     }
 

@@ -22,7 +22,8 @@ public static class PackServiceCollectionExtensions
         services.AddSingleton(sp => new ImageBuilder(
             sp.GetRequiredService<IOptions<PackOptions>>().Value,
             sp.GetRequiredService<ImageStore>(),
-            sp.GetService<ILogger<ImageBuilder>>()));
+            sp.GetService<ILogger<ImageBuilder>>(),
+            sp.GetService<BuildMetrics>()));
         return services;
     }
 }

@@ -35,6 +35,18 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
     /// </summary>
     public Task LaunchSettled => _launch.Task;
 
+    /// <summary>Processes started for this VM (kept across silo restarts in <see cref="VmBootCounts"/>).</summary>
+    public long Boots { get; set; }
+
+    /// <summary>Of <see cref="Boots"/>, those that followed an exit the node did not ask for.</summary>
+    public long Restarts { get; set; }
+
+    /// <summary>Whether the last process ended without the node asking (the next boot is then a restart).</summary>
+    public bool ExitedUnasked { get; set; }
+
+    /// <summary>How long the last boot took to report ready (null until one has, and after a silo restart).</summary>
+    public TimeSpan? ReadyTime { get; set; }
+
     /// <summary>Reboots the guest asked for since the last time it became ready (a reboot loop guard).</summary>
     public int GuestReboots { get; set; }
 

@@ -15,6 +15,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
 {
     private readonly ConcurrentDictionary<string, VmState> _vms = new();
     private readonly ConcurrentDictionary<string, VmSpec> _specs = new();
+    private readonly ConcurrentDictionary<string, (long Boots, TimeSpan? Ready)> _boots = new();
 
     public string DriverName => Hypervisors.DriverNames.Sim;
 
@@ -30,6 +31,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     {
         _vms[vm.Id] = VmState.Provisioning;
         _specs[vm.Id] = vm.Spec;
+        Booted(vm.Id);
         string? address = null;
         if (options.Addresses)
         {
@@ -66,6 +68,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     {
         Require(vmId);
         _vms[vmId] = VmState.Provisioning;
+        Booted(vmId);
         _ = CompleteLaterAsync(vmId, VmState.Provisioning, VmState.Running, "simulated guest ready after reboot");
         return Task.CompletedTask;
     }
@@ -74,17 +77,21 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     {
         _vms.TryRemove(vmId, out _);
         _specs.TryRemove(vmId, out _);
+        _boots.TryRemove(vmId, out _);
         if (options.Addresses)
         {
             await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
         }
     }
 
-    /// <summary>Simulated VMs have no process and no TAP: they count by state and reservation only.</summary>
+    /// <summary>Simulated VMs have no process and no TAP: they count by state, reservation and (simulated) boots only.</summary>
     public IReadOnlyList<VmCensusEntry> Census() =>
-        [.. _vms.Select(v => _specs.TryGetValue(v.Key, out var spec)
-            ? new VmCensusEntry(v.Key, spec.Name, v.Value, null, null, spec.VCpus, spec.MemoryMiB, spec.DiskGiB)
-            : new VmCensusEntry(v.Key, v.Key, v.Value, null, null, 0, 0, 0))];
+        [.. _vms.Select(v => (v, boots: _boots.GetValueOrDefault(v.Key))).Select(x => _specs.TryGetValue(x.v.Key, out var spec)
+            ? new VmCensusEntry(x.v.Key, spec.Name, x.v.Value, null, null, spec.VCpus, spec.MemoryMiB, spec.DiskGiB, x.boots.Boots, 0, x.boots.Ready)
+            : new VmCensusEntry(x.v.Key, x.v.Key, x.v.Value, null, null, 0, 0, 0, x.boots.Boots, 0, x.boots.Ready))];
+
+    /// <summary>A simulated boot: counted, its ready time set when it completes (a simulated VM never restarts unasked).</summary>
+    private void Booted(string vmId) => _boots.AddOrUpdate(vmId, _ => (1, null), (_, b) => (b.Boots + 1, b.Ready));
 
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) =>
         Task.FromResult(_vms.TryGetValue(vmId, out var s) ? new HostVmStatus(s, "simulated", null) : null);
@@ -99,6 +106,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
 
     private async Task CompleteLaterAsync(string vmId, VmState from, VmState to, string reason, string? address = null)
     {
+        var started = clock.GetUtcNow();
         if (options.BootDelay > TimeSpan.Zero)
         {
             await Task.Delay(options.BootDelay, clock);
@@ -110,6 +118,11 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
 
         if (_vms.TryUpdate(vmId, to, from))
         {
+            if (to == VmState.Running && _boots.TryGetValue(vmId, out var boots))
+            {
+                _boots[vmId] = (boots.Boots, clock.GetUtcNow() - started);
+            }
+
             await reporter.ReportAsync(vmId, new HostReport(to, reason, address));
         }
     }

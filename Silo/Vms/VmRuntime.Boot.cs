@@ -79,6 +79,7 @@ public sealed partial class VmRuntime
             managed.BootOffset = ConsoleLog.Length(managed.Directory.ConsoleLog);
             process = await driver.LaunchAsync(managed.Launch, managed.Directory, _stopping.Token);
             managed.Process = process;
+            CountBoot(managed);
         }
         catch (Exception ex)
         {
@@ -115,6 +116,7 @@ public sealed partial class VmRuntime
         }
         catch (TimeoutException)
         {
+            managed.ExitedUnasked = true;
             managed.Phase = VmPhase.Failed;
             managed.Problem = $"the guest did not report ready within {Options.BootTimeout.TotalSeconds:0} s. Console tail:\n{ConsoleLog.Tail(managed.Directory.ConsoleLog)}";
             await process.KillAsync(CancellationToken.None);
@@ -124,6 +126,7 @@ public sealed partial class VmRuntime
 
         if (ready && managed.Phase == VmPhase.Booting)
         {
+            managed.ReadyTime = managed.BootClock.Elapsed;
             managed.Phase = VmPhase.Running;
             LogReady(vmId, managed.Launch.Network?.Address ?? "no network");
             var reason = $"guest ready after {managed.BootClock.ElapsedMilliseconds} ms";
@@ -149,6 +152,11 @@ public sealed partial class VmRuntime
             managed.Process = null;
             await process.DisposeAsync();
             var wasRunning = managed.Phase == VmPhase.Running;
+            if (managed.Phase is VmPhase.Booting or VmPhase.Running)
+            {
+                managed.ExitedUnasked = true; // not a stop, delete or reboot the runtime asked for: the next boot is a restart
+            }
+
             switch (managed.Phase)
             {
                 case VmPhase.Deleting or VmPhase.Rebooting or VmPhase.Failed:
@@ -190,6 +198,26 @@ public sealed partial class VmRuntime
         }
     }
 
+    /// <summary>Counts a started process (a restart when the last one ended unasked) and saves the counts with the VM.</summary>
+    private void CountBoot(ManagedVm managed)
+    {
+        managed.Boots++;
+        if (managed.ExitedUnasked)
+        {
+            managed.Restarts++;
+            managed.ExitedUnasked = false;
+        }
+
+        try
+        {
+            new VmBootCounts(managed.Boots, managed.Restarts).Write(managed.Directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogOperationFailed(ex, "save the boot counts of", managed.Launch.VmId);
+        }
+    }
+
     /// <summary>
     /// At silo start: finds every VM directory, re-attaches to the processes that still run, and remembers the ones
     /// whose process vanished so their grains learn they Failed.
@@ -222,7 +250,8 @@ public sealed partial class VmRuntime
 
             // The cap configured now applies to logs the silo trims (qemu); formation-vmm keeps its own until its next boot.
             launch = launch with { ConsoleLogCap = Options.ConsoleLogCap() };
-            var managed = new ManagedVm(launch, directory);
+            var counts = VmBootCounts.Read(directory);
+            var managed = new ManagedVm(launch, directory) { Boots = counts.Boots, Restarts = counts.Restarts };
             _vms[launch.VmId] = managed;
             if (!launch.Running)
             {
@@ -235,6 +264,7 @@ public sealed partial class VmRuntime
             {
                 managed.Phase = VmPhase.Failed;
                 managed.Problem = "its process exited while the silo was down. Console tail:\n" + ConsoleLog.Tail(directory.ConsoleLog);
+                managed.ExitedUnasked = true;
                 SaveLaunch(managed, running: false);
                 LogVanished(launch.VmId);
                 continue;

@@ -162,7 +162,8 @@ public sealed partial class VmRuntime(
                 (VmPhase.Deleting, _) => VmState.Deleting,
                 _ => managed.Problem is null ? VmState.Stopped : VmState.Failed,
             };
-            census.Add(new VmCensusEntry(launch.VmId, launch.Name, state, alive?.Pid, launch.Network?.Tap, launch.VCpus, launch.MemoryMiB, launch.DiskGiB));
+            census.Add(new VmCensusEntry(launch.VmId, launch.Name, state, alive?.Pid, launch.Network?.Tap, launch.VCpus, launch.MemoryMiB, launch.DiskGiB,
+                managed.Boots, managed.Restarts, managed.ReadyTime));
         }
 
         return census;

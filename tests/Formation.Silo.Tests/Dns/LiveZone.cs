@@ -8,7 +8,7 @@ namespace Formation.Silo.Tests.Dns;
 public sealed class LiveZone : IDisposable
 {
     public LiveZone(Action<DnsOptions>? configure = null, IReadOnlyList<IPAddress>? addresses = null, IReadOnlyList<IPEndPoint>? forwarders = null,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null, DnsMetrics? metrics = null)
     {
         Options = new DnsOptions { Port = FreePorts.Next() };
         configure?.Invoke(Options);
@@ -16,7 +16,7 @@ public sealed class LiveZone : IDisposable
         Forwarder = new DnsForwarder(forwarders ?? [], Options.ForwardTimeout, Options.MaxForwards);
         Limiter = new SourceRateLimiter(Options.RateLimit, Options.RateBurst, Options.RateLimitSources, clock ?? TimeProvider.System);
         Server = new ZoneServer(Options, Addresses, Table, Guests, new ZoneAnswerer(Options.Zone, Options.Ttl, "self.node"), Forwarder, Limiter,
-            NullLogger.Instance);
+            NullLogger.Instance, metrics);
         Server.Start();
     }
 

@@ -100,6 +100,39 @@ public sealed class CgroupReaderTests : IDisposable
         Assert.Contains("no CPU accounting file", missing);
     }
 
+    [Fact]
+    public void ParseIo_V2IoStatAndV1Blkio_SumReadsAndWritesOverDevices()
+    {
+        var expected = new DiskCounters(4_192_000, 1_024_000, 1024, 250);
+
+        Assert.Equal(expected, CgroupReader.ParseV2IoStat(Fixture.Read("cgroup-v2-io.stat")));
+        Assert.Equal(expected, CgroupReader.ParseV1Blkio(Fixture.Read("cgroup-v1-blkio.io_service_bytes"), Fixture.Read("cgroup-v1-blkio.io_serviced")));
+    }
+
+    [Fact]
+    public void ReadIo_V1Blkio_ReadsTheVmsCgroup()
+    {
+        Place("blkio/formation-vms/vm-abc123/blkio.throttle.io_service_bytes", "cgroup-v1-blkio.io_service_bytes");
+        Place("blkio/formation-vms/vm-abc123/blkio.throttle.io_serviced", "cgroup-v1-blkio.io_serviced");
+
+        var io = new CgroupReader(_root).ReadIo(CgroupReader.ParseMembership(Fixture.Read("cgroup-v1-blkio-membership.txt")), Vm);
+
+        Assert.Equal(new DiskCounters(4_192_000, 1_024_000, 1024, 250), io);
+    }
+
+    [Fact]
+    public void ReadIo_V2_ReadsIoStatOfTheVmsCgroup_NoneWhereTheVmHasNoCgroupOfItsOwn()
+    {
+        Place("formation-vms/vm-abc123/io.stat", "cgroup-v2-io.stat");
+        Place("system.slice/formation.service/io.stat", "cgroup-v2-io.stat");
+        var reader = new CgroupReader(_root);
+
+        Assert.Equal(new DiskCounters(4_192_000, 1_024_000, 1024, 250), reader.ReadIo(CgroupReader.ParseMembership(Fixture.Read("cgroup-v2-membership.txt")), Vm));
+        // The silo's own cgroup counts the silo and everything in it: never the VM's.
+        Assert.Null(reader.ReadIo(CgroupReader.ParseMembership("0::/system.slice/formation.service\n"), Vm));
+        Assert.Null(reader.ReadIo(CgroupReader.ParseMembership(Fixture.Read("cgroup-v1-membership.txt")), Vm)); // v1 without blkio
+    }
+
     private void Place(string relative, string fixture)
     {
         var path = Path.Combine(_root, relative);

@@ -2,7 +2,10 @@ using Formation.Silo.Tests.Processes;
 
 namespace Formation.Silo.Tests.Metrics;
 
-/// <summary>One real formation-silo process (sim driver) sampling every second, its metrics endpoint, and a client.</summary>
+/// <summary>
+/// One real formation-silo process (sim driver) sampling every second, its metrics endpoint, a client, and a real OTLP
+/// receiver the silo pushes its metrics to (<c>--otlp-endpoint</c>, every second).
+/// </summary>
 public sealed class MetricsSiloFixture : IAsyncLifetime
 {
     private readonly TestDirectory _data = new();
@@ -13,13 +16,16 @@ public sealed class MetricsSiloFixture : IAsyncLifetime
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    public OtlpReceiver Otlp { get; } = new();
+
     public string NodeId => Silo.Options.NodeId;
 
     public async ValueTask InitializeAsync()
     {
+        await Otlp.StartAsync();
         Silo = await SiloProcess.StartAsync(new SiloProcessOptions("metrics-node", _data.Path)
         {
-            Environment = { ["Formation__Metrics__Interval"] = "00:00:01" },
+            Environment = { ["Formation__Metrics__Interval"] = "00:00:01", ["Formation__Metrics__OtlpEndpoint"] = Otlp.BaseUrl },
         });
         Client = await ClusterClient.ViaGatewayAsync(Silo.Options.GatewayPort);
     }
@@ -44,6 +50,7 @@ public sealed class MetricsSiloFixture : IAsyncLifetime
             await Silo.DisposeAsync();
         }
 
+        await Otlp.DisposeAsync();
         _data.Dispose();
     }
 }

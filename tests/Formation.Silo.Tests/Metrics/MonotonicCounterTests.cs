@@ -55,6 +55,24 @@ public sealed class MonotonicCounterTests
     }
 
     [Fact]
+    public void VmTrack_DiskOperations_KeepGrowingAcrossARestartAndAChangeOfSource_BootsComeFromTheCensus()
+    {
+        var entry = new VmCensusEntry("vm-1", "web", VmState.Running, 10, null, 1, 256, 1, Boots: 1, Restarts: 0, ReadyTime: TimeSpan.FromSeconds(2));
+        var track = new VmTrack(entry, historyPoints: 10);
+        var t0 = DateTimeOffset.UnixEpoch;
+
+        track.Add(t0, entry, Io("10@1", reads: 100, writes: 10, "process"));
+        track.Add(t0.AddSeconds(10), entry, Io("10@1", reads: 150, writes: 30, "process"));
+        Assert.Equal((150, 30, "process"), (track.Snapshot.DiskReadOps, track.Snapshot.DiskWriteOps, track.Snapshot.IoSource));
+
+        var restarted = entry with { Pid = 11, Boots = 2, Restarts = 1, ReadyTime = TimeSpan.FromSeconds(3) };
+        track.Add(t0.AddSeconds(20), restarted, Io("11@2", reads: 5, writes: 1, "cgroup")); // a new process, now in a cgroup of its own
+
+        Assert.Equal((155, 31, "cgroup"), (track.Snapshot.DiskReadOps, track.Snapshot.DiskWriteOps, track.Snapshot.IoSource));
+        Assert.Equal((2, 1, TimeSpan.FromSeconds(3)), (track.Snapshot.Boots, track.Snapshot.Restarts, track.Snapshot.ReadyTime));
+    }
+
+    [Fact]
     public void Ring_KeepsTheNewestInOrder()
     {
         var ring = new Ring<int>(3);
@@ -67,6 +85,9 @@ public sealed class MonotonicCounterTests
         Assert.Equal([4, 5], ring.Last(2));
         Assert.Equal([3, 4, 5], ring.Last(10));
     }
+
+    private static VmReading Io(string generation, long reads, long writes, string source) =>
+        new(generation, new CgroupCpu(1, 1, 0), 1 << 20, new DiskCounters(reads * 4096, writes * 4096, reads, writes), null, source);
 
     private static VmReading Reading(string generation, double cpuSeconds, long tapReceive) =>
         new(generation, new CgroupCpu(cpuSeconds, cpuSeconds, 0), 1 << 20, new DiskCounters(0, 0, 0, 0),

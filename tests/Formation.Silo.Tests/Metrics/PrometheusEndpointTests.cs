@@ -75,6 +75,75 @@ public sealed class PrometheusEndpointTests(MetricsSiloFixture silo) : IClassFix
     }
 
     [Fact]
+    public async Task Scrape_AfterAPlacement_FindsTheFabricAndOrleansMetrics_AndTheVmsBoot()
+    {
+        var catalog = silo.Client.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        var vm = await catalog.CreateVmAsync(new VmSpec("fabric-vm", 1, 128, 1, null, silo.NodeId, RequestId: Guid.NewGuid().ToString("N")));
+        var grain = silo.Client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id));
+        try
+        {
+            var after = await Eventually.HoldsAsync(silo.ScrapeAsync,
+                f => f.TryGetValue("formation_vm_boots_total", out var boots) && boots.Samples.Any(s => s.Labels["formation_vm_id"] == vm.Id) &&
+                     f.TryGetValue("formation_vm_ready_time_seconds", out var ready) && ready.Samples.Any(s => s.Labels["formation_vm_id"] == vm.Id),
+                Wait, "the VM's boot series");
+
+            var placements = after["formation_scheduler_placement_duration_seconds"];
+            Assert.Equal("histogram", placements.Type);
+            var placed = placements.Samples.Single(s => s.Name == "formation_scheduler_placement_duration_seconds_count" &&
+                                                      s.Labels["formation_placement_kind"] == "vm" && s.Labels["formation_placement_outcome"] == "placed");
+            Assert.True(placed.Value >= 1, $"{placed.Value} placements counted");
+            Assert.Contains(placements.Samples, s => s.Name.EndsWith("_bucket", StringComparison.Ordinal) && s.Labels["le"] == "+Inf");
+            Assert.Equal(1, after["formation_vm_boots_total"].Samples.Single(s => s.Labels["formation_vm_id"] == vm.Id).Value);
+            Assert.Equal(0, after["formation_vm_restarts_total"].Samples.Single(s => s.Labels["formation_vm_id"] == vm.Id).Value);
+            Assert.InRange(after["formation_vm_ready_time_seconds"].Samples.Single(s => s.Labels["formation_vm_id"] == vm.Id).Value, 0, 30);
+
+            // Orleans' own meter, exported as Orleans names it: grain calls (app requests) and activations.
+            Assert.Contains(after.Keys, name => name.StartsWith("orleans_app_requests_latency", StringComparison.Ordinal));
+            Assert.Contains(after.Keys, name => name.StartsWith("orleans_catalog_activations", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await grain.DeleteAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Otlp_ARealReceiver_GetsTheNodesFabricAndOrleansMetrics_AndTheTargetIsPrintedAtStart()
+    {
+        var catalog = silo.Client.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        var vm = await catalog.CreateVmAsync(new VmSpec("otlp-vm", 1, 128, 1, null, silo.NodeId, RequestId: Guid.NewGuid().ToString("N")));
+        try
+        {
+            await Eventually.HoldsAsync(() => Task.FromResult(silo.Otlp.Metrics),
+                m => m.Any(x => x.Name == "formation.scheduler.placement.duration") && m.Any(x => x.Name == "system.cpu.time"),
+                Wait, "the fabric's and the node's metrics at the receiver");
+
+            var metrics = silo.Otlp.Metrics;
+            Assert.Contains(new OtlpMetric("Formation.Fabric", "formation.scheduler.placement.duration"), metrics);
+            Assert.Contains(new OtlpMetric("Formation.Node", "system.cpu.time"), metrics);
+            Assert.Contains(metrics, m => m.Scope == "Microsoft.Orleans");
+            Assert.Equal("formation-silo", silo.Otlp.Resource["service.name"]);
+            Assert.Equal(silo.NodeId, silo.Otlp.Resource["service.instance.id"]);
+            Assert.Contains($"OTLP to {silo.Otlp.BaseUrl}/v1/metrics (OTLP HTTP/protobuf)", silo.Silo.Output);
+        }
+        finally
+        {
+            await silo.Client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id)).DeleteAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Silo_WithABadOtlpEndpoint_RefusesToStartSayingWhatToGive()
+    {
+        using var data = new TestDirectory();
+        var bad = new SiloProcessOptions("otlp-bad", data.Path) { Environment = { ["Formation__Metrics__OtlpEndpoint"] = "collector:4318" } };
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => SiloProcess.StartAsync(bad));
+
+        Assert.Contains("--otlp-endpoint 'collector:4318' is not an http:// or https:// URL", refused.Message);
+    }
+
+    [Fact]
     public async Task NodeRecord_CarriesTheEndpointUrl()
     {
         var info = await silo.Client.Client.GetGrain<INodeGrain>(silo.NodeId).GetAsync();

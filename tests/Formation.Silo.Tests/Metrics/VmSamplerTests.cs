@@ -53,6 +53,30 @@ public sealed class VmSamplerTests
     }
 
     [Fact]
+    public async Task Read_ProcessInNoCgroupOfItsOwn_DiskOperationsComeFromItsProcIo_AndSaySo()
+    {
+        // A process that reads and writes: its read and write system calls are what /proc/PID/io counts as operations.
+        using var worker = Start("sh", "-c", "i=0; while [ $i -lt 200 ]; do echo x > /dev/null; read l < /proc/self/stat; i=$((i+1)); done; sleep 60");
+        try
+        {
+            var warnings = new MetricsWarnings(NullLogger<MetricsWarnings>.Instance);
+            var sampler = new VmSampler(warnings);
+            var vm = new VmCensusEntry("vm-io", "io", VmState.Running, worker.Id, null, 1, 64, 1);
+
+            var reading = await Eventually.HoldsAsync(() => Task.FromResult(sampler.Read(vm, new Dictionary<string, InterfaceCounters>())),
+                r => r?.Io is { WriteOps: >= 200 }, TimeSpan.FromSeconds(20), "the worker's 200 writes");
+
+            Assert.Equal("process", reading!.IoSource);
+            Assert.True(reading.Io!.Value.ReadOps > 0);
+            Assert.True(warnings.Said("vm-io-process"));
+        }
+        finally
+        {
+            worker.Kill();
+        }
+    }
+
+    [Fact]
     public void Read_ProcessThatIsGone_ReadsNothingInsteadOfFailing()
     {
         var sampler = new VmSampler(new MetricsWarnings(NullLogger<MetricsWarnings>.Instance));
