@@ -105,6 +105,8 @@ public sealed class SchedulerTests(SimClusterFixture fixture) : IClassFixture<Si
 
         // A node that has lost its measurement counts as unknown again: reservations decide.
         await scheduler.HeartbeatAsync("idle", null);
+        await scheduler.HeartbeatAsync("busy"); // a heartbeat without a figure keeps the last one
+        Assert.Equal(0.93, (await scheduler.ListNodesAsync()).Single(n => n.NodeId == "busy").Load!.CpuBusy);
         Assert.Null((await scheduler.ListNodesAsync()).Single(n => n.NodeId == "idle").Load);
         Assert.Equal("busy", await scheduler.PlaceAsync(new PlacementRequest("load-unknown", new NodeCapacity(1, 256, 1), null)));
     }
