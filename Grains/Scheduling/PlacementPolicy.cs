@@ -7,12 +7,24 @@ namespace Formation.Grains.Scheduling;
 /// <summary>
 /// Chooses a node for a request: among healthy nodes that satisfy the constraint and have room, first one that runs no
 /// replica of the same service (spread), then a preferred one (e.g. a node that already holds the VM's image, so nothing
-/// has to be fetched), and among those the one left least loaded (lowest highest-utilization after placement; ties by
-/// node id). Spread and preference never make a request fail: when every node with room is avoided or none is
-/// preferred, the least loaded of the rest is chosen. Pure and allocation-free on success.
+/// has to be fetched), then one with a lower measured load, and among those the one left least loaded by reservations
+/// (lowest highest-utilization after placement; ties by node id). Spread, preference and measured load never make a
+/// request fail: when every node with room is avoided or none is preferred, the best of the rest is chosen. Pure and
+/// allocation-free on success.
 /// </summary>
+/// <remarks>
+/// Measured load counts in steps of <see cref="LoadStep"/> above the least measured load among the candidates, so that
+/// nodes whose figures differ by noise (several silos on one host measure the same CPUs) are still told apart by their
+/// reservations. A figure older than the given maximum age is ignored. A node without a (fresh) figure counts as loaded
+/// like the average of the measured candidates: unknown is neutral, never taken for idle.
+/// </remarks>
 public static class PlacementPolicy
 {
+    /// <summary>Measured CPU busy shares closer than this to the least loaded candidate's count as equal.</summary>
+    public const double LoadStep = 0.15;
+
+    private const int Ranks = 4;
+
     /// <summary>Returns the chosen node id, or throws NoCapacity explaining the best candidate.</summary>
     public static string Choose(IReadOnlyList<PlacementCandidate> nodes, NodeCapacity request, string? nodeConstraint) =>
         Choose(nodes, request, nodeConstraint, null);
@@ -28,34 +40,90 @@ public static class PlacementPolicy
         NodeCapacity request,
         string? nodeConstraint,
         IReadOnlyList<string>? preferred,
-        IReadOnlyList<string>? spreadFrom)
+        IReadOnlyList<string>? spreadFrom) =>
+        Choose(nodes, request, nodeConstraint, preferred, spreadFrom, default, TimeSpan.Zero);
+
+    /// <summary>
+    /// As above, also preferring a node with a lower measured load: figures received at most
+    /// <paramref name="loadMaxAge"/> before <paramref name="now"/> count (none when it is zero).
+    /// </summary>
+    public static string Choose(
+        IReadOnlyList<PlacementCandidate> nodes,
+        NodeCapacity request,
+        string? nodeConstraint,
+        IReadOnlyList<string>? preferred,
+        IReadOnlyList<string>? spreadFrom,
+        DateTimeOffset now,
+        TimeSpan loadMaxAge)
     {
-        string? best = null;
+        // First pass: the best rank any fitting node has, and per rank the least and the mean fresh measured load.
         var bestRank = -1;
-        var bestLoad = double.MaxValue;
+        Span<double> least = stackalloc double[Ranks];
+        Span<double> sum = stackalloc double[Ranks];
+        Span<int> measured = stackalloc int[Ranks];
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
-            if (!n.Healthy || (nodeConstraint is not null && n.NodeId != nodeConstraint) || !n.Free.Fits(request))
+            if (!Fits(n, request, nodeConstraint))
             {
                 continue;
             }
 
-            // Rank: spread first (2), then preference (1); a higher rank wins over any load.
-            var rank = (spreadFrom is not null && Contains(spreadFrom, n.NodeId) ? 0 : 2) +
-                       (preferred is not null && Contains(preferred, n.NodeId) ? 1 : 0);
+            var rank = Rank(n, preferred, spreadFrom);
+            bestRank = Math.Max(bestRank, rank);
+            if (Fresh(n, now, loadMaxAge) is { } load)
+            {
+                least[rank] = measured[rank] == 0 ? load : Math.Min(least[rank], load);
+                sum[rank] += load;
+                measured[rank]++;
+            }
+        }
+
+        if (bestRank < 0)
+        {
+            throw NothingFits(nodes, request, nodeConstraint);
+        }
+
+        // Second pass, among the nodes of the best rank: lower measured load (in steps), then reservations, then id.
+        var floor = least[bestRank];
+        var neutral = measured[bestRank] == 0 ? floor : sum[bestRank] / measured[bestRank];
+        string? best = null;
+        var bestStep = int.MaxValue;
+        var bestLoad = double.MaxValue;
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            if (!Fits(n, request, nodeConstraint) || Rank(n, preferred, spreadFrom) != bestRank)
+            {
+                continue;
+            }
+
+            var step = (int)Math.Floor(((Fresh(n, now, loadMaxAge) ?? neutral) - floor) / LoadStep);
             var load = LoadAfter(n, request);
-            if (best is null || rank > bestRank ||
-                (rank == bestRank && (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))))
+            if (best is null || step < bestStep ||
+                (step == bestStep && (load < bestLoad || (load == bestLoad && string.CompareOrdinal(n.NodeId, best) < 0))))
             {
                 best = n.NodeId;
-                bestRank = rank;
+                bestStep = step;
                 bestLoad = load;
             }
         }
 
-        return best ?? throw NothingFits(nodes, request, nodeConstraint);
+        return best!;
     }
+
+    private static bool Fits(PlacementCandidate n, NodeCapacity request, string? nodeConstraint) =>
+        n.Healthy && (nodeConstraint is null || n.NodeId == nodeConstraint) && n.Free.Fits(request);
+
+    /// <summary>Spread first (2), then preference (1): a higher rank wins over any load.</summary>
+    private static int Rank(PlacementCandidate n, IReadOnlyList<string>? preferred, IReadOnlyList<string>? spreadFrom) =>
+        (spreadFrom is not null && Contains(spreadFrom, n.NodeId) ? 0 : 2) + (preferred is not null && Contains(preferred, n.NodeId) ? 1 : 0);
+
+    /// <summary>The node's measured load if it is recent enough to count, else null.</summary>
+    private static double? Fresh(PlacementCandidate n, DateTimeOffset now, TimeSpan maxAge) =>
+        n.MeasuredLoad is { } load && double.IsFinite(load) && maxAge > TimeSpan.Zero && now - n.LoadReceivedAt <= maxAge && n.LoadReceivedAt <= now
+            ? Math.Clamp(load, 0, 1)
+            : null;
 
     private static bool Contains(IReadOnlyList<string> list, string nodeId)
     {

@@ -99,7 +99,11 @@ public sealed partial class SchedulerGrain(
         }
     }
 
-    public async Task HeartbeatAsync(string nodeId)
+    public Task HeartbeatAsync(string nodeId) => BeatAsync(nodeId, withLoad: false, null);
+
+    public Task HeartbeatAsync(string nodeId, NodeLoad? load) => BeatAsync(nodeId, withLoad: true, load);
+
+    private async Task BeatAsync(string nodeId, bool withLoad, NodeLoad? load)
     {
         if (!_index.TryGetValue(nodeId, out var i))
         {
@@ -108,6 +112,14 @@ public sealed partial class SchedulerGrain(
 
         var slot = _slots[i];
         slot.LastHeartbeat = clock.GetUtcNow();
+        if (withLoad)
+        {
+            // Kept in memory only: a figure is worth something for seconds, and the next heartbeat brings a new one.
+            slot.Load = load;
+            slot.LoadReceivedAt = slot.LastHeartbeat;
+            Sync(slot);
+        }
+
         if (slot.Health != NodeHealth.Healthy)
         {
             slot.Health = NodeHealth.Healthy;
@@ -142,7 +154,7 @@ public sealed partial class SchedulerGrain(
         for (var i = 0; i < list.Length; i++)
         {
             var s = _slots[i];
-            list[i] = new NodeStatus(s.Info, s.Health, s.LastHeartbeat, s.Reserved, s.VmCount);
+            list[i] = new NodeStatus(s.Info, s.Health, s.LastHeartbeat, s.Reserved, s.VmCount, s.Load);
         }
 
         Array.Sort(list, (a, b) => string.CompareOrdinal(a.NodeId, b.NodeId));
@@ -191,7 +203,8 @@ public sealed partial class SchedulerGrain(
         }
 
         // Decide and reserve with no await in between: this is what rules out double-booking.
-        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.PreferredNodes, request.SpreadFrom);
+        var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.PreferredNodes, request.SpreadFrom,
+            clock.GetUtcNow(), _options.LoadMaxAge);
         var slot = _slots[_index[nodeId]];
         slot.Reserved += request.Resources;
         slot.VmCount++;
@@ -371,7 +384,8 @@ public sealed partial class SchedulerGrain(
     }
 
     private void Sync(NodeSlot slot) =>
-        _candidates[slot.Index] = new PlacementCandidate(slot.Info.NodeId, slot.Info.Allocatable, slot.Reserved, slot.Health == NodeHealth.Healthy);
+        _candidates[slot.Index] = new PlacementCandidate(slot.Info.NodeId, slot.Info.Allocatable, slot.Reserved, slot.Health == NodeHealth.Healthy,
+            slot.Load?.CpuBusy, slot.LoadReceivedAt);
 
     private sealed class NodeSlot
     {
@@ -386,5 +400,9 @@ public sealed partial class SchedulerGrain(
         public DateTimeOffset LastHeartbeat { get; set; }
 
         public NodeHealth Health { get; set; }
+
+        public NodeLoad? Load { get; set; }
+
+        public DateTimeOffset LoadReceivedAt { get; set; }
     }
 }

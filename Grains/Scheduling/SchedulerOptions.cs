@@ -23,6 +23,12 @@ public sealed class SchedulerOptions
     /// <summary>How often the scheduler looks for reservations with no VM behind them (also once when it starts).</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a node's measured load (sent with its heartbeats) counts for placement; an older figure is ignored and the
+    /// node counts as unknown. Zero places by reservations alone.
+    /// </summary>
+    public TimeSpan LoadMaxAge { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>What is wrong with these options, each saying what to do (empty when nothing is).</summary>
     public IEnumerable<string> Problems()
     {
@@ -34,6 +40,11 @@ public sealed class SchedulerOptions
         if (ReconcileInterval < TimeSpan.FromSeconds(1))
         {
             yield return $"Scheduler:ReconcileInterval {ReconcileInterval} is too short: use at least 00:00:01 (default 00:01:00).";
+        }
+
+        if (LoadMaxAge < TimeSpan.Zero)
+        {
+            yield return $"Scheduler:LoadMaxAge {LoadMaxAge} is negative: use 00:00:00 to place by reservations alone, or a positive age (default 00:00:30).";
         }
     }
 }

@@ -31,6 +31,7 @@ public sealed partial class MetricsCollector : IMetricsSource, ILifecyclePartici
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
     private NodeSample? _previous;
+    private DateTimeOffset? _firstAt;
     private MetricsInstruments? _instruments;
     private int _disposed;
 
@@ -82,6 +83,7 @@ public sealed partial class MetricsCollector : IMetricsSource, ILifecyclePartici
             }
 
             _history.Add(point);
+            _firstAt ??= at;
             Latest = new MetricsSnapshot(node, CpuShares(node), CountByState(census), Reserved(census), _node.Info.Allocatable,
                 [.. _vms.Values.Select(t => t.Snapshot)]);
             _previous = node;
@@ -93,6 +95,23 @@ public sealed partial class MetricsCollector : IMetricsSource, ILifecyclePartici
         lock (_gate)
         {
             return new NodeMetrics(_node.Identity.NodeId, _options.Interval, _history.Last(count));
+        }
+    }
+
+    public NodeLoad? Load()
+    {
+        lock (_gate)
+        {
+            // The first sample has no interval before it, so its CPU share is no measurement: only later ones count.
+            if (_firstAt is not { } first)
+            {
+                return null;
+            }
+
+            var now = _clock.GetUtcNow();
+            var since = now - NodeLoad.Window;
+            var points = _history.Last((int)Math.Ceiling(NodeLoad.Window / _options.Interval) + 1);
+            return NodeLoad.Average(points, since > first ? since : first, now);
         }
     }
 

@@ -1,4 +1,5 @@
 using Formation.Grains.Scheduling;
+using Formation.Metrics;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Services;
@@ -9,13 +10,15 @@ namespace Formation.Silo.Nodes;
 
 /// <summary>
 /// Registers this node when the silo becomes active, sends heartbeats, re-activates this node's VM grains so they
-/// reconcile with the host, wakes the services, and announces a clean shutdown.
+/// reconcile with the host, wakes the services, and announces a clean shutdown. Each heartbeat carries the node's measured
+/// load (from its metrics, when it collects them) for the scheduler to prefer the less loaded nodes.
 /// </summary>
 public sealed partial class NodeAgent(
     IGrainFactory grains,
     LocalNode node,
     IOptions<SchedulerOptions> options,
-    ILogger<NodeAgent> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<NodeAgent> logger,
+    IMetricsSource? metrics = null) : ILifecycleParticipant<ISiloLifecycle>
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _heartbeats = Task.CompletedTask;
@@ -61,7 +64,7 @@ public sealed partial class NodeAgent(
             {
                 try
                 {
-                    await scheduler.HeartbeatAsync(node.Identity.NodeId);
+                    await scheduler.HeartbeatAsync(node.Identity.NodeId, metrics?.Load());
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -5,12 +5,17 @@ namespace Formation.Silo.Platform;
 /// <summary>
 /// One cgroup holding a sandboxed process tree, with <c>pids.max</c>, <c>memory.max</c> and <c>cpu.max</c>. Uses the
 /// unified (v2) hierarchy when it carries the controllers, else the v1 controller hierarchies (pids, memory, cpu) —
-/// a host booted with v1 gets the same limits under their v1 names. Dispose kills what is left and removes it.
+/// a host booted with v1 gets the same limits under their v1 names, and where it mounts cpuacct apart from cpu the
+/// process joins that hierarchy too, so its CPU time can be read from its own cgroup (the metrics do). Dispose kills
+/// what is left and removes it.
 /// </summary>
 public sealed class HostCgroup : IDisposable
 {
     private const string Root = "/sys/fs/cgroup";
     private static readonly string[] V1Controllers = ["pids", "memory", "cpu"];
+
+    /// <summary>v1 hierarchies that set no limit but account (cpuacct: CPU time), joined where mounted on their own.</summary>
+    private static readonly string[] V1Accounting = ["cpuacct"];
 
     private readonly bool _unified;
     private readonly List<string> _directories;
@@ -45,7 +50,7 @@ public sealed class HostCgroup : IDisposable
     public static void Remove(string parent, string name)
     {
         var busy = new List<string>();
-        foreach (var root in new[] { Root }.Concat(V1Controllers.Select(c => Path.Combine(Root, c))))
+        foreach (var root in new[] { Root }.Concat(V1Controllers.Concat(V1Accounting).Select(c => Path.Combine(Root, c))))
         {
             var directory = Path.Combine(root, parent, name);
             if (!TryDelete(directory))
@@ -115,7 +120,7 @@ public sealed class HostCgroup : IDisposable
                 $"this host has no cgroup with the pids, memory and cpu controllers under {Root}; mount cgroup2 (or the v1 controllers) so sandboxes can be limited");
         }
 
-        var directories = V1Controllers.Select(c => Path.Combine(Root, c, parent, name)).ToList();
+        var directories = V1Controllers.Concat(SeparateV1Accounting()).Select(c => Path.Combine(Root, c, parent, name)).ToList();
         foreach (var directory in directories)
         {
             Directory.CreateDirectory(directory);
@@ -219,6 +224,18 @@ public sealed class HostCgroup : IDisposable
 
         return 0;
     }
+
+    /// <summary>
+    /// The accounting hierarchies this host mounts apart from the limiting ones: where cpuacct is mounted together with
+    /// cpu (<c>cpu,cpuacct</c>, both names linking to it) the cpu directory already is the cpuacct one.
+    /// </summary>
+    private static IEnumerable<string> SeparateV1Accounting()
+    {
+        var limiting = V1Controllers.Select(c => RealPath(Path.Combine(Root, c))).ToHashSet(StringComparer.Ordinal);
+        return V1Accounting.Where(c => File.Exists(Path.Combine(Root, c, "cgroup.procs")) && !limiting.Contains(RealPath(Path.Combine(Root, c))));
+    }
+
+    private static string RealPath(string directory) => new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? directory;
 
     private static long Quota(double cpus) => Math.Max(1000, (long)(cpus * 100000));
 

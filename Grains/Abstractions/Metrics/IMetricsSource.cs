@@ -9,6 +9,9 @@ public interface IMetricsSource
     /// <summary>Every VM the node holds, each with its last <paramref name="count"/> samples.</summary>
     IReadOnlyList<VmMetrics> Vms(int count);
 
+    /// <summary>The node's load over the last <see cref="Nodes.NodeLoad.Window"/>, or null before it has measured any.</summary>
+    Nodes.NodeLoad? Load();
+
     /// <summary>One VM's last <paramref name="count"/> samples, or null when the node holds no such VM.</summary>
     VmMetrics? Vm(string vmId, int count);
 }

@@ -17,6 +17,10 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("heartbeat")]
     Task HeartbeatAsync(string nodeId);
 
+    /// <summary>Records that a node is alive and its measured load (null when it has no measurement yet).</summary>
+    [Alias("heartbeat-load")]
+    Task HeartbeatAsync(string nodeId, NodeLoad? load);
+
     /// <summary>Records that a node's silo is shutting down cleanly.</summary>
     [Alias("node-leaving")]
     Task NodeLeavingAsync(string nodeId);

@@ -83,6 +83,34 @@ public sealed class SchedulerTests(SimClusterFixture fixture) : IClassFixture<Si
         Assert.Contains("short of", refusal.Message);
     }
 
+    [Fact]
+    public async Task PlaceAsync_HeartbeatsCarryMeasuredLoad_TheIdleNodeWinsOverTheBusyOneWithLessReserved()
+    {
+        var scheduler = Client.GetGrain<ISchedulerGrain>("sched-load");
+        await scheduler.RegisterNodeAsync(FakeNode("busy", new NodeCapacity(8, 8192, 100)));
+        await scheduler.RegisterNodeAsync(FakeNode("idle", new NodeCapacity(8, 8192, 100)));
+        await scheduler.PlaceAsync(new PlacementRequest("load-pinned", new NodeCapacity(4, 4096, 10), "idle"));
+
+        // Without figures the reservations decide: the busy node has nothing reserved.
+        Assert.Equal("busy", await scheduler.PlaceAsync(new PlacementRequest("load-before", new NodeCapacity(1, 256, 1), null)));
+        await scheduler.ReleaseAsync("load-before");
+
+        var now = DateTimeOffset.UtcNow;
+        await scheduler.HeartbeatAsync("busy", new NodeLoad(0.93, 0.5, now, 6));
+        await scheduler.HeartbeatAsync("idle", new NodeLoad(0.03, 0.8, now, 6));
+
+        Assert.Equal("idle", await scheduler.PlaceAsync(new PlacementRequest("load-after", new NodeCapacity(1, 256, 1), null)));
+        var nodes = await scheduler.ListNodesAsync();
+        Assert.Equal(0.93, nodes.Single(n => n.NodeId == "busy").Load!.CpuBusy);
+
+        // A node that has lost its measurement counts as unknown again: reservations decide.
+        await scheduler.HeartbeatAsync("idle", null);
+        await scheduler.HeartbeatAsync("busy"); // a heartbeat without a figure keeps the last one
+        Assert.Equal(0.93, (await scheduler.ListNodesAsync()).Single(n => n.NodeId == "busy").Load!.CpuBusy);
+        Assert.Null((await scheduler.ListNodesAsync()).Single(n => n.NodeId == "idle").Load);
+        Assert.Equal("busy", await scheduler.PlaceAsync(new PlacementRequest("load-unknown", new NodeCapacity(1, 256, 1), null)));
+    }
+
     private static NodeInfo FakeNode(string id, NodeCapacity capacity) =>
         new(id, id, capacity.VCpus, capacity.MemoryMiB, capacity.DiskGiB, false, "test", "sim", "test", "", "", capacity, DateTimeOffset.UtcNow, "test");
 

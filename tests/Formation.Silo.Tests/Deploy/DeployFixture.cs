@@ -52,11 +52,16 @@ public sealed class DeployFixture : IAsyncLifetime
         var context = Path.Combine(dataDirectory, "context");
         Directory.CreateDirectory(Path.Combine(context, "www"));
         await File.WriteAllTextAsync(Path.Combine(context, "www", "index.html"), "hello from a formation vm\n");
+        await BuildImageAsync(dataDirectory, WebFormfile, WebImage, context);
+        await BuildImageAsync(dataDirectory, PowerOffFormfile, PowerOffImage);
+    }
+
+    /// <summary>Builds <paramref name="formfile"/> as <paramref name="tag"/> into the node data directory <paramref name="dataDirectory"/>.</summary>
+    public static async Task BuildImageAsync(string dataDirectory, string formfile, string tag, string? context = null)
+    {
         var options = new PackOptions { DataDirectory = dataDirectory };
         await new ImageBuilder(options, new ImageStore(options)).BuildAsync(
-            new BuildRequest(WebFormfile, ContextDirectory: context, Tag: WebImage), null, CancellationToken.None);
-        await new ImageBuilder(options, new ImageStore(options)).BuildAsync(
-            new BuildRequest(PowerOffFormfile, Tag: PowerOffImage), null, CancellationToken.None);
+            new BuildRequest(formfile, ContextDirectory: context, Tag: tag), null, CancellationToken.None);
     }
 
     /// <summary>Kills VM processes a failed test left behind, then removes the data (kept with FORMATION_KEEP_TEST_DATA=1).</summary>

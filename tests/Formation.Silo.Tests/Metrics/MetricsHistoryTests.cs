@@ -31,6 +31,24 @@ public sealed class MetricsHistoryTests(MetricsSiloFixture silo) : IClassFixture
     }
 
     [Fact]
+    public async Task Heartbeats_CarryTheNodesMeasuredLoad_AveragedFromItsOwnSamples()
+    {
+        var scheduler = silo.Client.Client.GetGrain<Formation.Scheduling.ISchedulerGrain>(GrainKeys.Cluster);
+
+        // Heartbeats come every 5 s; the load needs two samples (one interval) first.
+        var node = await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Any(n => n.NodeId == silo.NodeId && n.Load is { Samples: >= 3 }),
+            Wait, "a heartbeat with a load over three samples");
+        var history = await silo.Client.Client.GetGrain<INodeMetricsGrain>(silo.NodeId).GetNodeAsync(0);
+
+        var load = node.Single(n => n.NodeId == silo.NodeId).Load!;
+        var window = history.Points.Where(p => p.At > load.MeasuredAt - Formation.Nodes.NodeLoad.Window && p.At <= load.MeasuredAt).ToList();
+        Assert.Contains(history.Points, p => p.At == load.MeasuredAt);
+        Assert.InRange(load.CpuBusy, window.Min(p => p.CpuBusy) - 1e-9, window.Max(p => p.CpuBusy) + 1e-9);
+        Assert.InRange(load.Samples, 1, window.Count);
+        Assert.InRange(load.MemoryAvailable, 0.001, 1);
+    }
+
+    [Fact]
     public async Task GetVm_VmOnTheNode_HasItsHistoryAndUnknownVmIsNotFound()
     {
         var catalog = silo.Client.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);

@@ -101,7 +101,7 @@ public sealed class QemuJailTests : IDisposable
     }
 
     private static bool SandboxedCgroupExists(string vmId) =>
-        new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu" }
+        new[] { "/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct" }
             .Any(root => Directory.Exists(Path.Combine(root, CgroupParent, vmId)));
 
     private static long ReadLimit(string v1Controller, string v2File, string v1File, string vmId)

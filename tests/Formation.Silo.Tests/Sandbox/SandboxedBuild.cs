@@ -7,7 +7,7 @@ namespace Formation.Silo.Tests.Sandbox;
 /// <summary>A throw-away data directory and builder with the sandbox's test cgroup parent (prefix sb-) and small limits.</summary>
 internal sealed class SandboxedBuild : IDisposable
 {
-    private static readonly string[] CgroupRoots = ["/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu"];
+    private static readonly string[] CgroupRoots = ["/sys/fs/cgroup", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpuacct"];
 
     private readonly TestDirectory _data = new("sb-pack-data");
 
