@@ -1,5 +1,7 @@
 using Formation.Dashboard.Hosting;
 using Formation.Events;
+using Formation.Identity;
+using Orleans.Connections.Security;
 using Orleans.Configuration;
 
 namespace Formation.Dashboard.Cluster;
@@ -157,6 +159,19 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
             else
             {
                 client.UseStaticClustering(gateway!);
+            }
+
+            if (settings.Credential is { } file)
+            {
+                // Loaded per client host and kept for its life: the TLS layer uses the key on every reconnect.
+                var credential = ClusterCredential.Load(file);
+                client.Services.AddSingleton(credential);
+                client.UseTls(credential.Certificate, o =>
+                {
+                    o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    o.CheckCertificateRevocation = false;
+                    o.RemoteCertificateValidation = (certificate, _, _) => credential.Trusts(certificate);
+                });
             }
 
             client.AddMemoryStreams(EventStreams.Provider);

@@ -23,8 +23,12 @@ public sealed record SiloConfig(
     CapacityOptions Capacity,
     DiscoverySettings? Discovery = null,
     HttpApiOptions? HttpApi = null,
-    int MetricsPort = 0)
+    int MetricsPort = 0,
+    int JoinPort = FormationOptions.DefaultJoinPort)
 {
+    /// <summary>Cluster mode: this node's TLS credential (set once <see cref="Identity.NodeIdentitySetup"/> has run); null in embedded mode.</summary>
+    public Formation.Identity.ClusterCredential? Credential { get; init; }
+
     /// <summary>The Prometheus endpoint's URL, or empty when it is off.</summary>
     public string MetricsUrl => Metrics.MetricsServiceCollectionExtensions.Url(MetricsPort);
 
@@ -95,6 +99,25 @@ public sealed record SiloConfig(
             problems.Add($"Metrics:Interval must be at least 100 ms and Metrics:History at least one interval (got {metrics.Interval} and {metrics.History}).");
         }
 
+        if (mode == FormationMode.Cluster)
+        {
+            CheckPort(o.JoinPort, "join port (--join-port)", problems);
+            if (o.JoinPort == o.SiloPort || o.JoinPort == o.GatewayPort || (o.HttpApi.Enabled && o.JoinPort == o.HttpApi.Port) || o.JoinPort == metrics.Port
+                || (discovery is not null && o.JoinPort == o.Discovery.Port))
+            {
+                problems.Add($"join port {o.JoinPort} is also the silo, gateway, HTTP API, metrics or libp2p port: choose another with --join-port.");
+            }
+
+            if (o.JoinToken is not null && !Identity.JoinToken.TryParse(o.JoinToken, out _, out var tokenError))
+            {
+                problems.Add($"--join-token: {tokenError}");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(o.JoinToken))
+        {
+            problems.Add("--join-token is for cluster mode (--mode cluster): an embedded node is a cluster of its own and needs no token.");
+        }
+
         if (o.Capacity.CpuOvercommit is <= 0 or > 64)
         {
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
@@ -102,7 +125,7 @@ public sealed record SiloConfig(
 
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
-            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0);
+            o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0, o.JoinPort);
     }
 
     private static void CheckPort(int port, string what, List<string> problems)
