@@ -114,12 +114,13 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            credential?.Dispose();
-            throw new NoSiloException(
+            var message =
                 $"no Formation silo answered at {settings.Target} within {settings.Timeout.TotalSeconds:0} s" +
                 (credential is null ? "" : $" with credential '{settings.Credential}' ('{credential.Name}'; a cluster with another CA refuses it)") + ".\n" +
                 (credential is null ? "A cluster-mode silo accepts only clients with a credential: pass --credential FILE or set FORMATION_CREDENTIAL.\n" : "") +
-                NoSiloException.WhatToDo);
+                NoSiloException.WhatToDo;
+            credential?.Dispose();
+            throw new NoSiloException(message);
         }
     }
 

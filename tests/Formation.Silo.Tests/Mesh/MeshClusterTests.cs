@@ -30,8 +30,8 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         }
 
         var outside = await lab.AddOutsideAsync();
-        var silos = await Task.WhenAll(lab.StartSiloAsync(1, postgres, database), lab.StartSiloAsync(2, postgres, database));
-        await using var client = await ClusterClient.ViaPostgresAsync(database);
+        var silos = new[] { await lab.StartSiloAsync(1, postgres, database), await lab.StartSiloAsync(2, postgres, database) };
+        await using var client = await ClusterClient.ViaPostgresAsync(database, lab.AdminCredential);
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         string Wg(int host) => MeshAgent.InterfaceNameFor(lab.NodeId(host));
         async Task<NodeMesh> MeshOf(int host) => (await Eventually.HoldsAsync(scheduler.ListNodesAsync,

@@ -83,18 +83,23 @@ public sealed class MeshLab : IAsyncDisposable
         await RunAsync("ip", "netns", "exec", ns, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1",
             "wg-quick", "up", configPath);
 
+    /// <summary>The admin credential of the first host's silo (it made the cluster).</summary>
+    public string AdminCredential => ClusterJoin.AdminCredential(_silos[0]);
+
     public string ConfigPath(string name) => Path.Combine(_data.Path, $"ov{_id}{name}.conf");
 
+    /// <summary>Starts host <paramref name="host"/>'s silo: the first makes the cluster CA, later ones join through it with a token.</summary>
     public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database)
     {
         var socket = new NpgsqlConnectionStringBuilder(database) { Host = postgres.SocketDirectory, Port = postgres.Port }.ToString();
-        var silo = await SiloProcess.StartAsync(new SiloProcessOptions(NodeId(host), DataDirectory(host))
+        var options = new SiloProcessOptions(NodeId(host), DataDirectory(host))
         {
             Mode = "cluster",
             Postgres = socket,
             Advertise = UnderlayAddress(10 + host),
             Wrapper = ["ip", "netns", "exec", HostNamespace(host)],
-        }, TimeSpan.FromSeconds(120));
+        };
+        var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);
         return silo;
     }
