@@ -62,15 +62,15 @@ public sealed class MeshLab : IAsyncDisposable
         return ns;
     }
 
-    /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership); its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
+    /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership, with the admin credential); its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
     {
         // Exit code 2 means no silo answered within form's 5 s connect budget (a loaded machine); ask again until a deadline.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), [.. args, "--postgres", database],
-                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0" }, TimeSpan.FromMinutes(5));
+                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = AdminCredential }, TimeSpan.FromMinutes(5));
             if (result.ExitCode != 2 || DateTime.UtcNow > deadline)
             {
                 return (result.ExitCode, result.Output);
