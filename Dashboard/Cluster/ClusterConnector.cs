@@ -34,7 +34,18 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var host = BuildClientHost(stoppingToken);
+            IHost host;
+            try
+            {
+                host = BuildClientHost(stoppingToken);
+            }
+            catch (CredentialException ex)
+            {
+                SetStatus(ConnectionState.Connecting, $"{ex.Message} The dashboard keeps trying.", newGeneration: false);
+                await Task.Delay(options.ProbeInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
             try
             {
                 await host.StartAsync(stoppingToken);

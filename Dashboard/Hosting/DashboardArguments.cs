@@ -67,7 +67,8 @@ public static class DashboardArguments
             return false;
         }
 
-        if (options.Credential is { } credential)
+        // A credential that does not exist yet is waited for (scripts/run starts the dashboard before the silo writes it).
+        if (options.Credential is { } credential && File.Exists(credential))
         {
             try
             {
