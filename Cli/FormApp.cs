@@ -32,10 +32,18 @@ public sealed class FormApp
             Recursive = true,
             DefaultValueFactory = _ => "formation",
         };
+        Credential = new Option<string?>("--credential")
+        {
+            Description = "Cluster mode: the credential file to connect with (default: $FORMATION_CREDENTIAL, ~/.config/formation/credential, " +
+                "or root's /var/lib/formation/identity/admin.credential)",
+            Recursive = true,
+            HelpName = "file",
+        };
         Root = new RootCommand("form — the Formation command line: nodes, VMs and the cluster.");
         Root.Options.Add(Gateway);
         Root.Options.Add(Postgres);
         Root.Options.Add(ClusterId);
+        Root.Options.Add(Credential);
         Root.Subcommands.Add(NodeCommands.Create(this));
         Root.Subcommands.Add(PeerCommands.Create(this));
         Root.Subcommands.Add(VmCommands.Create(this));
@@ -58,6 +66,8 @@ public sealed class FormApp
     public Option<string?> Postgres { get; }
 
     public Option<string> ClusterId { get; }
+
+    public Option<string?> Credential { get; }
 
     /// <summary>How long to wait for a silo before giving up with exit code 2.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -132,6 +142,7 @@ public sealed class FormApp
         {
             NoSiloException e => (ExitCodes.NoSilo, e.Message),
             FormationException e => (ExitCodes.Failed, e.Message),
+            Formation.Identity.CredentialException e => (ExitCodes.Failed, e.Message),
             ClusterUnavailableException e => (ExitCodes.Failed, e.Message),
             OperationCanceledException => (ExitCodes.Failed, "cancelled."),
             _ when TransientFaults.IsTransient(ex) => (ExitCodes.Failed,
@@ -159,6 +170,7 @@ public sealed class FormApp
         var gateway = GatewayOf(parse);
         var postgres = parse.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("FORMATION_POSTGRES");
         var clusterId = parse.GetValue(ClusterId) ?? "formation";
-        return new ConnectionSettings(gateway, string.IsNullOrWhiteSpace(postgres) ? null : postgres, clusterId, "formation", ConnectTimeout);
+        return new ConnectionSettings(gateway, string.IsNullOrWhiteSpace(postgres) ? null : postgres, clusterId, "formation", ConnectTimeout,
+            Formation.Identity.CredentialPaths.Resolve(parse.GetValue(Credential)));
     }
 }

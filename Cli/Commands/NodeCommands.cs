@@ -5,7 +5,7 @@ using Formation.Nodes;
 
 namespace Formation.Cli.Commands;
 
-/// <summary><c>form node list</c>.</summary>
+/// <summary><c>form node list</c>, <c>form node token create</c>.</summary>
 public static class NodeCommands
 {
     public static Command Create(FormApp app)
@@ -28,7 +28,42 @@ public static class NodeCommands
             return ExitCodes.Ok;
         }));
         node.Subcommands.Add(list);
+        node.Subcommands.Add(Token(app));
         return node;
+    }
+
+    /// <summary><c>form node token create [--ttl 1h]</c>: a one-time token that admits one new node to the cluster.</summary>
+    private static Command Token(FormApp app)
+    {
+        var ttl = new Option<string>("--ttl") { Description = "How long the token admits a node (1m to 7d, e.g. 30m, 1h, 2d; default 1h)", DefaultValueFactory = _ => "1h" };
+        var json = FormApp.JsonOption();
+        var create = new Command("create", "Make a one-time join token for a new node (cluster mode, admin)") { ttl, json };
+        create.SetAction((parse, ct) =>
+        {
+            if (!Durations.TryParse(parse.GetValue(ttl)!, out var lifetime))
+            {
+                return Task.FromResult(app.Fail(Errors.FormationException.Invalid(
+                    $"--ttl '{parse.GetValue(ttl)}' is not a duration: use e.g. 30m, 1h or 2d.")));
+            }
+
+            return app.WithClusterAsync(parse, ct, async client =>
+            {
+                var issued = await client.GetGrain<Identity.IJoinTokenGrain>("cluster").CreateAsync(lifetime);
+                if (parse.GetValue(json))
+                {
+                    Json.Write(app.Terminal.Out, issued);
+                    return ExitCodes.Ok;
+                }
+
+                app.Terminal.Out.WriteLine(issued.Token);
+                app.Terminal.Error.WriteLine($"Admits one node until {issued.ExpiresAt:u}; the cluster keeps only its hash. On the new node run:");
+                app.Terminal.Error.WriteLine($"  formation-silo --mode cluster --postgres \"…\" --join-token {issued.Token} --join-address {issued.JoinEndpoint}");
+                return ExitCodes.Ok;
+            });
+        });
+        var token = new Command("token", "Join tokens for new nodes");
+        token.Subcommands.Add(create);
+        return token;
     }
 
     private static void Render(Terminal terminal, IReadOnlyList<NodeStatus> nodes)

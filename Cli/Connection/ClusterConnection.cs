@@ -1,5 +1,6 @@
 using Formation.Connection;
 using Formation.Events;
+using Formation.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,9 +13,12 @@ public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private ClusterConnection(IHost host)
+    private readonly ClusterCredential? _credential;
+
+    private ClusterConnection(IHost host, ClusterCredential? credential)
     {
         _host = host;
+        _credential = credential;
         Client = host.Services.GetRequiredService<IClusterClient>();
     }
 
@@ -42,6 +46,8 @@ public sealed class ClusterConnection : IAsyncDisposable
             Trace.Mark("gateway listens");
         }
 
+        // Read before anything starts: a bad credential file is the user's to fix, not a silo that did not answer.
+        var credential = settings.Credential is { } file ? ClusterCredential.Load(file) : null;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("FORM_TRACE") == "2")
@@ -74,6 +80,11 @@ public sealed class ClusterConnection : IAsyncDisposable
                 client.UseStaticClustering([.. gateways!]);
             }
 
+            if (credential is not null)
+            {
+                client.UseTls(credential.Certificate, o => ClientTls.Configure(o, credential));
+            }
+
             client.AddMemoryStreams(EventStreams.Provider);
             client.UseConnectionRetryFilter(async (_, ct) =>
             {
@@ -98,13 +109,18 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             await host.StartAsync(allowance.Token);
             Trace.Mark("connected");
-            return new ClusterConnection(host);
+            return new ClusterConnection(host, credential);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw new NoSiloException(
-                $"no Formation silo answered at {settings.Target} within {settings.Timeout.TotalSeconds:0} s.\n" + NoSiloException.WhatToDo);
+            var message =
+                $"no Formation silo answered at {settings.Target} within {settings.Timeout.TotalSeconds:0} s" +
+                (credential is null ? "" : $" with credential '{settings.Credential}' ('{credential.Name}'; a cluster with another CA refuses it)") + ".\n" +
+                (credential is null ? "A cluster-mode silo accepts only clients with a credential: pass --credential FILE or set FORMATION_CREDENTIAL.\n" : "") +
+                NoSiloException.WhatToDo;
+            credential?.Dispose();
+            throw new NoSiloException(message);
         }
     }
 
@@ -120,6 +136,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         }
 
         _host.Dispose();
+        _credential?.Dispose();
         Trace.Mark("disposed");
     }
 }

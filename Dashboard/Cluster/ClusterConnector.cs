@@ -1,5 +1,7 @@
 using Formation.Dashboard.Hosting;
 using Formation.Events;
+using Formation.Identity;
+using Orleans.Connections.Security;
 using Orleans.Configuration;
 
 namespace Formation.Dashboard.Cluster;
@@ -32,7 +34,18 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var host = BuildClientHost(stoppingToken);
+            IHost host;
+            try
+            {
+                host = BuildClientHost(stoppingToken);
+            }
+            catch (CredentialException ex)
+            {
+                SetStatus(ConnectionState.Connecting, $"{ex.Message} The dashboard keeps trying.", newGeneration: false);
+                await Task.Delay(options.ProbeInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
             try
             {
                 await host.StartAsync(stoppingToken);
@@ -157,6 +170,19 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
             else
             {
                 client.UseStaticClustering(gateway!);
+            }
+
+            if (settings.Credential is { } file)
+            {
+                // Loaded per client host and kept for its life: the TLS layer uses the key on every reconnect.
+                var credential = ClusterCredential.Load(file);
+                client.Services.AddSingleton(credential);
+                client.UseTls(credential.Certificate, o =>
+                {
+                    o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    o.CheckCertificateRevocation = false;
+                    o.RemoteCertificateValidation = (certificate, _, _) => credential.Trusts(certificate);
+                });
             }
 
             client.AddMemoryStreams(EventStreams.Provider);

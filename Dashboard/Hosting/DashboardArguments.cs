@@ -2,7 +2,7 @@ using Formation.Connection;
 
 namespace Formation.Dashboard.Hosting;
 
-/// <summary>The dashboard's command line: <c>--gateway</c>, <c>--postgres</c>, <c>--cluster-id</c>, <c>--listen</c>.</summary>
+/// <summary>The dashboard's command line: <c>--gateway</c>, <c>--postgres</c>, <c>--cluster-id</c>, <c>--credential</c>, <c>--listen</c>.</summary>
 public static class DashboardArguments
 {
     private static readonly IReadOnlyDictionary<string, string> Help = new Dictionary<string, string>
@@ -10,6 +10,7 @@ public static class DashboardArguments
         ["--gateway"] = $"a silo's gateway, HOST:PORT (default: $FORMATION_GATEWAY or {ConnectionSettings.DefaultGateway})",
         ["--postgres"] = "cluster mode: find silos through this PostgreSQL connection string (default: $FORMATION_POSTGRES)",
         ["--cluster-id"] = "Orleans cluster id (default: formation)",
+        ["--credential"] = "cluster mode: the credential file to connect with (default: $FORMATION_CREDENTIAL, ~/.config/formation/credential, or root's /var/lib/formation/identity/admin.credential)",
         ["--listen"] = $"URL to serve on (default: $FORMATION_DASHBOARD_URL or {DashboardOptions.DefaultListen}); the dashboard has no authentication yet, keep it on loopback",
     };
 
@@ -57,12 +58,27 @@ public static class DashboardArguments
             Gateway = Value(values, "--gateway", "FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway,
             Postgres = Value(values, "--postgres", "FORMATION_POSTGRES"),
             ClusterId = Value(values, "--cluster-id", null) ?? "formation",
+            Credential = Formation.Identity.CredentialPaths.Resolve(Value(values, "--credential", null)),
             Listen = Value(values, "--listen", "FORMATION_DASHBOARD_URL") ?? DashboardOptions.DefaultListen,
         };
         if (options.Postgres is null && !options.Connection.TrySplitGateway(out _, out _))
         {
             error = $"--gateway '{options.Gateway}' must be HOST:PORT, for example {ConnectionSettings.DefaultGateway}.";
             return false;
+        }
+
+        // A credential that does not exist yet is waited for (scripts/run starts the dashboard before the silo writes it).
+        if (options.Credential is { } credential && File.Exists(credential))
+        {
+            try
+            {
+                Formation.Identity.ClusterCredential.Load(credential).Dispose();
+            }
+            catch (Formation.Identity.CredentialException ex)
+            {
+                error = ex.Message;
+                return false;
+            }
         }
 
         if (!Uri.TryCreate(options.Listen, UriKind.Absolute, out var listen) || listen.Scheme != "http")

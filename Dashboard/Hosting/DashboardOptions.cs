@@ -15,6 +15,9 @@ public sealed record DashboardOptions
 
     public string ClusterId { get; init; } = "formation";
 
+    /// <summary>Cluster mode: the credential file (mutual TLS); null connects without TLS (embedded mode).</summary>
+    public string? Credential { get; init; }
+
     /// <summary>The URL the dashboard serves on. Loopback by default: it has no authentication yet.</summary>
     public string Listen { get; init; } = DefaultListen;
 
@@ -24,5 +27,5 @@ public sealed record DashboardOptions
     /// <summary>After this long without an answer the Orleans client is built anew (its subscriptions too).</summary>
     public TimeSpan RebuildAfter { get; init; } = TimeSpan.FromSeconds(10);
 
-    public ConnectionSettings Connection => new(Gateway, Postgres, ClusterId, "formation", TimeSpan.FromSeconds(5));
+    public ConnectionSettings Connection => new(Gateway, Postgres, ClusterId, "formation", TimeSpan.FromSeconds(5), Credential);
 }

@@ -39,6 +39,18 @@ public sealed class FormationOptions
     /// <summary>How long a stopping silo may take before it exits anyway (default 30 s; VMs keep running).</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>Default TCP port of the join endpoint on the node that holds the cluster CA.</summary>
+    public const int DefaultJoinPort = 30443;
+
+    /// <summary>Cluster mode: the join endpoint's port (TLS, every address) on the node that holds the cluster CA.</summary>
+    public int JoinPort { get; set; } = DefaultJoinPort;
+
+    /// <summary>Cluster mode: a one-time token (<c>form node token create</c>) this node exchanges for its certificate on first start.</summary>
+    public string? JoinToken { get; set; }
+
+    /// <summary>Cluster mode: HOST:PORT of the CA holder's join endpoint (default: the one recorded in the cluster's database).</summary>
+    public string? JoinAddress { get; set; }
+
     /// <summary>Optional override of what this node offers to the scheduler.</summary>
     public CapacityOptions Capacity { get; set; } = new();
 

@@ -1,6 +1,7 @@
 using Formation.Grains.Common;
 using Formation.LocalApi;
 using Formation.Silo.Discovery;
+using Formation.Silo.Identity;
 using Formation.Silo.LocalApi;
 using Formation.Silo.Metrics;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,8 @@ public static class SiloBuilderModeExtensions
         {
             silo.ConfigureEndpoints(config.AdvertisedAddress, config.SiloPort, config.GatewayPort, listenOnAnyHostAddress: true);
             StorageSetup.AddClustering(silo, config);
+            silo.UseFormationTls(config.Credential
+                ?? throw new InvalidOperationException("cluster mode needs the node's TLS credential (NodeIdentitySetup.PrepareAsync) before the silo is built."));
         }
 
         StorageSetup.AddGrainStorage(silo, config, StorageNames.Formation);

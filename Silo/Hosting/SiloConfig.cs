@@ -25,8 +25,12 @@ public sealed record SiloConfig(
     HttpApiOptions? HttpApi = null,
     int MetricsPort = 0,
     Metrics.OtlpTarget? Otlp = null,
-    TimeSpan MetricsInterval = default)
+    TimeSpan MetricsInterval = default,
+    int JoinPort = FormationOptions.DefaultJoinPort)
 {
+    /// <summary>Cluster mode: this node's TLS credential (set once <see cref="Identity.NodeIdentitySetup"/> has run); null in embedded mode.</summary>
+    public Formation.Identity.ClusterCredential? Credential { get; init; }
+
     /// <summary>The Prometheus endpoint's URL, or empty when it is off.</summary>
     public string MetricsUrl => Metrics.MetricsServiceCollectionExtensions.Url(MetricsPort);
 
@@ -107,6 +111,25 @@ public sealed record SiloConfig(
             }
         }
 
+        if (mode == FormationMode.Cluster)
+        {
+            CheckPort(o.JoinPort, "join port (--join-port)", problems);
+            if (o.JoinPort == o.SiloPort || o.JoinPort == o.GatewayPort || (o.HttpApi.Enabled && o.JoinPort == o.HttpApi.Port) || o.JoinPort == metrics.Port
+                || (discovery is not null && o.JoinPort == o.Discovery.Port))
+            {
+                problems.Add($"join port {o.JoinPort} is also the silo, gateway, HTTP API, metrics or libp2p port: choose another with --join-port.");
+            }
+
+            if (o.JoinToken is not null && !Identity.JoinToken.TryParse(o.JoinToken, out _, out var tokenError))
+            {
+                problems.Add($"--join-token: {tokenError}");
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(o.JoinToken))
+        {
+            problems.Add("--join-token is for cluster mode (--mode cluster): an embedded node is a cluster of its own and needs no token.");
+        }
+
         if (o.Capacity.CpuOvercommit is <= 0 or > 64)
         {
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
@@ -115,7 +138,7 @@ public sealed record SiloConfig(
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
             o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0,
-            otlp, metrics.Interval);
+            otlp, metrics.Interval, o.JoinPort);
     }
 
     private static void CheckPort(int port, string what, List<string> problems)

@@ -69,6 +69,23 @@ public static class SiloProgram
             return 1;
         }
 
+        Identity.NodeIdentitySetup.Outcome? identity = null;
+        if (config.Mode == FormationMode.Cluster)
+        {
+            try
+            {
+                identity = await Identity.NodeIdentitySetup.PrepareAsync(config, options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is Formation.Identity.CredentialException or Npgsql.NpgsqlException or Storage.SchemaMigrationException)
+            {
+                Console.Error.WriteLine($"formation-silo: could not start node '{config.NodeId}': {ex.Message}");
+                return 1;
+            }
+
+            config = config with { Credential = identity.Node };
+            Console.WriteLine($"formation-silo: node '{config.NodeId}': {identity.Summary}.");
+        }
+
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -86,6 +103,14 @@ public static class SiloProgram
             builder.Services.AddHostedService<HttpApi.HttpApiHost>();
         }
 
+        builder.Services.AddSingleton<Grains.Hosting.IJoinTokenIssuer>(sp => new Identity.JoinTokenIssuer(identity?.Store, identity?.Node, TimeProvider.System));
+        if (identity?.Authority is { } authority)
+        {
+            // Only the node that holds the CA key signs joining nodes' certificates.
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Identity.JoinListener>(
+                sp, authority, identity.Node, identity.Store, config.JoinPort, TimeProvider.System));
+        }
+
         var edge = options.Edge;
         if (edge.HttpPort != 0 || edge.HttpsPort != 0 || edge.H2cPort != 0)
         {
@@ -101,6 +126,7 @@ public static class SiloProgram
             edge.ReservedPorts.UnionWith(config.HttpApi is { } api ? [api.Port] : []);
             edge.ReservedPorts.UnionWith(config.Discovery?.Listen.ToTcpEndPoint()?.Port is int libp2p ? [libp2p] : []);
             edge.ReservedPorts.UnionWith(dns.Enabled ? [dns.Port] : []);
+            edge.ReservedPorts.UnionWith(identity?.Authority is not null ? [config.JoinPort] : []);
             builder.Services.AddSingleton<Edge.EdgeTcpProxy>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeTcpProxy>());
         }
@@ -126,6 +152,7 @@ public static class SiloProgram
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
             (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
+            (identity is not null ? $"; mutual TLS{(identity.Authority is not null ? $", join endpoint on port {config.JoinPort}" : "")}" : "") +
             (host.Services.GetService<Edge.EdgeProxyHost>() is { } proxy && (proxy.Port > 0 || proxy.TlsPort > 0)
                 ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}{(proxy.H2cPort > 0 ? $", h2c on {proxy.H2cPort}" : "")}"
                 : "") +
@@ -148,8 +175,8 @@ public static class SiloProgram
         {
             SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } =>
                 $"port {config.SiloPort}, {config.GatewayPort}{(config.Discovery is { } d ? $", {d.Listen.ToTcpEndPoint()?.Port}" : "")}" +
-                $"{(config.HttpApi is { } h ? $" or {h.Port}" : "")} is already in use (is another silo running?). " +
-                "Stop it or choose other ports with --silo-port/--gateway-port/--p2p-port/--http-port.",
+                $"{(config.HttpApi is { } h ? $", {h.Port}" : "")}{(config.Mode == FormationMode.Cluster ? $" or {config.JoinPort}" : "")} is already in use (is another silo running?). " +
+                "Stop it or choose other ports with --silo-port/--gateway-port/--p2p-port/--http-port/--join-port.",
             _ => root.Message,
         };
     }

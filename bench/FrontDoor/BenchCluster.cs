@@ -47,8 +47,10 @@ public sealed class BenchCluster : IAsyncDisposable
             for (var i = 1; i <= silos; i++)
             {
                 var node = $"fd-bench-{i}";
-                cluster._silos.Add(await SiloProcess.StartAsync(
-                    new SiloProcessOptions(node, Path.Combine(cluster._dir, node)) { Mode = "cluster", Postgres = cluster.Postgres, Environment = environment }));
+                // The first node makes the cluster CA; the others join with tokens, as an operator's nodes do.
+                cluster._silos.Add(await ClusterJoin.StartAsync(
+                    new SiloProcessOptions(node, Path.Combine(cluster._dir, node)) { Mode = "cluster", Postgres = cluster.Postgres, Environment = environment },
+                    cluster._silos.FirstOrDefault()));
             }
 
             return cluster;
@@ -62,7 +64,11 @@ public sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>An Orleans client for checking results (not part of what is measured).</summary>
     public Task<ClusterConnection> ConnectAsync() =>
-        ClusterConnection.ConnectAsync(new ConnectionSettings(GatewaysFrom(0), null, "formation", "formation", TimeSpan.FromSeconds(30)), CancellationToken.None);
+        ClusterConnection.ConnectAsync(new ConnectionSettings(GatewaysFrom(0), null, "formation", "formation", TimeSpan.FromSeconds(30), AdminCredential),
+            CancellationToken.None);
+
+    /// <summary>The admin credential the first node wrote (cluster mode needs one for every Orleans client).</summary>
+    public string AdminCredential => ClusterJoin.AdminCredential(_silos[0]);
 
     public async ValueTask DisposeAsync()
     {

@@ -40,7 +40,7 @@ await using (var check = await cluster.ConnectAsync())
 var goalsMet = true;
 foreach (var path in paths)
 {
-    var environment = new Dictionary<string, string> { ["FORM_LOCAL_API"] = path == "orleans" ? "0" : "1" };
+    var environment = new Dictionary<string, string> { ["FORM_LOCAL_API"] = path == "orleans" ? "0" : "1", ["FORMATION_CREDENTIAL"] = cluster.AdminCredential };
     var anchor = await CreateLoad.RunAsync(cluster, $"{path}-one", 1, creates, environment);
     var load = await CreateLoad.RunAsync(cluster, $"{path}-many", workers, creates, environment);
     Console.WriteLine($"-- path: {path}");

@@ -31,6 +31,15 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
     /// <summary>The metrics endpoint's URL (the silo serves it on loopback).</summary>
     public string MetricsUrl => $"http://127.0.0.1:{MetricsPort}/metrics";
 
+    /// <summary>The join endpoint's port (--join-port) when this node holds the cluster CA; a free one.</summary>
+    public int JoinPort { get; init; } = FreePorts.Next();
+
+    /// <summary>Cluster mode: the one-time token a new node joins with (--join-token); see <see cref="ClusterJoin"/>.</summary>
+    public string? JoinToken { get; init; }
+
+    /// <summary>Cluster mode: HOST:PORT of the CA holder's join endpoint (--join-address).</summary>
+    public string? JoinAddress { get; init; }
+
     public Dictionary<string, string> Environment { get; init; } = [];
 
     /// <summary>A command that runs dotnet, e.g. <c>ip netns exec NS</c> (it must exec, so the process id stays the silo's).</summary>
@@ -75,6 +84,24 @@ public sealed record SiloProcessOptions(string NodeId, string DataDirectory)
         {
             yield return "--postgres";
             yield return Postgres;
+        }
+
+        if (Mode == "cluster")
+        {
+            yield return "--join-port";
+            yield return JoinPort.ToString();
+        }
+
+        if (JoinToken is not null)
+        {
+            yield return "--join-token";
+            yield return JoinToken;
+        }
+
+        if (JoinAddress is not null)
+        {
+            yield return "--join-address";
+            yield return JoinAddress;
         }
 
         foreach (var extra in ExtraArguments)

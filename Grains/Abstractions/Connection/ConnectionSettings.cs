@@ -5,9 +5,10 @@ namespace Formation.Connection;
 
 /// <summary>
 /// How a client (form, the dashboard) reaches the cluster: gateways (default 127.0.0.1:30000; several as a
-/// comma-separated list, tried in turn when one dies) or PostgreSQL membership (cluster mode).
+/// comma-separated list, tried in turn when one dies) or PostgreSQL membership (cluster mode). With a
+/// <see cref="Credential"/> file the Orleans client speaks mutual TLS (cluster mode); without one, plain TCP (embedded mode).
 /// </summary>
-public sealed record ConnectionSettings(string Gateway, string? Postgres, string ClusterId, string ServiceId, TimeSpan Timeout)
+public sealed record ConnectionSettings(string Gateway, string? Postgres, string ClusterId, string ServiceId, TimeSpan Timeout, string? Credential = null)
 {
     public const string DefaultGateway = "127.0.0.1:30000";
 

@@ -154,25 +154,11 @@ internal sealed partial class FormfileParserSession
         }
     }
 
-    /// <summary><c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, <c>1.5s</c>, or a bare number of seconds.</summary>
+    /// <summary><c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, <c>1.5s</c>, or a bare number of seconds (see <see cref="Durations"/>).</summary>
     internal static bool TryParseDuration(string text, out TimeSpan duration)
     {
-        duration = default;
-        var value = text.Trim().ToLowerInvariant();
-        var (digits, scale) = value switch
-        {
-            _ when value.EndsWith("ms", StringComparison.Ordinal) => (value[..^2], 0.001),
-            _ when value.EndsWith('s') => (value[..^1], 1.0),
-            _ when value.EndsWith('m') => (value[..^1], 60.0),
-            _ when value.EndsWith('h') => (value[..^1], 3600.0),
-            _ => (value, 1.0),
-        };
-        if (digits.Length is 0 or > 12 || !double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
-        {
-            return false;
-        }
-
-        duration = TimeSpan.FromSeconds(number * scale);
-        return true;
+        // Health checks take no days: "1d" stays an error here, as it was.
+        var parsed = Durations.TryParse(text, out duration);
+        return parsed && !text.Trim().EndsWith('d') && !text.Trim().EndsWith('D');
     }
 }

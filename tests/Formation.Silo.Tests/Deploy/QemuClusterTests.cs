@@ -21,8 +21,8 @@ public sealed class QemuClusterTests(PostgresServer postgres) : IAsyncLifetime
         var a = _fixture.Silo("node-a", await _fixture.NewNodeDirectoryAsync("a")) with { Mode = "cluster", Postgres = database };
         var b = _fixture.Silo("node-b", await _fixture.NewNodeDirectoryAsync("b")) with { Mode = "cluster", Postgres = database };
         await using var siloA = await SiloProcess.StartAsync(a);
-        await using var siloB = await SiloProcess.StartAsync(b);
-        await using var client = await ClusterClient.ViaPostgresAsync(database);
+        await using var siloB = await ClusterJoin.StartAsync(b, siloA);
+        await using var client = await ClusterClient.ViaPostgresAsync(database, ClusterJoin.AdminCredential(siloA));
         await Eventually.HoldsAsync(client.Client.GetGrain<Formation.Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync,
             l => l.Count(n => n.Health == Formation.Nodes.NodeHealth.Healthy) == 2, TimeSpan.FromSeconds(60), "two nodes");
 

@@ -30,8 +30,8 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         }
 
         var outside = await lab.AddOutsideAsync();
-        var silos = await Task.WhenAll(lab.StartSiloAsync(1, postgres, database), lab.StartSiloAsync(2, postgres, database));
-        await using var client = await ClusterClient.ViaPostgresAsync(database);
+        var silos = new[] { await lab.StartSiloAsync(1, postgres, database), await lab.StartSiloAsync(2, postgres, database) };
+        await using var client = await ClusterClient.ViaPostgresAsync(database, lab.AdminCredential);
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         string Wg(int host) => MeshAgent.InterfaceNameFor(lab.NodeId(host));
         async Task<NodeMesh> MeshOf(int host) => (await Eventually.HoldsAsync(scheduler.ListNodesAsync,
@@ -79,10 +79,10 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         // namespace, reaches the guest on host 3. `form net leave` removes it from every node within 5 s.
         var device = await lab.AddUnderlayNamespaceAsync("dev", 200);
         var config = lab.ConfigPath("d");
-        var join = await MeshLab.FormAsync(database, "net", "join", "--name", "laptop", "--out", config);
+        var join = await lab.FormAsync(database, "net", "join", "--name", "laptop", "--out", config);
         Assert.True(join.ExitCode == 0, join.Output);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(config));
-        var again = await MeshLab.FormAsync(database, "net", "join", "--name", "laptop");
+        var again = await lab.FormAsync(database, "net", "join", "--name", "laptop");
         Assert.True(again.ExitCode == 1 && again.Output.Contains("already in the mesh", StringComparison.Ordinal), again.Output);
         var laptop = (await client.Client.GetGrain<INetDevicesGrain>(GrainKeys.Cluster).ListAsync()).Single();
         Assert.True(NetworkPlan.Devices.Contains(System.Net.IPAddress.Parse(laptop.Address)));
@@ -90,10 +90,10 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         await lab.WgQuickUpAsync(device, config);
         var fromDevice = await Eventually.HoldsAsync(() => lab.FetchAsync(device, $"http://{a3}:8080/"), b => b is not null, Timeout, "the device fetches guest 3's page");
         Assert.Equal("hello from the guest on host 3", fromDevice);
-        var peersTable = await MeshLab.FormAsync(database, "net", "peers");
+        var peersTable = await lab.FormAsync(database, "net", "peers");
         Assert.True(peersTable.ExitCode == 0 && peersTable.Output.Contains("laptop", StringComparison.Ordinal) &&
             peersTable.Output.Contains(mesh3.Subnet, StringComparison.Ordinal), peersTable.Output);
-        var leave = await MeshLab.FormAsync(database, "net", "leave", "laptop");
+        var leave = await lab.FormAsync(database, "net", "leave", "laptop");
         Assert.True(leave.ExitCode == 0, leave.Output);
         var left = Stopwatch.StartNew();
         foreach (var host in new[] { 1, 2, 3 })

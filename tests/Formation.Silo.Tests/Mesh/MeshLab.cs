@@ -62,15 +62,15 @@ public sealed class MeshLab : IAsyncDisposable
         return ns;
     }
 
-    /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership); its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
+    /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership, with the admin credential); its exit code and output.</summary>
+    public async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
     {
         // Exit code 2 means no silo answered within form's 5 s connect budget (a loaded machine); ask again until a deadline.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), [.. args, "--postgres", database],
-                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0" }, TimeSpan.FromMinutes(5));
+                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = AdminCredential }, TimeSpan.FromMinutes(5));
             if (result.ExitCode != 2 || DateTime.UtcNow > deadline)
             {
                 return (result.ExitCode, result.Output);
@@ -83,18 +83,23 @@ public sealed class MeshLab : IAsyncDisposable
         await RunAsync("ip", "netns", "exec", ns, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1",
             "wg-quick", "up", configPath);
 
+    /// <summary>The admin credential of the first host's silo (it made the cluster).</summary>
+    public string AdminCredential => ClusterJoin.AdminCredential(_silos[0]);
+
     public string ConfigPath(string name) => Path.Combine(_data.Path, $"ov{_id}{name}.conf");
 
+    /// <summary>Starts host <paramref name="host"/>'s silo: the first makes the cluster CA, later ones join through it with a token.</summary>
     public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database)
     {
         var socket = new NpgsqlConnectionStringBuilder(database) { Host = postgres.SocketDirectory, Port = postgres.Port }.ToString();
-        var silo = await SiloProcess.StartAsync(new SiloProcessOptions(NodeId(host), DataDirectory(host))
+        var options = new SiloProcessOptions(NodeId(host), DataDirectory(host))
         {
             Mode = "cluster",
             Postgres = socket,
             Advertise = UnderlayAddress(10 + host),
             Wrapper = ["ip", "netns", "exec", HostNamespace(host)],
-        }, TimeSpan.FromSeconds(120));
+        };
+        var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);
         return silo;
     }

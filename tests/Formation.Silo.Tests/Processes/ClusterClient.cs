@@ -1,5 +1,7 @@
 using System.Net;
 using Formation.Events;
+using Formation.Identity;
+using Formation.Silo.Identity;
 using Formation.Silo.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,14 +18,17 @@ public sealed class ClusterClient : IAsyncDisposable
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static Task<ClusterClient> ViaGatewayAsync(int port) =>
-        StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)));
+    /// <summary>Through a gateway; with <paramref name="credential"/> (a credential file) over mutual TLS (cluster mode).</summary>
+    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null) =>
+        StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)), credential, timeout);
 
-    public static Task<ClusterClient> ViaPostgresAsync(string connectionString) =>
-        StartAsync(c => c.UseFormationAdoNetClustering(connectionString));
+    /// <summary>Through the membership table of a cluster-mode database, over mutual TLS with <paramref name="credential"/>.</summary>
+    public static Task<ClusterClient> ViaPostgresAsync(string connectionString, string credential) =>
+        StartAsync(c => c.UseFormationAdoNetClustering(connectionString), credential, null);
 
-    private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering)
+    private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering, string? credential, TimeSpan? timeout)
     {
+        var tls = credential is null ? null : ClusterCredential.Load(credential);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -33,11 +38,25 @@ public sealed class ClusterClient : IAsyncDisposable
                 o.ServiceId = "formation";
             });
             clustering(client);
+            if (tls is not null)
+            {
+                client.UseFormationTls(tls);
+            }
+
             client.AddMemoryStreams(EventStreams.Provider);
         });
         var host = builder.Build();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await host.StartAsync(cts.Token);
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await host.StartAsync(cts.Token);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         return new ClusterClient(host);
     }
 

@@ -23,11 +23,12 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
         var database = await postgres.CreateDatabaseAsync("cluster_restart");
         var a = Options("node-a", database);
         var b = Options("node-b", database);
+        var admin = ClusterJoin.AdminCredential(a);
         string stoppedId, runningId;
 
         await using (var siloA = await SiloProcess.StartAsync(a))
-        await using (var siloB = await SiloProcess.StartAsync(b))
-        await using (var client = await ClusterClient.ViaPostgresAsync(database))
+        await using (var siloB = await SiloProcess.StartAsync(b = await ClusterJoin.JoiningAsync(b, siloA)))
+        await using (var client = await ClusterClient.ViaPostgresAsync(database, admin))
         {
             var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
             await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Count(n => n.Health == NodeHealth.Healthy) == 2, Timeout, "both nodes healthy");
@@ -46,9 +47,10 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
             await siloB.StopAsync();
         }
 
+        // Restarted nodes keep their certificates: B's spent token plays no part any more.
         await using (var siloA = await SiloProcess.StartAsync(a with { }))
         await using (var siloB = await SiloProcess.StartAsync(b with { }))
-        await using (var client = await ClusterClient.ViaPostgresAsync(database))
+        await using (var client = await ClusterClient.ViaPostgresAsync(database, admin))
         {
             var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
             var nodes = await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Count(n => n.Health == NodeHealth.Healthy) == 2, Timeout, "both nodes back");
@@ -77,8 +79,8 @@ public sealed class ClusterModeTests(PostgresServer postgres) : IDisposable
         postgres.RequireAvailable();
         var database = await postgres.CreateDatabaseAsync("cluster_kill");
         await using var siloA = await SiloProcess.StartAsync(Options("node-a", database));
-        await using var siloB = await SiloProcess.StartAsync(Options("node-b", database));
-        await using var client = await ClusterClient.ViaGatewayAsync(siloA.Options.GatewayPort);
+        await using var siloB = await ClusterJoin.StartAsync(Options("node-b", database), siloA);
+        await using var client = await ClusterClient.ViaGatewayAsync(siloA.Options.GatewayPort, ClusterJoin.AdminCredential(siloA));
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Count(n => n.Health == NodeHealth.Healthy) == 2, Timeout, "both nodes healthy");
         var catalog = client.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);

@@ -31,11 +31,13 @@ public sealed class FrontDoorFaultTests(PostgresServer postgres) : IDisposable
         {
             foreach (var node in new[] { "fd-victim", "fd-b", "fd-c" })
             {
-                silos.Add(await SiloProcess.StartAsync(
-                    new SiloProcessOptions(node, Path.Combine(_data.Path, node)) { Mode = "cluster", Postgres = database, Environment = capacity }));
+                silos.Add(await ClusterJoin.StartAsync(
+                    new SiloProcessOptions(node, Path.Combine(_data.Path, node)) { Mode = "cluster", Postgres = database, Environment = capacity },
+                    silos.FirstOrDefault()));
             }
 
-            await using (var client = await ClusterClient.ViaPostgresAsync(database))
+            var admin = ClusterJoin.AdminCredential(silos[0]);
+            await using (var client = await ClusterClient.ViaPostgresAsync(database, admin))
             {
                 await Eventually.HoldsAsync(client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync,
                     l => l.Count(n => n.Health == NodeHealth.Healthy) == 3, TimeSpan.FromSeconds(90), "three nodes healthy");
@@ -54,7 +56,7 @@ public sealed class FrontDoorFaultTests(PostgresServer postgres) : IDisposable
             {
                 // Workers 0 and 3 reach the victim first; worker 3 uses a full Orleans client instead of the local API.
                 var gateways = string.Join(',', Enumerable.Range(0, 3).Select(i => silos[(w + i) % 3].Gateway));
-                var environment = new Dictionary<string, string> { ["FORM_LOCAL_API"] = w == 3 ? "0" : "1" };
+                var environment = new Dictionary<string, string> { ["FORM_LOCAL_API"] = w == 3 ? "0" : "1", ["FORMATION_CREDENTIAL"] = admin };
                 for (var i = 0; i < CommandsPerWorker; i++)
                 {
                     var (command, name) = i % 2 == 1 ? ("delete", $"fdk-w{w}-{i - 1}") : ("create", $"fdk-w{w}-{i}");
@@ -80,7 +82,7 @@ public sealed class FrontDoorFaultTests(PostgresServer postgres) : IDisposable
             var created = runs.Where(r => r.Command == "create" && r.Result.ExitCode == 0).Select(r => r.Name).ToHashSet();
             var deleted = runs.Where(r => r.Command == "delete" && r.Result.ExitCode == 0).Select(r => r.Name).ToHashSet();
             Assert.NotEmpty(created);
-            await using var check = await ClusterClient.ViaGatewayAsync(silos[1].Options.GatewayPort);
+            await using var check = await ClusterClient.ViaGatewayAsync(silos[1].Options.GatewayPort, admin);
             var catalog = check.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
             var scheduler = check.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
             var vms = await Eventually.HoldsAsync(catalog.ListAsync, l => l.All(v => !deleted.Contains(v.Name)), TimeSpan.FromSeconds(60), "deleted VMs gone");

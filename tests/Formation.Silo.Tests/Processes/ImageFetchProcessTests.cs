@@ -29,8 +29,8 @@ public sealed class ImageFetchProcessTests(PostgresServer postgres) : IDisposabl
         var a = Options("holder-a", database);
         var b = Options("taker-b", database);
         await using var siloA = await SiloProcess.StartAsync(a);
-        await using var siloB = await SiloProcess.StartAsync(b);
-        await using var client = await ClusterClient.ViaPostgresAsync(database);
+        await using var siloB = await ClusterJoin.StartAsync(b, siloA);
+        await using var client = await ClusterClient.ViaPostgresAsync(database, ClusterJoin.AdminCredential(siloA));
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Count(n => n.Health == NodeHealth.Healthy) == 2, Timeout, "both nodes healthy");
 

@@ -1,0 +1,50 @@
+namespace Formation.Identity;
+
+/// <summary>Where a client (form, the dashboard) finds its credential when none is named.</summary>
+public static class CredentialPaths
+{
+    public const string EnvironmentVariable = "FORMATION_CREDENTIAL";
+
+    /// <summary>The admin credential a node writes when it creates a cluster, inside its data directory.</summary>
+    public static string AdminIn(string dataDirectory) => Path.Combine(dataDirectory, "identity", "admin.credential");
+
+    /// <summary>The user's own credential: $XDG_CONFIG_HOME/formation/credential (or ~/.config/formation/credential).</summary>
+    public static string User()
+    {
+        var config = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
+        if (string.IsNullOrWhiteSpace(config))
+        {
+            config = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
+        }
+
+        return Path.Combine(config, "formation", "credential");
+    }
+
+    /// <summary>
+    /// The credential to use: <paramref name="named"/> (--credential), else $FORMATION_CREDENTIAL, else the user's own
+    /// file, else the admin credential of root's default data directory (/var/lib/formation) when readable; null when
+    /// there is none (embedded mode needs none).
+    /// </summary>
+    public static string? Resolve(string? named)
+    {
+        if (!string.IsNullOrWhiteSpace(named))
+        {
+            return named;
+        }
+
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
+        foreach (var candidate in new[] { User(), AdminIn("/var/lib/formation") })
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}
