@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Formation.Silo.Storage;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Formation.Silo.Identity;
 
@@ -27,10 +25,10 @@ public sealed class IdentityStore(DatabaseKind kind, string connectionString, st
         await using var command = Command(connection,
             "INSERT INTO formation_cluster_authority (service_id, cluster_id, fingerprint, holder_node, join_endpoint, created_ms) " +
             "VALUES (@service, @cluster, @fingerprint, @holder, @endpoint, @now) ON CONFLICT (service_id, cluster_id) DO NOTHING");
-        Add(command, "@fingerprint", authority.Fingerprint);
-        Add(command, "@holder", authority.HolderNode);
-        Add(command, "@endpoint", authority.JoinEndpoint);
-        Add(command, "@now", now.ToUnixTimeMilliseconds());
+        command.AddParameter("@fingerprint", authority.Fingerprint);
+        command.AddParameter("@holder", authority.HolderNode);
+        command.AddParameter("@endpoint", authority.JoinEndpoint);
+        command.AddParameter("@now", now.ToUnixTimeMilliseconds());
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -40,8 +38,8 @@ public sealed class IdentityStore(DatabaseKind kind, string connectionString, st
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection,
             "UPDATE formation_cluster_authority SET join_endpoint = @endpoint WHERE service_id = @service AND cluster_id = @cluster AND fingerprint = @fingerprint");
-        Add(command, "@endpoint", endpoint);
-        Add(command, "@fingerprint", fingerprint);
+        command.AddParameter("@endpoint", endpoint);
+        command.AddParameter("@fingerprint", fingerprint);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -51,9 +49,9 @@ public sealed class IdentityStore(DatabaseKind kind, string connectionString, st
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection,
             "INSERT INTO formation_join_tokens (service_id, cluster_id, token_hash, created_ms, expires_ms) VALUES (@service, @cluster, @hash, @now, @expires)");
-        Add(command, "@hash", hash);
-        Add(command, "@now", now.ToUnixTimeMilliseconds());
-        Add(command, "@expires", expires.ToUnixTimeMilliseconds());
+        command.AddParameter("@hash", hash);
+        command.AddParameter("@now", now.ToUnixTimeMilliseconds());
+        command.AddParameter("@expires", expires.ToUnixTimeMilliseconds());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -68,9 +66,9 @@ public sealed class IdentityStore(DatabaseKind kind, string connectionString, st
             "UPDATE formation_join_tokens SET used_ms = @now, used_by = @node " +
             "WHERE service_id = @service AND cluster_id = @cluster AND token_hash = @hash AND used_ms IS NULL AND expires_ms > @now"))
         {
-            Add(use, "@now", now.ToUnixTimeMilliseconds());
-            Add(use, "@node", nodeId);
-            Add(use, "@hash", hash);
+            use.AddParameter("@now", now.ToUnixTimeMilliseconds());
+            use.AddParameter("@node", nodeId);
+            use.AddParameter("@hash", hash);
             if (await use.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 return new JoinTokenUse(JoinTokenOutcome.Accepted);
@@ -79,7 +77,7 @@ public sealed class IdentityStore(DatabaseKind kind, string connectionString, st
 
         await using var read = Command(connection,
             "SELECT expires_ms, used_ms, used_by FROM formation_join_tokens WHERE service_id = @service AND cluster_id = @cluster AND token_hash = @hash");
-        Add(read, "@hash", hash);
+        read.AddParameter("@hash", hash);
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -91,27 +89,15 @@ public sealed class IdentityStore(DatabaseKind kind, string connectionString, st
             : new JoinTokenUse(JoinTokenOutcome.Used, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.IsDBNull(2) ? null : reader.GetString(2));
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        DbConnection connection = kind == DatabaseKind.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        SqlConnections.OpenAsync(kind, connectionString, cancellationToken);
 
     private DbCommand Command(DbConnection connection, string sql)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        Add(command, "@service", serviceId);
-        Add(command, "@cluster", clusterId);
+        command.AddParameter("@service", serviceId);
+        command.AddParameter("@cluster", clusterId);
         return command;
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
     }
 }

@@ -1,8 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
 using Formation.Grains.Common;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace Formation.Silo.Storage.StateRows;
 
@@ -54,10 +52,10 @@ public sealed class SqlStateRowStore(DatabaseKind kind, string connectionString,
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var upsert = Command(connection, transaction, Upsert, collection, scope);
-        var upsertKey = Add(upsert, "@key", "");
-        var payload = Add(upsert, "@payload", "");
+        var upsertKey = upsert.AddParameter("@key", "");
+        var payload = upsert.AddParameter("@payload", "");
         await using var delete = Command(connection, transaction, Delete, collection, scope);
-        var deleteKey = Add(delete, "@key", "");
+        var deleteKey = delete.AddParameter("@key", "");
         foreach (var (key, value) in changes)
         {
             if (value is null)
@@ -76,30 +74,17 @@ public sealed class SqlStateRowStore(DatabaseKind kind, string connectionString,
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        DbConnection connection = kind == DatabaseKind.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        SqlConnections.OpenAsync(kind, connectionString, cancellationToken);
 
     private DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, string collection, string scope)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
-        Add(command, "@service", serviceId);
-        Add(command, "@collection", collection);
-        Add(command, "@scope", scope);
+        command.AddParameter("@service", serviceId);
+        command.AddParameter("@collection", collection);
+        command.AddParameter("@scope", scope);
         return command;
-    }
-
-    private static DbParameter Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-        return parameter;
     }
 }
