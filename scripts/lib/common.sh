@@ -122,6 +122,10 @@ publish_vmm() {
 }
 
 # Builds the Formation guest kernel once per machine (cached; ~5 min the first time).
+ensure_guest_agent() {
+  "$FORMATION_ROOT/scripts/build-guest-agent" >/dev/null || die "building the guest agent failed (scripts/build-guest-agent)"
+}
+
 ensure_guest_kernel() {
   local script="$FORMATION_ROOT/scripts/build-guest-kernel"
   if ! "$script" --check >/dev/null 2>&1; then
