@@ -14,6 +14,9 @@ public interface IVmHost
     /// <summary>The VMs' serial consoles, or null when this driver's VMs have none (<c>sim</c>, <c>none</c>).</summary>
     IVmConsoleHost? Console { get; }
 
+    /// <summary>Commands in the VMs' guests through their guest agent, or null when this driver's VMs have none (<c>sim</c>, <c>none</c>).</summary>
+    IVmExecHost? Exec { get; }
+
     /// <summary>Prepares and boots the VM; reports Running when the guest is ready, or Failed.</summary>
     Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken);
 

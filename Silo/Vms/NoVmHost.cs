@@ -11,6 +11,8 @@ public sealed class NoVmHost(string reason) : INodeVmHost
 
     public IVmConsoleHost? Console => null;
 
+    public IVmExecHost? Exec => null;
+
     public Task AdoptAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task PrepareNetworkAsync(CancellationToken cancellationToken) => Task.CompletedTask;

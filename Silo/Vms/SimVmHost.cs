@@ -22,6 +22,9 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     /// <summary>Simulated VMs have no console.</summary>
     public IVmConsoleHost? Console => null;
 
+    /// <summary>Simulated VMs have no guest agent.</summary>
+    public IVmExecHost? Exec => null;
+
     /// <summary>Nothing to adopt: simulated VMs vanish with the silo.</summary>
     public Task AdoptAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -40,6 +40,10 @@ public sealed partial class VmRuntime(
 
     public IVmConsoleHost? Console => this;
 
+    private ExecSessions? _exec;
+
+    public IVmExecHost? Exec => LazyInitializer.EnsureInitialized(ref _exec, () => new ExecSessions(RunningForExecAsync, Options, logger));
+
     /// <summary>Sets up the node's bridge; a failure is logged (VMs then fail to start with the reason) and does not stop the silo.</summary>
     public async Task PrepareNetworkAsync(CancellationToken cancellationToken)
     {
@@ -281,6 +285,27 @@ public sealed partial class VmRuntime(
     private IVmProcess Running(string vmId) =>
         Get(vmId).Process is { Exited.IsCompleted: false } process ? process
             : throw new FormationException(ErrorKind.Conflict, $"VM {vmId} has no running process on node {node.Identity.NodeId}.");
+
+    /// <summary>The VM's process when a command can run in it now; otherwise says why not and what to do.</summary>
+    private async Task<IVmProcess> RunningForExecAsync(string vmId, CancellationToken cancellationToken)
+    {
+        if (!_vms.TryGetValue(vmId, out var managed) || managed.Process is not { Exited.IsCompleted: false } process)
+        {
+            throw FormationException.Conflict($"VM {vmId} is not running: start it (form vm start) and try again.");
+        }
+
+        if (managed.Phase != VmPhase.Running)
+        {
+            throw FormationException.Conflict($"VM {vmId} is still booting: try again once it is Running.");
+        }
+
+        if (await process.IsPausedAsync(cancellationToken))
+        {
+            throw FormationException.Conflict($"VM {vmId} is paused: resume it (form vm resume) first.");
+        }
+
+        return process;
+    }
 
     private VmLaunch Placeholder(VmInfo vm) => Placeholder(vm.Id);
 

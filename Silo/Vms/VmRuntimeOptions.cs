@@ -30,6 +30,12 @@ public sealed class VmRuntimeOptions
     /// <summary>The console log cap VMs are launched with.</summary>
     public Formation.Vmm.Protocol.ConsoleLogCap ConsoleLogCap() => new() { MaxBytes = ConsoleLogMaxBytes };
 
+    /// <summary>How long the guest agent may take to answer the handshake, and then to start a command (<c>form vm exec</c>).</summary>
+    public TimeSpan AgentTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>An exec session no client has read or written for this long is ended and its command killed.</summary>
+    public TimeSpan ExecIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The line a Formation guest prints when it is up.</summary>
     public string ReadyLine { get; set; } = Formation.Images.ImageManifest.ReadyLine;
 }

@@ -78,6 +78,16 @@ public sealed class KvmProcess : IVmProcess
         }
     }
 
+    /// <summary>A vsock connection to the agent's port through formation-vmm's hybrid vsock socket; any number at once.</summary>
+    public Task<Stream> OpenAgentAsync(CancellationToken cancellationToken) =>
+        HybridVsock.ConnectAsync(_directory.VsockSocket, Formation.Agent.AgentProtocol.VsockPort, AgentConnectTimeout, cancellationToken);
+
+    /// <summary>How long formation-vmm may take to answer CONNECT (the guest has to accept).</summary>
+    public static TimeSpan AgentConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public Task SnapshotAsync(string directory, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("formation-vmm snapshots land with the snapvmm branch");
+
     public ValueTask DisposeAsync()
     {
         _closing.Cancel();

@@ -24,7 +24,7 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
         directory.EnsureRunPath();
-        foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.ConsoleSocket })
+        foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.ConsoleSocket, directory.AgentSocket })
         {
             File.Delete(stale);
         }
@@ -101,6 +101,11 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
             "-serial", "chardev:console0",
             "-qmp", $"unix:{directory.ControlSocket},server=on,wait=off",
             "-device", "virtio-rng-pci",
+            // The guest agent's port (formation-agent, Silo/Pack/GuestAgent/PROTOCOL.md): a virtio-serial port whose
+            // host side is a Unix socket qemu listens on; the silo connects for each exec session.
+            "-device", "virtio-serial-pci,id=agentbus",
+            "-chardev", $"socket,id=agent,path={directory.AgentSocket},server=on,wait=off",
+            "-device", $"virtserialport,bus=agentbus.0,chardev=agent,name={Formation.Agent.AgentProtocol.PortName}",
             "-pidfile", directory.PidFile,
             "-daemonize",
         };

@@ -11,6 +11,7 @@ public sealed class QemuProcess : IVmProcess
     private readonly VmDirectory _directory;
     private readonly TaskCompletionSource<VmExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _consoleGate = new(1, 1);
+    private readonly SemaphoreSlim _agentGate = new(1, 1);
     private Socket? _console;
     private string? _shutdownReason;
     private volatile bool _killRequested;
@@ -81,6 +82,45 @@ public sealed class QemuProcess : IVmProcess
             _consoleGate.Release();
         }
     }
+
+    /// <summary>
+    /// Connects to the agent's virtio-serial port. The port is one byte stream, so one session at a time: the stream
+    /// holds the port until it is disposed, and a second caller waits up to <see cref="AgentPortWait"/> for it.
+    /// </summary>
+    public async Task<Stream> OpenAgentAsync(CancellationToken cancellationToken)
+    {
+        if (!await _agentGate.WaitAsync(AgentPortWait, cancellationToken))
+        {
+            throw new InvalidOperationException(
+                $"another exec session holds the guest agent's port (qemu carries one at a time); try again when it ends.");
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(_directory.AgentSocket), cancellationToken);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+            _agentGate.Release();
+            if (ex is SocketException)
+            {
+                throw new InvalidOperationException(
+                    $"the VM has no guest agent port ({ex.Message}); it was started before Formation had exec: restart the VM.", ex);
+            }
+
+            throw;
+        }
+
+        return new GatedStream(new NetworkStream(socket, ownsSocket: true), () => _agentGate.Release());
+    }
+
+    /// <summary>How long a second exec session waits for the agent port.</summary>
+    public static TimeSpan AgentPortWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    public Task SnapshotAsync(string directory, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("qemu snapshots land with the snap branch");
 
     public async ValueTask DisposeAsync()
     {
