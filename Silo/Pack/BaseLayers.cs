@@ -8,7 +8,9 @@ namespace Formation.Silo.Pack;
 /// (built in C# in well under a second). <c>debian:bookworm</c>: <c>mmdebstrap --variant=minbase</c> from the
 /// machine's own Debian apt sources, built once per data directory (a lock file serializes concurrent builders)
 /// and reused by every later build. Owners are shifted into the build uid range (<see cref="PackOptions.BuildUidBase"/>)
-/// so the sandbox's user namespace sees them as the in-image owners. Both carry busybox at <see cref="GuestInit.BusyboxPath"/> for the guest init.
+/// so the sandbox's user namespace sees them as the in-image owners. Both carry busybox at <see cref="GuestInit.BusyboxPath"/> for the guest init,
+/// and the guest agent at <see cref="GuestInit.AgentPath"/> when the node has one (<see cref="GuestAgentLocator"/>; its digest is part
+/// of the key, so a new agent makes new base layers).
 /// </summary>
 internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStore layers)
 {
@@ -19,9 +21,10 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
     public async Task<string> KeyAsync(BaseImage baseImage, CancellationToken cancellationToken)
     {
         var busybox = await PackDigest.FileHexAsync(BusyboxPath(), cancellationToken);
+        var agent = GuestAgentLocator.TryResolve(options) is { } path ? "agent " + await PackDigest.FileHexAsync(path, cancellationToken) : "no agent";
         return baseImage.Kind == BaseImageKind.Tiny
-            ? PackDigest.Key("base", TinyVersion, busybox)
-            : PackDigest.Key("base", DebianVersion, options.DebianSuite, busybox, await File.ReadAllTextAsync(SourcesFile() ?? "/dev/null", cancellationToken));
+            ? PackDigest.Key("base", TinyVersion, busybox, agent)
+            : PackDigest.Key("base", DebianVersion, options.DebianSuite, busybox, agent, await File.ReadAllTextAsync(SourcesFile() ?? "/dev/null", cancellationToken));
     }
 
     /// <summary>Makes sure the base layer exists; returns true when it had to be built.</summary>
@@ -80,6 +83,7 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
             }
 
             File.CreateSymbolicLink(Path.Combine(root, "usr/lib/formation/busybox"), "../../../bin/busybox");
+            CopyAgent(root);
             await File.WriteAllTextAsync(Path.Combine(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n", cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(root, "etc/group"), "root:x:0:\n", cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(root, "etc/shadow"), "root:*:19000:0:99999:7:::\n", cancellationToken);
@@ -130,6 +134,7 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
             Directory.CreateDirectory(Path.Combine(root, "usr/lib/formation"));
             File.Copy(BusyboxPath(), Path.Combine(root, "usr/lib/formation/busybox"));
             File.SetUnixFileMode(Path.Combine(root, "usr/lib/formation/busybox"), (UnixFileMode)0b111_101_101);
+            CopyAgent(root);
             var resolv = Path.Combine(root, "etc/resolv.conf");
             if (!File.Exists(resolv) && new FileInfo(resolv).LinkTarget is null)
             {
@@ -144,6 +149,19 @@ internal sealed class BaseLayers(PackOptions options, PackPaths paths, LayerStor
         {
             HostPaths.DeleteTree(staging);
         }
+    }
+
+    /// <summary>The guest agent into the layer, when the node has one (without it the image works, minus <c>form vm exec</c>).</summary>
+    private void CopyAgent(string root)
+    {
+        if (GuestAgentLocator.TryResolve(options) is not { } agent)
+        {
+            return;
+        }
+
+        var target = Path.Combine(root, GuestInit.AgentPath.TrimStart('/'));
+        File.Copy(agent, target, overwrite: true);
+        File.SetUnixFileMode(target, (UnixFileMode)0b111_101_101);
     }
 
     private string BusyboxPath()

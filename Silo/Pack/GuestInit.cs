@@ -4,8 +4,9 @@ namespace Formation.Silo.Pack;
 /// The guest's PID 1 (<c>/usr/lib/formation/init</c>, linked from <c>/init</c> and <c>/sbin/init</c>): a busybox
 /// shell script, so it runs the same on the tiny and the Debian base. It mounts the kernel file systems, sets the
 /// hostname, configures eth0 from <c>ip=</c> on the kernel command line (unless the kernel's IP_PNP already did),
-/// loads the image's environment, prints <see cref="Formation.Images.ImageManifest.ReadyLine"/> on the console and
-/// then supervises the entrypoint: restarted when it exits, with a backoff of 1 s doubling to 30 s (reset after a
+/// loads the image's environment, starts the guest agent (<see cref="AgentPath"/>, when the image has it: in its own
+/// session, respawned a second after it ends, logging to <c>/run/formation-agent.log</c>), prints
+/// <see cref="Formation.Images.ImageManifest.ReadyLine"/> on the console and then supervises the entrypoint: restarted when it exits, with a backoff of 1 s doubling to 30 s (reset after a
 /// run of 30 s or more).
 /// <para>
 /// Graceful shutdown: the kernel's immediate Ctrl-Alt-Del reboot is switched off (<c>/proc/sys/kernel/ctrl-alt-del</c>
@@ -25,6 +26,9 @@ internal static class GuestInit
     public const string Directory = "/usr/lib/formation";
     public const string InitPath = Directory + "/init";
     public const string BusyboxPath = Directory + "/busybox";
+
+    /// <summary>The guest agent (<c>form vm exec</c>), when the base layer carries one.</summary>
+    public const string AgentPath = Formation.Agent.AgentProtocol.GuestPath;
     public const string EntrypointPath = "/etc/formation/entrypoint";
     public const string EnvironmentPath = "/etc/formation/entrypoint.env";
     public const string ConsolePath = "/etc/formation/console";
@@ -128,6 +132,16 @@ internal static class GuestInit
         [ -n "$host" ] && $BB hostname "$host"
 
         [ -f /etc/formation/entrypoint.env ] && . /etc/formation/entrypoint.env
+
+        # The guest agent (form vm exec) in its own session, respawned when it ends; its log goes to /run, not the console.
+        if [ -x /usr/lib/formation/agent ]; then
+          (
+            while :; do
+              $BB setsid /usr/lib/formation/agent </dev/null >>/run/formation-agent.log 2>&1
+              $BB sleep 1
+            done
+          ) &
+        fi
 
         echo FORMATION-GUEST-READY
 

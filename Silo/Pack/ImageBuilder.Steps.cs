@@ -20,6 +20,11 @@ public sealed partial class ImageBuilder
         reporter.Begin(1, $"FROM {formfile.From}", 0);
         HostTools.Require(formfile.From.Kind);
         var baseKey = await _bases.KeyAsync(formfile.From, cancellationToken);
+        if (GuestAgentLocator.TryResolve(_options) is null)
+        {
+            reporter.Warning($"no guest agent at {GuestAgentLocator.CandidatePath(_options)} (run scripts/build-guest-agent or set {GuestAgentLocator.EnvironmentVariable}); 'form vm exec' will not work in this image");
+        }
+
         if (_layers.Exists(baseKey))
         {
             reporter.Cached();

@@ -11,6 +11,9 @@ public sealed class PackOptions
     /// <summary>Guest kernel (a bzImage or a directory holding one); null = <see cref="GuestKernelLocator"/>'s default.</summary>
     public string? GuestKernelPath { get; set; }
 
+    /// <summary>Guest agent (formation-agent, or a directory holding it); null = <see cref="GuestAgentLocator"/>'s default.</summary>
+    public string? GuestAgentPath { get; set; }
+
     /// <summary>The static busybox copied into every image (init, tiny base).</summary>
     public string BusyboxPath { get; set; } = "/bin/busybox";
 
