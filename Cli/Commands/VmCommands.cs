@@ -27,6 +27,7 @@ public static class VmCommands
         vm.Subcommands.Add(VmTopCommand.Create(app));
         vm.Subcommands.Add(VmLogsCommand.Create(app));
         vm.Subcommands.Add(VmConsoleCommand.Create(app));
+        vm.Subcommands.Add(VmExecCommand.Create(app));
         return vm;
     }
 

@@ -23,6 +23,12 @@ public static class VmHandles
         return client.GetGrain<IVmConsoleGrain>(vmRef.GrainKey);
     }
 
+    public static async Task<IVmExecGrain> ResolveExecAsync(IClusterClient client, string idOrName)
+    {
+        var vmRef = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        return client.GetGrain<IVmExecGrain>(vmRef.GrainKey);
+    }
+
     /// <summary>Polls the VM through the front door (local API or gateway) until it reaches <paramref name="target"/> or fails.</summary>
     public static Task<VmInfo> WaitForAsync(IFormationReads reads, string vmId, VmState target, CancellationToken cancellationToken) =>
         PollAsync(async () => (await reads.GetVmAsync(vmId, cancellationToken)).Vm, target, cancellationToken, null);

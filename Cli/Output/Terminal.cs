@@ -10,6 +10,9 @@ public sealed class Terminal(TextWriter output, TextWriter error)
     /// <summary>The process's stdout as bytes, opened once on first raw write and kept for the process's life.</summary>
     private readonly Lazy<Stream> _stdout = new(System.Console.OpenStandardOutput);
 
+    /// <summary>The process's stderr as bytes, likewise.</summary>
+    private readonly Lazy<Stream> _stderr = new(System.Console.OpenStandardError);
+
     public TextWriter Out { get; } = output;
 
     public TextWriter Error { get; } = error;
@@ -40,6 +43,26 @@ public sealed class Terminal(TextWriter output, TextWriter error)
         {
             await Out.WriteAsync(System.Text.Encoding.UTF8.GetString(data));
             await Out.FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Like <see cref="WriteRawAsync"/>, to stderr.</summary>
+    public async Task WriteRawErrorAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        if (data.Length == 0)
+        {
+            return;
+        }
+
+        if (ReferenceEquals(Error, System.Console.Error))
+        {
+            await _stderr.Value.WriteAsync(data, cancellationToken);
+            await _stderr.Value.FlushAsync(cancellationToken);
+        }
+        else
+        {
+            await Error.WriteAsync(System.Text.Encoding.UTF8.GetString(data));
+            await Error.FlushAsync(cancellationToken);
         }
     }
 
