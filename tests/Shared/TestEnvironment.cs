@@ -26,6 +26,15 @@ public static class TestEnvironment
         return kernel!;
     }
 
+    /// <summary>The Formation guest agent (put into images' base layers), or a failure saying how to get it.</summary>
+    public static string RequireGuestAgent()
+    {
+        var agent = GuestAgentLocator.TryResolve();
+        Prerequisites.Require(agent is not null,
+            $"the Formation guest agent is not at {GuestAgentLocator.CandidatePath()} (scripts/build-guest-agent builds it, or set {GuestAgentLocator.EnvironmentVariable})");
+        return agent!;
+    }
+
     private static string? FindBuilderProblem()
     {
         if (Environment.UserName != "root")

@@ -1,0 +1,91 @@
+using System.Text;
+using Formation.Silo.Tests.Processes;
+using Formation.Vms;
+
+namespace Formation.Silo.Tests.Deploy;
+
+/// <summary>
+/// <c>form vm exec</c> against a real TCG guest under the qemu driver: the guest init starts formation-agent from the
+/// tiny base layer, the silo reaches it over the virtio-serial port. Output and exit status, stdin, 1 MiB of output
+/// byte for byte, a missing command (127), a pty, a signal, and the CLI's streams and exit code.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployFixture>
+{
+    private sealed record Outcome(string Stdout, string Stderr, ExecResult Result);
+
+    [Fact]
+    public async Task ExecInQemuGuest_ReturnsOutputAndStatus_CarriesStdinAndAMebibyte_And127ForAMissingCommand()
+    {
+        DeployFixture.RequireEnvironment();
+        TestEnvironment.RequireGuestAgent();
+        var ct = TestContext.Current.CancellationToken;
+        var data = await fixture.NewNodeDirectoryAsync("exec");
+        var options = fixture.Silo("exec-node", data);
+        await using var silo = await SiloProcess.StartAsync(options);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("exec-1", 1, 256, 1, DeployFixture.WebImage, null));
+        var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Running or VmState.Failed, TimeSpan.FromSeconds(180), "the guest is up");
+        Assert.Equal(VmState.Running, (await vm.GetAsync()).State);
+        var exec = client.Client.GetGrain<IVmExecGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+
+        var mixed = await RunAsync(exec, new ExecRequest(["sh", "-c", "echo out; echo err >&2; exit 3"]));
+        Assert.Equal(("out\n", "err\n", 3), (mixed.Stdout, mixed.Stderr, mixed.Result.ExitCode));
+
+        var session = await exec.StartAsync(new ExecRequest(["cat"], Stdin: true));
+        await exec.WriteAsync(session, Encoding.UTF8.GetBytes("hello through the agent\n"));
+        await exec.WriteAsync(session, []);
+        var echoed = await CollectAsync(exec, session);
+        Assert.Equal(("hello through the agent\n", 0), (echoed.Stdout, echoed.Result.ExitCode));
+
+        var expected = string.Concat(Enumerable.Range(1, 200_000).Select(i => i + "\n"))[..(1 << 20)];
+        var large = await RunAsync(exec, new ExecRequest(["sh", "-c", "seq 1 200000 | head -c 1048576"]));
+        Assert.Equal(0, large.Result.ExitCode);
+        Assert.Equal(1 << 20, large.Stdout.Length);
+        Assert.True(expected == large.Stdout, "the 1 MiB of output arrived changed");
+
+        var missing = await RunAsync(exec, new ExecRequest(["no-such-command", "x"]));
+        Assert.Equal(127, missing.Result.ExitCode);
+        Assert.Contains("not found", missing.Result.Error);
+
+        var pty = await RunAsync(exec, new ExecRequest(["tty"], Tty: true, Rows: 30, Columns: 100));
+        Assert.StartsWith("/dev/pts/", pty.Stdout);
+
+        var sleeper = await exec.StartAsync(new ExecRequest(["sleep", "60"]));
+        await exec.SignalAsync(sleeper, 15);
+        Assert.Equal(128 + 15, (await CollectAsync(exec, sleeper)).Result.ExitCode);
+
+        var cli = await FormProcess.RunAsync(["vm", "exec", created.Id, "--gateway", silo.Gateway, "--", "sh", "-c", "echo cli-out; echo cli-err >&2; exit 7"],
+            cancellationToken: ct);
+        Assert.True(cli.ExitCode == 7, cli.ToString());
+        Assert.Equal("cli-out\n", cli.Out);
+        Assert.Contains("cli-err", cli.Error);
+
+        var cliMissing = await FormProcess.RunAsync(["vm", "exec", "exec-1", "--gateway", silo.Gateway, "--", "no-such-command"], cancellationToken: ct);
+        Assert.True(cliMissing.ExitCode == 127, cliMissing.ToString());
+        Assert.Contains("no-such-command: command not found", cliMissing.Error);
+    }
+
+    private static async Task<Outcome> RunAsync(IVmExecGrain exec, ExecRequest request) =>
+        await CollectAsync(exec, await exec.StartAsync(request));
+
+    private static async Task<Outcome> CollectAsync(IVmExecGrain exec, string session)
+    {
+        var stdout = new MemoryStream();
+        var stderr = new MemoryStream();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var output = await exec.ReadAsync(session, TimeSpan.FromSeconds(2));
+            stdout.Write(output.Stdout);
+            stderr.Write(output.Stderr);
+            if (output.Result is { } result)
+            {
+                return new Outcome(Encoding.UTF8.GetString(stdout.ToArray()), Encoding.UTF8.GetString(stderr.ToArray()), result);
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"exec session {session} did not end within 2 minutes");
+    }
+}
