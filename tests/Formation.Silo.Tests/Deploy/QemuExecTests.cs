@@ -7,7 +7,7 @@ namespace Formation.Silo.Tests.Deploy;
 /// <summary>
 /// <c>form vm exec</c> against a real TCG guest under the qemu driver: the guest init starts formation-agent from the
 /// tiny base layer, the silo reaches it over the virtio-serial port. Output and exit status, stdin, 1 MiB of output
-/// byte for byte, a missing command (127), a pty, a signal, and the CLI's streams and exit code.
+/// byte for byte, a missing command (127), a pty, a signal, and the CLI's streams, exit code, -i, -t and --timeout.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployFixture>
@@ -65,6 +65,32 @@ public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployF
         var cliMissing = await FormProcess.RunAsync(["vm", "exec", "exec-1", "--gateway", silo.Gateway, "--", "no-such-command"], cancellationToken: ct);
         Assert.True(cliMissing.ExitCode == 127, cliMissing.ToString());
         Assert.Contains("no-such-command: command not found", cliMissing.Error);
+
+        var form = $"{FormProcess.Describe()} vm exec exec-1 --gateway {silo.Gateway}";
+        var piped = await ShellAsync($"printf 'piped input' | {form} -i -- cat", ct);
+        Assert.True(piped.ExitCode == 0 && piped.Out == "piped input", piped.ToString());
+
+        // -t needs a terminal on our side: script(1) gives the CLI one.
+        var terminal = await ShellAsync($"script -qec '{form} -t -- tty' /dev/null < /dev/null", ct);
+        Assert.True(terminal.ExitCode == 0 && terminal.Out.Contains("/dev/pts/", StringComparison.Ordinal), terminal.ToString());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var timedOut = await FormProcess.RunAsync(["vm", "exec", "exec-1", "--gateway", silo.Gateway, "--timeout", "2", "--", "sleep", "60"], cancellationToken: ct);
+        Assert.True(timedOut.ExitCode == 124 && timedOut.Error.Contains("did not finish within 2 s", StringComparison.Ordinal), timedOut.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"--timeout 2 took {clock.Elapsed}");
+    }
+
+    private static async Task<FormProcess.Result> ShellAsync(string command, CancellationToken ct)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return new FormProcess.Result(process.ExitCode, await stdout, await stderr, clock.Elapsed);
     }
 
     private static async Task<Outcome> RunAsync(IVmExecGrain exec, ExecRequest request) =>
