@@ -26,6 +26,11 @@ public static class VmConfigFile
             throw new ArgumentException($"{path}: consoleLogCap.maxBytes: {problem}");
         }
 
+        if (config.Vsock?.Problem() is { } vsockProblem)
+        {
+            throw new ArgumentException($"{path}: vsock: {vsockProblem}");
+        }
+
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? Resolve(string? p) => p is null ? null : Path.GetFullPath(p, dir);
         return config with
@@ -36,6 +41,7 @@ public static class VmConfigFile
             ControlSocket = Resolve(config.ControlSocket),
             PidFile = Resolve(config.PidFile),
             Disks = [.. config.Disks.Select(d => d with { Path = Resolve(d.Path)! })],
+            Vsock = config.Vsock is { } v ? v with { Socket = Resolve(v.Socket)! } : null,
         };
     }
 
@@ -49,6 +55,7 @@ public static class VmConfigFile
         Disks = config.Disks,
         Nets = config.Nets,
         Rng = config.Rng,
+        Vsock = config.Vsock,
         MpTable = config.MpTable,
         Compat = config.Compat,
     };

@@ -1,0 +1,449 @@
+using System.Net.Sockets;
+using Formation.Kvm.Native.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Formation.Kvm.Native.Devices.Virtio;
+
+/// <summary>
+/// virtio-vsock (virtio 1.x "Socket Device", device id 19): stream connections between the guest (<see cref="GuestCid"/>)
+/// and the host (cid 2), with a hybrid Unix-socket host side as in Firecracker (see <see cref="Formation.Vmm.Protocol.HybridVsock"/>):
+/// a host client connects to the listening socket, writes <c>CONNECT &lt;port&gt;\n</c>, the device sends REQUEST to the
+/// guest and answers <c>OK &lt;host-port&gt;\n</c> on its RESPONSE. Only host-initiated connections: a guest REQUEST is
+/// answered with RST. Queues: rx (device to guest), tx (guest to device), event (unused: buffers stay posted).
+/// <para>
+/// The guest is untrusted. Every packet is checked (header size, cids, type, op, length against the descriptors, credit);
+/// a packet that breaks a rule resets its connection (or, when it names none, is answered with RST or dropped) and is
+/// counted in <see cref="GuestErrors"/>; it never fails the device or touches other connections. Buffering is bounded:
+/// at most <see cref="BufAlloc"/> bytes per connection towards the host (the credit the device grants; a guest that sends
+/// more is reset) and 64 KiB towards the guest (never more than the guest's own credit), at most
+/// <c>maxConnections</c> connections. Host I/O runs on the thread pool under the transport's lock; the vCPU that
+/// notifies never waits for a socket.
+/// </para>
+/// </summary>
+public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
+{
+    public const ulong HostCid = 2;
+    public const int RxQueue = 0, TxQueue = 1, EventQueue = 2;
+    public const ushort TypeStream = 1;
+    public const ushort OpRequest = 1, OpResponse = 2, OpRst = 3, OpShutdown = 4, OpRw = 5, OpCreditUpdate = 6, OpCreditRequest = 7;
+    public const uint ShutdownReceive = 1, ShutdownSend = 2;
+
+    /// <summary>Largest payload in one packet (VIRTIO_VSOCK_MAX_PKT_BUF_SIZE).</summary>
+    public const int MaxPayload = 64 * 1024;
+
+    /// <summary>The receive buffer the device advertises per connection: what a guest may send ahead of the host.</summary>
+    public const uint BufAlloc = 256 * 1024;
+
+    public const int DefaultMaxConnections = 64;
+
+    /// <summary>RSTs owed for packets that match no connection; beyond this a flooding guest's packets are dropped.</summary>
+    public const int MaxPendingResets = 64;
+
+    /// <summary>Host-side ports of connections count up from here (as Firecracker's do).</summary>
+    public const uint FirstHostPort = 1u << 30;
+
+    private readonly GuestMemory _memory;
+    private readonly Socket _listener;
+    private readonly string? _socketPath;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _connectTimeout;
+    private readonly int _maxConnections;
+    private readonly Dictionary<uint, VsockConnection> _connections = [];
+    private readonly Queue<VsockConnection> _ready = new();
+    private readonly Queue<VsockPacketHeader> _resets = new();
+    private readonly byte[] _txHeader = new byte[VsockPacketHeader.Size];
+    private readonly byte[] _rxHeader = new byte[VsockPacketHeader.Size];
+    private readonly CancellationTokenSource _stop = new();
+    private IVirtioQueueHost? _host;
+    private Virtqueue[] _queues = [];
+    private uint _nextHostPort = FirstHostPort;
+    private int _clients;
+    private long _guestErrors;
+    private Task? _acceptLoop;
+
+    /// <param name="memory">Guest RAM.</param>
+    /// <param name="guestCid">The guest's context id (3 or more).</param>
+    /// <param name="listener">A bound, listening Unix stream socket: the hybrid host side. The device owns it.</param>
+    /// <param name="socketPath">The listener's path, removed on dispose (null: leave it).</param>
+    /// <param name="logger">Where guest errors and refused connections are logged.</param>
+    /// <param name="connectTimeout">How long a host client may take to send CONNECT and the guest to answer it (default 10 s).</param>
+    /// <param name="maxConnections">Host clients at once, in handshake or connected.</param>
+    public VirtioVsock(GuestMemory memory, ulong guestCid, Socket listener, string? socketPath = null, ILogger? logger = null,
+        TimeSpan? connectTimeout = null, int maxConnections = DefaultMaxConnections)
+    {
+        if (guestCid is < 3 or > 0xffff_fffe)
+        {
+            throw new ArgumentOutOfRangeException(nameof(guestCid), $"a guest cid is 3 to 4294967294 (got {guestCid})");
+        }
+
+        _memory = memory;
+        GuestCid = guestCid;
+        _listener = listener;
+        _socketPath = socketPath;
+        _logger = logger ?? NullLogger.Instance;
+        _connectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10);
+        _maxConnections = maxConnections;
+    }
+
+    public uint DeviceId => VirtioIds.Vsock;
+
+    /// <summary>No feature bits: stream sockets only, which is what a driver assumes without VIRTIO_VSOCK_F_SEQPACKET.</summary>
+    public ulong Features => 0;
+
+    public int QueueCount => 3;
+
+    public ushort QueueMaxSize => 256;
+
+    public ulong GuestCid { get; }
+
+    /// <summary>Guest packets that broke a rule (each reset its connection or was dropped).</summary>
+    public long GuestErrors => Interlocked.Read(ref _guestErrors);
+
+    /// <summary>The latest of those, in words.</summary>
+    public string? LastGuestError { get; private set; }
+
+    /// <summary>Host clients connected to the Unix socket (in handshake or open).</summary>
+    public int Clients => Volatile.Read(ref _clients);
+
+    public void ReadConfig(ulong offset, Span<byte> data)
+    {
+        // struct virtio_vsock_config: le64 guest_cid.
+        Span<byte> config = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(config, GuestCid);
+        data.Clear();
+        if (offset < (ulong)config.Length)
+        {
+            var n = Math.Min(data.Length, config.Length - (int)offset);
+            config.Slice((int)offset, n).CopyTo(data);
+        }
+    }
+
+    public void WriteConfig(ulong offset, ReadOnlySpan<byte> data)
+    {
+    }
+
+    public void Activate(IVirtioQueueHost host, Virtqueue[] queues, ulong acceptedFeatures)
+    {
+        _host = host;
+        _queues = queues;
+    }
+
+    public void Notify(int queue)
+    {
+        if (_host is null)
+        {
+            return;
+        }
+
+        if (queue == TxQueue)
+        {
+            ProcessTx();
+        }
+
+        if (queue is RxQueue or TxQueue)
+        {
+            Pump();
+        }
+    }
+
+    /// <summary>The driver reset the device: every connection ends (their Unix sockets close).</summary>
+    public void Reset()
+    {
+        foreach (var conn in _connections.Values.ToArray())
+        {
+            Close(conn, sendRst: false);
+        }
+
+        _ready.Clear();
+        _resets.Clear();
+        _host = null;
+    }
+
+    private void ProcessTx()
+    {
+        var q = _queues[TxQueue];
+        var any = false;
+        while (q.TryPop(out var chain))
+        {
+            var readable = chain.ReadableLength;
+            if (readable < VsockPacketHeader.Size)
+            {
+                GuestError($"a tx packet of {readable} readable bytes is shorter than the {VsockPacketHeader.Size}-byte header: dropped");
+            }
+            else
+            {
+                ChainIo.Read(_memory, chain, 0, _txHeader);
+                Handle(chain, readable, VsockPacketHeader.Read(_txHeader));
+            }
+
+            q.PushUsed(chain.Head, 0);
+            any = true;
+        }
+
+        if (any)
+        {
+            _host!.SignalUsed(q);
+        }
+    }
+
+    private void Handle(in DescriptorChain chain, long readable, in VsockPacketHeader h)
+    {
+        if (h.SrcCid != GuestCid || h.DstCid != HostCid)
+        {
+            GuestError($"a packet from cid {h.SrcCid} to cid {h.DstCid} (the guest is cid {GuestCid}, the host {HostCid}): dropped");
+            return;
+        }
+
+        if (!_connections.TryGetValue(h.DstPort, out var conn) || conn.GuestPort != h.SrcPort)
+        {
+            conn = null;
+        }
+
+        if (h.Op == OpRst)
+        {
+            if (conn is not null)
+            {
+                LogGuestReset(conn.GuestPort, conn.HostPort);
+                Close(conn, sendRst: false);
+            }
+
+            return;
+        }
+
+        if (h.Type != TypeStream)
+        {
+            Refuse(h, conn, $"type {h.Type} is not a stream (1)");
+            return;
+        }
+
+        if (h.Op == OpRequest)
+        {
+            // Guest-initiated connections (Firecracker's "<socket>_<port>" convention) are not offered.
+            LogGuestRequestRefused(h.DstPort, h.SrcPort);
+            Refuse(h, conn, null);
+            return;
+        }
+
+        if (conn is null)
+        {
+            Refuse(h, null, null); // a late packet of a closed connection, or a guess: RST like a host without a listener
+            return;
+        }
+
+        if (h.Length > MaxPayload || h.Length > readable - VsockPacketHeader.Size)
+        {
+            Abort(conn, $"a packet says it carries {h.Length} bytes but has {readable - VsockPacketHeader.Size} (at most {MaxPayload})");
+            return;
+        }
+
+        if (h.Op != OpRw && h.Length != 0)
+        {
+            Abort(conn, $"a control packet (op {h.Op}) carries {h.Length} bytes of payload");
+            return;
+        }
+
+        if (!TakeCredit(conn, h))
+        {
+            return;
+        }
+
+        switch (h.Op)
+        {
+            case OpResponse when conn.State == VsockConnectionState.Connecting:
+                conn.State = VsockConnectionState.Established;
+                conn.Accepted.TrySetResult(true);
+                break;
+            case OpResponse:
+                Abort(conn, "RESPONSE on a connection that is already open");
+                break;
+            case OpRw:
+                Receive(conn, chain, h.Length);
+                break;
+            case OpCreditUpdate:
+                break; // TakeCredit took it
+            case OpCreditRequest:
+                conn.SendCreditUpdate = true;
+                Enqueue(conn);
+                break;
+            case OpShutdown:
+                OnGuestShutdown(conn, h.Flags);
+                break;
+            default:
+                Abort(conn, $"unknown op {h.Op}");
+                break;
+        }
+    }
+
+    /// <summary>Takes the guest's buf_alloc and fwd_cnt from any packet; false (and reset) when fwd_cnt is impossible.</summary>
+    private bool TakeCredit(VsockConnection conn, in VsockPacketHeader h)
+    {
+        if (conn.TxCnt - h.FwdCnt > conn.TxCnt - conn.PeerFwdCnt)
+        {
+            Abort(conn, $"fwd_cnt {h.FwdCnt} went back or past the {conn.TxCnt} bytes sent (it was {conn.PeerFwdCnt})");
+            return false;
+        }
+
+        var before = conn.PeerCredit;
+        conn.PeerBufAlloc = h.BufAlloc;
+        conn.PeerFwdCnt = h.FwdCnt;
+        if (conn.PeerCredit > before)
+        {
+            conn.WakeReader();
+            if (conn.ToGuestCount > 0)
+            {
+                Enqueue(conn);
+            }
+        }
+
+        return true;
+    }
+
+    private void Receive(VsockConnection conn, in DescriptorChain chain, uint length)
+    {
+        if (conn.State != VsockConnectionState.Established || (conn.GuestShutdown & ShutdownSend) != 0)
+        {
+            Abort(conn, conn.State == VsockConnectionState.Established ? "data after the guest shut down sending" : "data before the connection was accepted");
+            return;
+        }
+
+        if (length > conn.OwnCredit)
+        {
+            Abort(conn, $"the guest sent {length} bytes with {conn.OwnCredit} bytes of credit");
+            return;
+        }
+
+        if (length == 0)
+        {
+            return;
+        }
+
+        var writer = conn.ToHost.Writer;
+        var span = writer.GetSpan((int)length)[..(int)length];
+        ChainIo.Read(_memory, chain, VsockPacketHeader.Size, span);
+        writer.Advance((int)length);
+        var flush = writer.FlushAsync(); // never pauses (no threshold): completes at once
+        if (flush.IsCompleted)
+        {
+            flush.GetAwaiter().GetResult();
+        }
+        else
+        {
+            _ = flush.AsTask();
+        }
+
+        conn.RxCnt += length;
+    }
+
+    private void OnGuestShutdown(VsockConnection conn, uint flags)
+    {
+        if ((flags & ~(ShutdownReceive | ShutdownSend)) != 0 || conn.State != VsockConnectionState.Established)
+        {
+            Abort(conn, conn.State == VsockConnectionState.Established ? $"SHUTDOWN with unknown flags 0x{flags:x}" : "SHUTDOWN before the connection was accepted");
+            return;
+        }
+
+        conn.GuestShutdown |= flags;
+        if ((flags & ShutdownReceive) != 0)
+        {
+            conn.ToGuestCount = 0;
+            conn.ToGuestStart = 0;
+            conn.WakeReader();
+        }
+
+        if ((flags & ShutdownSend) != 0)
+        {
+            CompleteToHost(conn);
+        }
+
+        CheckFinished(conn);
+    }
+
+    /// <summary>Both sides are done: the connection ends with an RST (which the guest's close waits for).</summary>
+    private void CheckFinished(VsockConnection conn)
+    {
+        if (conn.State == VsockConnectionState.Established && conn.ToHostDone &&
+            ((conn.GuestShutdown & ShutdownReceive) != 0 || (conn.HostEof && conn.ToGuestCount == 0 && conn.SendShutdown == 0)))
+        {
+            LogClosed(conn.GuestPort, conn.HostPort);
+            Close(conn, sendRst: true);
+        }
+    }
+
+    /// <summary>Resets a connection over a guest error: RST to the guest, the Unix socket closed.</summary>
+    private void Abort(VsockConnection conn, string reason)
+    {
+        GuestError($"connection {conn.HostPort} ↔ guest port {conn.GuestPort}: {reason}: reset");
+        Close(conn, sendRst: true);
+    }
+
+    /// <summary>Answers a packet with RST: its connection's, or one for its ports (dropped beyond <see cref="MaxPendingResets"/>).</summary>
+    private void Refuse(in VsockPacketHeader h, VsockConnection? conn, string? error)
+    {
+        if (error is not null)
+        {
+            GuestError($"port {h.SrcPort} → host port {h.DstPort}: {error}: reset");
+        }
+
+        if (conn is not null)
+        {
+            Close(conn, sendRst: true);
+        }
+        else if (_resets.Count < MaxPendingResets)
+        {
+            _resets.Enqueue(new VsockPacketHeader(HostCid, GuestCid, h.DstPort, h.SrcPort, 0, TypeStream, OpRst, 0, 0, 0));
+        }
+    }
+
+    private void Close(VsockConnection conn, bool sendRst)
+    {
+        if (conn.State == VsockConnectionState.Closed)
+        {
+            return;
+        }
+
+        conn.State = VsockConnectionState.Closed;
+        _connections.Remove(conn.HostPort);
+        conn.Accepted.TrySetResult(false);
+        CompleteToHost(conn);
+        conn.ToGuestCount = 0;
+        conn.SendRequest = conn.SendCreditUpdate = false;
+        conn.SendShutdown = 0;
+        conn.SendRst = sendRst;
+        if (sendRst)
+        {
+            Enqueue(conn);
+        }
+
+        conn.Socket.Dispose();
+        conn.WakeReader();
+    }
+
+    private static void CompleteToHost(VsockConnection conn)
+    {
+        if (!conn.ToHostCompleted)
+        {
+            conn.ToHostCompleted = true;
+            conn.ToHost.Writer.Complete();
+        }
+    }
+
+    private void GuestError(string message)
+    {
+        var count = Interlocked.Increment(ref _guestErrors);
+        LastGuestError = message;
+        if (count <= 20 || count % 1000 == 0)
+        {
+            LogGuestError(count, message); // a hostile guest must not flood the VMM's log
+        }
+    }
+
+    private void Enqueue(VsockConnection conn)
+    {
+        if (!conn.Queued)
+        {
+            conn.Queued = true;
+            _ready.Enqueue(conn);
+        }
+    }
+}
