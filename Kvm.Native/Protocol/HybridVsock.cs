@@ -51,27 +51,33 @@ public static class HybridVsock
                 throw new IOException($"cannot reach the VM's vsock socket {socket}: {e.Message} (is the VM running with a vsock device?)", e);
             }
 
-            await s.SendAsync(ConnectLine(port), cancellationToken).ConfigureAwait(false);
             var line = new byte[MaxLineBytes];
             var length = 0;
-            while (true)
+            try
             {
-                // One byte at a time: the guest's first bytes follow the line and belong to the caller's stream.
-                var n = await s.ReceiveAsync(line.AsMemory(length, 1), cancellationToken).ConfigureAwait(false);
-                if (n == 0)
+                await s.SendAsync(ConnectLine(port), cancellationToken).ConfigureAwait(false);
+                while (true)
                 {
-                    throw new IOException($"the guest did not accept vsock port {port}: nothing listens there, it refused, or it did not answer in time");
-                }
+                    // One byte at a time: the guest's first bytes follow the line and belong to the caller's stream.
+                    if (await s.ReceiveAsync(line.AsMemory(length, 1), cancellationToken).ConfigureAwait(false) == 0)
+                    {
+                        throw Refused(port, null);
+                    }
 
-                if (line[length] == (byte)'\n')
-                {
-                    break;
-                }
+                    if (line[length] == (byte)'\n')
+                    {
+                        break;
+                    }
 
-                if (++length == line.Length)
-                {
-                    throw new IOException($"formation-vmm's vsock handshake line is longer than {MaxLineBytes} bytes");
+                    if (++length == line.Length)
+                    {
+                        throw new IOException($"formation-vmm's vsock handshake line is longer than {MaxLineBytes} bytes");
+                    }
                 }
+            }
+            catch (SocketException e)
+            {
+                throw Refused(port, e);
             }
 
             if (!TryParseOk(line.AsSpan(0, length), out _))
@@ -87,6 +93,9 @@ public static class HybridVsock
             throw;
         }
     }
+
+    private static IOException Refused(uint port, Exception? inner) =>
+        new($"the guest did not accept vsock port {port}: nothing listens there, it refused, it did not answer in time, or formation-vmm has all the connections it takes", inner);
 
     private static bool TryParse(ReadOnlySpan<byte> line, ReadOnlySpan<byte> prefix, out uint value)
     {
