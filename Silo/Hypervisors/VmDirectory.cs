@@ -37,6 +37,9 @@ public sealed record VmDirectory(string Path)
 
     public string ControlSocket => System.IO.Path.Combine(RunPath, "control.sock");
 
+    /// <summary>formation-vmm's hybrid vsock socket (<c>CONNECT &lt;port&gt;\n</c>, see Formation.Vmm.Protocol.HybridVsock).</summary>
+    public string VsockSocket => System.IO.Path.Combine(RunPath, "vsock.sock");   // formation-vmm: hybrid vsock
+
     public string PidFile => File("vm.pid");
 
     public string HypervisorLog => File("hypervisor.log");
