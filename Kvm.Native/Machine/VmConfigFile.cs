@@ -26,14 +26,9 @@ public static class VmConfigFile
             throw new ArgumentException($"{path}: consoleLogCap.maxBytes: {problem}");
         }
 
-        if (config.Vsock?.Problem() is { } vsockProblem)
-        {
-            throw new ArgumentException($"{path}: vsock: {vsockProblem}");
-        }
-
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? Resolve(string? p) => p is null ? null : Path.GetFullPath(p, dir);
-        return config with
+        var resolved = config with
         {
             Kernel = Resolve(config.Kernel),
             Initrd = Resolve(config.Initrd),
@@ -41,8 +36,14 @@ public static class VmConfigFile
             ControlSocket = Resolve(config.ControlSocket),
             PidFile = Resolve(config.PidFile),
             Disks = [.. config.Disks.Select(d => d with { Path = Resolve(d.Path)! })],
-            Vsock = config.Vsock is { } v ? v with { Socket = Resolve(v.Socket)! } : null,
+            Vsock = config.Vsock is { } v ? v with { Socket = v.Socket.Length == 0 ? "" : Resolve(v.Socket)! } : null,
         };
+        if (resolved.Vsock?.Problem() is { } vsockProblem)
+        {
+            throw new ArgumentException($"{path}: vsock: {vsockProblem}");
+        }
+
+        return resolved;
     }
 
     public static MachineConfig ToMachineConfig(this VmmConfig config) => new()
