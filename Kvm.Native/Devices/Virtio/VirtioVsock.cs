@@ -147,6 +147,45 @@ public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
         }
     }
 
+    /// <summary>The device's state for a snapshot (caller holds the transport's lock).</summary>
+    public VirtioVsockState CaptureState() => new(GuestCid, _nextHostPort);
+
+    /// <summary>Continues from a snapshot's state: the guest cid must be this device's.</summary>
+    public void RestoreState(VirtioVsockState state)
+    {
+        if (state.GuestCid != GuestCid)
+        {
+            throw new ArgumentException($"the snapshot's vsock device has guest cid {state.GuestCid}, this one {GuestCid}");
+        }
+
+        _nextHostPort = Math.Max(state.NextHostPort, FirstHostPort);
+    }
+
+    /// <summary>
+    /// Ends every connection without RST and posts VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue, after which the
+    /// guest drops its connections (what a restored snapshot needs). False when the driver is not up or posted no event
+    /// buffer. Caller holds the transport's lock.
+    /// </summary>
+    public bool SendTransportReset()
+    {
+        foreach (var conn in _connections.Values.ToArray())
+        {
+            Close(conn, sendRst: false);
+        }
+
+        if (_host is null || !_queues[EventQueue].TryPop(out var chain))
+        {
+            return false;
+        }
+
+        Span<byte> evt = stackalloc byte[4]; // struct virtio_vsock_event { le32 id; }, VIRTIO_VSOCK_EVENT_TRANSPORT_RESET = 0
+        evt.Clear();
+        var written = ChainIo.Write(_memory, chain, 0, evt);
+        _queues[EventQueue].PushUsed(chain.Head, (uint)written);
+        _host.SignalUsed(_queues[EventQueue]);
+        return written == evt.Length;
+    }
+
     /// <summary>The driver reset the device: every connection ends (their Unix sockets close).</summary>
     public void Reset()
     {

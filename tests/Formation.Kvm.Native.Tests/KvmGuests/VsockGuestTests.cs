@@ -8,13 +8,15 @@ namespace Formation.Kvm.Native.Tests.KvmGuests;
 /// The real guest kernel's virtio-vsock driver against formation-vmm's device: the initramfs's /init is a small static C
 /// program (compiled here with gcc) that listens on vsock port 5252 and echoes; the test connects through the hybrid
 /// Unix socket, sends 1 MiB and must get the same 1 MiB back. formation-vmm runs with its default seccomp allow-list, so
-/// the device's host side (accept, reads, writes, half-close) is proven under the filter. Tens of seconds to minutes on
+/// the device's host side (accept, reads, writes, half-close) is proven under the filter (and, run as root, as the VM's
+/// own uid via --run-as, as the kvm driver starts it). Tens of seconds to minutes on
 /// nested PVM hosts (the kernel boots under emulation); about a second on VT-x/AMD-V.
 /// </summary>
 public sealed class VsockGuestTests
 {
     private const uint Port = 5252;
     private const string Ready = "VSOCK-ECHO-READY";
+    private const uint VmUid = 1_100_065_252;
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(6);
 
     /// <summary>/init: a vsock echo server on port 5252 (one connection at a time), announcing itself on the console.</summary>
@@ -88,6 +90,14 @@ public sealed class VsockGuestTests
             psi.ArgumentList.Add(arg);
         }
 
+        // Jailed as the kvm driver runs it where the test may: the VM's own uid (from root) and the seccomp allow-list (always).
+        var jailed = Environment.UserName == "root";
+        if (jailed)
+        {
+            psi.ArgumentList.Add("--run-as");
+            psi.ArgumentList.Add($"{VmUid}:{VmUid}");
+        }
+
         using var process = Process.Start(psi)!;
         try
         {
@@ -101,6 +111,13 @@ public sealed class VsockGuestTests
             }
 
             booted.Stop();
+            var status = File.ReadAllLines($"/proc/{process.Id}/status");
+            Assert.Contains("Seccomp:\t2", status);
+            if (jailed)
+            {
+                Assert.Contains($"Uid:\t{VmUid}\t{VmUid}\t{VmUid}\t{VmUid}", status);
+            }
+
             var data = RandomNumberGenerator.GetBytes(1 << 20);
             var transfer = Stopwatch.StartNew();
             await using var stream = await HybridVsock.ConnectAsync(dir.File("vsock.sock"), Port, TestContext.Current.CancellationToken);
