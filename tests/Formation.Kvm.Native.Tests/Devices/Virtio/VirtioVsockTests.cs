@@ -354,6 +354,53 @@ public sealed class VirtioVsockTests : IDisposable
         await stream.DisposeAsync();
     }
 
+    [Fact]
+    public async Task TransportReset_ClosesClientsAndPostsTheEvent()
+    {
+        _guest.Start();
+        var (stream, _, _) = await OpenAsync();
+        lock (_transport.SyncRoot)
+        {
+            Assert.False(_vsock.SendTransportReset(), "no event buffer is posted yet");
+        }
+
+        Assert.Equal(0, await stream.ReadAsync(new byte[1], Token).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Token));
+        _memory.Write(0x380000, new byte[] { 0xff, 0xff, 0xff, 0xff });
+        lock (_transport.SyncRoot)
+        {
+            _guest.Driver.Submit(VirtioVsock.EventQueue, false, (0x380000, 4, true));
+            Assert.True(_vsock.SendTransportReset());
+        }
+
+        Assert.Equal(1, _guest.Driver.UsedIndex(VirtioVsock.EventQueue));
+        Assert.Equal(4u, _guest.Driver.UsedElement(VirtioVsock.EventQueue, 0).Length);
+        Assert.True(_memory.TryRead(0x380000, out uint id));
+        Assert.Equal(0u, id); // VIRTIO_VSOCK_EVENT_TRANSPORT_RESET
+        await stream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task State_RoundTrips_AndHostPortsContinue()
+    {
+        _guest.Start();
+        var (stream, _, first) = await OpenAsync();
+        VirtioVsockState state;
+        lock (_transport.SyncRoot)
+        {
+            state = _vsock.CaptureState();
+        }
+
+        Assert.Equal(new VirtioVsockState(3, first + 1), state);
+        using var t = new VirtioVsockTests(TimeSpan.FromSeconds(10), 4);
+        Assert.Throws<ArgumentException>(() => t._vsock.RestoreState(state with { GuestCid = 4 }));
+        t._vsock.RestoreState(state with { NextHostPort = first + 100 });
+        t._guest.Start();
+        var (other, _, port) = await t.OpenAsync();
+        Assert.Equal(first + 100, port);
+        await stream.DisposeAsync();
+        await other.DisposeAsync();
+    }
+
     private async Task<(Stream Stream, Socket Socket, uint HostPort)> OpenAsync()
     {
         var connect = HybridVsock.ConnectAsync(Socket, Port, Token);
