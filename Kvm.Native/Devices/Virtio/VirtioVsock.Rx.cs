@@ -1,6 +1,6 @@
 namespace Formation.Kvm.Native.Devices.Virtio;
 
-/// <summary>The device-to-guest side: RSTs owed, then the ready connections' packets in turn, into posted rx buffers.</summary>
+/// <summary>The device-to-guest side: RSTs owed (bounded), then the ready connections' packets in turn, into posted rx buffers.</summary>
 public sealed partial class VirtioVsock
 {
     /// <summary>Fills posted rx buffers with what is owed to the guest (caller holds the lock).</summary>
@@ -85,24 +85,19 @@ public sealed partial class VirtioVsock
     }
 
     private static bool HasPacket(VsockConnection conn) =>
-        conn.SendRst || (conn.State != VsockConnectionState.Closed &&
-                         (conn.SendRequest || conn.SendCreditUpdate || CanSendData(conn) || (conn.SendShutdown != 0 && conn.ToGuestCount == 0)));
+        conn.State != VsockConnectionState.Closed &&
+        (conn.SendRequest || conn.SendCreditUpdate || CanSendData(conn) || (conn.SendShutdown != 0 && conn.ToGuestCount == 0));
 
     private static bool CanSendData(VsockConnection conn) =>
         conn.State == VsockConnectionState.Established && conn.ToGuestCount > 0 && conn.PeerCredit > 0 && (conn.GuestShutdown & ShutdownReceive) == 0;
 
-    /// <summary>Writes the connection's next packet: RST, REQUEST, data, a credit update, then SHUTDOWN once its data is out.</summary>
+    /// <summary>Writes the connection's next packet: REQUEST, data, a credit update, then SHUTDOWN once its data is out.</summary>
     private uint Emit(VsockConnection conn, in DescriptorChain chain)
     {
-        if (conn.SendRst)
-        {
-            conn.SendRst = false;
-            return Write(chain, Header(conn, OpRst, 0, 0), default);
-        }
-
         if (conn.SendRequest)
         {
             conn.SendRequest = false;
+            conn.RequestSent = true;
             return Write(chain, Header(conn, OpRequest, 0, 0), default);
         }
 

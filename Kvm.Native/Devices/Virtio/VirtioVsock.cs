@@ -103,6 +103,9 @@ public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
     /// <summary>The latest of those, in words.</summary>
     public string? LastGuestError { get; private set; }
 
+    /// <summary>Entries of the ready and reset queues (tests: what a guest that posts no rx buffers can make the device hold).</summary>
+    internal int QueuedForGuest => _ready.Count + _resets.Count;
+
     /// <summary>Host clients connected to the Unix socket (in handshake or open).</summary>
     public int Clients => Volatile.Read(ref _clients);
 
@@ -434,6 +437,11 @@ public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends a connection: out of the table, the Unix socket closed, and (when <paramref name="sendRst"/> and the guest knows
+    /// of it) an RST owed to the guest. The RST waits with the others in the bounded reset queue, so a connection object
+    /// never outlives its end by more than one turn of <see cref="Pump"/>, whatever the guest does with its rx buffers.
+    /// </summary>
     private void Close(VsockConnection conn, bool sendRst)
     {
         if (conn.State == VsockConnectionState.Closed)
@@ -448,10 +456,25 @@ public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
         conn.ToGuestCount = 0;
         conn.SendRequest = conn.SendCreditUpdate = false;
         conn.SendShutdown = 0;
-        conn.SendRst = sendRst;
-        if (sendRst)
+        if (sendRst && conn.RequestSent && _resets.Count < MaxPendingResets)
         {
-            Enqueue(conn);
+            _resets.Enqueue(new VsockPacketHeader(HostCid, GuestCid, conn.HostPort, conn.GuestPort, 0, TypeStream, OpRst, 0, BufAlloc, conn.FwdCnt));
+        }
+
+        if (_ready.Count > 2 * _maxConnections)
+        {
+            // Ended connections leave the ready queue lazily; a guest that never posts rx buffers must not let them pile up.
+            var live = _ready.Where(HasPacket).ToArray();
+            foreach (var c in _ready)
+            {
+                c.Queued = false;
+            }
+
+            _ready.Clear();
+            foreach (var c in live)
+            {
+                Enqueue(c);
+            }
         }
 
         conn.Socket.Dispose();

@@ -59,7 +59,8 @@ internal sealed class VsockConnection(uint hostPort, uint guestPort, Socket sock
 
     public bool SendCreditUpdate { get; set; }
 
-    public bool SendRst { get; set; }
+    /// <summary>The guest has seen this connection's REQUEST (so closing it owes the guest an RST).</summary>
+    public bool RequestSent { get; set; }
 
     /// <summary>SHUTDOWN flags to send once <see cref="ToGuest"/> is empty (the host client half-closed).</summary>
     public uint SendShutdown { get; set; }

@@ -332,6 +332,34 @@ public sealed class VirtioVsockTests : IDisposable
     }
 
     [Fact]
+    public async Task Hostile_NoRxBuffersWhileTheHostRetries_NothingPilesUp()
+    {
+        using var t = new VirtioVsockTests(TimeSpan.FromMilliseconds(100), 4);
+        t._guest.Start(rxBuffers: 0);
+        for (var i = 0; i < 30; i++)
+        {
+            await Assert.ThrowsAsync<IOException>(() => HybridVsock.ConnectAsync(t.Socket, Port, Token));
+        }
+
+        lock (t._transport.SyncRoot)
+        {
+            // The REQUESTs never reached the guest, so no RST is owed; ended connections are pruned from the ready queue.
+            Assert.InRange(t._vsock.QueuedForGuest, 0, 2 * 4 + 1);
+        }
+
+        // Once the guest posts buffers it sees nothing of the 30 attempts, and a new connection works.
+        for (var i = 0; i < 8; i++)
+        {
+            t._guest.PostRx(0x100000 + (ulong)i * 0x2000);
+        }
+
+        var (stream, _, hostPort) = await t.OpenAsync();
+        Assert.DoesNotContain(t._guest.Received, p => p.Header.Op == VirtioVsock.OpRequest);
+        await t.AssertEchoes(stream, hostPort);
+        await stream.DisposeAsync();
+    }
+
+    [Fact]
     public async Task ConnectionCap_ExtraClientsAreClosed()
     {
         using var t = new VirtioVsockTests(TimeSpan.FromSeconds(10), 2);
