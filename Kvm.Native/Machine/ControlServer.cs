@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Formation.Kvm.Native.Interop;
 using Formation.Vmm.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -32,33 +33,7 @@ public sealed partial class ControlServer : IAsyncDisposable
     /// <summary>Listens on <paramref name="path"/> (replacing a stale socket file), mode 0600.</summary>
     public static ControlServer Start(IControllableMachine vm, string path, ILogger logger)
     {
-        if (File.Exists(path))
-        {
-            if (IsListening(path))
-            {
-                throw new IOException($"control socket {path} is in use by another process");
-            }
-
-            File.Delete(path);
-        }
-
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            if (OperatingSystem.IsLinux())
-            {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            listener.Listen(16);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
-
+        var listener = UnixListener.Bind(path, "control socket");
         return new ControlServer(vm, path, listener, logger);
     }
 
@@ -88,20 +63,6 @@ public sealed partial class ControlServer : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A jailed VMM may not write the socket's directory any more: its owner removes a stale socket.
-        }
-    }
-
-    private static bool IsListening(string path)
-    {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new UnixDomainSocketEndPoint(path));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 

@@ -15,7 +15,7 @@ namespace Formation.Kvm.Native.Machine;
 
 /// <summary>
 /// Builds a <see cref="VirtualMachine"/> from a <see cref="MachineConfig"/>: VM and irqchip, guest RAM,
-/// devices (UART, i8042, virtio-mmio blk/net/rng), the kernel and its tables, vCPUs in 64-bit mode.
+/// devices (UART, i8042, virtio-mmio blk/net/rng/vsock), the kernel and its tables, vCPUs in 64-bit mode.
 /// Anything that fails is undone before the exception leaves.
 /// </summary>
 public sealed class MachineBuilder(MachineConfig config)
@@ -112,11 +112,22 @@ public sealed class MachineBuilder(MachineConfig config)
                 virtio.Add(new VirtioRng(memory));
             }
 
+            VirtioVsock? vsock = null;
+            if (config.Vsock is { } vsockConfig)
+            {
+                // Bound here, as root and before the jail: the seccomp allow-list has no bind or listen.
+                var listener = UnixListener.Bind(vsockConfig.Socket, "vsock socket");
+                vsock = new VirtioVsock(memory, vsockConfig.GuestCid, listener, vsockConfig.Socket, _logger);
+                owned.Add(vsock);
+                virtio.Add(vsock);
+            }
+
             VirtualMachine? machine = null;
             IInterruptLine Irq(uint gsi) => config.InKernelIrqchip ? new KvmInterruptLine(vm, gsi) : NullInterruptLine.Instance;
             var devices = MachineDevices.Create(memory, console, Irq,
                 () => machine?.RequestStop(ExitReason.Reset, "the guest reset the CPU through the i8042 controller"), virtio);
             nets.ForEach(n => n.Start());
+            vsock?.Start();
             foreach (var (start, length, device) in _extraPorts)
             {
                 devices.PortBus.Insert(start, length, device);
@@ -176,6 +187,11 @@ public sealed class MachineBuilder(MachineConfig config)
         if (config.Raw is null && string.IsNullOrEmpty(config.KernelPath))
         {
             throw new ArgumentException("no kernel: set \"kernel\" to an ELF vmlinux or bzImage path");
+        }
+
+        if (config.Vsock?.Problem() is { } vsock)
+        {
+            throw new ArgumentException($"vsock: {vsock}");
         }
 
         foreach (var path in new[] { config.KernelPath, config.InitrdPath }.Where(p => p is not null && config.Raw is null))

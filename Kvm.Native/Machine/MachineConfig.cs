@@ -23,6 +23,9 @@ public sealed record MachineConfig
     /// <summary>Add a virtio-rng device.</summary>
     public bool Rng { get; init; } = true;
 
+    /// <summary>A virtio-vsock device with its hybrid Unix-socket host side (null: none).</summary>
+    public VsockConfig? Vsock { get; init; }
+
     /// <summary>In-kernel PIC/IOAPIC/LAPIC + PIT. Test guests may turn it off to see HLT exits.</summary>
     public bool InKernelIrqchip { get; init; } = true;
 

@@ -28,7 +28,7 @@ public static class VmConfigFile
 
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? Resolve(string? p) => p is null ? null : Path.GetFullPath(p, dir);
-        return config with
+        var resolved = config with
         {
             Kernel = Resolve(config.Kernel),
             Initrd = Resolve(config.Initrd),
@@ -36,7 +36,14 @@ public static class VmConfigFile
             ControlSocket = Resolve(config.ControlSocket),
             PidFile = Resolve(config.PidFile),
             Disks = [.. config.Disks.Select(d => d with { Path = Resolve(d.Path)! })],
+            Vsock = config.Vsock is { } v ? v with { Socket = v.Socket.Length == 0 ? "" : Resolve(v.Socket)! } : null,
         };
+        if (resolved.Vsock?.Problem() is { } vsockProblem)
+        {
+            throw new ArgumentException($"{path}: vsock: {vsockProblem}");
+        }
+
+        return resolved;
     }
 
     public static MachineConfig ToMachineConfig(this VmmConfig config) => new()
@@ -49,6 +56,7 @@ public static class VmConfigFile
         Disks = config.Disks,
         Nets = config.Nets,
         Rng = config.Rng,
+        Vsock = config.Vsock,
         MpTable = config.MpTable,
         Compat = config.Compat,
     };

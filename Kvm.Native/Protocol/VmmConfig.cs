@@ -47,4 +47,7 @@ public sealed record VmmConfig
 
     /// <summary>Force the MP table on or off (default: on).</summary>
     public bool? MpTable { get; set; }
+
+    /// <summary>A virtio-vsock device with a hybrid Unix-socket host side (null: none).</summary>
+    public VsockConfig? Vsock { get; set; }
 }

@@ -6,7 +6,8 @@ namespace Formation.Vmm;
 /// formation-vmm's seccomp allow-list, installed once the VM is set up and before its first guest instruction (as
 /// Firecracker does). Found by tracing real boots (strace -f) and kept generous for the .NET runtime (GC, thread pool,
 /// JIT, sockets): what the VMM needs after set-up is file-descriptor I/O on what it already holds (KVM, TAP, disk, console
-/// log, control socket), memory management, threads and signals. Anything not listed kills the process with SIGSYS —
+/// log, control socket, the vsock device's hybrid socket — accept4, recv, send and shutdown on its clients; both
+/// listening sockets are bound before the jail), memory management, threads and signals. Anything not listed kills the process with SIGSYS —
 /// among them execve/execveat, ptrace, mount, unshare/setns, bpf, kexec, module loading, open_by_handle_at,
 /// process_vm_*, keyctl, perf_event_open, userfaultfd, io_uring, the set*id calls, chroot, bind/listen/connect, and
 /// sockets of any family but AF_UNIX.

@@ -8,8 +8,10 @@ using Formation.Vmm.Protocol;
 
 // Boot-to-/init and boot-to-marker: formation-vmm vs qemu-system-x86_64 -M microvm -accel kvm, same kernel,
 // initramfs and command line, alternating runs; then VMM memory overhead (RSS minus resident guest RAM).
-// Usage: dotnet run -c Release --project bench/Vmm -- [--runs N] [--vmm path/to/formation-vmm] [--no-qemu]
+// Usage: dotnet run -c Release --project bench/Vmm -- [--runs N] [--vmm path/to/formation-vmm] [--no-qemu] [--vsock]
 //        [--append "printk.time=1 ..."] [--keep] [--jail]   (--keep leaves the console logs of every run in the temp directory)
+// --vsock (root) instead measures echo throughput over the virtio-vsock device against TCP over virtio-net, same guest,
+// same run (VsockBench); --runs is then the number of rounds.
 // --jail (root) adds, in each round, formation-vmm as the kvm driver jails it: its own uid (--run-as), the seccomp
 // allow-list, and a cgroup with the driver's limits; the plain formation-vmm runs are then without any of it.
 var runs = 2;
@@ -18,6 +20,7 @@ var qemu = true;
 var append = "";
 var keep = false;
 var jailed = false;
+var vsockBench = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -28,6 +31,7 @@ for (var i = 0; i < args.Length; i++)
         case "--append": append = " " + args[++i]; break;
         case "--keep": keep = true; break;
         case "--jail": jailed = true; break;
+        case "--vsock": vsockBench = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -37,6 +41,11 @@ if (!File.Exists(kernel) || !File.Exists("/bin/busybox"))
 {
     Console.Error.WriteLine($"needs {kernel} (scripts/build-guest-kernel) and /bin/busybox (busybox-static)");
     return 1;
+}
+
+if (vsockBench)
+{
+    return await VsockBench.RunAsync(vmm, kernel, runs);
 }
 
 var dir = Directory.CreateTempSubdirectory("formation-bench-vmm-").FullName;

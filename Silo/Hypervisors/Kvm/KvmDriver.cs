@@ -27,7 +27,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
     {
         directory.EnsureRunPath();
         var binary = Binary ?? throw new InvalidOperationException("formation-vmm is not installed next to formation-silo or on PATH");
-        foreach (var stale in new[] { directory.PidFile, directory.ControlSocket })
+        foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.VsockSocket })
         {
             File.Delete(stale);
         }
@@ -130,7 +130,11 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         Compat = options.Value.Compat,
         Disks = launch.HasDisk ? [new DiskConfig(directory.Disk, Serial: "root")] : [],
         Nets = launch.Network is { } n ? [new NetConfig(n.Tap, n.Mac)] : [],
+        Vsock = new VsockConfig(GuestCid, directory.VsockSocket),
     };
+
+    /// <summary>Every VM's vsock context id: each VM has its own device, so they need not differ (the guest agent listens on it).</summary>
+    public const ulong GuestCid = 3;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid} ({Jail})")]
     private partial void LogLaunched(string vmId, int pid, string jail);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Formation.Kvm.Native.Bindings;
+using Formation.Kvm.Native.Interop;
 using Formation.Kvm.Native.Devices.Virtio;
 using Formation.Kvm.Native.Machine;
 using Formation.Kvm.Native.Memory;
@@ -22,6 +23,7 @@ internal sealed unsafe class SimulatedGuest : IDisposable
     private readonly byte[] _ram = GC.AllocateArray<byte>(GuestSize + 2 * Guard, pinned: true);
     private readonly byte[] _runBacking = GC.AllocateArray<byte>(RunPage + 2 * Guard, pinned: true);
     private readonly ExitDispatcher _dispatcher;
+    private readonly Tools.TempDir _dir = Tools.CreateTempDir();
 
     public SimulatedGuest()
     {
@@ -40,8 +42,11 @@ internal sealed unsafe class SimulatedGuest : IDisposable
         Net = new VirtioNet(Memory, NetBackend, [2, 0, 0, 0, 0, 1]);
         Rng = new VirtioRng(Memory);
         Block = new VirtioBlock(Memory, Disk, "fuzz");
-        Devices = MachineDevices.Create(Memory, Console, gsi => Lines[gsi] = new RecordingLine(), () => Resets++, [Block, Net, Rng]);
+        Vsock = new VirtioVsock(Memory, VsockTestGuest.GuestCid, UnixListener.Bind(VsockSocket, "vsock socket"), VsockSocket,
+            connectTimeout: TimeSpan.FromSeconds(2));
+        Devices = MachineDevices.Create(Memory, Console, gsi => Lines[gsi] = new RecordingLine(), () => Resets++, [Block, Net, Rng, Vsock]);
         Net.Start();
+        Vsock.Start();
         _dispatcher = new ExitDispatcher(Devices.PortBus, Devices.MmioBus);
     }
 
@@ -60,6 +65,11 @@ internal sealed unsafe class SimulatedGuest : IDisposable
     public VirtioNet Net { get; }
 
     public VirtioRng Rng { get; }
+
+    public VirtioVsock Vsock { get; }
+
+    /// <summary>The vsock device's hybrid Unix socket.</summary>
+    public string VsockSocket => _dir.File("vsock.sock");
 
     public MemoryStream Console { get; } = new();
 
@@ -133,6 +143,8 @@ internal sealed unsafe class SimulatedGuest : IDisposable
     public void Dispose()
     {
         Net.Dispose();
+        Vsock.Dispose();
         Memory.Dispose();
+        _dir.Dispose();
     }
 }

@@ -51,14 +51,14 @@ public sealed class VmConfigFileTests
         {
             Kernel = "/k", Initrd = "/i", Cmdline = "console=ttyS0 quiet", Vcpus = 3, MemoryMiB = 512,
             Disks = [new DiskConfig("/d", true, "root")], Nets = [new NetConfig("tap0", "02:00:00:00:00:01")], Rng = false,
-            Compat = CompatMode.Off, MpTable = false,
+            Compat = CompatMode.Off, MpTable = false, Vsock = new VsockConfig(3, "/v.sock"),
         };
         var machine = config.ToMachineConfig();
         Assert.Equal(
             new MachineConfig
             {
                 KernelPath = "/k", InitrdPath = "/i", CommandLine = "console=ttyS0 quiet", Vcpus = 3, MemoryMiB = 512,
-                Disks = config.Disks, Nets = config.Nets, Rng = false, Compat = CompatMode.Off, MpTable = false,
+                Disks = config.Disks, Nets = config.Nets, Rng = false, Compat = CompatMode.Off, MpTable = false, Vsock = config.Vsock,
             },
             machine);
     }
@@ -68,5 +68,39 @@ public sealed class VmConfigFileTests
     {
         var e = Assert.Throws<ArgumentException>(() => MachineBuilder.Validate(new MachineConfig()));
         Assert.Contains("kernel", e.Message);
+    }
+
+    [Fact]
+    public void Load_Vsock_ResolvesItsSocketAndIsOffByDefault()
+    {
+        using var dir = Tools.CreateTempDir();
+        File.WriteAllText(dir.File("vm.json"), """{ "kernel": "k", "vsock": { "guestCid": 3, "socket": "vsock.sock" } }""");
+        Assert.Equal(new VsockConfig(3, dir.File("vsock.sock")), VmConfigFile.Load(dir.File("vm.json")).Vsock);
+        File.WriteAllText(dir.File("vm.json"), """{ "kernel": "k" }""");
+        Assert.Null(VmConfigFile.Load(dir.File("vm.json")).Vsock);
+    }
+
+    [Theory]
+    [InlineData("""{ "guestCid": 2, "socket": "v.sock" }""", "guestCid must be between 3 and 4294967294 (got 2)")]
+    [InlineData("""{ "guestCid": 4294967295, "socket": "v.sock" }""", "guestCid must be between 3 and 4294967294")]
+    [InlineData("""{ "guestCid": 3, "socket": "" }""", "socket must name the Unix socket")]
+    [InlineData("""{ "guestCid": 3 }""", "socket")]
+    [InlineData("""{ "guestCid": 3, "socket": "v.sock", "port": 1 }""", "port")]
+    public void Load_BadVsock_SaysWhatIsWrong(string vsock, string expected)
+    {
+        using var dir = Tools.CreateTempDir();
+        File.WriteAllText(dir.File("vm.json"), $$"""{ "kernel": "k", "vsock": {{vsock}} }""");
+        var e = Assert.Throws<ArgumentException>(() => VmConfigFile.Load(dir.File("vm.json")));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Load_VsockSocketPathTooLong_SaysSo()
+    {
+        using var dir = Tools.CreateTempDir();
+        var socket = "/" + new string('s', 120);
+        File.WriteAllText(dir.File("vm.json"), $$"""{ "kernel": "k", "vsock": { "guestCid": 3, "socket": "{{socket}}" } }""");
+        var e = Assert.Throws<ArgumentException>(() => VmConfigFile.Load(dir.File("vm.json")));
+        Assert.Contains("longer than the 107 bytes", e.Message);
     }
 }

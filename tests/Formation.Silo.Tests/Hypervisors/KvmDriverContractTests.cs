@@ -32,7 +32,10 @@ public sealed class KvmDriverContractTests
             Kernel = directory.Kernel, Initrd = directory.Initrd, Cmdline = "console=ttyS0 quiet", Vcpus = 2, MemoryMiB = 512, Rng = true,
             ConsoleLog = directory.ConsoleLog, ControlSocket = directory.ControlSocket, PidFile = directory.PidFile, Compat = CompatMode.On,
             Disks = [new DiskConfig(directory.Disk, Serial: "root")], Nets = [new NetConfig("fmtap7", "02:00:00:00:00:07")],
+            Vsock = new VsockConfig(3, directory.VsockSocket),
         }, config, strict: true);
+        Assert.Null(config.Vsock!.Problem());
+        Assert.StartsWith(directory.RunPath, config.Vsock.Socket, StringComparison.Ordinal);
         Assert.Equivalent(config, VmmProtocol.ParseConfig(VmmProtocol.SerializeConfig(config)), strict: true);
 
         File.WriteAllBytes(directory.File("vmlinux"), [0x7f]);
