@@ -35,6 +35,7 @@ public static class VmConfigFile
             ConsoleLog = Resolve(config.ConsoleLog),
             ControlSocket = Resolve(config.ControlSocket),
             PidFile = Resolve(config.PidFile),
+            RestoreFrom = Resolve(config.RestoreFrom),
             Disks = [.. config.Disks.Select(d => d with { Path = Resolve(d.Path)! })],
         };
     }
@@ -51,5 +52,6 @@ public static class VmConfigFile
         Rng = config.Rng,
         MpTable = config.MpTable,
         Compat = config.Compat,
+        RestoreFrom = config.RestoreFrom,
     };
 }

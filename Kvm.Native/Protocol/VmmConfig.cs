@@ -47,4 +47,11 @@ public sealed record VmmConfig
 
     /// <summary>Force the MP table on or off (default: on).</summary>
     public bool? MpTable { get; set; }
+
+    /// <summary>
+    /// A snapshot directory written by <see cref="SnapshotRequest"/>: the VM starts from it instead of booting (kernel and
+    /// initrd are then not needed). vcpus, memory and devices must be those of the VM that was snapshotted; disks, TAPs
+    /// and sockets are this config's.
+    /// </summary>
+    public string? RestoreFrom { get; set; }
 }
