@@ -48,6 +48,11 @@ public sealed partial class VirtualMachine
 
             try
             {
+                foreach (var r in _runners)
+                {
+                    r.CompletePendingIo();
+                }
+
                 var state = CaptureState();
                 var (length, data) = GuestMemoryFile.Write(Memory, Path.Combine(directory, SnapshotFiles.MemoryFile));
                 SnapshotFiles.WriteState(directory, state);

@@ -2,11 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Formation.Kvm.Native.Machine.Snapshots;
 
-/// <summary>Source-generated JSON of <see cref="MachineSnapshot"/>: strict (unknown properties, missing or null required values are errors).</summary>
+/// <summary>Source-generated JSON of <see cref="MachineSnapshot"/>: strict (unknown properties, missing properties and nulls where a value is required are errors; nulls are written).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
     AllowOutOfOrderMetadataProperties = true,

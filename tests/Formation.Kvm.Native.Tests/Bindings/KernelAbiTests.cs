@@ -25,7 +25,7 @@ public sealed class KernelAbiTests
           S(kvm_clock_data) S(kvm_irqfd) S(kvm_run) S(kvm_msrs) S(kvm_cpuid2) S(kvm_signal_mask)
           S(kvm_xsave) S(kvm_xcrs) S(kvm_xcr) S(kvm_debugregs) S(kvm_irqchip) S(kvm_pit_state2) S(kvm_msr_list)
           O(kvm_xcrs, xcrs) O(kvm_xcrs, padding) O(kvm_debugregs, dr6) O(kvm_debugregs, flags) O(kvm_irqchip, chip)
-          O(kvm_pit_state2, flags) O(kvm_msr_list, indices)
+          O(kvm_pit_state2, flags) O(kvm_msr_list, nmsrs) O(kvm_msr_list, indices)
           O(kvm_msrs, nmsrs) O(kvm_msrs, pad) O(kvm_msrs, entries) O(kvm_cpuid2, nent) O(kvm_cpuid2, padding) O(kvm_cpuid2, entries)
           O(kvm_signal_mask, len) O(kvm_signal_mask, sigset)
           O(kvm_regs, rsi) O(kvm_regs, rsp) O(kvm_regs, rip) O(kvm_regs, rflags)
