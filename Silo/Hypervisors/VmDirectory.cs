@@ -37,6 +37,12 @@ public sealed record VmDirectory(string Path)
 
     public string ControlSocket => System.IO.Path.Combine(RunPath, "control.sock");
 
+    /// <summary>qemu: the virtserialport chardev of the guest agent.</summary>
+    public string AgentSocket => System.IO.Path.Combine(RunPath, "agent.sock");
+
+    /// <summary>formation-vmm: the host side of the hybrid vsock device.</summary>
+    public string VsockSocket => System.IO.Path.Combine(RunPath, "vsock.sock");
+
     public string PidFile => File("vm.pid");
 
     public string HypervisorLog => File("hypervisor.log");

@@ -130,6 +130,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         Compat = options.Value.Compat,
         Disks = launch.HasDisk ? [new DiskConfig(directory.Disk, Serial: "root")] : [],
         Nets = launch.Network is { } n ? [new NetConfig(n.Tap, n.Mac)] : [],
+        RestoreFrom = launch.RestoreFrom,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid} ({Jail})")]

@@ -78,6 +78,22 @@ public sealed class KvmProcess : IVmProcess
         }
     }
 
+    public Task<Stream> OpenAgentAsync(CancellationToken cancellationToken) =>
+        throw new NotSupportedException("the guest agent over hybrid vsock lands with the exec and vsock branches");
+
+    /// <summary>
+    /// formation-vmm's <c>snapshot</c>: the paused VM's memory file and machine state go into <paramref name="directory"/>.
+    /// The VMM runs as the VM's uid once jailed, so the directory must be writable by that uid (and its parents passable).
+    /// </summary>
+    public async Task SnapshotAsync(string directory, CancellationToken cancellationToken)
+    {
+        var result = await SendAsync(new SnapshotRequest(Path.GetFullPath(directory)), cancellationToken);
+        if (result.MemoryBytes <= 0)
+        {
+            throw new IOException($"formation-vmm reported an empty snapshot in {directory}");
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         _closing.Cancel();
