@@ -9,7 +9,8 @@ using Formation.Vmm.Protocol;
 // Boot-to-/init and boot-to-marker: formation-vmm vs qemu-system-x86_64 -M microvm -accel kvm, same kernel,
 // initramfs and command line, alternating runs; then VMM memory overhead (RSS minus resident guest RAM).
 // Usage: dotnet run -c Release --project bench/Vmm -- [--runs N] [--vmm path/to/formation-vmm] [--no-qemu]
-//        [--append "printk.time=1 ..."] [--keep] [--jail]   (--keep leaves the console logs of every run in the temp directory)
+//        [--append "printk.time=1 ..."] [--keep] [--jail] [--snapshot]   (--keep leaves the console logs of every run in the temp directory)
+// --snapshot: restore-to-running against a cold boot of the same guest and snapshot size (SnapshotBench), instead of the above.
 // --jail (root) adds, in each round, formation-vmm as the kvm driver jails it: its own uid (--run-as), the seccomp
 // allow-list, and a cgroup with the driver's limits; the plain formation-vmm runs are then without any of it.
 var runs = 2;
@@ -18,6 +19,7 @@ var qemu = true;
 var append = "";
 var keep = false;
 var jailed = false;
+var snapshotBench = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -28,6 +30,7 @@ for (var i = 0; i < args.Length; i++)
         case "--append": append = " " + args[++i]; break;
         case "--keep": keep = true; break;
         case "--jail": jailed = true; break;
+        case "--snapshot": snapshotBench = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -37,6 +40,11 @@ if (!File.Exists(kernel) || !File.Exists("/bin/busybox"))
 {
     Console.Error.WriteLine($"needs {kernel} (scripts/build-guest-kernel) and /bin/busybox (busybox-static)");
     return 1;
+}
+
+if (snapshotBench)
+{
+    return await SnapshotBench.RunAsync(vmm, kernel, runs, append, keep);
 }
 
 var dir = Directory.CreateTempSubdirectory("formation-bench-vmm-").FullName;
