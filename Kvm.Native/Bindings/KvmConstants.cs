@@ -32,4 +32,22 @@ public static class KvmConstants
 
     /// <summary>struct kvm_mp_state: the vCPU executed HLT and waits for an interrupt (in the kernel irqchip).</summary>
     public const uint KVM_MP_STATE_HALTED = 3;
+
+    /// <summary>The highest KVM_MP_STATE_* value (KVM_MP_STATE_SUSPENDED); a snapshot naming a higher one is refused.</summary>
+    public const uint KVM_MP_STATE_SUSPENDED = 10;
+
+    /// <summary>kvm_irqchip.chip_id: the master 8259 PIC.</summary>
+    public const uint KVM_IRQCHIP_PIC_MASTER = 0;
+
+    /// <summary>kvm_irqchip.chip_id: the slave 8259 PIC.</summary>
+    public const uint KVM_IRQCHIP_PIC_SLAVE = 1;
+
+    /// <summary>kvm_irqchip.chip_id: the IOAPIC.</summary>
+    public const uint KVM_IRQCHIP_IOAPIC = 2;
+
+    /// <summary>kvm_vcpu_events.flags: nmi.pending is to be set (KVM_SET_VCPU_EVENTS ignores it otherwise).</summary>
+    public const uint KVM_VCPUEVENT_VALID_NMI_PENDING = 1;
+
+    /// <summary>kvm_vcpu_events.flags: sipi_vector is to be set.</summary>
+    public const uint KVM_VCPUEVENT_VALID_SIPI_VECTOR = 2;
 }

@@ -58,6 +58,39 @@ public sealed class I8042Controller : IBusDevice
         }
     }
 
+    /// <summary>Most bytes a snapshot's output queue may hold (a guest fills it with ACKs one command at a time).</summary>
+    public const int MaxSavedOutput = 4096;
+
+    public I8042State SaveState()
+    {
+        lock (_lock)
+        {
+            return new I8042State(_ctr, _status, _pendingCommand, _pendingKbdCommand, [.. _output.Select(o => o.Value)], [.. _output.Select(o => o.Aux)]);
+        }
+    }
+
+    /// <summary>Takes the registers and queue of a snapshot and drives IRQ 1 to match; a malformed state is refused.</summary>
+    public void RestoreState(I8042State state)
+    {
+        if (state.Output is null || state.OutputAux is null || state.Output.Length != state.OutputAux.Length || state.Output.Length > MaxSavedOutput)
+        {
+            throw new InvalidDataException($"i8042 state is invalid: output queue of {state.Output?.Length} bytes with {state.OutputAux?.Length} AUX flags (equal, at most {MaxSavedOutput})");
+        }
+
+        lock (_lock)
+        {
+            (_ctr, _status, _pendingCommand, _pendingKbdCommand) = (state.Ctr, state.Status, state.PendingCommand, state.PendingKbdCommand);
+            _output.Clear();
+            for (var i = 0; i < state.Output.Length; i++)
+            {
+                _output.Enqueue((state.Output[i], state.OutputAux[i]));
+            }
+
+            _irqLevel = false;
+            UpdateInterrupt();
+        }
+    }
+
     public void Read(ulong offset, Span<byte> data)
     {
         if (data.IsEmpty)

@@ -60,6 +60,38 @@ public sealed class Serial8250 : IBusDevice
         }
     }
 
+    public SerialState SaveState()
+    {
+        lock (_lock)
+        {
+            return new SerialState(_ier, _lcr, _mcr, _scr, _dll, _dlm, _fifoEnabled, _thrInterruptPending, [.. _input]);
+        }
+    }
+
+    /// <summary>Takes the registers of a snapshot and drives the interrupt line to match; a value no guest could have set is refused.</summary>
+    public void RestoreState(SerialState state)
+    {
+        if ((state.Ier & ~0x0f) != 0 || (state.Mcr & ~0x1f) != 0 || state.Input is null || state.Input.Length > InputCapacity)
+        {
+            throw new InvalidDataException(
+                $"serial state is invalid (IER 0x{state.Ier:x}, MCR 0x{state.Mcr:x}, {state.Input?.Length} input bytes; at most 0x0f, 0x1f, {InputCapacity})");
+        }
+
+        lock (_lock)
+        {
+            (_ier, _lcr, _mcr, _scr, _dll, _dlm) = (state.Ier, state.Lcr, state.Mcr, state.Scr, state.Dll, state.Dlm);
+            (_fifoEnabled, _thrInterruptPending) = (state.FifoEnabled, state.ThrInterruptPending);
+            _input.Clear();
+            foreach (var b in state.Input)
+            {
+                _input.Enqueue(b);
+            }
+
+            _irqLevel = false;
+            UpdateInterrupt();
+        }
+    }
+
     public void Read(ulong offset, Span<byte> data)
     {
         if (data.IsEmpty)

@@ -42,6 +42,22 @@ public sealed class MappedRegion : IDisposable
         return new MappedRegion(p, length);
     }
 
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of <paramref name="fd"/> from <paramref name="offset"/> private and read-write:
+    /// reads come from the file (its page cache, shared), the first write to a page copies it (the file never changes).
+    /// </summary>
+    public static MappedRegion MapPrivateFile(int fd, nuint length, long offset, string what)
+    {
+        var p = Libc.mmap(0, length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_NORESERVE, fd, offset);
+        if (p == Libc.MAP_FAILED)
+        {
+            throw new NativeException($"mmap of {what} ({length} bytes at offset {offset})", Marshal.GetLastPInvokeError());
+        }
+
+        Libc.madvise(p, length, Libc.MADV_DONTFORK);
+        return new MappedRegion(p, length);
+    }
+
     public void Dispose()
     {
         var p = Interlocked.Exchange(ref _address, 0);

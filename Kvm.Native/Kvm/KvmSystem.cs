@@ -100,6 +100,31 @@ public sealed class KvmSystem : IDisposable
         throw new KvmException("KVM_GET_SUPPORTED_CPUID", Errno.E2BIG, "more than 4096 CPUID entries");
     }
 
+    /// <summary>KVM_GET_MSR_INDEX_LIST: the MSRs KVM saves and restores for a vCPU (what a snapshot records).</summary>
+    public uint[] GetMsrIndexList()
+    {
+        for (var n = 64; n <= 16384; n *= 4)
+        {
+            var buffer = new byte[sizeof(uint) * (n + 1)];
+            System.Runtime.InteropServices.MemoryMarshal.Write(buffer, new kvm_msr_list { nmsrs = (uint)n });
+            var r = Sys.TryIoctl(Fd, KvmIoctls.KVM_GET_MSR_INDEX_LIST, buffer.AsSpan());
+            if (r == -Errno.E2BIG)
+            {
+                continue;
+            }
+
+            if (r < 0)
+            {
+                throw new KvmException("KVM_GET_MSR_INDEX_LIST", -r);
+            }
+
+            var count = (int)System.Runtime.InteropServices.MemoryMarshal.Read<kvm_msr_list>(buffer).nmsrs;
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(buffer.AsSpan(sizeof(uint)))[..count].ToArray();
+        }
+
+        throw new KvmException("KVM_GET_MSR_INDEX_LIST", Errno.E2BIG, "more than 16384 MSRs");
+    }
+
     public KvmVm CreateVm()
     {
         var fd = Sys.TryIoctl(Fd, KvmIoctls.KVM_CREATE_VM, 0);

@@ -50,7 +50,21 @@ public sealed class KvmVcpu : IDisposable
 
     public void SetSregs(kvm_sregs sregs) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_SREGS, ref sregs, "KVM_SET_SREGS");
 
+    public kvm_fpu GetFpu() => Get<kvm_fpu>(KvmIoctls.KVM_GET_FPU, "KVM_GET_FPU");
+
     public void SetFpu(kvm_fpu fpu) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_FPU, ref fpu, "KVM_SET_FPU");
+
+    public kvm_xsave GetXsave() => Get<kvm_xsave>(KvmIoctls.KVM_GET_XSAVE, "KVM_GET_XSAVE");
+
+    public void SetXsave(kvm_xsave xsave) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_XSAVE, ref xsave, "KVM_SET_XSAVE");
+
+    public kvm_xcrs GetXcrs() => Get<kvm_xcrs>(KvmIoctls.KVM_GET_XCRS, "KVM_GET_XCRS");
+
+    public void SetXcrs(kvm_xcrs xcrs) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_XCRS, ref xcrs, "KVM_SET_XCRS");
+
+    public kvm_debugregs GetDebugRegs() => Get<kvm_debugregs>(KvmIoctls.KVM_GET_DEBUGREGS, "KVM_GET_DEBUGREGS");
+
+    public void SetDebugRegs(kvm_debugregs regs) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_DEBUGREGS, ref regs, "KVM_SET_DEBUGREGS");
 
     public kvm_lapic_state GetLapic() => Get<kvm_lapic_state>(KvmIoctls.KVM_GET_LAPIC, "KVM_GET_LAPIC");
 
@@ -81,6 +95,23 @@ public sealed class KvmVcpu : IDisposable
             throw new KvmException("KVM_SET_MSRS", Errno.EINVAL,
                 $"MSR 0x{entries[set].index:x} was rejected ({set} of {entries.Length} set)");
         }
+    }
+
+    /// <summary>
+    /// KVM_GET_MSRS of <paramref name="indices"/>: the entries read, in order. KVM stops at the first MSR it cannot read,
+    /// so the result may be shorter than the list (the caller decides what a missing one means).
+    /// </summary>
+    public kvm_msr_entry[] GetMsrs(ReadOnlySpan<uint> indices)
+    {
+        var entries = new kvm_msr_entry[indices.Length];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            entries[i].index = indices[i];
+        }
+
+        var buffer = WithHeader(new kvm_msrs { nmsrs = (uint)entries.Length }, MemoryMarshal.AsBytes(entries.AsSpan()));
+        var read = Check(Sys.TryIoctl(Fd, KvmIoctls.KVM_GET_MSRS, buffer), "KVM_GET_MSRS");
+        return MemoryMarshal.Cast<byte, kvm_msr_entry>(buffer.AsSpan(Unsafe.SizeOf<kvm_msrs>()))[..read].ToArray();
     }
 
     /// <summary>KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is inside KVM_RUN.</summary>

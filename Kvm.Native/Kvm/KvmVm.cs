@@ -72,6 +72,25 @@ public sealed class KvmVm : IDisposable
         Sys.Ioctl(Fd, KvmIoctls.KVM_SET_CLOCK, ref data, "KVM_SET_CLOCK");
     }
 
+    /// <summary>KVM_GET_IRQCHIP of one in-kernel controller (KVM_IRQCHIP_PIC_MASTER, PIC_SLAVE or IOAPIC).</summary>
+    public kvm_irqchip GetIrqchip(uint chipId)
+    {
+        var chip = new kvm_irqchip { chip_id = chipId };
+        Sys.Ioctl(Fd, KvmIoctls.KVM_GET_IRQCHIP, ref chip, "KVM_GET_IRQCHIP");
+        return chip;
+    }
+
+    public void SetIrqchip(kvm_irqchip chip) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_IRQCHIP, ref chip, "KVM_SET_IRQCHIP");
+
+    public kvm_pit_state2 GetPit2()
+    {
+        var state = default(kvm_pit_state2);
+        Sys.Ioctl(Fd, KvmIoctls.KVM_GET_PIT2, ref state, "KVM_GET_PIT2");
+        return state;
+    }
+
+    public void SetPit2(kvm_pit_state2 state) => Sys.Ioctl(Fd, KvmIoctls.KVM_SET_PIT2, ref state, "KVM_SET_PIT2");
+
     public KvmVcpu CreateVcpu(uint id)
     {
         var fd = Sys.TryIoctl(Fd, KvmIoctls.KVM_CREATE_VCPU, id);

@@ -8,7 +8,7 @@ namespace Formation.Kvm.Native.Machine;
 
 /// <summary>
 /// The control API on a Unix stream socket: one JSON request per line, one JSON reply per line (the records of
-/// Formation.Vmm.Protocol; see Kvm.Native/README.md). Commands: boot, pause, resume, shutdown, kill, wait, info, registers, console.
+/// Formation.Vmm.Protocol; see Kvm.Native/README.md). Commands: boot, pause, resume, shutdown, kill, wait, info, registers, console, snapshot.
 /// "console" turns the connection into a raw byte stream (guest output out, keyboard input in).
 /// </summary>
 public sealed partial class ControlServer : IAsyncDisposable
@@ -169,13 +169,15 @@ public sealed partial class ControlServer : IAsyncDisposable
                     return (Reply(id, _vm.Info()), false);
                 case RegistersRequest:
                     return (Reply(id, _vm.Registers()), false);
+                case SnapshotRequest { Directory: var directory }:
+                    return (Reply(id, _vm.Snapshot(directory)), false);
                 case ConsoleRequest:
                     return (Reply(id, new ConsoleAttached(true)), true);
                 default:
                     throw new ArgumentException($"{VmmProtocol.CommandOf(request)} is not handled by this formation-vmm");
             }
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException)
         {
             return (VmmProtocol.SerializeFailure(new VmmFailure(id, e.Message)), false);
         }

@@ -29,6 +29,9 @@ public interface IControllableMachine
 
     IReadOnlyList<VcpuRegisters> Registers();
 
+    /// <summary>Writes the paused VM's memory, vCPU and device state into an existing, empty directory.</summary>
+    SnapshotResult Snapshot(string directory);
+
     /// <summary>Sends console output to <paramref name="send"/> (the recent tail first) until the result is disposed.</summary>
     IDisposable AttachConsole(Func<ReadOnlyMemory<byte>, Task> send);
 

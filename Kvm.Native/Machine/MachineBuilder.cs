@@ -18,7 +18,7 @@ namespace Formation.Kvm.Native.Machine;
 /// devices (UART, i8042, virtio-mmio blk/net/rng/vsock), the kernel and its tables, vCPUs in 64-bit mode.
 /// Anything that fails is undone before the exception leaves.
 /// </summary>
-public sealed class MachineBuilder(MachineConfig config)
+public sealed partial class MachineBuilder(MachineConfig config)
 {
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraPorts = [];
     private readonly List<(ulong Start, ulong Length, IBusDevice Device)> _extraMmio = [];
@@ -71,6 +71,7 @@ public sealed class MachineBuilder(MachineConfig config)
                 CompatMode.Off => false,
                 _ => HostProbe.IsNestedPvm(),
             };
+            var snapshot = config.RestoreFrom is { } from ? ReadSnapshot(from, pvm) : null;
             vm = kvm.CreateVm();
             vm.SetTssAddr(Layout.TssAddress);
             vm.SetIdentityMapAddr(Layout.IdentityMapAddress);
@@ -81,7 +82,10 @@ public sealed class MachineBuilder(MachineConfig config)
             }
 
             var memoryBytes = (ulong)config.MemoryMiB << 20;
-            memory = GuestMemory.Allocate([.. Layout.RamRanges(memoryBytes).Select(r => (new GuestAddress(r.Start), r.Size))]);
+            IReadOnlyList<(GuestAddress, ulong)> layout = [.. Layout.RamRanges(memoryBytes).Select(r => (new GuestAddress(r.Start), r.Size))];
+            memory = snapshot is null
+                ? GuestMemory.Allocate(layout)
+                : GuestMemory.MapFile(Path.Combine(config.RestoreFrom!, Snapshots.SnapshotFiles.MemoryFile), layout);
             for (var i = 0; i < memory.Regions.Count; i++)
             {
                 var region = memory.Regions[i];
@@ -138,17 +142,35 @@ public sealed class MachineBuilder(MachineConfig config)
                 devices.MmioBus.Insert(start, length, device);
             }
 
-            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, devices.KernelArguments);
             var supported = kvm.GetSupportedCpuid();
+            var cpuid = new List<kvm_cpuid_entry2[]>();
+            if (snapshot is not null)
+            {
+                RestoreDevices(snapshot, devices);
+                for (var i = 0; i < config.Vcpus; i++)
+                {
+                    var vcpu = vm.CreateVcpu((uint)i);
+                    vcpus.Add(vcpu);
+                    cpuid.Add(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
+                }
+
+                RestoreMachine(snapshot, kvm, vm, vcpus, cpuid);
+                var clock = snapshot.Clock is null ? (kvm_clock_data?)null : Snapshots.StructBytes.To<kvm_clock_data>(snapshot.Clock, "clock");
+                machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, snapshot.CommandLine, _logger, cpuid, clock);
+                return machine;
+            }
+
+            var (entry, rsi, rsp, cmdline) = LoadGuest(memory, memoryBytes, pvm, devices.KernelArguments);
             for (var i = 0; i < config.Vcpus; i++)
             {
                 var vcpu = vm.CreateVcpu((uint)i);
                 vcpus.Add(vcpu);
                 var startsHere = i == 0 || config.Raw is { AllVcpus: true };
-                ConfigureVcpu(vcpu, supported, pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
+                cpuid.Add(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
+                ConfigureVcpu(vcpu, cpuid[i], pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
             }
 
-            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, cmdline, _logger);
+            machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, cmdline, _logger, cpuid, null);
             return machine;
         }
         catch
@@ -182,6 +204,16 @@ public sealed class MachineBuilder(MachineConfig config)
         if (config.MemoryMiB is < 16 or > 1024 * 1024)
         {
             throw new ArgumentException($"memory must be between 16 MiB and 1 TiB (got {config.MemoryMiB} MiB)");
+        }
+
+        if (config.RestoreFrom is { } from && !Directory.Exists(from))
+        {
+            throw new DirectoryNotFoundException($"restoreFrom: snapshot directory {from} does not exist");
+        }
+
+        if (config.RestoreFrom is not null)
+        {
+            return; // no kernel: the guest comes from the snapshot
         }
 
         if (config.Raw is null && string.IsNullOrEmpty(config.KernelPath))
@@ -253,9 +285,9 @@ public sealed class MachineBuilder(MachineConfig config)
             : $"{cmdline[..split]} {extra}{cmdline[split..]}".Trim();
     }
 
-    private void ConfigureVcpu(KvmVcpu vcpu, kvm_cpuid_entry2[] supported, bool pvm, (ulong Entry, ulong Rsi, ulong Rsp)? bsp)
+    private void ConfigureVcpu(KvmVcpu vcpu, kvm_cpuid_entry2[] cpuid, bool pvm, (ulong Entry, ulong Rsi, ulong Rsp)? bsp)
     {
-        vcpu.SetCpuid(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
+        vcpu.SetCpuid(cpuid);
         vcpu.SetMsrs(
         [
             new kvm_msr_entry { index = X86Constants.MSR_IA32_MISC_ENABLE, data = X86Constants.MSR_IA32_MISC_ENABLE_FAST_STRING },

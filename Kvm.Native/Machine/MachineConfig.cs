@@ -38,4 +38,7 @@ public sealed record MachineConfig
     public RawBoot? Raw { get; init; }
 
     public string KvmPath { get; init; } = "/dev/kvm";
+
+    /// <summary>A snapshot directory (<see cref="Snapshots.SnapshotFiles"/>): start from it instead of loading a guest.</summary>
+    public string? RestoreFrom { get; init; }
 }

@@ -32,11 +32,16 @@ public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervis
     private ExitReason? _exitReason;
     private string? _exitDetail;
     private Thread? _watchdog;
+    private readonly IReadOnlyList<Bindings.kvm_cpuid_entry2[]> _cpuid;
+    private readonly Bindings.kvm_clock_data? _restoredClock;
 
     internal VirtualMachine(
         MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, IReadOnlyList<KvmVcpu> vcpus, MachineDevices devices,
-        ConsoleHub console, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger)
+        ConsoleHub console, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger,
+        IReadOnlyList<Bindings.kvm_cpuid_entry2[]> cpuid, Bindings.kvm_clock_data? restoredClock)
     {
+        _cpuid = cpuid;
+        _restoredClock = restoredClock;
         Config = config;
         _kvm = kvm;
         _vm = vm;
@@ -126,6 +131,12 @@ public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervis
             if (_state != MachineState.Created)
             {
                 throw new InvalidOperationException($"the VM is {_state.ToString().ToLowerInvariant()}, not created");
+            }
+
+            if (_restoredClock is { } kvmClock)
+            {
+                // A restored guest's kvmclock continues from the snapshot's value, as after a resume.
+                _vm.SetClock(kvmClock);
             }
 
             _state = MachineState.Running;

@@ -35,6 +35,7 @@ public static class VmConfigFile
             ConsoleLog = Resolve(config.ConsoleLog),
             ControlSocket = Resolve(config.ControlSocket),
             PidFile = Resolve(config.PidFile),
+            RestoreFrom = Resolve(config.RestoreFrom),
             Disks = [.. config.Disks.Select(d => d with { Path = Resolve(d.Path)! })],
             Vsock = config.Vsock is { } v ? v with { Socket = v.Socket.Length == 0 ? "" : Resolve(v.Socket)! } : null,
         };
@@ -59,5 +60,6 @@ public static class VmConfigFile
         Vsock = config.Vsock,
         MpTable = config.MpTable,
         Compat = config.Compat,
+        RestoreFrom = config.RestoreFrom,
     };
 }

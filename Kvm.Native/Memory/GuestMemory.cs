@@ -59,6 +59,48 @@ public sealed unsafe class GuestMemory : IDisposable
         return new GuestMemory([.. regions], [.. owners]);
     }
 
+    /// <summary>
+    /// RAM mapped copy-on-write from a memory file written by <see cref="GuestMemoryFile.Write"/> (the regions one after
+    /// another): nothing is read up front, so the cost does not grow with the guest's size; the file is never written.
+    /// </summary>
+    public static GuestMemory MapFile(string path, IReadOnlyList<(GuestAddress Start, ulong Size)> layout)
+    {
+        ulong total = 0;
+        foreach (var (_, size) in layout)
+        {
+            total += size;
+        }
+
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        var length = RandomAccess.GetLength(file);
+        if ((ulong)length != total)
+        {
+            throw new InvalidDataException($"{path} holds {length} bytes of guest memory, the VM has {total}: it belongs to another VM or is damaged");
+        }
+
+        var regions = new List<GuestRegion>();
+        var owners = new List<IDisposable>();
+        try
+        {
+            long offset = 0;
+            foreach (var (start, size) in layout)
+            {
+                var map = MappedRegion.MapPrivateFile((int)file.DangerousGetHandle(), (nuint)size, offset, $"guest RAM at {start} from {path}");
+                owners.Add(map);
+                regions.Add(new GuestRegion(start, size, map.Address));
+                offset += (long)size;
+            }
+        }
+        catch
+        {
+            owners.ForEach(o => o.Dispose());
+            throw;
+        }
+
+        // The mappings keep the file's pages; its descriptor is not needed any more.
+        return new GuestMemory([.. regions], [.. owners]);
+    }
+
     /// <summary>RAM from a pinned managed array starting at guest address 0 (unit tests, fuzzing).</summary>
     public static GuestMemory FromArray(byte[] pinned, ulong start = 0) => FromArray(pinned, start, 0, pinned.Length);
 

@@ -50,4 +50,11 @@ public sealed record VmmConfig
 
     /// <summary>A virtio-vsock device with a hybrid Unix-socket host side (null: none).</summary>
     public VsockConfig? Vsock { get; set; }
+
+    /// <summary>
+    /// A snapshot directory written by <see cref="SnapshotRequest"/>: the VM starts from it instead of booting (kernel and
+    /// initrd are then not needed). vcpus, memory and devices must be those of the VM that was snapshotted; disks, TAPs
+    /// and sockets are this config's.
+    /// </summary>
+    public string? RestoreFrom { get; set; }
 }

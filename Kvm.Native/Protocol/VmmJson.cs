@@ -24,4 +24,5 @@ namespace Formation.Vmm.Protocol;
 [JsonSerializable(typeof(VmmReply<MachineInfo>))]
 [JsonSerializable(typeof(VmmReply<IReadOnlyList<VcpuRegisters>>))]
 [JsonSerializable(typeof(VmmReply<ConsoleAttached>))]
+[JsonSerializable(typeof(VmmReply<SnapshotResult>))]
 internal sealed partial class VmmJson : JsonSerializerContext;

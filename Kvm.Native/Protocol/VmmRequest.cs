@@ -18,6 +18,7 @@ namespace Formation.Vmm.Protocol;
 [JsonDerivedType(typeof(InfoRequest), "info")]
 [JsonDerivedType(typeof(RegistersRequest), "registers")]
 [JsonDerivedType(typeof(ConsoleRequest), "console")]
+[JsonDerivedType(typeof(SnapshotRequest), "snapshot")]
 public abstract record VmmRequest
 {
     /// <summary>Echoed in the reply (optional).</summary>

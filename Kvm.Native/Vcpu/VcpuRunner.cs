@@ -64,6 +64,23 @@ public sealed class VcpuRunner
         Kick();
     }
 
+    /// <summary>
+    /// KVM finishes an exit's I/O (an OUT's instruction, an MMIO or IN read's data into its register) only on the next
+    /// KVM_RUN. For a parked vCPU whose state is about to be saved, that run is made here with immediate_exit set: KVM
+    /// completes the I/O and returns EINTR without entering the guest, so the saved registers are final and the restored
+    /// guest does not repeat the access. Only while the vCPU's thread is parked.
+    /// </summary>
+    public void CompletePendingIo()
+    {
+        var run = _vcpu.RunData;
+        run.immediate_exit = 1;
+        var r = _vcpu.Run();
+        if (r < 0 && r is not (-Errno.EINTR or -Errno.EAGAIN))
+        {
+            throw new KvmException("KVM_RUN (completing I/O)", -r);
+        }
+    }
+
     private void Loop()
     {
         try

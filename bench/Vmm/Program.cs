@@ -9,9 +9,10 @@ using Formation.Vmm.Protocol;
 // Boot-to-/init and boot-to-marker: formation-vmm vs qemu-system-x86_64 -M microvm -accel kvm, same kernel,
 // initramfs and command line, alternating runs; then VMM memory overhead (RSS minus resident guest RAM).
 // Usage: dotnet run -c Release --project bench/Vmm -- [--runs N] [--vmm path/to/formation-vmm] [--no-qemu] [--vsock]
-//        [--append "printk.time=1 ..."] [--keep] [--jail]   (--keep leaves the console logs of every run in the temp directory)
+//        [--append "printk.time=1 ..."] [--keep] [--jail] [--snapshot]   (--keep leaves the console logs of every run in the temp directory)
 // --vsock (root) instead measures echo throughput over the virtio-vsock device against TCP over virtio-net, same guest,
 // same run (VsockBench); --runs is then the number of rounds.
+// --snapshot: restore-to-running against a cold boot of the same guest and snapshot size (SnapshotBench), instead of the above.
 // --jail (root) adds, in each round, formation-vmm as the kvm driver jails it: its own uid (--run-as), the seccomp
 // allow-list, and a cgroup with the driver's limits; the plain formation-vmm runs are then without any of it.
 var runs = 2;
@@ -21,6 +22,7 @@ var append = "";
 var keep = false;
 var jailed = false;
 var vsockBench = false;
+var snapshotBench = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -32,6 +34,7 @@ for (var i = 0; i < args.Length; i++)
         case "--keep": keep = true; break;
         case "--jail": jailed = true; break;
         case "--vsock": vsockBench = true; break;
+        case "--snapshot": snapshotBench = true; break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -46,6 +49,11 @@ if (!File.Exists(kernel) || !File.Exists("/bin/busybox"))
 if (vsockBench)
 {
     return await VsockBench.RunAsync(vmm, kernel, runs);
+}
+
+if (snapshotBench)
+{
+    return await SnapshotBench.RunAsync(vmm, kernel, runs, append, keep);
 }
 
 var dir = Directory.CreateTempSubdirectory("formation-bench-vmm-").FullName;

@@ -9,7 +9,7 @@ namespace Formation.Kvm.Native.Devices.Virtio;
 /// devices refuse writes. Data moves directly between guest buffers and the backend (no bounce copy).
 /// Requests outside the disk, of odd length or with missing header/status buffers complete with IOERR.
 /// </summary>
-public sealed class VirtioBlock(GuestMemory memory, IBlockBackend backend, string serial) : IVirtioDevice
+public sealed class VirtioBlock(GuestMemory memory, IBlockBackend backend, string serial) : IStatefulVirtioDevice
 {
     public const int SectorSize = 512;
     public const int HeaderSize = 16;
@@ -50,6 +50,18 @@ public sealed class VirtioBlock(GuestMemory memory, IBlockBackend backend, strin
 
     public void WriteConfig(ulong offset, ReadOnlySpan<byte> data)
     {
+    }
+
+    public VirtioDeviceState SaveState() => new VirtioBlockState((ulong)(backend.Size / SectorSize), backend.ReadOnly);
+
+    /// <summary>The disk must be as large as the one the guest's driver sized itself for, and as writable.</summary>
+    public void RestoreState(VirtioDeviceState state)
+    {
+        var here = (VirtioBlockState)SaveState();
+        if (state is not VirtioBlockState saved || saved != here)
+        {
+            throw new InvalidDataException($"virtio-blk '{serial}': the snapshot's disk was {state}, this one is {here}: restore with the same disk");
+        }
     }
 
     public void Activate(IVirtioQueueHost host, Virtqueue[] queues, ulong acceptedFeatures)

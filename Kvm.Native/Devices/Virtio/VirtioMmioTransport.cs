@@ -127,6 +127,85 @@ public sealed class VirtioMmioTransport : IBusDevice, IVirtioQueueHost
         }
     }
 
+    /// <summary>The transport's registers, queues and the device's own state. The guest must be stopped.</summary>
+    public VirtioMmioState SaveState()
+    {
+        lock (SyncRoot)
+        {
+            return new VirtioMmioState(_device.DeviceId, _deviceFeaturesSel, _driverFeaturesSel, _queueSel, _status, _interruptStatus,
+                _driverFeatures, _activated, FailureReason, [.. _queues.Select(q => q.SaveState())],
+                (_device as IStatefulVirtioDevice)?.SaveState());
+        }
+    }
+
+    /// <summary>
+    /// Takes a snapshot's state back (over the snapshot's guest memory, before the vCPUs run): checks it fits this device,
+    /// restores the queues, re-activates the device if the driver had, and drives the interrupt line to match. Throws
+    /// <see cref="InvalidDataException"/> saying what does not fit.
+    /// </summary>
+    public void RestoreState(VirtioMmioState state)
+    {
+        lock (SyncRoot)
+        {
+            if (state.DeviceId != _device.DeviceId || state.Queues is null || state.Queues.Count != _queues.Length)
+            {
+                throw new InvalidDataException(
+                    $"the snapshot has virtio device {state.DeviceId} with {state.Queues?.Count} queues here, the VM has device {_device.DeviceId} with {_queues.Length}");
+            }
+
+            const uint knownStatus = VirtioIds.StatusAcknowledge | VirtioIds.StatusDriver | VirtioIds.StatusDriverOk | VirtioIds.StatusFeaturesOk
+                                     | VirtioIds.StatusDeviceNeedsReset | VirtioIds.StatusFailed;
+            if ((state.Status & ~knownStatus) != 0 || (state.InterruptStatus & ~(VirtioIds.InterruptUsedBuffer | VirtioIds.InterruptConfigChange)) != 0)
+            {
+                throw new InvalidDataException($"virtio device {state.DeviceId}: status 0x{state.Status:x} or interrupt status 0x{state.InterruptStatus:x} has unknown bits");
+            }
+
+            if ((state.Status & VirtioIds.StatusFeaturesOk) != 0 && (state.DriverFeatures & ~OfferedFeatures) != 0)
+            {
+                throw new InvalidDataException($"virtio device {state.DeviceId}: accepted features 0x{state.DriverFeatures:x} were never offered (0x{OfferedFeatures:x})");
+            }
+
+            if (state.Activated && ((state.Status & VirtioIds.StatusDriverOk) == 0 || (state.Status & VirtioIds.StatusDeviceNeedsReset) != 0))
+            {
+                throw new InvalidDataException($"virtio device {state.DeviceId}: active with status 0x{state.Status:x} (needs DRIVER_OK, not NEEDS_RESET)");
+            }
+
+            for (var i = 0; i < _queues.Length; i++)
+            {
+                try
+                {
+                    _queues[i].RestoreState(state.Queues[i] ?? throw new InvalidDataException("queue state is missing"));
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"virtio device {state.DeviceId}, queue {i}: {e.Message}", e);
+                }
+            }
+
+            switch (_device, state.Device)
+            {
+                case (IStatefulVirtioDevice stateful, { } saved):
+                    stateful.RestoreState(saved);
+                    break;
+                case (IStatefulVirtioDevice, null):
+                    throw new InvalidDataException($"virtio device {state.DeviceId}: the snapshot has no device state");
+                case (_, not null):
+                    throw new InvalidDataException($"virtio device {state.DeviceId}: the snapshot has device state this device does not keep");
+            }
+
+            (_deviceFeaturesSel, _driverFeaturesSel, _queueSel) = (state.DeviceFeaturesSel, state.DriverFeaturesSel, state.QueueSel);
+            (_status, _interruptStatus, _driverFeatures, FailureReason) = (state.Status, state.InterruptStatus, state.DriverFeatures, state.FailureReason);
+            _activated = state.Activated;
+            if (_activated)
+            {
+                _device.Activate(this, _queues, _driverFeatures);
+            }
+
+            _irqLevel = false;
+            UpdateInterrupt();
+        }
+    }
+
     private Virtqueue? SelectedQueue => _queueSel < _queues.Length ? _queues[_queueSel] : null;
 
     private uint ReadRegister(int register) => register switch

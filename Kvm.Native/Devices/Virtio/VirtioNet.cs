@@ -8,7 +8,7 @@ namespace Formation.Kvm.Native.Devices.Virtio;
 /// thread moves frames from the backend into posted receive buffers (it holds a frame until the
 /// driver posts a buffer, dropping it after a second).
 /// </summary>
-public sealed class VirtioNet : IVirtioDevice, IDisposable
+public sealed class VirtioNet : IStatefulVirtioDevice, IDisposable
 {
     public const int HeaderSize = 12;
     public const int MaxFrame = 65550;
@@ -70,6 +70,20 @@ public sealed class VirtioNet : IVirtioDevice, IDisposable
 
     public void WriteConfig(ulong offset, ReadOnlySpan<byte> data)
     {
+    }
+
+    public VirtioDeviceState SaveState() => new VirtioNetState(Convert.ToHexString(_mac));
+
+    /// <summary>
+    /// The MAC the guest's driver read is kept by the guest; a clone restored with another MAC (told to the guest by other
+    /// means) still works, since the device does not filter on it. Only the kind of state is checked.
+    /// </summary>
+    public void RestoreState(VirtioDeviceState state)
+    {
+        if (state is not VirtioNetState { Mac: { Length: 12 } mac } || !mac.All(Uri.IsHexDigit))
+        {
+            throw new InvalidDataException($"virtio-net: the snapshot's device state is {state}, not a MAC address");
+        }
     }
 
     public void Activate(IVirtioQueueHost host, Virtqueue[] queues, ulong acceptedFeatures)

@@ -4,7 +4,7 @@ using Formation.Kvm.Native.Memory;
 namespace Formation.Kvm.Native.Devices.Virtio;
 
 /// <summary>virtio-rng (entropy source): fills every writable buffer from the host's CSPRNG.</summary>
-public sealed class VirtioRng(GuestMemory memory) : IVirtioDevice
+public sealed class VirtioRng(GuestMemory memory) : IStatefulVirtioDevice
 {
     public const int MaxBytesPerRequest = 64 * 1024;
 
@@ -25,6 +25,16 @@ public sealed class VirtioRng(GuestMemory memory) : IVirtioDevice
 
     public void WriteConfig(ulong offset, ReadOnlySpan<byte> data)
     {
+    }
+
+    public VirtioDeviceState SaveState() => new VirtioRngState();
+
+    public void RestoreState(VirtioDeviceState state)
+    {
+        if (state is not VirtioRngState)
+        {
+            throw new InvalidDataException($"virtio-rng: the snapshot's device state is {state}");
+        }
     }
 
     public void Activate(IVirtioQueueHost host, Virtqueue[] queues, ulong acceptedFeatures)

@@ -59,6 +59,45 @@ public sealed class Virtqueue
         return error.Length == 0;
     }
 
+    public VirtqueueState SaveState() => new(Size, Ready, DescTable, AvailRing, UsedRing, _nextAvail, _nextUsed);
+
+    /// <summary>
+    /// Takes a snapshot's queue back, over the snapshot's guest memory: a ready queue must pass <see cref="Validate"/>, its
+    /// used index in guest memory must be the saved one (only the device writes it), and the driver may be at most a queue
+    /// ahead of the saved avail position. Throws <see cref="InvalidDataException"/> otherwise.
+    /// </summary>
+    public void RestoreState(VirtqueueState state)
+    {
+        if (state.Size > MaxSize)
+        {
+            throw new InvalidDataException($"queue size {state.Size} is larger than the device's {MaxSize}");
+        }
+
+        (Size, Ready, DescTable, AvailRing, UsedRing) = (state.Size, state.Ready, state.DescTable, state.AvailRing, state.UsedRing);
+        (_nextAvail, _nextUsed) = (state.NextAvail, state.NextUsed);
+        if (!Ready)
+        {
+            return;
+        }
+
+        if (!Validate(out var error))
+        {
+            throw new InvalidDataException($"ready queue is unusable: {error}");
+        }
+
+        _memory.TryReadVolatile(UsedRing + 2, out var usedIdx);
+        if (usedIdx != _nextUsed)
+        {
+            throw new InvalidDataException($"queue's next used index {_nextUsed} is not the used ring's {usedIdx} in guest memory");
+        }
+
+        _memory.TryReadVolatile(AvailRing + 2, out var availIdx);
+        if ((ushort)(availIdx - _nextAvail) > Size)
+        {
+            throw new InvalidDataException($"queue's next avail index {_nextAvail} is more than a queue behind the avail ring's {availIdx}");
+        }
+    }
+
     public void Reset()
     {
         Ready = false;

@@ -131,6 +131,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         Disks = launch.HasDisk ? [new DiskConfig(directory.Disk, Serial: "root")] : [],
         Nets = launch.Network is { } n ? [new NetConfig(n.Tap, n.Mac)] : [],
         Vsock = new VsockConfig(GuestCid, directory.VsockSocket),
+        RestoreFrom = launch.RestoreFrom,
     };
 
     /// <summary>Every VM's vsock context id: each VM has its own device, so they need not differ (the guest agent listens on it).</summary>

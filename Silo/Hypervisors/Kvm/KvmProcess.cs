@@ -85,8 +85,18 @@ public sealed class KvmProcess : IVmProcess
     /// <summary>How long formation-vmm may take to answer CONNECT (the guest has to accept).</summary>
     public static TimeSpan AgentConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    public Task SnapshotAsync(string directory, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("formation-vmm snapshots land with the snapvmm branch");
+    /// <summary>
+    /// formation-vmm's <c>snapshot</c>: the paused VM's memory file and machine state go into <paramref name="directory"/>.
+    /// The VMM runs as the VM's uid once jailed, so the directory must be writable by that uid (and its parents passable).
+    /// </summary>
+    public async Task SnapshotAsync(string directory, CancellationToken cancellationToken)
+    {
+        var result = await SendAsync(new SnapshotRequest(Path.GetFullPath(directory)), cancellationToken);
+        if (result.MemoryBytes <= 0)
+        {
+            throw new IOException($"formation-vmm reported an empty snapshot in {directory}");
+        }
+    }
 
     public ValueTask DisposeAsync()
     {

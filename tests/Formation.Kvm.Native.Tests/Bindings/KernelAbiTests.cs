@@ -23,6 +23,9 @@ public sealed class KernelAbiTests
           S(kvm_regs) S(kvm_sregs) S(kvm_segment) S(kvm_dtable) S(kvm_fpu) S(kvm_msr_entry) S(kvm_cpuid_entry2)
           S(kvm_userspace_memory_region) S(kvm_pit_config) S(kvm_irq_level) S(kvm_lapic_state) S(kvm_vcpu_events)
           S(kvm_clock_data) S(kvm_irqfd) S(kvm_run) S(kvm_msrs) S(kvm_cpuid2) S(kvm_signal_mask)
+          S(kvm_xsave) S(kvm_xcrs) S(kvm_xcr) S(kvm_debugregs) S(kvm_irqchip) S(kvm_pit_state2) S(kvm_msr_list)
+          O(kvm_xcrs, xcrs) O(kvm_xcrs, padding) O(kvm_debugregs, dr6) O(kvm_debugregs, flags) O(kvm_irqchip, chip)
+          O(kvm_pit_state2, flags) O(kvm_msr_list, nmsrs) O(kvm_msr_list, indices)
           O(kvm_msrs, nmsrs) O(kvm_msrs, pad) O(kvm_msrs, entries) O(kvm_cpuid2, nent) O(kvm_cpuid2, padding) O(kvm_cpuid2, entries)
           O(kvm_signal_mask, len) O(kvm_signal_mask, sigset)
           O(kvm_regs, rsi) O(kvm_regs, rsp) O(kvm_regs, rip) O(kvm_regs, rflags)
@@ -44,7 +47,11 @@ public sealed class KernelAbiTests
           N(KVM_GET_CLOCK) N(KVM_SIGNAL_MSI) N(KVM_RUN) N(KVM_GET_REGS) N(KVM_SET_REGS) N(KVM_GET_SREGS) N(KVM_SET_SREGS)
           N(KVM_GET_MSRS) N(KVM_SET_MSRS) N(KVM_SET_SIGNAL_MASK) N(KVM_GET_FPU) N(KVM_SET_FPU) N(KVM_GET_LAPIC)
           N(KVM_SET_LAPIC) N(KVM_SET_CPUID2) N(KVM_GET_MP_STATE) N(KVM_SET_MP_STATE) N(KVM_GET_VCPU_EVENTS)
-          N(KVM_SET_VCPU_EVENTS)
+          N(KVM_SET_VCPU_EVENTS) N(KVM_GET_MSR_INDEX_LIST) N(KVM_GET_IRQCHIP) N(KVM_SET_IRQCHIP) N(KVM_GET_PIT2) N(KVM_SET_PIT2)
+          N(KVM_GET_DEBUGREGS) N(KVM_SET_DEBUGREGS) N(KVM_GET_XSAVE) N(KVM_SET_XSAVE) N(KVM_GET_XCRS) N(KVM_SET_XCRS)
+          N(KVM_CAP_DEBUGREGS) N(KVM_CAP_XSAVE) N(KVM_CAP_XCRS) N(KVM_CAP_XSAVE2) N(KVM_MP_STATE_SUSPENDED)
+          N(KVM_IRQCHIP_PIC_MASTER) N(KVM_IRQCHIP_PIC_SLAVE) N(KVM_IRQCHIP_IOAPIC)
+          N(KVM_VCPUEVENT_VALID_NMI_PENDING) N(KVM_VCPUEVENT_VALID_SIPI_VECTOR)
           N(KVM_CAP_IRQCHIP) N(KVM_CAP_NR_VCPUS) N(KVM_CAP_MAX_VCPUS) N(KVM_CAP_IMMEDIATE_EXIT) N(KVM_CAP_PIT2)
           N(KVM_CAP_IRQFD) N(KVM_CAP_SIGNAL_MSI) N(KVM_CAP_VCPU_EVENTS) N(KVM_API_VERSION) N(KVM_CAP_HLT) N(KVM_CAP_USER_MEMORY)
           N(KVM_CAP_SET_TSS_ADDR) N(KVM_CAP_EXT_CPUID) N(KVM_CAP_NR_MEMSLOTS) N(KVM_CAP_IOEVENTFD) N(KVM_CAP_SET_IDENTITY_MAP_ADDR)
@@ -77,6 +84,13 @@ public sealed class KernelAbiTests
         { "kvm_msrs", Unsafe.SizeOf<kvm_msrs>() },
         { "kvm_cpuid2", Unsafe.SizeOf<kvm_cpuid2>() },
         { "kvm_signal_mask", Unsafe.SizeOf<kvm_signal_mask>() },
+        { "kvm_xsave", Unsafe.SizeOf<kvm_xsave>() },
+        { "kvm_xcrs", Unsafe.SizeOf<kvm_xcrs>() },
+        { "kvm_xcr", Unsafe.SizeOf<kvm_xcr>() },
+        { "kvm_debugregs", Unsafe.SizeOf<kvm_debugregs>() },
+        { "kvm_irqchip", Unsafe.SizeOf<kvm_irqchip>() },
+        { "kvm_pit_state2", Unsafe.SizeOf<kvm_pit_state2>() },
+        { "kvm_msr_list", Unsafe.SizeOf<kvm_msr_list>() },
     };
 
     /// <summary>
@@ -87,6 +101,7 @@ public sealed class KernelAbiTests
     [InlineData(typeof(kvm_msrs), "entries")]
     [InlineData(typeof(kvm_cpuid2), "entries")]
     [InlineData(typeof(kvm_signal_mask), "sigset")]
+    [InlineData(typeof(kvm_msr_list), "indices")]
     public void FlexibleArrayHeaders_MatchKernelHeader(Type header, string array)
     {
         RequireGcc();
@@ -117,6 +132,10 @@ public sealed class KernelAbiTests
         var fpu = default(kvm_fpu);
         var events = default(kvm_vcpu_events);
         var clock = default(kvm_clock_data);
+        var xcrs = default(kvm_xcrs);
+        var debug = default(kvm_debugregs);
+        var chip = default(kvm_irqchip);
+        var pit = default(kvm_pit_state2);
         var expected = new Dictionary<string, long>
         {
             ["kvm_regs.rsi"] = Offset(ref regs, ref regs.rsi),
@@ -147,6 +166,12 @@ public sealed class KernelAbiTests
             ["kvm_vcpu_events.exception_payload"] = Offset(ref events, ref events.exception_payload),
             ["kvm_clock_data.realtime"] = Offset(ref clock, ref clock.realtime),
             ["kvm_clock_data.host_tsc"] = Offset(ref clock, ref clock.host_tsc),
+            ["kvm_xcrs.xcrs"] = Offset(ref xcrs, ref xcrs.xcrs),
+            ["kvm_xcrs.padding"] = Offset(ref xcrs, ref xcrs.padding),
+            ["kvm_debugregs.dr6"] = Offset(ref debug, ref debug.dr6),
+            ["kvm_debugregs.flags"] = Offset(ref debug, ref debug.flags),
+            ["kvm_irqchip.chip"] = Offset(ref chip, ref chip.chip),
+            ["kvm_pit_state2.flags"] = Offset(ref pit, ref pit.flags),
             ["kvm_run.immediate_exit"] = kvm_run.immediate_exit_offset,
             ["kvm_run.exit_reason"] = kvm_run.exit_reason_offset,
             ["kvm_run.if_flag"] = kvm_run.if_flag_offset,

@@ -132,4 +132,37 @@ public sealed class Serial8250Tests
         Assert.Equal(0, b[0]);
         Assert.Empty(_output.ToArray());
     }
+
+    [Fact]
+    public void SaveRestore_RegistersAndUnreadInput_CarryOverAndTheLineFollows()
+    {
+        Write(3, 0x80);
+        Write(0, 0x01);
+        Write(1, 0x00);
+        Write(3, 0x03);
+        Write(1, 0x01); // IER: received-data interrupt
+        Write(7, 0x5a);
+        _uart.EnqueueInput("hi"u8);
+        var state = _uart.SaveState();
+
+        var line = new RecordingLine();
+        var copy = new Serial8250(new MemoryStream(), line);
+        copy.RestoreState(state);
+        Assert.True(line.Level); // unread input with RDI enabled: the restored UART raises its line at once
+        Assert.Equal(state with { Input = Array.Empty<byte>() }, copy.SaveState() with { Input = Array.Empty<byte>() });
+        Span<byte> b = stackalloc byte[1];
+        copy.Read(7, b);
+        Assert.Equal(0x5a, b[0]);
+        copy.Read(0, b);
+        Assert.Equal((byte)'h', b[0]);
+        copy.Read(0, b);
+        Assert.Equal((byte)'i', b[0]);
+    }
+
+    [Fact]
+    public void RestoreState_BitsNoGuestCanSet_AreRefused()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => _uart.RestoreState(_uart.SaveState() with { Ier = 0xff }));
+        Assert.Contains("IER 0xff", e.Message);
+    }
 }

@@ -47,6 +47,17 @@ public sealed class ControlSocketProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Snapshot_RefusedWhileRunning_AnsweredWithItsResultWhenPaused()
+    {
+        await VmmControlClient.SendAsync(Socket, new BootRequest(), Ct);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => VmmControlClient.SendAsync(Socket, new SnapshotRequest("/snap/a"), Ct));
+        Assert.Equal("formation-vmm refused 'snapshot': cannot snapshot: the VM is running; pause it first", e.Message);
+        await VmmControlClient.SendAsync(Socket, new PauseRequest(), Ct);
+        Assert.Equal(new SnapshotResult("/snap/a", 64 << 20, 3 << 20), await VmmControlClient.SendAsync(Socket, new SnapshotRequest("/snap/a") { Id = 2 }, Ct));
+        Assert.Equal(["/snap/a"], _machine.Snapshots);
+    }
+
+    [Fact]
     public async Task Refusal_BecomesInvalidOperationWithTheVmmsReason()
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => VmmControlClient.SendAsync(Socket, new PauseRequest(), Ct));

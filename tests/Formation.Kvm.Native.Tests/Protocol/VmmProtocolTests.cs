@@ -24,6 +24,7 @@ public sealed class VmmProtocolTests
         ["registers"] = () => RoundTrip<IReadOnlyList<VcpuRegisters>>(new RegistersRequest(),
             [new VcpuRegisters("0x1000", "0x8ff0", "0x2", "0x80050033", "0x9000", "0x10", "3"), new VcpuRegisters("0", "0", "0", "0", "0", "0", "1")]),
         ["console"] = () => RoundTrip(new ConsoleRequest { Id = 9 }, new ConsoleAttached(true)),
+        ["snapshot"] = () => RoundTrip(new SnapshotRequest("/srv/snapshots/s1") { Id = 10 }, new SnapshotResult("/srv/snapshots/s1", 256L << 20, 12L << 20)),
     };
 
     public static TheoryData<string> Commands => [.. VmmProtocol.Commands];
@@ -38,7 +39,7 @@ public sealed class VmmProtocolTests
 
     [Fact]
     public void Commands_AreTheDocumentedOnes() =>
-        Assert.Equal(["boot", "pause", "resume", "shutdown", "kill", "wait", "info", "registers", "console"], VmmProtocol.Commands);
+        Assert.Equal(["boot", "pause", "resume", "shutdown", "kill", "wait", "info", "registers", "console", "snapshot"], VmmProtocol.Commands);
 
     [Theory]
     [InlineData("""{"cmd":"info"}""", typeof(InfoRequest), null)]

@@ -17,9 +17,10 @@ internal static class GuestKernel
     /// <summary>
     /// An uncompressed initramfs: static busybox with pre-made applet links, /dev/console and /dev/null,
     /// and an /init that prints the marker (with the CPU count and the first bytes of /dev/vda), then reboots
-    /// (vmmreboot on the command line), powers off (vmmpoweroff) or waits for Ctrl-Alt-Del.
+    /// (vmmreboot on the command line), powers off (vmmpoweroff) or waits for Ctrl-Alt-Del. With
+    /// <paramref name="echo"/> it waits by answering each console line <c>L</c> with <c>echo:L</c> instead.
     /// </summary>
-    public static void WriteBusyboxInitramfs(string path)
+    public static void WriteBusyboxInitramfs(string path, bool echo = false)
     {
         Prerequisites.RequireFile("/bin/busybox", "busybox-static");
         using var file = File.Create(path);
@@ -45,8 +46,9 @@ internal static class GuestKernel
             echo "FORMATION-GUEST-READY $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) disk=$(head -c 13 /dev/vda 2>&1)"
             if grep -q vmmreboot /proc/cmdline; then reboot -f; fi
             if grep -q vmmpoweroff /proc/cmdline; then poweroff -f; fi
-            while true; do sleep 1; done
-            """u8.ToArray(), executable: true);
+
+            """u8.ToArray().Concat(echo ? "while read line; do echo \"echo:$line\"; done\n"u8.ToArray() : "while true; do sleep 1; done\n"u8.ToArray()).ToArray(),
+            executable: true);
         cpio.Finish();
     }
 }

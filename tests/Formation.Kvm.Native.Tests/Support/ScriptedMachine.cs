@@ -71,6 +71,20 @@ internal sealed class ScriptedMachine : IControllableMachine
         ? [new VcpuRegisters("0x1000", "0x8ff0", "0x2", "0x80050033", "0x9000", "0x10", "0")]
         : throw new InvalidOperationException("registers can only be read while the VM is paused");
 
+    /// <summary>The directories snapshots were asked for.</summary>
+    public List<string> Snapshots { get; } = [];
+
+    public SnapshotResult Snapshot(string directory)
+    {
+        if (State != MachineState.Paused)
+        {
+            throw new InvalidOperationException($"cannot snapshot: the VM is {State.ToString().ToLowerInvariant()}; pause it first");
+        }
+
+        Snapshots.Add(directory);
+        return new SnapshotResult(directory, 64 << 20, 3 << 20);
+    }
+
     public IDisposable AttachConsole(Func<ReadOnlyMemory<byte>, Task> send)
     {
         _console = send;

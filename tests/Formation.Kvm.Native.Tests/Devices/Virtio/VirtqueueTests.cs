@@ -115,4 +115,43 @@ public sealed class VirtqueueTests : IDisposable
         Assert.False(_queue.Validate(out var error));
         Assert.Contains("power of two", error);
     }
+
+    [Fact]
+    public void RestoreState_SavedPositions_TheNextPopContinuesFromThem()
+    {
+        Descriptor(0, 0x1000, 64, 0, 0);
+        Descriptor(1, 0x2000, 64, 0, 0);
+        Avail(2, 0, 1);
+        Assert.True(_queue.TryPop(out var first));
+        _queue.PushUsed(first.Head, 0);
+        var saved = _queue.SaveState();
+        Assert.Equal((ushort)1, saved.NextAvail);
+        Assert.Equal((ushort)1, saved.NextUsed);
+
+        var restored = new Virtqueue(_memory, 16);
+        restored.RestoreState(saved);
+        Assert.True(restored.TryPop(out var second));
+        Assert.Equal((ushort)1, second.Head);
+        Assert.False(restored.TryPop(out _));
+    }
+
+    [Fact]
+    public void RestoreState_UsedIndexNotTheRings_IsRefused()
+    {
+        var saved = _queue.SaveState() with { NextUsed = 5 };
+        var e = Assert.Throws<InvalidDataException>(() => new Virtqueue(_memory, 16).RestoreState(saved));
+        Assert.Contains("next used index 5 is not the used ring's 0", e.Message);
+    }
+
+    [Theory]
+    [InlineData(32, 0x10000UL, "larger than the device's 16")]
+    [InlineData(12, 0x10000UL, "not a power of two")]
+    [InlineData(16, 0x10008UL, "misaligned")]
+    [InlineData(16, 0x7fff_fff0UL, "outside guest RAM")]
+    public void RestoreState_UnusableReadyQueue_IsRefused(int size, ulong descTable, string expected)
+    {
+        var saved = _queue.SaveState() with { Size = (ushort)size, DescTable = descTable };
+        var e = Assert.Throws<InvalidDataException>(() => new Virtqueue(_memory, 16).RestoreState(saved));
+        Assert.Contains(expected, e.Message);
+    }
 }

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 
-namespace Formation.Kvm.Native.Tests.Support;
+namespace Formation.Testing;
 
-/// <summary>Synthetic kernel images: a minimal ELF64 with one PT_LOAD, and a bzImage-shaped file.</summary>
+/// <summary>Synthetic kernel images: a minimal ELF64 with one PT_LOAD, and a bzImage-shaped file (formation-vmm tests, in Kvm.Native and the silo).</summary>
 internal static class KernelImages
 {
     public static byte[] Elf(ulong paddr, byte[] code, ulong memsz, ulong entry, ushort machine = 62)

@@ -1,0 +1,23 @@
+using System.Text.Json.Serialization;
+
+namespace Formation.Kvm.Native.Devices.Virtio;
+
+/// <summary>
+/// The device-specific part of a virtio device's snapshot (the transport keeps the rest, <see cref="VirtioMmioState"/>).
+/// One record per device kind, named by <c>"kind"</c> in the snapshot; a new device adds its record here and implements
+/// <see cref="IStatefulVirtioDevice"/>.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(VirtioBlockState), "block")]
+[JsonDerivedType(typeof(VirtioNetState), "net")]
+[JsonDerivedType(typeof(VirtioRngState), "rng")]
+public abstract record VirtioDeviceState;
+
+/// <summary>virtio-blk: the disk the guest's driver sized itself for.</summary>
+public sealed record VirtioBlockState(ulong CapacitySectors, bool ReadOnly) : VirtioDeviceState;
+
+/// <summary>virtio-net: the MAC address the guest's driver read.</summary>
+public sealed record VirtioNetState(string Mac) : VirtioDeviceState;
+
+/// <summary>virtio-rng: nothing beyond its queue.</summary>
+public sealed record VirtioRngState : VirtioDeviceState;
