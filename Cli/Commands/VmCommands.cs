@@ -9,7 +9,7 @@ using Spectre.Console;
 
 namespace Formation.Cli.Commands;
 
-/// <summary><c>form vm create|list|show|start|stop|pause|resume|delete|events</c>.</summary>
+/// <summary><c>form vm create|list|show|start|stop|pause|resume|delete|snapshot|restore|events</c>.</summary>
 public static class VmCommands
 {
     public static Command Create(FormApp app)
@@ -23,6 +23,8 @@ public static class VmCommands
             vm.Subcommands.Add(Lifecycle(app, action));
         }
 
+        vm.Subcommands.Add(SnapshotCommands.VmSnapshotCommand(app));
+        vm.Subcommands.Add(SnapshotCommands.VmRestoreCommand(app));
         vm.Subcommands.Add(VmEventsCommand.Create(app));
         vm.Subcommands.Add(VmTopCommand.Create(app));
         vm.Subcommands.Add(VmLogsCommand.Create(app));

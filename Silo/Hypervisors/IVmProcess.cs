@@ -23,4 +23,10 @@ public interface IVmProcess : IAsyncDisposable
 
     /// <summary>Sends bytes to the guest's serial console.</summary>
     Task WriteConsoleAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Opens a byte stream to the guest agent (formation-agent) of this VM.</summary>
+    Task<Stream> OpenAgentAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the paused VM's memory, vCPU and device state into <paramref name="directory"/> (exists, empty). The caller pauses before and resumes or kills after.</summary>
+    Task SnapshotAsync(string directory, CancellationToken cancellationToken);
 }

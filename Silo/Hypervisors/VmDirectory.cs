@@ -37,6 +37,12 @@ public sealed record VmDirectory(string Path)
 
     public string ControlSocket => System.IO.Path.Combine(RunPath, "control.sock");
 
+    /// <summary>The guest agent's socket (qemu: the virtserialport's chardev).</summary>
+    public string AgentSocket => System.IO.Path.Combine(RunPath, "agent.sock");
+
+    /// <summary>formation-vmm's hybrid vsock socket (the host side of the guest's AF_VSOCK).</summary>
+    public string VsockSocket => System.IO.Path.Combine(RunPath, "vsock.sock");
+
     public string PidFile => File("vm.pid");
 
     public string HypervisorLog => File("hypervisor.log");

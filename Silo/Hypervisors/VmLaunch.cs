@@ -27,4 +27,7 @@ public sealed record VmLaunch(
 
     /// <summary>Whether the VM's traffic to outside the overlay is dropped.</summary>
     public bool NoEgress { get; init; }
+
+    /// <summary>A snapshot's machine-state directory; the VM starts from it instead of booting (null: boot).</summary>
+    public string? RestoreFrom { get; init; }
 }

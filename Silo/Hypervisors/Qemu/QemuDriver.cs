@@ -63,6 +63,20 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
             throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
         }
 
+        if (launch.RestoreFrom is { } state)
+        {
+            try
+            {
+                await ((QemuProcess)process).RestoreAsync(state, cancellationToken);
+            }
+            catch
+            {
+                await process.KillAsync(CancellationToken.None);
+                await process.DisposeAsync();
+                throw;
+            }
+        }
+
         LogLaunched(launch.VmId, process.Pid, UsesKvm ? "kvm" : "tcg");
         return process;
     }
@@ -125,6 +139,12 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         if (launch.Network is { } net)
         {
             args.AddRange(["-netdev", $"tap,id=net0,ifname={net.Tap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=net0,mac={net.Mac}"]);
+        }
+
+        if (launch.RestoreFrom is not null)
+        {
+            // Same machine and devices as when it was saved; the state is loaded over QMP once QEMU runs (QemuProcess.RestoreAsync).
+            args.AddRange(["-incoming", "defer"]);
         }
 
         return args;

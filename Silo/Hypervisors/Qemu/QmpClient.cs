@@ -1,8 +1,10 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Hypervisors.Qemu;
 
@@ -67,7 +69,14 @@ public sealed class QmpClient : IAsyncDisposable
     }
 
     /// <summary>Runs one command; returns its <c>return</c> value or throws <see cref="QmpException"/>.</summary>
-    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken cancellationToken)
+    public Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken cancellationToken) =>
+        ExecuteAsync(command, arguments, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one command with a file descriptor attached (<c>SCM_RIGHTS</c>), as <c>getfd</c> needs: QEMU takes the
+    /// descriptor with the command's bytes, so a jailed QEMU can use a file only the silo can open.
+    /// </summary>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, SafeHandle? fd, CancellationToken cancellationToken)
     {
         await _commandGate.WaitAsync(cancellationToken);
         try
@@ -79,7 +88,15 @@ public sealed class QmpClient : IAsyncDisposable
             }
 
             var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
-            await _stream.WriteAsync(bytes, cancellationToken);
+            if (fd is null)
+            {
+                await _stream.WriteAsync(bytes, cancellationToken);
+            }
+            else
+            {
+                await HostFdPassing.SendAsync(_socket, bytes, fd, cancellationToken);
+            }
+
             var reply = await _replies.Reader.ReadAsync(cancellationToken);
             if (reply.TryGetPropertyValue("error", out var error))
             {
