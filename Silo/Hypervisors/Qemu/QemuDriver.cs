@@ -23,6 +23,11 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
+        if (launch.RestoreFrom is { } snapshot && !File.Exists(Path.Combine(snapshot, QemuProcess.StateFile)))
+        {
+            throw new FileNotFoundException($"the snapshot has no qemu machine state ({Path.Combine(snapshot, QemuProcess.StateFile)} is missing)");
+        }
+
         directory.EnsureRunPath();
         foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.ConsoleSocket })
         {
@@ -133,7 +138,10 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
 
         if (launch.HasDisk)
         {
-            args.AddRange(["-drive", $"file={directory.Disk},format=raw,if=none,id=root,cache=none,aio=threads", "-device", "virtio-blk-pci,drive=root"]);
+            // auto-read-only=off: a snapshot (migration) deactivates the disk at its end, and with auto-read-only QEMU would
+            // then reopen the image read-only by its path, which does not exist inside its chroot (the snapshot fails).
+            args.AddRange(["-drive", $"file={directory.Disk},format=raw,if=none,id=root,cache=none,aio=threads,auto-read-only=off",
+                "-device", "virtio-blk-pci,drive=root"]);
         }
 
         if (launch.Network is { } net)

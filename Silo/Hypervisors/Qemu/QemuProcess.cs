@@ -178,7 +178,7 @@ public sealed class QemuProcess : IVmProcess
                     return;
                 case "failed" or "cancelled":
                     throw new InvalidOperationException(
-                        $"qemu failed {what}: {info?["error-desc"]?.GetValue<string>() ?? info?["status"]?.GetValue<string>()}");
+                        $"qemu failed {what}: {info?["error-desc"]?.GetValue<string>() ?? info?.ToJsonString()}");
             }
 
             await Task.Delay(delay, cancellationToken);

@@ -21,6 +21,7 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly Channel<JsonObject> _replies = Channel.CreateUnbounded<JsonObject>();
     private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>();
     private readonly Task _readLoop;
+    private int _abandoned;
 
     private QmpClient(Socket socket)
     {
@@ -81,6 +82,12 @@ public sealed class QmpClient : IAsyncDisposable
         await _commandGate.WaitAsync(cancellationToken);
         try
         {
+            // QEMU answers commands in order: replies of commands whose caller gave up waiting come first; skip them.
+            for (; _abandoned > 0; _abandoned--)
+            {
+                await _replies.Reader.ReadAsync(cancellationToken);
+            }
+
             var request = new JsonObject { ["execute"] = command };
             if (arguments is not null)
             {
@@ -97,7 +104,17 @@ public sealed class QmpClient : IAsyncDisposable
                 await HostFdPassing.SendAsync(_socket, bytes, fd, cancellationToken);
             }
 
-            var reply = await _replies.Reader.ReadAsync(cancellationToken);
+            JsonObject reply;
+            try
+            {
+                reply = await _replies.Reader.ReadAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                _abandoned++; // sent: its reply will still come
+                throw;
+            }
+
             if (reply.TryGetPropertyValue("error", out var error))
             {
                 throw new QmpException(command, error?["desc"]?.GetValue<string>() ?? error?.ToJsonString() ?? "unknown error");
