@@ -47,6 +47,7 @@ public sealed class FormApp
         Root.Subcommands.Add(NodeCommands.Create(this));
         Root.Subcommands.Add(PeerCommands.Create(this));
         Root.Subcommands.Add(VmCommands.Create(this));
+        Root.Subcommands.Add(SnapshotCommands.Create(this));
         Root.Subcommands.Add(ClusterCommands.Create(this));
         Root.Subcommands.Add(PackCommands.Create(this));
         Root.Subcommands.Add(ImageCommands.Create(this));

@@ -1,3 +1,4 @@
+using Formation.Snapshots;
 using Formation.Vms;
 
 namespace Formation.Grains.Hosting;
@@ -31,6 +32,20 @@ public interface IVmHost
 
     /// <summary>Resets the guest (kill and boot again); reports Running when the guest is ready again, or Failed.</summary>
     Task RebootAsync(string vmId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Pauses the VM (unless it is paused), saves its machine state and a point-in-time copy of its disk as snapshot
+    /// <paramref name="name"/> in the node's store, then resumes it (if it was running) or, with <paramref name="stop"/>,
+    /// ends its process (the host then reports Stopped). On failure the VM runs on and nothing is kept.
+    /// </summary>
+    Task<SnapshotInfo> SnapshotAsync(VmInfo vm, string name, bool stop, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Checks that <paramref name="snapshot"/> is one of the VM's own snapshots on this node and of this driver, then ends
+    /// the VM's process, puts the snapshot's disk back and starts the VM from its machine state; reports Running once it
+    /// runs again, or Failed.
+    /// </summary>
+    Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken);
 
     /// <summary>Kills the VM if it runs and removes everything the host holds for it (idempotent).</summary>
     Task DeleteAsync(string vmId, CancellationToken cancellationToken);

@@ -71,6 +71,8 @@ public static class FormationSiloBuilderExtensions
         services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section);
         services.AddSingleton<KvmDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<KvmDriver>());
+        services.AddSingleton(new Snapshots.SnapshotStore(settings.DataDirectory));
+        services.AddSingleton<ISnapshotHost>(sp => sp.GetRequiredService<Snapshots.SnapshotStore>());
         services.AddSingleton<INodeVmHost>(CreateHost);
         services.AddSingleton<IVmHost>(sp => sp.GetRequiredService<INodeVmHost>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, VmHostLifecycle>();

@@ -50,6 +50,9 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
     /// <summary>Reboots the guest asked for since the last time it became ready (a reboot loop guard).</summary>
     public int GuestReboots { get; set; }
 
+    /// <summary>The snapshot the launch scheduled last starts from (null: it boots).</summary>
+    public string? RestoringFrom { get; set; }
+
     /// <summary>Marks a launch as scheduled (call it holding <see cref="Gate"/>); the launch completes the answer when settled.</summary>
     public TaskCompletionSource ScheduleLaunch() =>
         _launch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

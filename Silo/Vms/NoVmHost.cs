@@ -29,6 +29,10 @@ public sealed class NoVmHost(string reason) : INodeVmHost
 
     public Task RebootAsync(string vmId, CancellationToken cancellationToken) => throw Fail();
 
+    public Task<Formation.Snapshots.SnapshotInfo> SnapshotAsync(VmInfo vm, string name, bool stop, CancellationToken cancellationToken) => throw Fail();
+
+    public Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken) => throw Fail();
+
     public Task DeleteAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<HostVmStatus?>(null);

@@ -96,6 +96,12 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     /// <summary>A simulated boot: counted, its ready time set when it completes (a simulated VM never restarts unasked).</summary>
     private void Booted(string vmId) => _boots.AddOrUpdate(vmId, _ => (1, null), (_, b) => (b.Boots + 1, b.Ready));
 
+    public Task<Formation.Snapshots.SnapshotInfo> SnapshotAsync(VmInfo vm, string name, bool stop, CancellationToken cancellationToken) =>
+        throw FormationException.Invalid($"node {node.NodeId} simulates its VMs (driver sim): a simulated VM has no memory or disk to snapshot; use the qemu or kvm driver.");
+
+    public Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken) =>
+        throw FormationException.Invalid($"node {node.NodeId} simulates its VMs (driver sim): there is nothing to restore; use the qemu or kvm driver.");
+
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) =>
         Task.FromResult(_vms.TryGetValue(vmId, out var s) ? new HostVmStatus(s, "simulated", null) : null);
 

@@ -40,7 +40,7 @@ public static class VmArtifacts
 
         var partial = directory.Disk + ".partial";
         File.Delete(partial);
-        await RunAsync(cancellationToken, "cp", "--sparse=always", "--reflink=auto", root, partial);
+        await HostDisks.CopyAsync(root, partial, cancellationToken);
         var wanted = diskGiB << 30;
         if (wanted > new FileInfo(partial).Length)
         {

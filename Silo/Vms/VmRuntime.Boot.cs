@@ -63,6 +63,7 @@ public sealed partial class VmRuntime
         var vmId = managed.Launch.VmId;
         IVmProcess process;
         string? failure = null;
+        var restored = false;
 
         // The launch holds the VM's gate: a delete, stop or reboot asked for meanwhile waits for the process to exist
         // (and then ends it) instead of missing it and leaving it running.
@@ -80,10 +81,21 @@ public sealed partial class VmRuntime
             process = await driver.LaunchAsync(managed.Launch, managed.Directory, _stopping.Token);
             managed.Process = process;
             CountBoot(managed);
+            if (managed.Launch.RestoreFrom is not null)
+            {
+                // Started from a snapshot once; a later reboot or restart boots afresh.
+                restored = true;
+                SaveLaunch(managed, running: true, restoreFrom: null);
+            }
         }
         catch (Exception ex)
         {
             LogOperationFailed(ex, "launch", vmId);
+            if (managed.Launch.RestoreFrom is not null)
+            {
+                SaveLaunch(managed, running: false, restoreFrom: null);
+            }
+
             managed.Phase = VmPhase.Failed;
             managed.Problem = failure = $"the hypervisor could not start it: {ex.Message}";
             process = null!;
@@ -101,7 +113,15 @@ public sealed partial class VmRuntime
             return;
         }
 
-        await WaitUntilReadyAsync(managed, process);
+        if (restored)
+        {
+            await ReportRestoredAsync(managed);
+        }
+        else
+        {
+            await WaitUntilReadyAsync(managed, process);
+        }
+
         await SuperviseAsync(managed, process);
     }
 

@@ -8,6 +8,7 @@ using Formation.Silo.Network;
 using Formation.Silo.Nodes;
 using Formation.Silo.Pack;
 using Formation.Silo.Platform;
+using Formation.Silo.Snapshots;
 using Formation.Vms;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,7 @@ public sealed partial class VmRuntime(
     IHypervisorDriver driver,
     IEnumerable<IHypervisorDriver> drivers,
     ImageStore images,
+    SnapshotStore snapshots,
     HostNetwork network,
     EgressNat egress,
     PortForwards forwards,
@@ -311,9 +313,11 @@ public sealed partial class VmRuntime(
 
     private VmLaunch Placeholder(string vmId) => new(vmId, vmId, driver.Name, 1, 64, "", false, false, null, [], false);
 
-    private void SaveLaunch(ManagedVm managed, bool running)
+    private void SaveLaunch(ManagedVm managed, bool running) => SaveLaunch(managed, running, managed.Launch.RestoreFrom);
+
+    private void SaveLaunch(ManagedVm managed, bool running, string? restoreFrom)
     {
-        managed.Launch = managed.Launch with { Running = running };
+        managed.Launch = managed.Launch with { Running = running, RestoreFrom = restoreFrom };
         Directory.CreateDirectory(managed.Directory.Path);
         var temp = managed.Directory.LaunchRecord + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(managed.Launch, Json));

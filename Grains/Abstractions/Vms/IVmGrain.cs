@@ -35,6 +35,17 @@ public interface IVmGrain : IGrainWithStringKey
     [Alias("reboot")]
     Task<VmInfo> RebootAsync();
 
+    /// <summary>
+    /// Pauses a Running (or Paused) VM, saves its machine state and a copy of its disk to the node's snapshot store, and
+    /// resumes it — or leaves it Stopped when <paramref name="stop"/>. <paramref name="name"/> null: the VM's name and the time.
+    /// </summary>
+    [Alias("snapshot")]
+    Task<Snapshots.SnapshotInfo> SnapshotAsync(string? name, bool stop);
+
+    /// <summary>Brings the VM back to snapshot <paramref name="snapshot"/> (one of its own); it is Running again once restored.</summary>
+    [Alias("restore")]
+    Task<VmInfo> RestoreAsync(string snapshot);
+
     /// <summary>Removes the VM from its host and releases its capacity.</summary>
     [Alias("delete")]
     Task<VmInfo> DeleteAsync();

@@ -23,6 +23,11 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
+        if (launch.RestoreFrom is { } snapshot && !File.Exists(Path.Combine(snapshot, QemuProcess.StateFile)))
+        {
+            throw new FileNotFoundException($"the snapshot has no qemu machine state ({Path.Combine(snapshot, QemuProcess.StateFile)} is missing)");
+        }
+
         directory.EnsureRunPath();
         foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.ConsoleSocket, directory.AgentSocket })
         {
@@ -61,6 +66,20 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         if (process is null)
         {
             throw new InvalidOperationException($"qemu started VM {launch.VmId} but its process is gone at once.");
+        }
+
+        if (launch.RestoreFrom is { } state)
+        {
+            try
+            {
+                await ((QemuProcess)process).RestoreAsync(state, cancellationToken);
+            }
+            catch
+            {
+                await process.KillAsync(CancellationToken.None);
+                await process.DisposeAsync();
+                throw;
+            }
         }
 
         LogLaunched(launch.VmId, process.Pid, UsesKvm ? "kvm" : "tcg");
@@ -124,12 +143,21 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
 
         if (launch.HasDisk)
         {
-            args.AddRange(["-drive", $"file={directory.Disk},format=raw,if=none,id=root,cache=none,aio=threads", "-device", "virtio-blk-pci,drive=root"]);
+            // auto-read-only=off: a snapshot (migration) deactivates the disk at its end, and with auto-read-only QEMU would
+            // then reopen the image read-only by its path, which does not exist inside its chroot (the snapshot fails).
+            args.AddRange(["-drive", $"file={directory.Disk},format=raw,if=none,id=root,cache=none,aio=threads,auto-read-only=off",
+                "-device", "virtio-blk-pci,drive=root"]);
         }
 
         if (launch.Network is { } net)
         {
             args.AddRange(["-netdev", $"tap,id=net0,ifname={net.Tap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=net0,mac={net.Mac}"]);
+        }
+
+        if (launch.RestoreFrom is not null)
+        {
+            // Same machine and devices as when it was saved; the state is loaded over QMP once QEMU runs (QemuProcess.RestoreAsync).
+            args.AddRange(["-incoming", "defer"]);
         }
 
         return args;

@@ -1,8 +1,10 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Hypervisors.Qemu;
 
@@ -19,6 +21,7 @@ public sealed class QmpClient : IAsyncDisposable
     private readonly Channel<JsonObject> _replies = Channel.CreateUnbounded<JsonObject>();
     private readonly Channel<QmpEvent> _events = Channel.CreateUnbounded<QmpEvent>();
     private readonly Task _readLoop;
+    private int _abandoned;
 
     private QmpClient(Socket socket)
     {
@@ -67,11 +70,24 @@ public sealed class QmpClient : IAsyncDisposable
     }
 
     /// <summary>Runs one command; returns its <c>return</c> value or throws <see cref="QmpException"/>.</summary>
-    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken cancellationToken)
+    public Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken cancellationToken) =>
+        ExecuteAsync(command, arguments, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one command with a file descriptor attached (<c>SCM_RIGHTS</c>), as <c>getfd</c> needs: QEMU takes the
+    /// descriptor with the command's bytes, so a jailed QEMU can use a file only the silo can open.
+    /// </summary>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, SafeHandle? fd, CancellationToken cancellationToken)
     {
         await _commandGate.WaitAsync(cancellationToken);
         try
         {
+            // QEMU answers commands in order: replies of commands whose caller gave up waiting come first; skip them.
+            for (; _abandoned > 0; _abandoned--)
+            {
+                await _replies.Reader.ReadAsync(cancellationToken);
+            }
+
             var request = new JsonObject { ["execute"] = command };
             if (arguments is not null)
             {
@@ -79,8 +95,26 @@ public sealed class QmpClient : IAsyncDisposable
             }
 
             var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
-            await _stream.WriteAsync(bytes, cancellationToken);
-            var reply = await _replies.Reader.ReadAsync(cancellationToken);
+            if (fd is null)
+            {
+                await _stream.WriteAsync(bytes, cancellationToken);
+            }
+            else
+            {
+                await HostFdPassing.SendAsync(_socket, bytes, fd, cancellationToken);
+            }
+
+            JsonObject reply;
+            try
+            {
+                reply = await _replies.Reader.ReadAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                _abandoned++; // sent: its reply will still come
+                throw;
+            }
+
             if (reply.TryGetPropertyValue("error", out var error))
             {
                 throw new QmpException(command, error?["desc"]?.GetValue<string>() ?? error?.ToJsonString() ?? "unknown error");

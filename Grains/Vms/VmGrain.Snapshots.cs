@@ -1,0 +1,75 @@
+using Formation.Errors;
+using Formation.Snapshots;
+using Formation.Vms;
+
+namespace Formation.Grains.Vms;
+
+/// <summary>
+/// Snapshot and restore, modelled like pause and resume: the grain asks its node's host and records what happened as
+/// transitions through the existing states, their reasons naming the snapshot (Running → Paused "taking snapshot S" →
+/// Running "snapshot S taken", or → Stopped with <c>--stop</c>; restore goes through Provisioning to Running).
+/// </summary>
+public sealed partial class VmGrain
+{
+    public async Task<SnapshotInfo> SnapshotAsync(string? name, bool stop)
+    {
+        RequireExists();
+        RequireState("snapshot", VmState.Running, VmState.Paused);
+        var snapshotName = SnapshotKeys.RequireName(name ?? SnapshotKeys.DefaultName(S.Spec!.Name, clock.GetUtcNow()));
+        var wasPaused = S.State == VmState.Paused;
+        if (!wasPaused)
+        {
+            await TransitionAsync(VmState.Paused, $"taking snapshot {snapshotName}");
+        }
+
+        SnapshotInfo snapshot;
+        try
+        {
+            snapshot = await host.SnapshotAsync(Info(), snapshotName, stop, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            LogHostFailed(ex, "snapshot", VmId);
+            if (!wasPaused)
+            {
+                await TransitionAsync(VmState.Running, $"snapshot {snapshotName} failed; resumed");
+            }
+
+            throw ex is FormationException ? ex : new FormationException(ErrorKind.HostFailure,
+                $"Could not snapshot VM {VmId} on node {NodeId}: {ex.Message}");
+        }
+
+        var taken = $"snapshot {snapshot.Name} ({snapshot.ShortId}) taken";
+        if (stop)
+        {
+            await TransitionAsync(VmState.Stopped, taken + "; stopped");
+        }
+        else if (!wasPaused)
+        {
+            await TransitionAsync(VmState.Running, taken);
+        }
+        else
+        {
+            S.Reason = taken;
+            await store.WriteStateAsync();
+            PublishSummary();
+        }
+
+        return snapshot;
+    }
+
+    public async Task<VmInfo> RestoreAsync(string snapshot)
+    {
+        RequireExists();
+        RequireState("restore", VmState.Running, VmState.Paused, VmState.Stopped, VmState.Failed);
+        if (string.IsNullOrWhiteSpace(snapshot))
+        {
+            throw FormationException.Invalid("restore needs a snapshot name or id; `form snapshot list --vm VM` lists them.");
+        }
+
+        // The host checks the snapshot before it touches the VM: a wrong one is refused with the VM as it was.
+        await HostCallAsync("restore", () => host.RestoreAsync(Info(), snapshot, CancellationToken.None));
+        await TransitionAsync(VmState.Provisioning, $"restoring snapshot {snapshot}");
+        return Info();
+    }
+}
