@@ -25,11 +25,6 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
-        if (launch.RestoreFrom is not null)
-        {
-            throw new NotSupportedException("restoring formation-vmm VMs from a snapshot lands with the snapvmm branch");
-        }
-
         directory.EnsureRunPath();
         var binary = Binary ?? throw new InvalidOperationException("formation-vmm is not installed next to formation-silo or on PATH");
         foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.VsockSocket })

@@ -53,12 +53,6 @@ public sealed class KvmProcess : IVmProcess
         return await Exited.WaitAsync(deadline + TimeSpan.FromSeconds(15), cancellationToken);
     }
 
-    public Task<Stream> OpenAgentAsync(CancellationToken cancellationToken) =>
-        throw new NotSupportedException("the guest agent of formation-vmm VMs lands with the vsock branch");
-
-    public Task SnapshotAsync(string directory, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("snapshots of formation-vmm VMs land with the snapvmm branch");
-
     public Task<VmExit> KillAsync(CancellationToken cancellationToken)
     {
         return VmProcessHelpers.KillAsync(Pid, Exited, ct => SendAsync(new KillRequest(), ct), cancellationToken);

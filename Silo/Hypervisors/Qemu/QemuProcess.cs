@@ -62,12 +62,6 @@ public sealed class QemuProcess : IVmProcess
         return VmProcessHelpers.KillAsync(Pid, Exited, ct => _qmp.ExecuteAsync("quit", null, ct), cancellationToken);
     }
 
-    public Task<Stream> OpenAgentAsync(CancellationToken cancellationToken) =>
-        throw new NotSupportedException("the guest agent over virtio-serial lands with the exec branch");
-
-    public Task SnapshotAsync(string directory, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("qemu snapshots land with the snap branch");
-
     public async Task WriteConsoleAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await _consoleGate.WaitAsync(cancellationToken);
