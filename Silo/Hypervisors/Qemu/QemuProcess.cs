@@ -116,8 +116,11 @@ public sealed class QemuProcess : IVmProcess
         return new GatedStream(new NetworkStream(socket, ownsSocket: true), () => _agentGate.Release());
     }
 
-    /// <summary>How long a second exec session waits for the agent port.</summary>
-    public static TimeSpan AgentPortWait { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a second exec session waits for the agent port. With the handshake and the start (each up to
+    /// <see cref="Formation.Silo.Vms.VmRuntimeOptions.AgentTimeout"/>) it stays within the 30 s a grain call may take.
+    /// </summary>
+    public static TimeSpan AgentPortWait { get; set; } = TimeSpan.FromSeconds(5);
 
     public Task SnapshotAsync(string directory, CancellationToken cancellationToken) =>
         throw new NotSupportedException("qemu snapshots land with the snap branch");
