@@ -118,7 +118,7 @@ public sealed class QemuProcess : IVmProcess
 
     /// <summary>
     /// How long a second exec session waits for the agent port. With the handshake and the start (each up to
-    /// <see cref="Formation.Silo.Vms.VmRuntimeOptions.AgentTimeout"/>) it stays within the 30 s a grain call may take.
+    /// <c>Formation:Vms:AgentTimeout</c>, 10 s) it stays within the 30 s a grain call may take.
     /// </summary>
     public static TimeSpan AgentPortWait { get; set; } = TimeSpan.FromSeconds(5);
 
