@@ -116,8 +116,11 @@ public sealed class QemuProcess : IVmProcess
         return new GatedStream(new NetworkStream(socket, ownsSocket: true), () => _agentGate.Release());
     }
 
-    /// <summary>How long a second exec session waits for the agent port.</summary>
-    public static TimeSpan AgentPortWait { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a second exec session waits for the agent port. With the handshake and the start (each up to
+    /// <c>Formation:Vms:AgentTimeout</c>, 10 s) it stays within the 30 s a grain call may take.
+    /// </summary>
+    public static TimeSpan AgentPortWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Saves the paused VM as a QEMU migration stream into <see cref="StateFile"/> of <paramref name="directory"/>. QEMU 7.2

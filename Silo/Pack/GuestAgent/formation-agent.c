@@ -46,6 +46,7 @@
 #define MAX_ARGS 4096
 #define MAX_ENV 4096
 #define DRAIN_QUIET_MS 250
+#define PORT_IDLE_POLL_MS 40
 
 enum {
     T_HELLO = 0x01, T_EXEC = 0x02, T_STDIN = 0x03, T_RESIZE = 0x04, T_SIGNAL = 0x05,
@@ -722,9 +723,10 @@ static void serve(int io, int mode)
                     session_abort(&s);
                     break;
                 }
-                /* virtio-serial: no host connected. Start over and look again shortly (POLLHUP stays set until one is). */
+                /* virtio-serial: no host connected. Start over and look again shortly: POLLHUP stays set until one is,
+                   and nothing wakes us when it comes, so this interval is what a new session waits at most. */
                 hang_up(&st, &s);
-                usleep(200 * 1000);
+                usleep(PORT_IDLE_POLL_MS * 1000);
                 continue;
             } else {
                 st.len += (size_t)got;

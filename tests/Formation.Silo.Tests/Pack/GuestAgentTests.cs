@@ -24,7 +24,7 @@ public sealed class GuestAgentTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _agent = Start("--unix", Socket);
-        await Eventually.HoldsAsync(() => Task.FromResult(File.Exists(Socket)), exists => exists, Patience, "the agent listens");
+        await Eventually.HoldsAsync(() => Task.FromResult(GuestAgentTests.Listens(Socket)), listens => listens, TimeSpan.FromSeconds(10), "the agent listens");
     }
 
     public async ValueTask DisposeAsync()
@@ -319,6 +319,21 @@ public sealed class GuestAgentTests : IAsyncLifetime
         }
 
         return seen.ToString();
+    }
+
+    /// <summary>Whether something accepts connections on <paramref name="path"/> (the file appears at bind, before listen).</summary>
+    internal static bool Listens(string path)
+    {
+        using var probe = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static bool Alive(int pid)

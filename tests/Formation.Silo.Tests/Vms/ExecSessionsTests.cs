@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Formation.Errors;
 using Formation.Silo.Hypervisors;
+using Formation.Silo.Tests.Pack;
 using Formation.Silo.Vms;
 using Formation.Vms;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,7 +28,7 @@ public sealed class ExecSessionsTests : IAsyncLifetime
         info.ArgumentList.Add("--unix");
         info.ArgumentList.Add(AgentSocket);
         _agent = System.Diagnostics.Process.Start(info)!;
-        await Eventually.HoldsAsync(() => Task.FromResult(File.Exists(AgentSocket)), exists => exists, TimeSpan.FromSeconds(10), "the agent listens");
+        await Eventually.HoldsAsync(() => Task.FromResult(GuestAgentTests.Listens(AgentSocket)), listens => listens, TimeSpan.FromSeconds(10), "the agent listens");
     }
 
     public async ValueTask DisposeAsync()
