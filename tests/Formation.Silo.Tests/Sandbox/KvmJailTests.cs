@@ -13,7 +13,7 @@ namespace Formation.Silo.Tests.Sandbox;
 /// Findings 6 and 8 for the kvm driver: a real guest's formation-vmm runs as the VM's own unprivileged uid with no
 /// capabilities, under its seccomp allow-list (every thread), inside a cgroup sized from the VM; that uid cannot open
 /// /dev/kvm or another VM's disk itself; a system call outside the allow-list kills the VMM with SIGSYS and the silo
-/// says so; a restarted silo re-adopts a jailed VMM.
+/// says so; a restarted silo re-adopts a jailed VMM (whose vsock device keeps answering).
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class KvmJailTests : IDisposable
@@ -119,6 +119,14 @@ public sealed class KvmJailTests : IDisposable
         Assert.True(await adopted.IsPausedAsync(TestContext.Current.CancellationToken));
         await adopted.ResumeAsync(TestContext.Current.CancellationToken);
         Assert.False(await adopted.IsPausedAsync(TestContext.Current.CancellationToken));
+
+        // The adopted VMM's vsock device still answers through the guest: nothing listens on port 5252 in this image, so
+        // the guest kernel refuses the connection (RST) — a refusal, not the device's 10 s timeout.
+        await Eventually.TrueAsync(() => File.ReadAllText(directory.ConsoleLog).Contains("FORMATION-GUEST-READY", StringComparison.Ordinal),
+            Boot, "the adopted guest reports ready");
+        var refused = await Assert.ThrowsAsync<IOException>(() => HybridVsock.ConnectAsync(directory.VsockSocket, 5252, TestContext.Current.CancellationToken));
+        Assert.Contains("did not accept vsock port 5252", refused.Message);
+        Assert.DoesNotContain("did not accept port 5252 within", File.ReadAllText(directory.HypervisorLog));
 
         var exit = await adopted.KillAsync(TestContext.Current.CancellationToken);
         Assert.Equal(VmExitKind.Killed, exit.Kind);
