@@ -167,7 +167,7 @@ public sealed partial class MachineBuilder(MachineConfig config)
                 vcpus.Add(vcpu);
                 var startsHere = i == 0 || config.Raw is { AllVcpus: true };
                 cpuid.Add(CpuidBuilder.Build(supported, vcpu.Id, config.Vcpus, pvm));
-                ConfigureVcpu(vcpu, cpuid[i], pvm, startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
+                ConfigureVcpu(vcpu, cpuid[i], startsHere ? (entry, rsi, rsp - (ulong)i * 0x1000) : null);
             }
 
             machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, cmdline, _logger, cpuid, null);
@@ -285,7 +285,7 @@ public sealed partial class MachineBuilder(MachineConfig config)
             : $"{cmdline[..split]} {extra}{cmdline[split..]}".Trim();
     }
 
-    private void ConfigureVcpu(KvmVcpu vcpu, kvm_cpuid_entry2[] cpuid, bool pvm, (ulong Entry, ulong Rsi, ulong Rsp)? bsp)
+    private void ConfigureVcpu(KvmVcpu vcpu, kvm_cpuid_entry2[] cpuid, (ulong Entry, ulong Rsi, ulong Rsp)? bsp)
     {
         vcpu.SetCpuid(cpuid);
         vcpu.SetMsrs(

@@ -10,7 +10,9 @@ namespace Formation.Vmm;
 /// listening sockets are bound before the jail), memory management, threads and signals. Anything not listed kills the process with SIGSYS —
 /// among them execve/execveat, ptrace, mount, unshare/setns, bpf, kexec, module loading, open_by_handle_at,
 /// process_vm_*, keyctl, perf_event_open, userfaultfd, io_uring, the set*id calls, chroot, bind/listen/connect, and
-/// sockets of any family but AF_UNIX.
+/// sockets of any family but AF_UNIX. Writing a snapshot (openat with O_CREAT in the directory it is handed, ftruncate,
+/// pwrite64, flock, fsync, getdents64 to check it is empty) needs nothing beyond this list: FormationVmmSnapshotTests
+/// snapshots and restores through the jailed process.
 /// </summary>
 public static class VmmSeccompPolicy
 {

@@ -43,8 +43,9 @@ internal static class SnapshotBench
             double snapshotMs;
             long? touchedKiB;
             using (process)
+            using (KillOnExit(process))
             {
-                boot = await WaitForAsync(config.ConsoleLog!, Initramfs.Marker + "\n", watch, process, TimeSpan.FromMinutes(6));
+                boot = await WaitForAsync(config.ConsoleLog!, Initramfs.Marker, watch, process, TimeSpan.FromMinutes(6));
                 await AnswerAsync(config, "cold", watch, process);
                 touchedKiB = Memory.Sample(process.Id, MemoryMiB) is { } s ? s.Rss - s.Overhead : null;
                 await VmmControlClient.SendAsync(config.ControlSocket!, new PauseRequest(), CancellationToken.None);
@@ -67,6 +68,7 @@ internal static class SnapshotBench
             };
             (process, watch) = Start(vmm, dir, $"restore-{run}", restore);
             using (process)
+            using (KillOnExit(process))
             {
                 var up = await AnswerAsync(restore, "restored", watch, process);
                 var resident = Memory.Sample(process.Id, MemoryMiB) is { } s ? $"{(s.Rss - s.Overhead) / 1024.0:F1} MiB" : "n/a";
@@ -93,6 +95,21 @@ internal static class SnapshotBench
         }
 
         return 0;
+    }
+
+    /// <summary>Kills a formation-vmm left running when a round fails (it runs in this benchmark's session).</summary>
+    private static IDisposable KillOnExit(Process process) => new Killer(process);
+
+    private sealed class Killer(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                process.WaitForExit();
+            }
+        }
     }
 
     private static (Process, Stopwatch) Start(string vmm, string dir, string name, VmmConfig config)

@@ -12,12 +12,3 @@ namespace Formation.Kvm.Native.Devices.Virtio;
 [JsonDerivedType(typeof(VirtioNetState), "net")]
 [JsonDerivedType(typeof(VirtioRngState), "rng")]
 public abstract record VirtioDeviceState;
-
-/// <summary>virtio-blk: the disk the guest's driver sized itself for.</summary>
-public sealed record VirtioBlockState(ulong CapacitySectors, bool ReadOnly) : VirtioDeviceState;
-
-/// <summary>virtio-net: the MAC address the guest's driver read.</summary>
-public sealed record VirtioNetState(string Mac) : VirtioDeviceState;
-
-/// <summary>virtio-rng: nothing beyond its queue.</summary>
-public sealed record VirtioRngState : VirtioDeviceState;

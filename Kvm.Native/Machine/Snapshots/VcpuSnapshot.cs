@@ -18,9 +18,3 @@ public sealed record VcpuSnapshot(
     byte[] Events,
     uint MpState,
     IReadOnlyList<MsrValue> Msrs);
-
-/// <summary>One model-specific register.</summary>
-public sealed record MsrValue(uint Index, ulong Value);
-
-/// <summary>The in-kernel interrupt controllers (kvm_irqchip each) and the PIT (kvm_pit_state2).</summary>
-public sealed record IrqchipSnapshot(byte[] PicMaster, byte[] PicSlave, byte[] Ioapic, byte[] Pit);

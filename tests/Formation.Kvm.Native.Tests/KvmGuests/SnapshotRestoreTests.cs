@@ -141,6 +141,11 @@ public sealed class SnapshotRestoreTests
             Assert.True(queue.Ready);
             savedUsed = queue.NextUsed;
             savedAnswers = Counter(first);
+
+            // The snapshotted VM itself goes on after a resume, its device too.
+            first.Vm.Resume();
+            await TinyGuest.WaitUntil(() => Counter(first) > savedAnswers + 10, "the snapshotted guest to go on after resume");
+            Assert.Null(first.Vm.Virtio[0].SaveState().FailureReason);
             await first.Vm.Kill("snapshot taken");
         }
 
