@@ -32,10 +32,10 @@ public sealed partial class MachineBuilder
             differences.Add($"nested-PVM compatibility {snapshot.PvmCompat}, this host and config give {pvm}");
         }
 
-        var devices = config.Disks.Count + config.Nets.Count + (config.Rng ? 1 : 0);
+        var devices = config.Disks.Count + config.Nets.Count + (config.Rng ? 1 : 0) + (config.Vsock is null ? 0 : 1);
         if (snapshot.Virtio.Count != devices)
         {
-            differences.Add($"{snapshot.Virtio.Count} virtio devices, the config has {devices} ({config.Disks.Count} disks, {config.Nets.Count} nets, rng {config.Rng})");
+            differences.Add($"{snapshot.Virtio.Count} virtio devices, the config has {devices} ({config.Disks.Count} disks, {config.Nets.Count} nets, rng {config.Rng}, vsock {config.Vsock is not null})");
         }
 
         return differences.Count == 0

@@ -156,7 +156,7 @@ public sealed partial class MachineBuilder(MachineConfig config)
 
                 RestoreMachine(snapshot, kvm, vm, vcpus, cpuid);
                 var clock = snapshot.Clock is null ? (kvm_clock_data?)null : Snapshots.StructBytes.To<kvm_clock_data>(snapshot.Clock, "clock");
-                machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, snapshot.CommandLine, _logger, cpuid, clock);
+                machine = new VirtualMachine(config, kvm, vm, memory, vcpus, devices, console, owned, pvm, snapshot.CommandLine, _logger, cpuid, clock, restored: true);
                 return machine;
             }
 

@@ -35,11 +35,15 @@ public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervis
     private readonly IReadOnlyList<Bindings.kvm_cpuid_entry2[]> _cpuid;
     private readonly Bindings.kvm_clock_data? _restoredClock;
 
+    /// <summary>Built from a snapshot: devices are told once the vCPUs run (<see cref="VirtioMmioTransport.Restored"/>).</summary>
+    private readonly bool _restored;
+
     internal VirtualMachine(
         MachineConfig config, KvmSystem kvm, KvmVm vm, GuestMemory memory, IReadOnlyList<KvmVcpu> vcpus, MachineDevices devices,
         ConsoleHub console, List<IDisposable> owned, bool pvmCompat, string commandLine, ILogger logger,
-        IReadOnlyList<Bindings.kvm_cpuid_entry2[]> cpuid, Bindings.kvm_clock_data? restoredClock)
+        IReadOnlyList<Bindings.kvm_cpuid_entry2[]> cpuid, Bindings.kvm_clock_data? restoredClock, bool restored = false)
     {
+        _restored = restored;
         _cpuid = cpuid;
         _restoredClock = restoredClock;
         Config = config;
@@ -147,6 +151,14 @@ public sealed partial class VirtualMachine : IControllableMachine, IVcpuSupervis
         foreach (var runner in _runners)
         {
             runner.Start();
+        }
+
+        if (_restored)
+        {
+            foreach (var transport in Virtio)
+            {
+                transport.Restored();
+            }
         }
 
         _watchdog = new Thread(Watchdog) { IsBackground = true, Name = "halt watchdog" };

@@ -11,4 +11,9 @@ public interface IStatefulVirtioDevice : IVirtioDevice
 
     /// <summary>Takes <paramref name="state"/> back; throws <see cref="InvalidDataException"/> saying why it does not fit this device.</summary>
     void RestoreState(VirtioDeviceState state);
+
+    /// <summary>The restored VM's vCPUs are running (caller holds the transport's lock): what a device owes the guest after a restore.</summary>
+    void Restored()
+    {
+    }
 }

@@ -11,4 +11,5 @@ namespace Formation.Kvm.Native.Devices.Virtio;
 [JsonDerivedType(typeof(VirtioBlockState), "block")]
 [JsonDerivedType(typeof(VirtioNetState), "net")]
 [JsonDerivedType(typeof(VirtioRngState), "rng")]
+[JsonDerivedType(typeof(VirtioVsockState), "vsock")]
 public abstract record VirtioDeviceState;

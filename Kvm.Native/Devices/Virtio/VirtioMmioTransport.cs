@@ -206,6 +206,18 @@ public sealed class VirtioMmioTransport : IBusDevice, IVirtioQueueHost
         }
     }
 
+    /// <summary>The restored VM runs: a device that kept state gets to tell the guest what the restore changed.</summary>
+    public void Restored()
+    {
+        lock (SyncRoot)
+        {
+            if (_activated && _device is IStatefulVirtioDevice stateful)
+            {
+                stateful.Restored();
+            }
+        }
+    }
+
     private Virtqueue? SelectedQueue => _queueSel < _queues.Length ? _queues[_queueSel] : null;
 
     private uint ReadRegister(int register) => register switch

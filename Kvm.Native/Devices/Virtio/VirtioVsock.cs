@@ -21,7 +21,7 @@ namespace Formation.Kvm.Native.Devices.Virtio;
 /// notifies never waits for a socket.
 /// </para>
 /// </summary>
-public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
+public sealed partial class VirtioVsock : IStatefulVirtioDevice, IDisposable
 {
     public const ulong HostCid = 2;
     public const int RxQueue = 0, TxQueue = 1, EventQueue = 2;
@@ -163,6 +163,28 @@ public sealed partial class VirtioVsock : IVirtioDevice, IDisposable
 
         _nextHostPort = Math.Max(state.NextHostPort, FirstHostPort);
     }
+
+    VirtioDeviceState IStatefulVirtioDevice.SaveState() => CaptureState();
+
+    void IStatefulVirtioDevice.RestoreState(VirtioDeviceState state)
+    {
+        if (state is not VirtioVsockState vsock)
+        {
+            throw new InvalidDataException($"virtio-vsock: the snapshot's device state is {state}");
+        }
+
+        try
+        {
+            RestoreState(vsock);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"virtio-vsock: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The guest's connections of before the snapshot have no host side any more: it hears so at once.</summary>
+    void IStatefulVirtioDevice.Restored() => SendTransportReset();
 
     /// <summary>
     /// Ends every connection without RST and posts VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue, after which the

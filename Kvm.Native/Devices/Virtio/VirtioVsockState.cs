@@ -5,4 +5,4 @@ namespace Formation.Kvm.Native.Devices.Virtio;
 /// (their Unix sockets belong to host processes): a restored device starts without any and tells the guest with
 /// <see cref="VirtioVsock.SendTransportReset"/>, as Firecracker does. The queues' own state is the transport's.
 /// </summary>
-public sealed record VirtioVsockState(ulong GuestCid, uint NextHostPort);
+public sealed record VirtioVsockState(ulong GuestCid, uint NextHostPort) : VirtioDeviceState;

@@ -79,8 +79,26 @@ public sealed class KvmProcess : IVmProcess
     }
 
     /// <summary>A vsock connection to the agent's port through formation-vmm's hybrid vsock socket; any number at once.</summary>
-    public Task<Stream> OpenAgentAsync(CancellationToken cancellationToken) =>
-        HybridVsock.ConnectAsync(_directory.VsockSocket, Formation.Agent.AgentProtocol.VsockPort, AgentConnectTimeout, cancellationToken);
+    public async Task<Stream> OpenAgentAsync(CancellationToken cancellationToken)
+    {
+        const int port = Formation.Agent.AgentProtocol.VsockPort;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(AgentConnectTimeout);
+        try
+        {
+            return await HybridVsock.ConnectAsync(_directory.VsockSocket, port, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"formation-vmm did not answer CONNECT {port} within {AgentConnectTimeout.TotalSeconds:0.#} s");
+        }
+        catch (IOException ex)
+        {
+            throw new IOException(
+                $"{ex.Message}. A VM started before Formation had exec has no vsock device (restart it); an image built before it has no guest agent (rebuild it and recreate the VM).",
+                ex);
+        }
+    }
 
     /// <summary>How long formation-vmm may take to answer CONNECT (the guest has to accept).</summary>
     public static TimeSpan AgentConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

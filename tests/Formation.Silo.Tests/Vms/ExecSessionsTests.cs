@@ -13,7 +13,7 @@ namespace Formation.Silo.Tests.Vms;
 /// <summary>
 /// The node's exec sessions over the real formation-agent (run on the host with its <c>--unix</c> transport); the VM
 /// process is a stand-in whose agent stream is a connection to that agent. The driver's own agent streams are tested
-/// for real in <c>Deploy/QemuExecTests</c> (qemu) and <c>Hypervisors/HybridVsockTests</c> (formation-vmm's handshake).
+/// for real in <c>Deploy/QemuExecTests</c> (qemu) and <c>HybridVsockClientTests</c> in the Kvm.Native tests (formation-vmm's handshake).
 /// </summary>
 public sealed class ExecSessionsTests : IAsyncLifetime
 {
