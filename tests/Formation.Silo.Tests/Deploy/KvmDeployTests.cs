@@ -7,7 +7,8 @@ namespace Formation.Silo.Tests.Deploy;
 
 /// <summary>
 /// The kvm driver: Formation's own VMM (formation-vmm) boots the tiny web image with the Formation guest kernel. On a
-/// nested-PVM host like CI's the guest kernel runs under KVM's instruction emulator, so this boot takes minutes.
+/// nested-PVM host like CI's the guest kernel runs under KVM's instruction emulator, so this boot takes minutes. Exec
+/// reaches its guest agent through formation-vmm's virtio-vsock device.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<DeployFixture>
@@ -29,6 +30,11 @@ public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<Deploy
         Assert.True(ProcessInfo.TryReadPid(Path.Combine(node.DataDirectory, "vms", created.Id, "vm.pid"), out var pid) &&
             ProcessInfo.CommandLineContains(pid, "formation-vmm"), "not a formation-vmm process");
         Assert.Contains("hello", await Http.GetAsync(running.Address!, DeployFixture.WebPort, TimeSpan.FromMinutes(2)));
+
+        // exec under formation-vmm: the guest agent over the virtio-vsock device and its hybrid Unix socket
+        var exec = node.Client.GetGrain<IVmExecGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        var outcome = await QemuExecTests.RunAsync(exec, new ExecRequest(["sh", "-c", "echo out; echo err >&2; exit 3"]));
+        Assert.Equal(("out\n", "err\n", 3), (outcome.Stdout, outcome.Stderr, outcome.Result.ExitCode));
 
         await vm.StopAsync();
         var stopped = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Stopped or VmState.Failed, TimeSpan.FromMinutes(3), "Stopped");

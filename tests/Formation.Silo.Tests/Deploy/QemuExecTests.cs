@@ -12,7 +12,7 @@ namespace Formation.Silo.Tests.Deploy;
 [Trait("Category", "Slow")]
 public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployFixture>
 {
-    private sealed record Outcome(string Stdout, string Stderr, ExecResult Result);
+    internal sealed record Outcome(string Stdout, string Stderr, ExecResult Result);
 
     [Fact]
     public async Task ExecInQemuGuest_ReturnsOutputAndStatus_CarriesStdinAndAMebibyte_And127ForAMissingCommand()
@@ -111,7 +111,8 @@ public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployF
         return new FormProcess.Result(process.ExitCode, await stdout, await stderr, clock.Elapsed);
     }
 
-    private static async Task<Outcome> RunAsync(IVmExecGrain exec, ExecRequest request) =>
+    /// <summary>Runs one command to its end and collects its output (also used by the kvm deploy test).</summary>
+    internal static async Task<Outcome> RunAsync(IVmExecGrain exec, ExecRequest request) =>
         await CollectAsync(exec, await exec.StartAsync(request));
 
     private static async Task<Outcome> CollectAsync(IVmExecGrain exec, string session)
