@@ -116,7 +116,10 @@ public sealed class QemuProcess : IVmProcess
         }
         catch
         {
+            // Cancelled (or failed) part way: stop the migration and wait until QEMU has let go of it, so the caller's
+            // resume finds the VM as it was and not in the middle of the migration's last phase.
             await TryAsync("migrate_cancel", null);
+            await WaitForMigrationEndAsync();
             throw;
         }
 
@@ -183,6 +186,29 @@ public sealed class QemuProcess : IVmProcess
 
             await Task.Delay(delay, cancellationToken);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 50));
+        }
+    }
+
+    /// <summary>Waits (up to 30 s, not cancellable) until the migration is completed, failed or cancelled.</summary>
+    private async Task WaitForMigrationEndAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !Exited.IsCompleted)
+        {
+            try
+            {
+                var status = (await _qmp.ExecuteAsync("query-migrate", null, CancellationToken.None))?["status"]?.GetValue<string>();
+                if (status is null or "completed" or "failed" or "cancelled" or "none")
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is QmpException or IOException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            await Task.Delay(10, CancellationToken.None);
         }
     }
 
