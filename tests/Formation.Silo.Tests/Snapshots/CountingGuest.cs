@@ -79,9 +79,19 @@ public sealed partial class CountingGuest : IDisposable
     }
 
     /// <summary>Waits until the guest has printed a counter of at least <paramref name="value"/> after <paramref name="offset"/>.</summary>
-    public static Task WaitForCountAsync(VmDirectory directory, long value, long offset = 0) =>
-        Eventually.TrueAsync(() => Counts(directory, offset) is { Count: > 0 } counts && counts[^1] >= value, TimeSpan.FromSeconds(180),
-            $"the guest counts to {value}");
+    public static async Task WaitForCountAsync(VmDirectory directory, long value, long offset = 0)
+    {
+        try
+        {
+            await Eventually.TrueAsync(() => Counts(directory, offset) is { Count: > 0 } counts && counts[^1] >= value, TimeSpan.FromSeconds(180),
+                $"the guest counts to {value}");
+        }
+        catch (Xunit.Sdk.FailException ex)
+        {
+            var log = File.ReadAllText(directory.ConsoleLog);
+            Assert.Fail($"{ex.Message}; console tail:\n{log[Math.Max(0, log.Length - 1500)..]}");
+        }
+    }
 
     [GeneratedRegex(@"snapcount=(\d+)")]
     private static partial Regex Count();
