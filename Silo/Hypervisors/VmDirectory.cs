@@ -43,6 +43,12 @@ public sealed record VmDirectory(string Path)
     /// <summary>formation-vmm: the host side of the guest's virtio-vsock device (Firecracker-style hybrid vsock).</summary>
     public string VsockSocket => System.IO.Path.Combine(RunPath, "vsock.sock");
 
+    /// <summary>
+    /// formation-vmm's working directory, owned by the VM's uid: the one place the jailed VMM can write a snapshot (it reaches
+    /// it through <c>/proc/self/cwd</c>, which does not check root's 0700 folders above it; see <c>KvmProcess.SnapshotAsync</c>).
+    /// </summary>
+    public string SnapshotStaging => File("staging");
+
     public string PidFile => File("vm.pid");
 
     public string HypervisorLog => File("hypervisor.log");

@@ -40,13 +40,20 @@ public sealed class VmJail
     /// <summary>Removes the VM's cgroup once its process has ended.</summary>
     public static void Release(string vmId, VmJailOptions options) => HostCgroup.Remove(options.CgroupParent, vmId);
 
+    /// <summary>The uid recorded for the VM (its processes run as it), or null when it has none.</summary>
+    public static long? RecordedUid(VmDirectory directory)
+    {
+        var file = directory.File("uid");
+        return File.Exists(file) && long.TryParse(File.ReadAllText(file), CultureInfo.InvariantCulture, out var recorded) ? recorded : null;
+    }
+
     /// <summary>The uid recorded for the VM, or the lowest one no other VM directory on this node holds.</summary>
     public static long AllocateUid(VmDirectory directory, VmJailOptions options)
     {
         lock (UidGate)
         {
             var file = directory.File("uid");
-            if (File.Exists(file) && long.TryParse(File.ReadAllText(file), CultureInfo.InvariantCulture, out var recorded))
+            if (RecordedUid(directory) is { } recorded)
             {
                 return recorded;
             }

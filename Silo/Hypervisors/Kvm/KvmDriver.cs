@@ -57,7 +57,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         // Started through a shell that exits at once, so formation-vmm is not the silo's child and shares no pipe with it;
         // a small waiter shell stays its parent and records how it ended (its exit status, or 128 + the signal that
         // killed it: the only way to learn of a SIGSYS from the seccomp filter), whether or not the silo still runs.
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true };
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardError = true, WorkingDirectory = PrepareStaging(directory, jail?.Uid) };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(LaunchScript);
         start.ArgumentList.Add("formation-vmm-waiter");
@@ -136,6 +136,27 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
 
     /// <summary>Every VM's vsock context id: each VM has its own device, so they need not differ (the guest agent listens on it).</summary>
     public const ulong GuestCid = 3;
+
+    /// <summary>
+    /// An empty <see cref="VmDirectory.SnapshotStaging"/> owned by the VM's uid (0700), which becomes formation-vmm's working
+    /// directory: snapshots are written there and moved into the store (<see cref="KvmProcess.SnapshotAsync"/>).
+    /// </summary>
+    private static string PrepareStaging(VmDirectory directory, long? uid)
+    {
+        var staging = directory.SnapshotStaging;
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true); // a snapshot the previous VMM never finished
+        }
+
+        Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (uid is { } owner)
+        {
+            HostOwnership.Chown(staging, owner, owner);
+        }
+
+        return staging;
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: formation-vmm running as pid {Pid} ({Jail})")]
     private partial void LogLaunched(string vmId, int pid, string jail);

@@ -105,14 +105,54 @@ public sealed class KvmProcess : IVmProcess
 
     /// <summary>
     /// formation-vmm's <c>snapshot</c>: the paused VM's memory file and machine state go into <paramref name="directory"/>.
-    /// The VMM runs as the VM's uid once jailed, so the directory must be writable by that uid (and its parents passable).
+    /// The jailed VMM (the VM's uid) cannot walk the path to a directory of root's, so it writes into a fresh folder of its
+    /// working directory (<see cref="VmDirectory.SnapshotStaging"/>, its own), named as <c>/proc/self/cwd/…</c>, which does
+    /// not check the folders above; the silo then moves the files into <paramref name="directory"/> and makes them root's,
+    /// so no VM can change a snapshot later (a restored VM maps its memory file).
     /// </summary>
     public async Task SnapshotAsync(string directory, CancellationToken cancellationToken)
     {
-        var result = await SendAsync(new SnapshotRequest(Path.GetFullPath(directory)), cancellationToken);
-        if (result.MemoryBytes <= 0)
+        var staging = Path.GetFullPath(_directory.SnapshotStaging);
+        if (new DirectoryInfo($"/proc/{Pid}/cwd").LinkTarget != staging)
         {
-            throw new IOException($"formation-vmm reported an empty snapshot in {directory}");
+            throw new InvalidOperationException(
+                $"VM {_directory.VmId} was started before formation-vmm could write snapshots (its VMM has no staging directory); stop and start it, then snapshot it again.");
+        }
+
+        var name = "snapshot-" + Guid.NewGuid().ToString("N")[..12];
+        var work = Path.Combine(staging, name);
+        Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (VmJail.RecordedUid(_directory) is { } uid)
+        {
+            HostOwnership.Chown(work, uid, uid);
+        }
+
+        try
+        {
+            var result = await SendAsync(new SnapshotRequest("/proc/self/cwd/" + name), cancellationToken);
+            if (result.MemoryBytes <= 0)
+            {
+                throw new IOException($"formation-vmm reported an empty snapshot of VM {_directory.VmId}");
+            }
+
+            foreach (var file in Directory.EnumerateFiles(work))
+            {
+                var target = Path.Combine(directory, Path.GetFileName(file));
+                File.Move(file, target);
+                HostOwnership.Chown(target, 0, 0);
+                File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+                // left for the next launch's clean-up (KvmDriver empties the staging directory)
+            }
         }
     }
 

@@ -39,7 +39,7 @@ public sealed class KvmSnapshotTests : IDisposable
         Prerequisites.Require(KvmDriver.FindBinary() is not null, "formation-vmm is not built next to formation-silo (the Silo project builds it)");
         Prerequisites.Require(Environment.UserName == "root", "the kvm driver's jail (--run-as, cgroups) needs root");
         var driver = new KvmDriver(Options.Create(_options), NullLogger<KvmDriver>.Instance);
-        File.SetUnixFileMode(_data.Path, (UnixFileMode)0b111_001_001); // 0711: the VMs' uids pass through to their snapshot directories
+        File.SetUnixFileMode(_data.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // the jailed VMM cannot walk into it
 
         var (first, firstDirectory) = await LaunchAsync(driver, Launch("snapa-" + Guid.NewGuid().ToString("N")[..8]));
         var snapshot = Path.Combine(_data.Path, "snapshot-1");
@@ -68,6 +68,12 @@ public sealed class KvmSnapshotTests : IDisposable
         }
 
         Assert.True(Counter(again) > saved, $"the restored guest's counter {Counter(again)} did not pass the snapshot's {saved}");
+        foreach (var file in Directory.GetFiles(again))
+        {
+            Assert.Equal(0, FileOwner(file)); // made root's, so no VM can change a snapshot that restored VMs map
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(secondDirectory.SnapshotStaging));
         Assert.Contains("seccomp", File.ReadAllText(secondDirectory.HypervisorLog));
     }
 
@@ -82,13 +88,20 @@ public sealed class KvmSnapshotTests : IDisposable
         return (await driver.LaunchAsync(launch, directory, TestContext.Current.CancellationToken), directory);
     }
 
-    /// <summary>What the silo's snapshot store does before it asks: an empty directory owned by the VM's uid.</summary>
-    private void PrepareSnapshotDirectory(string path, VmDirectory vm)
+    /// <summary>What the silo's snapshot store hands the driver: an empty directory of root's, 0700, in root's 0700 folders.</summary>
+    private static void PrepareSnapshotDirectory(string path, VmDirectory vm)
     {
-        Directory.CreateDirectory(path);
-        var uid = VmJail.AllocateUid(vm, _options.Jail);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        HostOwnership.Chown(path, uid, uid);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Assert.NotNull(VmJail.RecordedUid(vm)); // the VMM runs as the VM's own uid, not root
+    }
+
+    private static long FileOwner(string path)
+    {
+        var stat = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(stat)!;
+        var owner = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return long.Parse(owner, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static ulong Counter(string snapshot)
