@@ -36,6 +36,17 @@ public sealed class KvmDeployTests(DeployFixture fixture) : IClassFixture<Deploy
         var outcome = await QemuExecTests.RunAsync(exec, new ExecRequest(["sh", "-c", "echo out; echo err >&2; exit 3"]));
         Assert.Equal(("out\n", "err\n", 3), (outcome.Stdout, outcome.Stderr, outcome.Result.ExitCode));
 
+        // snapshot and restore through the grain: the restored guest serves again without booting
+        await QemuExecTests.RunAsync(exec, new ExecRequest(["sh", "-c", "echo before > /marker"]));
+        var snapshot = await vm.SnapshotAsync("kvm-snap", stop: false);
+        Assert.Equal("kvm", snapshot.Driver);
+        await QemuExecTests.RunAsync(exec, new ExecRequest(["sh", "-c", "echo after > /marker"]));
+        var restored = await vm.RestoreAsync(snapshot.Id);
+        restored = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Running or VmState.Failed, TimeSpan.FromMinutes(1), "Running");
+        Assert.True(restored.State == VmState.Running, restored.Reason);
+        Assert.Contains("hello", await Http.GetAsync(running.Address!, DeployFixture.WebPort, TimeSpan.FromMinutes(1)));
+        Assert.Equal("before\n", (await QemuExecTests.RunAsync(exec, new ExecRequest(["cat", "/marker"]))).Stdout);
+
         await vm.StopAsync();
         var stopped = await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Stopped or VmState.Failed, TimeSpan.FromMinutes(3), "Stopped");
         Assert.True(stopped.State == VmState.Stopped, stopped.Reason);
