@@ -41,6 +41,49 @@ public static class UnixListener
         return listener;
     }
 
+    /// <summary>
+    /// Accepts clients on <paramref name="listener"/> until <paramref name="stop"/> is cancelled or the listener is closed,
+    /// handing each to <paramref name="serve"/> on the thread pool; a failed accept is skipped.
+    /// </summary>
+    public static async Task AcceptLoopAsync(Socket listener, CancellationToken stop, Action<Socket> serve)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(stop).ConfigureAwait(false);
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            serve(client);
+        }
+    }
+
+    /// <summary>Removes the socket file; a jailed VMM that may no longer write its directory leaves it to its owner.</summary>
+    public static void TryRemove(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A jailed VMM may not write the socket's directory any more: its owner removes a stale socket.
+        }
+    }
+
     private static bool IsListening(string path)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -56,37 +56,10 @@ public sealed partial class ControlServer : IAsyncDisposable
         {
         }
 
-        try
-        {
-            File.Delete(_path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A jailed VMM may not write the socket's directory any more: its owner removes a stale socket.
-        }
+        UnixListener.TryRemove(_path);
     }
 
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-
-            _ = Task.Run(() => Serve(client));
-        }
-    }
+    private Task AcceptLoop() => UnixListener.AcceptLoopAsync(_listener, _stop.Token, client => _ = Task.Run(() => Serve(client)));
 
     private async Task Serve(Socket socket)
     {

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Formation.Kvm.Native.Interop;
 using Formation.Vmm.Protocol;
 
 namespace Formation.Kvm.Native.Devices.Virtio;
@@ -35,50 +36,22 @@ public sealed partial class VirtioVsock
 
         if (_socketPath is not null)
         {
-            try
-            {
-                File.Delete(_socketPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A jailed VMM may not write the socket's directory any more: its owner removes a stale socket.
-            }
+            UnixListener.TryRemove(_socketPath);
         }
     }
 
-    private async Task AcceptLoopAsync()
+    private Task AcceptLoopAsync() => UnixListener.AcceptLoopAsync(_listener, _stop.Token, client =>
     {
-        while (!_stop.IsCancellationRequested)
+        if (Interlocked.Increment(ref _clients) > _maxConnections)
         {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-
-            if (Interlocked.Increment(ref _clients) > _maxConnections)
-            {
-                Interlocked.Decrement(ref _clients);
-                LogTooManyClients(_maxConnections);
-                client.Dispose();
-                continue;
-            }
-
-            _ = Task.Run(() => ServeAsync(client));
+            Interlocked.Decrement(ref _clients);
+            LogTooManyClients(_maxConnections);
+            client.Dispose();
+            return;
         }
-    }
+
+        _ = Task.Run(() => ServeAsync(client));
+    });
 
     private async Task ServeAsync(Socket client)
     {

@@ -21,22 +21,31 @@ public sealed class GuestAgentTests : IAsyncLifetime
 
     private string Socket => _dir.File("agent.sock");
 
-    public async ValueTask InitializeAsync()
-    {
-        _agent = Start("--unix", Socket);
-        await Eventually.HoldsAsync(() => Task.FromResult(GuestAgentTests.Listens(Socket)), listens => listens, TimeSpan.FromSeconds(10), "the agent listens");
-    }
+    public async ValueTask InitializeAsync() => _agent = await StartListeningAsync(Socket);
 
     public async ValueTask DisposeAsync()
     {
-        if (_agent is { HasExited: false })
+        await StopAsync(_agent);
+        _dir.Dispose();
+    }
+
+    /// <summary>The real agent serving <paramref name="socket"/> like a vsock port, once it accepts connections.</summary>
+    internal static async Task<Process> StartListeningAsync(string socket)
+    {
+        var agent = Start("--unix", socket);
+        await Eventually.HoldsAsync(() => Task.FromResult(Listens(socket)), listens => listens, TimeSpan.FromSeconds(10), "the agent listens");
+        return agent;
+    }
+
+    internal static async Task StopAsync(Process? agent)
+    {
+        if (agent is { HasExited: false })
         {
-            _agent.Kill(entireProcessTree: true);
-            await _agent.WaitForExitAsync();
+            agent.Kill(entireProcessTree: true);
+            await agent.WaitForExitAsync();
         }
 
-        _agent?.Dispose();
-        _dir.Dispose();
+        agent?.Dispose();
     }
 
     [Fact]
@@ -246,7 +255,8 @@ public sealed class GuestAgentTests : IAsyncLifetime
         public string Stdout => Encoding.UTF8.GetString(StdoutBytes);
     }
 
-    private static Process Start(params string[] args)
+    /// <summary>The real agent binary on this host with the given arguments (e.g. a test transport).</summary>
+    internal static Process Start(params string[] args)
     {
         var binary = TestEnvironment.RequireGuestAgent();
         var info = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardError = false };

@@ -22,24 +22,11 @@ public sealed class ExecSessionsTests : IAsyncLifetime
 
     private string AgentSocket => _dir.File("agent.sock");
 
-    public async ValueTask InitializeAsync()
-    {
-        var info = new ProcessStartInfo(TestEnvironment.RequireGuestAgent()) { UseShellExecute = false };
-        info.ArgumentList.Add("--unix");
-        info.ArgumentList.Add(AgentSocket);
-        _agent = System.Diagnostics.Process.Start(info)!;
-        await Eventually.HoldsAsync(() => Task.FromResult(GuestAgentTests.Listens(AgentSocket)), listens => listens, TimeSpan.FromSeconds(10), "the agent listens");
-    }
+    public async ValueTask InitializeAsync() => _agent = await GuestAgentTests.StartListeningAsync(AgentSocket);
 
     public async ValueTask DisposeAsync()
     {
-        if (_agent is { HasExited: false })
-        {
-            _agent.Kill(entireProcessTree: true);
-            await _agent.WaitForExitAsync();
-        }
-
-        _agent?.Dispose();
+        await GuestAgentTests.StopAsync(_agent);
         _dir.Dispose();
     }
 
