@@ -1,4 +1,5 @@
 using Formation.Silo.Network;
+using Formation.Silo.Platform;
 using Formation.Silo.Tests.Processes;
 using Formation.Vms;
 
@@ -39,6 +40,8 @@ public sealed class QemuCloneTests(DeployFixture fixture) : IClassFixture<Deploy
         Assert.Contains("cloned from snapshot web-snap", cloneInfo.Reason);
         Assert.NotNull(cloneInfo.Address);
         Assert.NotEqual(sourceInfo.Address, cloneInfo.Address);
+        var sourceBoot = (await source.GetEventsAsync()).First(e => e.To == VmState.Running).Reason;
+        TestContext.Current.TestOutputHelper?.WriteLine($"clone: {cloneInfo.Reason}; anchor, the source's cold boot: {sourceBoot} (qemu/TCG, same run)");
 
         var cloneExec = client.Client.GetGrain<IVmExecGrain>(GrainKeys.Vm(clone.NodeId, clone.Id));
         var sourceExec = client.Client.GetGrain<IVmExecGrain>(GrainKeys.Vm(created.NodeId, created.Id));
@@ -64,6 +67,41 @@ public sealed class QemuCloneTests(DeployFixture fixture) : IClassFixture<Deploy
         Assert.True(restarted.State == VmState.Running, restarted.Reason);
         Assert.Equal(cloneInfo.Address, restarted.Address);
         Assert.Equal("web-clone\n", (await QemuExecTests.RunAsync(cloneExec, new ExecRequest(["hostname"]))).Stdout);
+    }
+
+    [Fact]
+    public async Task CloneWhoseGuestHasNoAgent_FailsSayingSo_AndNeverAnswersOnTheNetwork()
+    {
+        DeployFixture.RequireEnvironment();
+        TestEnvironment.RequireGuestAgent();
+        var data = await fixture.NewNodeDirectoryAsync("clone-noagent");
+        var options = fixture.Silo("clone-noag", data);
+        await using var silo = await SiloProcess.StartAsync(options);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("mute-src", 1, 256, 1, DeployFixture.WebImage, null));
+        var source = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        var sourceInfo = await Eventually.HoldsAsync(() => source.GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "the source is up");
+        Assert.Equal(VmState.Running, sourceInfo.State);
+
+        // The guest init respawns its agent: take the binary away, then end the running one (after this exec has answered).
+        var exec = client.Client.GetGrain<IVmExecGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        var mute = await QemuExecTests.RunAsync(exec, new ExecRequest(["sh", "-c",
+            "mv /usr/lib/formation/agent /usr/lib/formation/agent.off && (setsid sh -c 'sleep 1; killall agent' </dev/null >/dev/null 2>&1 &)"]));
+        Assert.Equal(0, mute.Result.ExitCode);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var snapshot = await source.SnapshotAsync("mute-snap", stop: false);
+
+        var clone = await DeployFixture.CreateAsync(client.Client,
+            new VmSpec("mute-clone", 1, 256, 1, DeployFixture.WebImage, created.NodeId, FromSnapshot: snapshot.Id));
+        var cloneVm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(clone.NodeId, clone.Id));
+        var failed = await Eventually.HoldsAsync(() => cloneVm.GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "the clone ends");
+
+        Assert.Equal(VmState.Failed, failed.State);
+        Assert.Contains("guest agent could not be reached", failed.Reason);
+        Assert.Null(failed.Address);
+        var tap = await ProcessRunner.CaptureAsync("ip", ["-o", "link", "show", "dev", HostNetwork.TapName(clone.Id)], CancellationToken.None);
+        Assert.DoesNotContain("master", tap); // its TAP never joined the bridge: the restored guest's old identity reached nobody
+        Assert.Contains("hello", await Http.GetAsync(sourceInfo.Address!, DeployFixture.WebPort));
     }
 
     [Fact]
