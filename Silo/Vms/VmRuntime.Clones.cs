@@ -44,6 +44,11 @@ public sealed partial class VmRuntime
         await managed.Gate.WaitAsync();
         try
         {
+            if (!ReferenceEquals(managed.Process, process) || managed.Phase != VmPhase.Booting)
+            {
+                return null; // stopped or deleted meanwhile (which is why the agent went away): that outcome is reported already
+            }
+
             managed.Phase = VmPhase.Failed;
             managed.Problem = failure;
             managed.RestoringFrom = null;
