@@ -36,8 +36,9 @@ public static class VmCommands
     private static Command CreateCommand(FormApp app)
     {
         var name = new Option<string>("--name") { Description = "VM name (a DNS label, unique in the cluster)", Required = true };
-        var vcpus = new Option<int>("--vcpus") { Description = $"vCPUs (1–{VmSpecRules.MaxVCpus})", Required = true };
-        var memory = new Option<long>("--memory") { Description = "Memory in MiB", Required = true, HelpName = "MiB" };
+        // Required unless --from-snapshot gives them (checked in the action).
+        var vcpus = new Option<int>("--vcpus") { Description = $"vCPUs (1–{VmSpecRules.MaxVCpus}; a clone has its snapshot's)" };
+        var memory = new Option<long>("--memory") { Description = "Memory in MiB (a clone has its snapshot's)", HelpName = "MiB" };
         var disk = new Option<long>("--disk") { Description = "Disk in GiB (default 10)", DefaultValueFactory = _ => 10, HelpName = "GiB" };
         var node = new Option<string?>("--node") { Description = "Run on this node only", HelpName = "node-id" };
         var image = new Option<string?>("--image") { Description = "Image to boot (name[:tag] or digest)", HelpName = "ref" };
@@ -53,7 +54,8 @@ public static class VmCommands
         };
         var fromSnapshot = new Option<string?>("--from-snapshot")
         {
-            Description = "Clone a snapshot into a new VM with its own identity (not available yet: see the error it gives)", HelpName = "snapshot",
+            Description = "Clone a snapshot (name or id) into a new VM with its own identity (MAC, address, hostname), on the snapshot's node",
+            HelpName = "snapshot",
         };
         var json = FormApp.JsonOption();
         var command = new Command("create", "Create a VM on a node with room for it")
@@ -62,23 +64,27 @@ public static class VmCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(fromSnapshot) is { } snapshot)
+            var snapshot = parse.GetValue(fromSnapshot);
+            if (snapshot is null && (parse.GetResult(vcpus) is null || parse.GetResult(memory) is null))
             {
-                // A clone needs its guest told its new address and MAC after the restore (the saved virtio-net state
-                // carries the old MAC, the guest kernel the old address); that takes the guest agent, not there yet.
                 return app.Fail(FormationException.Invalid(
-                    $"form vm create --from-snapshot is not available yet: a clone's guest must be given its new address and MAC, which needs " +
-                    $"the guest agent (formation-agent, `form vm exec`). Restore '{snapshot}' onto its own VM with `form vm restore VM {snapshot}` instead."));
+                    $"{(parse.GetResult(vcpus) is null ? "--vcpus" : "--memory")} is required: give the VM's size, e.g. --vcpus 1 --memory 512 (only a clone, --from-snapshot S, takes its snapshot's)."));
             }
 
             // The request id makes the create safe to retry on another silo when the first one dies before answering.
-            var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory), parse.GetValue(disk), parse.GetValue(image),
+            // A clone's size left out is 0 here: the catalog fills in its snapshot's.
+            var spec = new VmSpec(parse.GetValue(name)!, parse.GetValue(vcpus), parse.GetValue(memory),
+                snapshot is not null && parse.GetResult(disk) is null or { Implicit: true } ? 0 : parse.GetValue(disk), parse.GetValue(image),
                 parse.GetValue(node), parse.GetValue(restart), Console: parse.GetValue(console),
                 RequestId: parse.GetValue(requestId) ?? Guid.NewGuid().ToString("N"),
-                NoEgress: parse.GetValue(noEgress), Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null);
+                NoEgress: parse.GetValue(noEgress), Publish: parse.GetValue(publish) is { Length: > 0 } ports ? ports : null,
+                FromSnapshot: snapshot);
             try
             {
-                VmSpecRules.Validate(spec);
+                if (snapshot is null)
+                {
+                    VmSpecRules.Validate(spec); // a clone's spec is complete only once the catalog has found its snapshot
+                }
             }
             catch (FormationException ex)
             {

@@ -47,6 +47,14 @@ public interface IVmHost
     /// </summary>
     Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a new VM (a clone) from the snapshot its spec names (<see cref="VmSpec.FromSnapshot"/>), which must be on this
+    /// node and of this driver: the snapshot's disk copied for it, its machine state loaded, then the guest told its new
+    /// MAC, address and hostname through its agent; reports Running once the guest has them, or Failed with the reason
+    /// (the restored process is then ended).
+    /// </summary>
+    Task CloneAsync(VmInfo vm, CancellationToken cancellationToken);
+
     /// <summary>Kills the VM if it runs and removes everything the host holds for it (idempotent).</summary>
     Task DeleteAsync(string vmId, CancellationToken cancellationToken);
 

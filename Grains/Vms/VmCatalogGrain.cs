@@ -2,8 +2,10 @@ using Formation.Errors;
 using Formation.Events;
 using Formation.Grains.Common;
 using Formation.Grains.Images;
+using Formation.Grains.Snapshots;
 using Formation.Images;
 using Formation.Scheduling;
+using Formation.Snapshots;
 using Formation.Vms;
 using Microsoft.Extensions.Options;
 
@@ -49,6 +51,11 @@ public sealed partial class VmCatalogGrain(
 
     public async Task<VmInfo> CreateVmAsync(VmSpec spec)
     {
+        if (spec.FromSnapshot is not null)
+        {
+            spec = await PlanCloneAsync(spec);
+        }
+
         VmSpecRules.Validate(spec);
         var vmId = spec.RequestId is { } requestId ? VmIds.ForRequest(requestId, spec.Name) : VmIds.New();
         if (spec.RequestId is not null && await RepeatedRequestAsync(vmId, spec) is { } repeated)
@@ -109,6 +116,27 @@ public sealed partial class VmCatalogGrain(
 
     private static FormationException RequestReused(VmSpec spec) => FormationException.Conflict(
         $"Request id '{spec.RequestId}' was already used to create '{spec.Name}' with a different spec. Use a new request id for a new VM.");
+
+    /// <summary>A clone's spec: its snapshot found among every node's (it runs on that node, with that size and image).</summary>
+    private async Task<VmSpec> PlanCloneAsync(VmSpec spec)
+    {
+        var nodes = await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+        var lists = await Task.WhenAll(nodes.Select(n => SnapshotsOfAsync(n.NodeId)));
+        return SnapshotClones.Plan(spec, [.. lists.SelectMany(l => l)], [.. nodes.Select(n => n.Info)]);
+    }
+
+    // A node that does not answer holds no snapshot a clone could start from now.
+    private async Task<IReadOnlyList<SnapshotInfo>> SnapshotsOfAsync(string nodeId)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(nodeId)).ListAsync(null);
+        }
+        catch (Exception ex) when (ex is not FormationException)
+        {
+            return [];
+        }
+    }
 
     private async Task<VmInfo> CreateNewAsync(VmSpec spec, string vmId)
     {

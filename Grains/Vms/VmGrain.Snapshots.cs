@@ -72,4 +72,19 @@ public sealed partial class VmGrain
         await TransitionAsync(VmState.Provisioning, $"restoring snapshot {snapshot}");
         return Info();
     }
+
+    /// <summary>A clone's first start: the host restores the snapshot with the VM's own identity and reports Running or Failed.</summary>
+    private async Task CloneAsync()
+    {
+        var snapshot = S.Spec!.FromSnapshot!;
+        await TransitionAsync(VmState.Provisioning, $"cloning from snapshot {snapshot[..Math.Min(SnapshotInfo.ShortIdLength, snapshot.Length)]}");
+        try
+        {
+            await host.CloneAsync(Info(), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            await FailAsync("clone", ex);
+        }
+    }
 }

@@ -58,6 +58,12 @@ public sealed partial class VmGrain(
         };
         // Scheduled is recorded with the Provisioning that follows at once: one storage write for both.
         await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}", persist: false);
+        if (spec.FromSnapshot is not null)
+        {
+            await CloneAsync();
+            return Info();
+        }
+
         await ProvisionAsync();
         return Info();
     }

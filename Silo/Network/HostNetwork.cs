@@ -92,6 +92,22 @@ public sealed partial class HostNetwork(
         return new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
     }
 
+    /// <summary>
+    /// Takes a VM's TAP off the bridge (it stays up, its frames go nowhere) or puts it back: a clone is kept off until its
+    /// guest has dropped the identity it was restored with.
+    /// </summary>
+    public async Task SetBridgedAsync(string tap, bool bridged, CancellationToken cancellationToken)
+    {
+        if (bridged)
+        {
+            await IpAsync(cancellationToken, "link", "set", "dev", tap, "master", BridgeName, "up");
+        }
+        else
+        {
+            await IpAsync(cancellationToken, "link", "set", "dev", tap, "nomaster");
+        }
+    }
+
     private async Task<bool> TapIsOnBridgeAsync(string tap, CancellationToken cancellationToken)
     {
         var result = await ProcessRunner.RunAsync("ip", ["-o", "link", "show", "dev", tap], null, 5, TimeSpan.FromSeconds(30), cancellationToken);

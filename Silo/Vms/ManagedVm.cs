@@ -53,6 +53,9 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
     /// <summary>The snapshot the launch scheduled last starts from (null: it boots).</summary>
     public string? RestoringFrom { get; set; }
 
+    /// <summary>The launch scheduled last is a clone's: once restored, its guest is given the VM's own identity before it counts as running.</summary>
+    public bool Cloning { get; set; }
+
     /// <summary>Marks a launch as scheduled (call it holding <see cref="Gate"/>); the launch completes the answer when settled.</summary>
     public TaskCompletionSource ScheduleLaunch() =>
         _launch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

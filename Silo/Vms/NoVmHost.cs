@@ -33,6 +33,8 @@ public sealed class NoVmHost(string reason) : INodeVmHost
 
     public Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken) => throw Fail();
 
+    public Task CloneAsync(VmInfo vm, CancellationToken cancellationToken) => throw Fail();
+
     public Task DeleteAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<HostVmStatus?>(null);

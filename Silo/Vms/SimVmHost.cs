@@ -102,6 +102,9 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     public Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken) =>
         throw FormationException.Invalid($"node {node.NodeId} simulates its VMs (driver sim): there is nothing to restore; use the qemu or kvm driver.");
 
+    public Task CloneAsync(VmInfo vm, CancellationToken cancellationToken) =>
+        throw FormationException.Invalid($"node {node.NodeId} simulates its VMs (driver sim): there is no snapshot to clone; use the qemu or kvm driver.");
+
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) =>
         Task.FromResult(_vms.TryGetValue(vmId, out var s) ? new HostVmStatus(s, "simulated", null) : null);
 

@@ -30,4 +30,7 @@ public sealed partial class VmRuntime
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not set up bridge {Bridge}; VMs on this node will fail to start until it works")]
     private partial void LogBridgeFailed(Exception ex, string bridge);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId}: the clone's guest took its own identity (address {Address}); its TAP is on the bridge")]
+    private partial void LogCloneIdentity(string vmId, string address);
 }

@@ -82,6 +82,26 @@ public sealed partial class VmRuntime
                 $"or make a new VM from it with `form vm create --from-snapshot {found.Name}`.");
         }
 
+        RequireLoadable(found, vm, snapshot);
+        await LaunchFromSnapshotAsync(vm, found, clone: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// A clone's first start: the snapshot (on this node, of this driver and size) loaded into the new VM's own directory,
+    /// disk and TAP. The TAP stays off the bridge until the guest has its new identity (<see cref="ReportRestoredAsync"/>):
+    /// until then the guest still believes it is the snapshot's VM, and must not answer for it.
+    /// </summary>
+    public async Task CloneAsync(VmInfo vm, CancellationToken cancellationToken)
+    {
+        var snapshot = vm.Spec.FromSnapshot ?? throw FormationException.Invalid($"VM {vm.Name} names no snapshot to clone.");
+        var found = snapshots.Find(snapshot) ?? throw FormationException.NotFound(
+            $"node {node.Identity.NodeId} has no snapshot '{snapshot}' (snapshots do not travel between nodes yet; `form snapshot list` shows where each is).");
+        RequireLoadable(found, vm, snapshot);
+        await LaunchFromSnapshotAsync(vm, found, clone: true, cancellationToken);
+    }
+
+    private void RequireLoadable(SnapshotInfo found, VmInfo vm, string snapshot)
+    {
         if (found.Driver != driver.Name)
         {
             throw FormationException.Invalid(
@@ -93,7 +113,14 @@ public sealed partial class VmRuntime
             throw FormationException.Invalid(
                 $"snapshot '{snapshot}' is of a VM with {found.VCpus} vCPUs and {found.MemoryMiB} MiB, VM {vm.Name} now has {vm.Spec.VCpus} and {vm.Spec.MemoryMiB} MiB.");
         }
+    }
 
+    /// <summary>
+    /// Ends the VM's process, prepares the VM as for a boot, puts the snapshot's disk in place and starts the VM from the
+    /// machine state in the background; the VM's grain hears Running once the restored guest runs, or Failed.
+    /// </summary>
+    private async Task LaunchFromSnapshotAsync(VmInfo vm, SnapshotInfo found, bool clone, CancellationToken cancellationToken)
+    {
         var managed = _vms.GetOrAdd(vm.Id, id => new ManagedVm(Placeholder(vm), VmDirectory.For(paths.DataDirectory, id)));
         TaskCompletionSource launch;
         await managed.Gate.WaitAsync(cancellationToken);
@@ -109,6 +136,11 @@ public sealed partial class VmRuntime
 
             await forwards.CloseAsync(vm.Id, cancellationToken);
             var prepared = await PrepareAsync(vm, managed.Directory, cancellationToken);
+            if (clone && prepared.Network is { } net)
+            {
+                await network.SetBridgedAsync(net.Tap, bridged: false, cancellationToken);
+            }
+
             if (snapshots.Disk(found) is { } disk)
             {
                 var partial = managed.Directory.Disk + ".restore";
@@ -120,6 +152,7 @@ public sealed partial class VmRuntime
 
             managed.Launch = prepared with { RestoreFrom = snapshots.MachineDirectory(found) };
             managed.RestoringFrom = found.Name;
+            managed.Cloning = clone;
             managed.Phase = VmPhase.Booting;
             managed.Problem = null;
             managed.GuestReboots = 0;
@@ -129,8 +162,9 @@ public sealed partial class VmRuntime
         catch (Exception ex) when (ex is not FormationException)
         {
             managed.Phase = VmPhase.Failed;
-            managed.Problem = $"restoring snapshot {found.Name} failed: {ex.Message}";
-            throw new FormationException(ErrorKind.HostFailure, $"restoring VM {vm.Name} on node {node.Identity.NodeId} failed: {ex.Message}");
+            managed.Problem = $"{(clone ? "cloning" : "restoring")} snapshot {found.Name} failed: {ex.Message}";
+            throw new FormationException(ErrorKind.HostFailure,
+                $"{(clone ? "cloning snapshot " + found.Name + " into" : "restoring")} VM {vm.Name} on node {node.Identity.NodeId} failed: {ex.Message}");
         }
         finally
         {
@@ -144,9 +178,20 @@ public sealed partial class VmRuntime
     private async Task ReportRestoredAsync(ManagedVm managed)
     {
         var vmId = managed.Launch.VmId;
+        var reason = $"restored from snapshot {managed.RestoringFrom} in {managed.BootClock.ElapsedMilliseconds} ms";
+        if (managed.Cloning)
+        {
+            managed.Cloning = false;
+            if (await GiveCloneItsIdentityAsync(managed) is not { } identity)
+            {
+                return;
+            }
+
+            reason = $"cloned from snapshot {managed.RestoringFrom} in {managed.BootClock.ElapsedMilliseconds} ms; the guest took {identity}";
+        }
+
         managed.ReadyTime = managed.BootClock.Elapsed;
         managed.Phase = VmPhase.Running;
-        var reason = $"restored from snapshot {managed.RestoringFrom} in {managed.BootClock.ElapsedMilliseconds} ms";
         managed.RestoringFrom = null;
         LogRestored(vmId, managed.BootClock.ElapsedMilliseconds);
         await reporter.ReportAsync(vmId, new HostReport(VmState.Running, reason, managed.Launch.Network?.Address, managed.Launch.Ports));

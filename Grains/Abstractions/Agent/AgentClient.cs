@@ -77,6 +77,55 @@ public sealed class AgentClient(Stream stream) : IAsyncDisposable
             : throw new AgentProtocolException($"the guest agent sent an unexpected frame of type 0x{(byte)frame.Type:x2} during a session.");
     }
 
+    /// <summary>
+    /// Runs a short command to its end (after <see cref="HandshakeAsync"/>), stdin closed: its result and its output as
+    /// text, stdout and stderr each cut at <paramref name="maxOutput"/> bytes. For the host's own commands in a guest
+    /// (a clone's new identity), not for users' sessions, whose output streams.
+    /// </summary>
+    public async Task<(ExecResult Result, string Stdout, string Stderr)> RunAsync(ExecRequest request, TimeSpan timeout,
+        CancellationToken cancellationToken, int maxOutput = 64 * 1024)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using var stdout = new MemoryStream();
+        using var stderr = new MemoryStream();
+        try
+        {
+            try
+            {
+                await StartAsync(request with { Stdin = false }, timeout, deadline.Token);
+            }
+            catch (AgentStartException refused)
+            {
+                return (new ExecResult(refused.ShellExitCode, Error: refused.Message), "", "");
+            }
+
+            while (true)
+            {
+                var frame = await ReadAsync(deadline.Token);
+                switch (frame.Type)
+                {
+                    case AgentFrameType.Stdout or AgentFrameType.Stderr:
+                        var into = frame.Type == AgentFrameType.Stdout ? stdout : stderr;
+                        into.Write(frame.Payload, 0, (int)Math.Min(frame.Payload.Length, Math.Max(0, maxOutput - into.Length)));
+                        break;
+                    case AgentFrameType.Exit:
+                        var (code, signal) = AgentProtocol.ParseExit(frame.Payload);
+                        return (signal > 0 ? new ExecResult(128 + signal, signal) : new ExecResult(code), Text(stdout), Text(stderr));
+                    default:
+                        var refused = Refused(frame.Payload);
+                        return (new ExecResult(refused.ShellExitCode, Error: refused.Message), Text(stdout), Text(stderr));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new AgentProtocolException($"the command in the guest did not end within {timeout.TotalSeconds:0.#} s.");
+        }
+
+        static string Text(MemoryStream buffer) => System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     /// <summary>Sends stdin bytes (in frames of at most <see cref="AgentProtocol.StdinChunk"/>).</summary>
     public async Task WriteStdinAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {

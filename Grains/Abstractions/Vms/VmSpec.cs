@@ -12,7 +12,8 @@ namespace Formation.Vms;
 /// <see cref="NoEgress"/> drops the VM's traffic to anything outside the overlay (VM-to-VM stays); <see cref="Publish"/>
 /// forwards ports of the VM's node to the VM. Both were added after specs were first stored: absent fields read as
 /// egress on and nothing published. <see cref="Service"/> names the service the VM is a replica of (null for a plain VM):
-/// the scheduler spreads a service's replicas over nodes.
+/// the scheduler spreads a service's replicas over nodes. <see cref="FromSnapshot"/> makes the VM a clone: its first start
+/// restores that snapshot (its id, resolved by the catalog) with a new identity instead of booting; later starts boot.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
@@ -29,7 +30,8 @@ public sealed record VmSpec(
     [property: Id(9)] string? RequestId = null,
     [property: Id(10)] bool NoEgress = false,
     [property: Id(11)] IReadOnlyList<PortPublish>? Publish = null,
-    [property: Id(12)] string? Service = null)
+    [property: Id(12)] string? Service = null,
+    [property: Id(13)] string? FromSnapshot = null)
 {
     /// <summary>The published ports (none when the spec has none, as in specs stored before <c>--publish</c>).</summary>
     public IReadOnlyList<PortPublish> Ports => Publish ?? [];

@@ -8,7 +8,8 @@ namespace Formation.Cli.Tests.Snapshots;
 /// <summary>
 /// `form vm snapshot|restore` and `form snapshot list|delete` against a real silo on the qemu driver, with a tiny guest
 /// that keeps counting in a shell variable and prints each value: a restore goes on from the snapshot's count, and each
-/// wrong request (unknown snapshot, another VM's, another driver's, a VM not running, a name taken) is refused saying why.
+/// wrong request (unknown snapshot, another VM's, another driver's, a VM not running, a name taken; a clone of an unknown
+/// snapshot, on another node, of another size) is refused saying why. A clone of the snapshot counts on from its count.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed partial class SnapshotCliTests : IAsyncLifetime
@@ -65,8 +66,20 @@ public sealed partial class SnapshotCliTests : IAsyncLifetime
         Refused(await Form("vm", "restore", "c1", "s-kvm", "--gateway", gw), "taken with the kvm driver");
         Ok(await Form("vm", "stop", "c2", "--gateway", gw));
         Refused(await Form("vm", "snapshot", "c2", "--gateway", gw), "it is Stopped");
-        Refused(await Form("vm", "create", "--name", "c3", "--vcpus", "1", "--memory", "128", "--from-snapshot", "s1", "--gateway", gw), "guest agent");
+        Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "nope", "--gateway", gw), "no node holds a snapshot 'nope'");
+        Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s1", "--node", "elsewhere", "--gateway", gw), "do not travel between nodes");
+        Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s-kvm", "--gateway", gw), "taken with the kvm driver");
+        Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s1", "--memory", "256", "--gateway", gw), "128 MiB of memory");
+        Refused(await Form("vm", "create", "--name", "c3", "--image", "counter", "--gateway", gw), "--vcpus is required");
         Assert.Contains("Running", (await Form("vm", "show", "c1", "--gateway", gw)).Out);
+
+        // A clone: a new VM that goes on counting from the snapshot's count, in its own console.
+        var clone = await Form("vm", "create", "--name", "c3", "--from-snapshot", "s1", "--gateway", gw);
+        Ok(clone);
+        Assert.Contains("Created VM c3", clone.Out);
+        Assert.Contains("cloned from snapshot s1", (await Form("vm", "events", "c3", "--gateway", gw)).Out);
+        await WaitForCountAsync("c3", after + 3);
+        Assert.InRange((await CountsAsync("c3"))[0], before + 1, after + 2);
 
         // The VM goes well past the snapshot; the restore brings it back to it.
         await WaitForCountAsync("c1", after + 10);

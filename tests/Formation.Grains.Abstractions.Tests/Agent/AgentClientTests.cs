@@ -91,6 +91,32 @@ public sealed class AgentClientTests
         await Assert.ThrowsAsync<AgentProtocolException>(() => client.ReadAsync(CancellationToken.None).AsTask());
     }
 
+    [Fact]
+    public async Task Run_CommandWritesAndExits_ReturnsItsOutputAndStatus()
+    {
+        var guest = new Scripted(hello => [.. Ack(hello), .. AgentProtocol.Frame(AgentFrameType.Started, [0, 0, 0, 9]),
+            .. AgentProtocol.Frame(AgentFrameType.Stdout, "out"u8), .. AgentProtocol.Frame(AgentFrameType.Stderr, "err"u8),
+            .. AgentProtocol.Frame(AgentFrameType.Exit, [0, 0, 0, 2, 0])]);
+        await using var client = new AgentClient(guest);
+        await client.HandshakeAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        var (result, stdout, stderr) = await client.RunAsync(new ExecRequest(["sh"]), TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        Assert.Equal((2, "out", "err"), (result.ExitCode, stdout, stderr));
+    }
+
+    [Fact]
+    public async Task Run_CommandNeverEnds_FailsAtTheTimeoutSayingSo()
+    {
+        var guest = new Scripted(hello => [.. Ack(hello), .. AgentProtocol.Frame(AgentFrameType.Started, [0, 0, 0, 9])]);
+        await using var client = new AgentClient(guest);
+        await client.HandshakeAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<AgentProtocolException>(() => client.RunAsync(new ExecRequest(["sleep"]), TimeSpan.FromMilliseconds(300), CancellationToken.None));
+
+        Assert.Contains("did not end within 0.3 s", error.Message);
+    }
+
     private static byte[] Ack(byte[] hello) => AgentProtocol.Frame(AgentFrameType.HelloAck, [.. hello, .. "v"u8]);
 
     /// <summary>
