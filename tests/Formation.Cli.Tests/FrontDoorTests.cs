@@ -43,6 +43,7 @@ public sealed class FrontDoorTests(RunningSiloFixture silo) : IClassFixture<Runn
         var dead = FreePorts.Next();
         var stale = LocalApiPaths.Socket(dead);
         Directory.CreateDirectory(LocalApiPaths.RunRoot);
+        File.Delete(stale); // a silo SIGKILLed earlier (another test) may have left this very file: the port is free, its socket file need not be
         using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             listener.Bind(new UnixDomainSocketEndPoint(stale));
