@@ -71,8 +71,11 @@ public sealed class DeployFixture : IAsyncLifetime
         {
             foreach (var pidFile in Directory.EnumerateFiles(Root, "vm.pid", SearchOption.AllDirectories))
             {
+                // qemu names itself formation-<vm id>; formation-vmm's command line names its config in the VM's directory
+                var vmDirectory = Path.GetDirectoryName(pidFile)!;
                 if (Formation.Silo.Platform.ProcessInfo.TryReadPid(pidFile, out var pid) &&
-                    Formation.Silo.Platform.ProcessInfo.CommandLineContains(pid, "formation-" + Path.GetFileName(Path.GetDirectoryName(pidFile))))
+                    (Formation.Silo.Platform.ProcessInfo.CommandLineContains(pid, "formation-" + Path.GetFileName(vmDirectory)) ||
+                     Formation.Silo.Platform.ProcessInfo.CommandLineContains(pid, vmDirectory + "/")))
                 {
                     Formation.Silo.Platform.ProcessInfo.Kill(pid);
                 }

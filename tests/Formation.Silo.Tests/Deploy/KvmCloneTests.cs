@@ -46,5 +46,6 @@ public sealed class KvmCloneTests(DeployFixture fixture) : IClassFixture<DeployF
 
         await node.Vm(clone.Id).DeleteAsync();
         await node.AssertNothingLeftAsync(clone.Id);
+        await source.DeleteAsync();
     }
 }
