@@ -1,0 +1,42 @@
+namespace Formation.Identity;
+
+/// <summary>
+/// The account a request acts for. Only the silo establishes it, from a credential it verified (or from the local API's
+/// peer credentials); grain code reads it with <see cref="CallerContext.Current"/> and never takes it from an argument.
+/// </summary>
+[GenerateSerializer, Immutable]
+[Alias("formation.caller")]
+public sealed record Caller(
+    [property: Id(0)] string Account,
+    [property: Id(1)] bool IsAdmin)
+{
+    /// <summary>The account the cluster's first credential and the host's root act as; owner of resources made before accounts existed.</summary>
+    public const string AdminAccount = "admin";
+
+    /// <summary>The silo's own work (reconcilers, reminders, agents): sees everything, owns nothing.</summary>
+    public static readonly Caller System = new("system", IsAdmin: true);
+
+    /// <summary>The cluster's admin account.</summary>
+    public static readonly Caller Admin = new(AdminAccount, IsAdmin: true);
+
+    /// <summary>True when this caller may see and change a resource owned by <paramref name="owner"/>.</summary>
+    public bool MayAct(string owner) => IsAdmin || string.Equals(owner, Account, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The current request's <see cref="Caller"/>, carried in Orleans' request context. The silo's incoming call filter
+/// replaces whatever a client put under <see cref="Key"/> before any grain runs.
+/// </summary>
+public static class CallerContext
+{
+    public const string Key = "formation.caller";
+
+    /// <summary>The verified caller of the current request, or null outside one (silo background work).</summary>
+    public static Caller? Current => RequestContext.Get(Key) as Caller;
+
+    /// <summary>The current caller, or <see cref="Caller.System"/> for the silo's own work.</summary>
+    public static Caller CurrentOrSystem => Current ?? Caller.System;
+
+    /// <summary>Sets the caller for the rest of this request; only the silo's identity filter and local API call it.</summary>
+    public static void Set(Caller caller) => RequestContext.Set(Key, caller);
+}
