@@ -29,6 +29,8 @@ public sealed record HttpApiError(string Kind, string Message)
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict or ErrorKind.NoCapacity => StatusCodes.Status409Conflict,
         ErrorKind.NodeUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.PermissionDenied or ErrorKind.QuotaExceeded => StatusCodes.Status403Forbidden,
+        ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
         _ => StatusCodes.Status500InternalServerError,
     };
 

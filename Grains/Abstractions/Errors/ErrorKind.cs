@@ -22,4 +22,13 @@ public enum ErrorKind
 
     /// <summary>The host (hypervisor, disk, network) failed to do what was asked.</summary>
     HostFailure = 6,
+
+    /// <summary>The caller is known but may not do this (an admin-only command from a member).</summary>
+    PermissionDenied = 7,
+
+    /// <summary>The caller's credential is missing, not the cluster's, expired or revoked.</summary>
+    Unauthenticated = 8,
+
+    /// <summary>The request would take the account past one of its quotas.</summary>
+    QuotaExceeded = 9,
 }
