@@ -56,6 +56,9 @@ public sealed class FormApp
         Root.Subcommands.Add(RouteCommands.Create(this));
         Root.Subcommands.Add(NetCommands.Create(this));
         Root.Subcommands.Add(TopCommand.Create(this));
+        Root.Subcommands.Add(AccountCommands.Create(this));
+        Root.Subcommands.Add(LoginCommands.Login(this));
+        Root.Subcommands.Add(LoginCommands.WhoAmI(this));
     }
 
     public Terminal Terminal { get; }

@@ -21,6 +21,15 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public SiloProcessOptions Options { get; }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> AdminCredentials = new();
+
+    /// <summary>
+    /// The admin credential of the embedded-mode silo started here on gateway <paramref name="port"/>, or null. Silos
+    /// refuse clients without a credential of their own CA; <see cref="FormProcess"/> and the tests' cluster clients use
+    /// this one when a test names none (cluster-mode tests name theirs, as an operator would).
+    /// </summary>
+    public static string? AdminCredentialFor(int port) => AdminCredentials.TryGetValue(port, out var path) && File.Exists(path) ? path : null;
+
     public string Gateway => $"127.0.0.1:{Options.GatewayPort}";
 
     public int Pid => _process.Id;
@@ -69,6 +78,11 @@ public sealed class SiloProcess : IAsyncDisposable
         foreach (var (key, value) in options.Environment)
         {
             info.Environment[key] = value;
+        }
+
+        if (options.Mode == "embedded")
+        {
+            AdminCredentials[options.GatewayPort] = Path.Combine(options.DataDirectory, "identity", "admin.credential");
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

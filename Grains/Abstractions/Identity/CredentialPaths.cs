@@ -20,6 +20,21 @@ public static class CredentialPaths
         return Path.Combine(config, "formation", "credential");
     }
 
+    /// <summary>Where <c>form account create NAME</c> writes the new credential: ~/.config/formation/credentials/NAME.credential.</summary>
+    public static string Account(string name) => Path.Combine(Path.GetDirectoryName(User())!, "credentials", $"{name}.credential");
+
+    /// <summary>Like <see cref="Resolve"/>, also saying where the credential came from (for <c>form whoami</c>).</summary>
+    public static string? Resolve(string? named, out string source)
+    {
+        var path = Resolve(named);
+        source = path is null ? "none found"
+            : !string.IsNullOrWhiteSpace(named) ? "--credential"
+            : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } ? $"${EnvironmentVariable}"
+            : path == User() ? "the user's default (form login)"
+            : "root's default: the local silo's admin credential";
+        return path;
+    }
+
     /// <summary>
     /// The credential to use: <paramref name="named"/> (--credential), else $FORMATION_CREDENTIAL, else the user's own
     /// file, else the admin credential of root's default data directory (/var/lib/formation) when readable; null when

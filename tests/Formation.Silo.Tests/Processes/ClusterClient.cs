@@ -19,8 +19,13 @@ public sealed class ClusterClient : IAsyncDisposable
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
     /// <summary>Through a gateway; with <paramref name="credential"/> (a credential file) over mutual TLS (cluster mode).</summary>
-    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null) =>
-        StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)), credential, timeout);
+    /// <remarks>
+    /// Without <paramref name="credential"/>, an embedded-mode silo's own admin credential is used (every silo requires
+    /// one); pass <paramref name="anonymous"/> to connect with none at all.
+    /// </remarks>
+    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null, bool anonymous = false) =>
+        StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)),
+            anonymous ? null : credential ?? SiloProcess.AdminCredentialFor(port), timeout);
 
     /// <summary>Through the membership table of a cluster-mode database, over mutual TLS with <paramref name="credential"/>.</summary>
     public static Task<ClusterClient> ViaPostgresAsync(string connectionString, string credential) =>
@@ -41,6 +46,7 @@ public sealed class ClusterClient : IAsyncDisposable
             if (tls is not null)
             {
                 client.UseFormationTls(tls);
+                client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(tls)));
             }
 
             client.AddMemoryStreams(EventStreams.Provider);
