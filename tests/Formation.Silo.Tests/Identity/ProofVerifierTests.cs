@@ -21,7 +21,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task AccountProof_IsThatAccount_WithItsRoleFromTheRegistry()
     {
-        var verifier = Verifier(accounts: ("bob", false), ("carol", true));
+        var verifier = Verifier(("bob", false), ("carol", true));
         Assert.Equal(new Caller("bob", false), await verifier.VerifyAsync(Sign(Issue("bob"))));
         Assert.Equal(new Caller("carol", true), await verifier.VerifyAsync(Sign(Issue("carol"))));
         Assert.Equal(Caller.Admin, await verifier.VerifyAsync(Sign(Issue(Caller.AdminAccount))));
@@ -39,7 +39,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task AccountProof_OnBehalfOfAnother_IsRefused()
     {
-        var verifier = Verifier(accounts: ("bob", false));
+        var verifier = Verifier(("bob", false));
         await RefusedAsync(verifier, Sign(Issue("bob"), Caller.Admin), "only the cluster's nodes");
     }
 
@@ -54,7 +54,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task TamperedProof_IsRefused_EvenAfterTheGenuineOneWasRemembered()
     {
-        var verifier = Verifier(accounts: ("bob", false));
+        var verifier = Verifier(("bob", false));
         using var bob = Issue("bob");
         var genuine = Sign(bob);
         await verifier.VerifyAsync(genuine);
@@ -71,7 +71,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task StaleOrFutureProof_IsRefused()
     {
-        var verifier = Verifier(accounts: ("bob", false));
+        var verifier = Verifier(("bob", false));
         using var bob = Issue("bob");
         var now = _clock.GetUtcNow();
         await RefusedAsync(verifier, Sign(bob, at: now - ProofSigner.MaxAge - TimeSpan.FromSeconds(1)), "stale");
@@ -90,7 +90,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
         using var other = ClusterAuthority.Create("formation", _clock.GetUtcNow());
         using var stranger = other.IssueCredential("bob", ClusterAuthority.ClientUnit, [], _clock.GetUtcNow());
         using var strangerNode = other.IssueCredential("node-x", ClusterAuthority.NodeUnit, [], _clock.GetUtcNow());
-        var verifier = Verifier(accounts: ("bob", false));
+        var verifier = Verifier(("bob", false));
         await RefusedAsync(verifier, Sign(stranger), "not issued by this cluster's CA");
         await RefusedAsync(verifier, Sign(strangerNode, Caller.Admin), "not issued by this cluster's CA");
     }
@@ -98,7 +98,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task RevokedSerial_OrDeletedAccount_IsRefused()
     {
-        var verifier = Verifier(accounts: ("bob", false), ("dave", false));
+        var verifier = Verifier(("bob", false), ("dave", false));
         using var bob = Issue("bob");
         using var dave = Issue("dave");
         Assert.Equal("bob", (await verifier.VerifyAsync(Sign(bob))).Account);
@@ -117,7 +117,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Signer_ReusesAProofForAMinute_AndVerifierRemembersIt()
     {
-        var verifier = Verifier(accounts: ("bob", false));
+        var verifier = Verifier(("bob", false));
         using var bob = Issue("bob");
         using var signer = new ProofSigner(bob, _clock);
         var first = signer.Sign();
@@ -138,7 +138,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
         var full = Stopwatch.StartNew();
         for (var i = 0; i < 100; i++)
         {
-            await Verifier(accounts: ("bob", false)).VerifyAsync(second);
+            await Verifier(("bob", false)).VerifyAsync(second);
         }
 
         output.WriteLine($"remembered verification: {perCall:0.00} µs per call; full (chain + ECDSA): {full.Elapsed.TotalMicroseconds / 100:0} µs");
