@@ -35,6 +35,17 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         Assert.True(whoami.ExitCode == 0, whoami.ToString());
         Assert.Contains("bob (member)", whoami.Out);
 
+        // form login makes it the user's default (copied 0600); whoami then finds it with no --credential.
+        var home = new Dictionary<string, string> { ["XDG_CONFIG_HOME"] = Path.Combine(_data.Path, "home") };
+        var login = await FormProcess.RunAsync(["login", "--credential", bob], home);
+        Assert.True(login.ExitCode == 0, login.ToString());
+        var copied = Path.Combine(_data.Path, "home", "formation", "credential");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(copied));
+        var byDefault = await FormProcess.RunAsync(["whoami", "--gateway", siloA.Gateway], home);
+        Assert.True(byDefault.ExitCode == 0, byDefault.ToString());
+        Assert.Contains("bob (member)", byDefault.Out);
+        Assert.Contains("form login", byDefault.Out);
+
         // A member may not run admin commands, and nothing is made.
         var eve = await Accounts.FormAsync(bob, ["account", "create", "eve", "--out", Path.Combine(_data.Path, "eve.credential"), "--gateway", siloA.Gateway]);
         Assert.True(eve.ExitCode == 1, eve.ToString());
