@@ -56,31 +56,12 @@ public static class FormProcess
             info.Environment[key] = value;
         }
 
-        if (AdminCredentialFor(args, environment) is { } credential)
+        if (SiloProcess.AdminCredentialForCommand(args, environment) is { } credential)
         {
             info.Environment["FORMATION_CREDENTIAL"] = credential;
         }
 
         return Process.Start(info)!;
-    }
-
-    /// <summary>
-    /// The admin credential of the embedded silo the command names (its first --gateway, or FORMATION_GATEWAY), when the
-    /// test gives no credential itself (--credential, or FORMATION_CREDENTIAL in <paramref name="environment"/>).
-    /// </summary>
-    private static string? AdminCredentialFor(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
-    {
-        var list = args.ToList();
-        if (list.Contains("--credential") || environment?.ContainsKey("FORMATION_CREDENTIAL") == true)
-        {
-            return null;
-        }
-
-        var at = list.IndexOf("--gateway");
-        var gateway = at >= 0 && at + 1 < list.Count ? list[at + 1] : environment?.GetValueOrDefault("FORMATION_GATEWAY") ?? "127.0.0.1:30000";
-        var first = gateway.Split(',')[0];
-        var colon = first.LastIndexOf(':');
-        return colon > 0 && int.TryParse(first[(colon + 1)..], out var port) ? SiloProcess.AdminCredentialFor(port) : null;
     }
 
     private static string[] Command()

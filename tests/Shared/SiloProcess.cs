@@ -30,6 +30,26 @@ public sealed class SiloProcess : IAsyncDisposable
     /// </summary>
     public static string? AdminCredentialFor(int port) => AdminCredentials.TryGetValue(port, out var path) && File.Exists(path) ? path : null;
 
+    /// <summary>
+    /// The admin credential of the embedded silo a <c>form</c> command names (its first --gateway, else
+    /// FORMATION_GATEWAY, else the default), when the command gives no credential itself (--credential, or
+    /// FORMATION_CREDENTIAL in <paramref name="environment"/>).
+    /// </summary>
+    public static string? AdminCredentialForCommand(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var list = args.ToList();
+        if (list.Contains("--credential") || environment?.ContainsKey("FORMATION_CREDENTIAL") == true)
+        {
+            return null;
+        }
+
+        var at = list.IndexOf("--gateway");
+        var gateway = at >= 0 && at + 1 < list.Count ? list[at + 1] : environment?.GetValueOrDefault("FORMATION_GATEWAY") ?? "127.0.0.1:30000";
+        var first = gateway.Split(',')[0];
+        var colon = first.LastIndexOf(':');
+        return colon > 0 && int.TryParse(first[(colon + 1)..], out var port) ? AdminCredentialFor(port) : null;
+    }
+
     public string Gateway => $"127.0.0.1:{Options.GatewayPort}";
 
     public int Pid => _process.Id;
