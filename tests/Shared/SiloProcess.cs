@@ -31,7 +31,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public static string? AdminCredentialFor(int port) => AdminCredentials.TryGetValue(port, out var path) && File.Exists(path) ? path : null;
 
     /// <summary>
-    /// The admin credential of the embedded silo a <c>form</c> command names (its first --gateway, else
+    /// The admin credential of an embedded silo a <c>form</c> command names (in its --gateway list, else
     /// FORMATION_GATEWAY, else the default), when the command gives no credential itself (--credential, or
     /// FORMATION_CREDENTIAL in <paramref name="environment"/>).
     /// </summary>
@@ -45,9 +45,16 @@ public sealed class SiloProcess : IAsyncDisposable
 
         var at = list.IndexOf("--gateway");
         var gateway = at >= 0 && at + 1 < list.Count ? list[at + 1] : environment?.GetValueOrDefault("FORMATION_GATEWAY") ?? "127.0.0.1:30000";
-        var first = gateway.Split(',')[0];
-        var colon = first.LastIndexOf(':');
-        return colon > 0 && int.TryParse(first[(colon + 1)..], out var port) ? AdminCredentialFor(port) : null;
+        foreach (var one in gateway.Split(','))
+        {
+            var colon = one.LastIndexOf(':');
+            if (colon > 0 && int.TryParse(one[(colon + 1)..], out var port) && AdminCredentialFor(port) is { } credential)
+            {
+                return credential;
+            }
+        }
+
+        return null;
     }
 
     public string Gateway => $"127.0.0.1:{Options.GatewayPort}";
