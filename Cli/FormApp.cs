@@ -56,6 +56,9 @@ public sealed class FormApp
         Root.Subcommands.Add(RouteCommands.Create(this));
         Root.Subcommands.Add(NetCommands.Create(this));
         Root.Subcommands.Add(TopCommand.Create(this));
+        Root.Subcommands.Add(AccountCommands.Create(this));
+        Root.Subcommands.Add(LoginCommands.Login(this));
+        Root.Subcommands.Add(LoginCommands.WhoAmI(this));
     }
 
     public Terminal Terminal { get; }
@@ -125,7 +128,7 @@ public sealed class FormApp
     {
         try
         {
-            await using var door = new FrontDoor(Settings(parse), UseLocalApi, RetryPatience);
+            await using var door = new FrontDoor(Settings(parse), UseLocalApi && !ActsAsAccount(parse), RetryPatience);
             var code = await door.CallAsync(calls => action(calls, door.InDoubt), cancellationToken);
             Trace.Mark("answered");
             return code;
@@ -165,6 +168,15 @@ public sealed class FormApp
     /// <summary>The gateway this invocation talks to: --gateway, else $FORMATION_GATEWAY, else the local default.</summary>
     public string GatewayOf(ParseResult parse) =>
         parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
+
+    /// <summary>
+    /// True when this invocation acts as an account other than admin (a credential other than a silo's
+    /// <c>admin.credential</c>): then it must not use the local API socket, which acts as the admin account for the
+    /// host's root. (Only root and the silo's user reach that socket, and they are admin anyway: this keeps root who
+    /// asks to act as a member from acting as admin by accident; it grants nothing.)
+    /// </summary>
+    private bool ActsAsAccount(ParseResult parse) =>
+        Formation.Identity.CredentialPaths.Resolve(parse.GetValue(Credential)) is { } path && Path.GetFileName(path) != "admin.credential";
 
     private ConnectionSettings Settings(ParseResult parse)
     {

@@ -83,6 +83,8 @@ public sealed class ClusterConnection : IAsyncDisposable
             if (credential is not null)
             {
                 client.UseTls(credential.Certificate, o => ClientTls.Configure(o, credential));
+                // Every call also carries a proof signed with the credential's key: the silo takes the caller from it.
+                client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(credential)));
             }
 
             client.AddMemoryStreams(EventStreams.Provider);
@@ -117,7 +119,8 @@ public sealed class ClusterConnection : IAsyncDisposable
             var message =
                 $"no Formation silo answered at {settings.Target} within {settings.Timeout.TotalSeconds:0} s" +
                 (credential is null ? "" : $" with credential '{settings.Credential}' ('{credential.Name}'; a cluster with another CA refuses it)") + ".\n" +
-                (credential is null ? "A cluster-mode silo accepts only clients with a credential: pass --credential FILE or set FORMATION_CREDENTIAL.\n" : "") +
+                (credential is null ? "Silos accept only clients with a credential of their cluster: pass --credential FILE, set FORMATION_CREDENTIAL or `form login --credential FILE` " +
+                    "(root on a silo's host uses DATA/identity/admin.credential).\n" : "") +
                 NoSiloException.WhatToDo;
             credential?.Dispose();
             throw new NoSiloException(message);

@@ -183,6 +183,7 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
                     o.CheckCertificateRevocation = false;
                     o.RemoteCertificateValidation = (certificate, _, _) => credential.Trusts(certificate);
                 });
+                client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(credential)));
             }
 
             client.AddMemoryStreams(EventStreams.Provider);

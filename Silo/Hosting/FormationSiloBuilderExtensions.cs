@@ -37,6 +37,8 @@ public static class FormationSiloBuilderExtensions
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
+        // Real silos replace this with the CA holder's signer (AddFormationIdentity); test hosts without identity refuse to sign.
+        services.TryAddSingleton<ICredentialSigner>(sp => new Identity.CredentialSigner(null, null, settings.NodeId, TimeProvider.System));
         services.AddMetrics();
         services.TryAddSingleton<SchedulerMetrics>();
         services.TryAddSingleton<Pack.BuildMetrics>();

@@ -28,9 +28,13 @@ public static class SiloBuilderModeExtensions
         {
             silo.ConfigureEndpoints(config.AdvertisedAddress, config.SiloPort, config.GatewayPort, listenOnAnyHostAddress: true);
             StorageSetup.AddClustering(silo, config);
-            silo.UseFormationTls(config.Credential
-                ?? throw new InvalidOperationException("cluster mode needs the node's TLS credential (NodeIdentitySetup.PrepareAsync) before the silo is built."));
         }
+
+        // Both modes: mutual TLS on the gateway and silo port, and a verified proof on every call to a Formation grain.
+        var node = config.Credential
+            ?? throw new InvalidOperationException("a silo needs the node's credential (NodeIdentitySetup) before it is built.");
+        silo.UseFormationTls(node);
+        silo.AddFormationIdentity(node, config.Authority, config.IdentityStore, config.NodeId);
 
         StorageSetup.AddGrainStorage(silo, config, StorageNames.Formation);
         StorageSetup.AddGrainStorage(silo, config, StorageNames.PubSub);

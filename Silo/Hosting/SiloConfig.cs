@@ -28,8 +28,14 @@ public sealed record SiloConfig(
     TimeSpan MetricsInterval = default,
     int JoinPort = FormationOptions.DefaultJoinPort)
 {
-    /// <summary>Cluster mode: this node's TLS credential (set once <see cref="Identity.NodeIdentitySetup"/> has run); null in embedded mode.</summary>
+    /// <summary>This node's TLS credential (set once <see cref="Identity.NodeIdentitySetup"/> has run, in either mode).</summary>
     public Formation.Identity.ClusterCredential? Credential { get; init; }
+
+    /// <summary>The cluster CA with its key, on the node that holds it (the first node; the only one in embedded mode).</summary>
+    public Identity.ClusterAuthority? Authority { get; init; }
+
+    /// <summary>Cluster mode: the cluster's identity rows (which node holds the CA); null in embedded mode.</summary>
+    public Identity.IdentityStore? IdentityStore { get; init; }
 
     /// <summary>The Prometheus endpoint's URL, or empty when it is off.</summary>
     public string MetricsUrl => Metrics.MetricsServiceCollectionExtensions.Url(MetricsPort);

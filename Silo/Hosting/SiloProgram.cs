@@ -82,9 +82,22 @@ public static class SiloProgram
                 return 1;
             }
 
-            config = config with { Credential = identity.Node };
-            Console.WriteLine($"formation-silo: node '{config.NodeId}': {identity.Summary}.");
         }
+        else
+        {
+            try
+            {
+                identity = Identity.NodeIdentitySetup.PrepareEmbedded(config);
+            }
+            catch (Exception ex) when (ex is Formation.Identity.CredentialException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"formation-silo: could not start node '{config.NodeId}': {ex.Message}");
+                return 1;
+            }
+        }
+
+        config = config with { Credential = identity.Node, Authority = identity.Authority, IdentityStore = identity.Store };
+        Console.WriteLine($"formation-silo: node '{config.NodeId}': {identity.Summary}.");
 
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -103,12 +116,12 @@ public static class SiloProgram
             builder.Services.AddHostedService<HttpApi.HttpApiHost>();
         }
 
-        builder.Services.AddSingleton<Grains.Hosting.IJoinTokenIssuer>(sp => new Identity.JoinTokenIssuer(identity?.Store, identity?.Node, TimeProvider.System));
-        if (identity?.Authority is { } authority)
+        builder.Services.AddSingleton<Grains.Hosting.IJoinTokenIssuer>(sp => new Identity.JoinTokenIssuer(identity.Store, config.Mode == FormationMode.Cluster ? identity.Node : null, TimeProvider.System));
+        if (config.Mode == FormationMode.Cluster && identity.Authority is { } authority)
         {
             // Only the node that holds the CA key signs joining nodes' certificates.
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Identity.JoinListener>(
-                sp, authority, identity.Node, identity.Store, config.JoinPort, TimeProvider.System));
+                sp, authority, identity.Node, identity.Store!, config.JoinPort, TimeProvider.System));
         }
 
         var edge = options.Edge;
@@ -126,7 +139,7 @@ public static class SiloProgram
             edge.ReservedPorts.UnionWith(config.HttpApi is { } api ? [api.Port] : []);
             edge.ReservedPorts.UnionWith(config.Discovery?.Listen.ToTcpEndPoint()?.Port is int libp2p ? [libp2p] : []);
             edge.ReservedPorts.UnionWith(dns.Enabled ? [dns.Port] : []);
-            edge.ReservedPorts.UnionWith(identity?.Authority is not null ? [config.JoinPort] : []);
+            edge.ReservedPorts.UnionWith(config.Mode == FormationMode.Cluster && identity.Authority is not null ? [config.JoinPort] : []);
             builder.Services.AddSingleton<Edge.EdgeTcpProxy>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<Edge.EdgeTcpProxy>());
         }
@@ -152,7 +165,7 @@ public static class SiloProgram
             $"gateway {config.AdvertisedAddress}:{config.GatewayPort}" +
             (config.Discovery is { } p2p ? $"; libp2p {string.Join(' ', p2p.Advertised)}" : "") +
             (config.HttpApi is { } http ? $"; HTTP API http://127.0.0.1:{http.Port}" : "") +
-            (identity is not null ? $"; mutual TLS{(identity.Authority is not null ? $", join endpoint on port {config.JoinPort}" : "")}" : "") +
+            $"; mutual TLS{(config.Mode == FormationMode.Cluster && identity.Authority is not null ? $", join endpoint on port {config.JoinPort}" : "")}" +
             (host.Services.GetService<Edge.EdgeProxyHost>() is { } proxy && (proxy.Port > 0 || proxy.TlsPort > 0)
                 ? $"; edge proxy on port {proxy.Port}{(proxy.TlsPort > 0 ? $", TLS on {proxy.TlsPort}" : "")}{(proxy.H2cPort > 0 ? $", h2c on {proxy.H2cPort}" : "")}"
                 : "") +

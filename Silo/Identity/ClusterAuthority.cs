@@ -17,7 +17,10 @@ public sealed class ClusterAuthority : IDisposable
     /// <summary>How long a node or client certificate is valid.</summary>
     public static readonly TimeSpan CertificateLifetime = TimeSpan.FromDays(365);
 
-    /// <summary>Organizational unit of node certificates (silos); clients carry <see cref="ClientUnit"/>.</summary>
+    /// <summary>
+    /// Organizational unit of node certificates (silos); clients (accounts) carry <see cref="ClientUnit"/>. The identity
+    /// filter tells them apart by it: only a node's proof may act on behalf of another caller.
+    /// </summary>
     public const string NodeUnit = "node";
 
     public const string ClientUnit = "client";
@@ -89,7 +92,7 @@ public sealed class ClusterAuthority : IDisposable
     /// A node certificate for the public key of a PEM certificate signing request. The CSR's signature proves the
     /// requester holds the key; its subject is ignored: the name is <paramref name="nodeId"/>, checked by the caller.
     /// </summary>
-    public X509Certificate2 IssueForRequest(string csrPem, string nodeId, IEnumerable<IPAddress> addresses, DateTimeOffset now)
+    public X509Certificate2 IssueForRequest(string csrPem, string nodeId, IEnumerable<IPAddress> addresses, DateTimeOffset now, string unit = NodeUnit)
     {
         CertificateRequest csr;
         try
@@ -106,7 +109,7 @@ public sealed class ClusterAuthority : IDisposable
             throw new CredentialException("the certificate signing request must be for an ECDSA key.");
         }
 
-        return Sign(csr.PublicKey, nodeId, NodeUnit, addresses, now);
+        return Sign(csr.PublicKey, nodeId, unit, addresses, now);
     }
 
     public void Dispose()

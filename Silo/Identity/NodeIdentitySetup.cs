@@ -14,7 +14,7 @@ namespace Formation.Silo.Identity;
 public static class NodeIdentitySetup
 {
     /// <summary>What the setup did, for the silo's start-up line.</summary>
-    public sealed record Outcome(ClusterCredential Node, ClusterAuthority? Authority, IdentityStore Store, string Summary);
+    public sealed record Outcome(ClusterCredential Node, ClusterAuthority? Authority, IdentityStore? Store, string Summary);
 
     public static async Task<Outcome> PrepareAsync(SiloConfig config, FormationOptions options, ILogger logger, CancellationToken cancellationToken)
     {
@@ -77,6 +77,51 @@ public static class NodeIdentitySetup
         return new Outcome(credential, authority, store,
             $"{(created ? "made the cluster CA" : "re-issued this node's certificate with the cluster CA")} (sha256 {authority.Fingerprint}); " +
             $"admin credential in {files.AdminCredential}");
+    }
+
+    /// <summary>
+    /// Embedded mode: the same CA, node certificate and admin credential, made on first start in <c>DATA/identity</c>
+    /// (0700; keys 0600) and reused afterwards. The gateway then speaks mutual TLS and every call carries a proof, so a
+    /// local user who cannot read the admin credential (root's, or the silo user's) cannot act on the cluster.
+    /// </summary>
+    public static Outcome PrepareEmbedded(SiloConfig config)
+    {
+        var files = IdentityDirectory.In(config.DataDirectory);
+        files.Create();
+        var now = DateTimeOffset.UtcNow;
+        var authority = ClusterAuthority.Load(files);
+        var created = authority is null;
+        if (authority is null)
+        {
+            authority = ClusterAuthority.Create(config.ClusterId, now);
+            authority.Save(files);
+        }
+
+        ClusterCredential? node = null;
+        if (!created && File.Exists(files.NodeCredential))
+        {
+            node = ClusterCredential.Load(files.NodeCredential);
+            if (CaPin.Fingerprint(node.Ca) != authority.Fingerprint || node.Name != config.NodeId || node.Certificate.NotAfter.ToUniversalTime() < now.UtcDateTime.AddDays(1))
+            {
+                node.Dispose();
+                node = null;
+            }
+        }
+
+        if (node is null)
+        {
+            node = authority.IssueCredential(config.NodeId, ClusterAuthority.NodeUnit, NodeAddresses(config), now);
+            node.Write(files.NodeCredential);
+        }
+
+        if (created || !File.Exists(files.AdminCredential))
+        {
+            using var admin = authority.IssueCredential(Caller.AdminAccount, ClusterAuthority.ClientUnit, [], now);
+            admin.Write(files.AdminCredential);
+        }
+
+        return new Outcome(node, authority, null,
+            $"{(created ? "made this host's CA" : "CA")} sha256 {authority.Fingerprint[..16]}…; admin credential in {files.AdminCredential}");
     }
 
     private static IEnumerable<IPAddress> NodeAddresses(SiloConfig config) =>

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Formation.Errors;
+using Formation.Identity;
 using Formation.LocalApi;
 
 namespace Formation.Silo.LocalApi;
@@ -9,7 +10,7 @@ namespace Formation.Silo.LocalApi;
 /// reads, creates and deletes on this host need no Orleans client. The socket appears when grains can be called and is removed on
 /// shutdown; a stale one left by a killed silo is replaced at start. Each connection gets one answer and a deadline.
 /// The socket's folder is made 0700 before the bind, and a peer that is neither root nor the silo's own uid
-/// (SO_PEERCRED) is refused before its request is read.
+/// (SO_PEERCRED) is refused before its request is read. An admitted peer acts as the <c>admin</c> account.
 /// </summary>
 public sealed partial class LocalApiServer(IGrainFactory grains, string socketPath, ILogger<LocalApiServer> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
@@ -112,6 +113,8 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
                         $"uid {peer} may not use this silo's local API (only root and uid {PeerCredentials.OwnUid}); use the Orleans gateway");
                 }
 
+                // Root or the silo's own user: the host's administrator, so the admin account (the node signs its grain calls on its behalf).
+                CallerContext.Set(Caller.Admin);
                 var request = await LocalApiProtocol.ReadRequestAsync(stream, deadline.Token);
                 reply = await LocalApiProtocol.AnswerAsync(_reads, _writes, request, deadline.Token);
             }

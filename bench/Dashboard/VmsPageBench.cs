@@ -103,7 +103,8 @@ public static class VmsPageBench
     private static async Task<List<string>> CreateVmsAsync(string gateway, int vms)
     {
         await using var connection = await ClusterConnection.ConnectAsync(
-            new ConnectionSettings(gateway, null, "formation", "formation", TimeSpan.FromSeconds(10)), CancellationToken.None);
+            new ConnectionSettings(gateway, null, "formation", "formation", TimeSpan.FromSeconds(10),
+                SiloProcess.AdminCredentialFor(int.Parse(gateway[(gateway.LastIndexOf(':') + 1)..]))), CancellationToken.None);
         var catalog = connection.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
         var names = Enumerable.Range(0, vms).Select(i => $"bench-{i:D5}").ToList();
         var sw = Stopwatch.StartNew();

@@ -43,7 +43,7 @@ Process? dnsmasq = null;
 try
 {
     await using var connection = await ClusterConnection.ConnectAsync(
-        new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(30)), CancellationToken.None);
+        new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(30), SiloProcess.AdminCredentialFor(silo.Options.GatewayPort)), CancellationToken.None);
     var catalog = connection.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
     var created = new List<VmInfo>();
     for (var i = 0; i < vmCount; i++)

@@ -33,7 +33,7 @@ public static class DeployBench
         try
         {
             await using var connection = await ClusterConnection.ConnectAsync(
-                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10)), CancellationToken.None);
+                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10), SiloProcess.AdminCredentialFor(silo.Options.GatewayPort)), CancellationToken.None);
             var client = connection.Client;
 
             // The image is built through the cluster, as `form pack build` does, so VMs are created the normal way.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Formation.Cli.Connection;
 using Formation.Connection;
+using Formation.Testing;
 using Formation.Nodes;
 using Formation.Scheduling;
 
@@ -24,7 +25,7 @@ public static class SchedulerBench
         try
         {
             await using var connection = await ClusterConnection.ConnectAsync(
-                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10)), CancellationToken.None);
+                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10), SiloProcess.AdminCredentialFor(silo.Options.GatewayPort)), CancellationToken.None);
             var client = connection.Client;
             var scheduler = client.GetGrain<ISchedulerGrain>($"bench-{Guid.NewGuid():N}");
             var capacity = new NodeCapacity(64, 256 * 1024, 2000);

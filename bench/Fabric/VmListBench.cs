@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Formation.Cli.Connection;
 using Formation.Connection;
+using Formation.Testing;
 using Formation.Vms;
 
 namespace Formation.Bench.Fabric;
@@ -26,7 +27,7 @@ public static class VmListBench
         try
         {
             await using var connection = await ClusterConnection.ConnectAsync(
-                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10)), CancellationToken.None);
+                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10), SiloProcess.AdminCredentialFor(silo.Options.GatewayPort)), CancellationToken.None);
             var catalog = connection.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
             var create = Stopwatch.StartNew();
             var next = -1;

@@ -91,6 +91,10 @@ static async Task CreateVmsAsync(SiloProcess silo, int count)
     {
         c.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("formation", "formation"));
         c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, silo.Options.GatewayPort));
+        // Every silo admits only clients with its CA's credential, and every call carries a proof.
+        var credential = Formation.Identity.ClusterCredential.Load(Path.Combine(silo.Options.DataDirectory, "identity", "admin.credential"));
+        Formation.Silo.Identity.ClusterTls.UseFormationTls(c, credential);
+        c.AddOutgoingGrainCallFilter(new Formation.Identity.ProofCallFilter(new Formation.Identity.ProofSigner(credential)));
     });
     using var host = builder.Build();
     await host.StartAsync();

@@ -117,7 +117,8 @@ public sealed class CliEndToEndTests(RunningSiloFixture silo) : IClassFixture<Ru
         var stdout = new StringWriter();
         using var cts = new CancellationTokenSource();
         var app = new FormApp(new Output.Terminal(TextWriter.Synchronized(stdout), new StringWriter())) { ConnectTimeout = TimeSpan.FromSeconds(30) };
-        var follow = app.InvokeAsync(["vm", "events", "cli-follow", "--follow", "--gateway", silo.Silo.Gateway], cts.Token);
+        var follow = app.InvokeAsync(["vm", "events", "cli-follow", "--follow", "--gateway", silo.Silo.Gateway,
+            "--credential", SiloProcess.AdminCredentialFor(silo.Silo.Options.GatewayPort)!], cts.Token);
 
         // `events --follow` subscribes before it reads the history: once the history is printed, a change is seen live.
         await Eventually.TrueAsync(() => stdout.ToString().Contains("Provisioning -> Running"), Wait, "history printed");

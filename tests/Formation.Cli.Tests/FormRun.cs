@@ -16,6 +16,12 @@ public sealed record FormRun(int ExitCode, string Out, string Error)
         var stderr = new StringWriter();
         // A generous connect timeout: a loaded test machine can take longer than the 5 s users get.
         var app = new FormApp(new Terminal(stdout, stderr)) { ConnectTimeout = TimeSpan.FromSeconds(30), UseLocalApi = useLocalApi };
+        // An embedded silo started by the tests admits only its own admin credential (root's form finds it by itself).
+        if (SiloProcess.AdminCredentialForCommand(args) is { } credential)
+        {
+            args = [.. args, "--credential", credential];
+        }
+
         var code = await app.InvokeAsync(args);
         return new FormRun(code, stdout.ToString(), stderr.ToString());
     }

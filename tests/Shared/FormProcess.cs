@@ -56,6 +56,11 @@ public static class FormProcess
             info.Environment[key] = value;
         }
 
+        if (SiloProcess.AdminCredentialForCommand(args, environment) is { } credential)
+        {
+            info.Environment["FORMATION_CREDENTIAL"] = credential;
+        }
+
         return Process.Start(info)!;
     }
 

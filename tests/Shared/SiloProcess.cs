@@ -21,6 +21,42 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public SiloProcessOptions Options { get; }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> AdminCredentials = new();
+
+    /// <summary>
+    /// The admin credential of the embedded-mode silo started here on gateway <paramref name="port"/>, or null. Silos
+    /// refuse clients without a credential of their own CA; <see cref="FormProcess"/> and the tests' cluster clients use
+    /// this one when a test names none (cluster-mode tests name theirs, as an operator would).
+    /// </summary>
+    public static string? AdminCredentialFor(int port) => AdminCredentials.TryGetValue(port, out var path) && File.Exists(path) ? path : null;
+
+    /// <summary>
+    /// The admin credential of an embedded silo a <c>form</c> command names (in its --gateway list, else
+    /// FORMATION_GATEWAY, else the default), when the command gives no credential itself (--credential, or
+    /// FORMATION_CREDENTIAL in <paramref name="environment"/>).
+    /// </summary>
+    public static string? AdminCredentialForCommand(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var list = args.ToList();
+        if (list.Contains("--credential") || environment?.ContainsKey("FORMATION_CREDENTIAL") == true)
+        {
+            return null;
+        }
+
+        var at = list.IndexOf("--gateway");
+        var gateway = at >= 0 && at + 1 < list.Count ? list[at + 1] : environment?.GetValueOrDefault("FORMATION_GATEWAY") ?? "127.0.0.1:30000";
+        foreach (var one in gateway.Split(','))
+        {
+            var colon = one.LastIndexOf(':');
+            if (colon > 0 && int.TryParse(one[(colon + 1)..], out var port) && AdminCredentialFor(port) is { } credential)
+            {
+                return credential;
+            }
+        }
+
+        return null;
+    }
+
     public string Gateway => $"127.0.0.1:{Options.GatewayPort}";
 
     public int Pid => _process.Id;
@@ -69,6 +105,11 @@ public sealed class SiloProcess : IAsyncDisposable
         foreach (var (key, value) in options.Environment)
         {
             info.Environment[key] = value;
+        }
+
+        if (options.Mode == "embedded")
+        {
+            AdminCredentials[options.GatewayPort] = Path.Combine(options.DataDirectory, "identity", "admin.credential");
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -20,10 +20,25 @@ public static class CredentialPaths
         return Path.Combine(config, "formation", "credential");
     }
 
+    /// <summary>Where <c>form account create NAME</c> writes the new credential: ~/.config/formation/credentials/NAME.credential.</summary>
+    public static string Account(string name) => Path.Combine(Path.GetDirectoryName(User())!, "credentials", $"{name}.credential");
+
+    /// <summary>Like <see cref="Resolve"/>, also saying where the credential came from (for <c>form whoami</c>).</summary>
+    public static string? Resolve(string? named, out string source)
+    {
+        var path = Resolve(named);
+        source = path is null ? "none found"
+            : !string.IsNullOrWhiteSpace(named) ? "--credential"
+            : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } ? $"${EnvironmentVariable}"
+            : path == User() ? "the user's default (form login)"
+            : "the local silo's admin credential (its default data directory)";
+        return path;
+    }
+
     /// <summary>
     /// The credential to use: <paramref name="named"/> (--credential), else $FORMATION_CREDENTIAL, else the user's own
-    /// file, else the admin credential of root's default data directory (/var/lib/formation) when readable; null when
-    /// there is none (embedded mode needs none).
+    /// file, else the admin credential of root's default data directory (/var/lib/formation) when readable, else that of
+    /// the user's own silo's default data directory; null when there is none.
     /// </summary>
     public static string? Resolve(string? named)
     {
@@ -37,7 +52,9 @@ public static class CredentialPaths
             return fromEnvironment;
         }
 
-        foreach (var candidate in new[] { User(), AdminIn("/var/lib/formation") })
+        // A user's own embedded silo (default data directory ~/.local/share/formation) writes its admin credential there.
+        var ownSilo = AdminIn(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "formation"));
+        foreach (var candidate in new[] { User(), AdminIn("/var/lib/formation"), ownSilo })
         {
             if (File.Exists(candidate))
             {

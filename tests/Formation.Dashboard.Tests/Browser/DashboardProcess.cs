@@ -39,6 +39,12 @@ public sealed class DashboardProcess : IAsyncDisposable
         info.ArgumentList.Add(gateway);
         info.ArgumentList.Add("--listen");
         info.ArgumentList.Add(url);
+        // An embedded silo started by the tests admits only its own credential (as root's dashboard would find it).
+        if (int.TryParse(gateway[(gateway.LastIndexOf(':') + 1)..], out var port) && SiloProcess.AdminCredentialFor(port) is { } credential)
+        {
+            info.ArgumentList.Add("--credential");
+            info.ArgumentList.Add(credential);
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var dashboard = new DashboardProcess(process, url);
         process.OutputDataReceived += (_, e) => dashboard.Append(e.Data);

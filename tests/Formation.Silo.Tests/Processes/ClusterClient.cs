@@ -19,14 +19,20 @@ public sealed class ClusterClient : IAsyncDisposable
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
 
     /// <summary>Through a gateway; with <paramref name="credential"/> (a credential file) over mutual TLS (cluster mode).</summary>
-    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null) =>
-        StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)), credential, timeout);
+    /// <remarks>
+    /// Without <paramref name="credential"/>, an embedded-mode silo's own admin credential is used (every silo requires
+    /// one); pass <paramref name="anonymous"/> to connect with none at all.
+    /// </remarks>
+    /// <param name="proofs">False: TLS with the credential but no proof on the calls (what an attacker's own client sends).</param>
+    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null, bool anonymous = false, bool proofs = true) =>
+        StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)),
+            anonymous ? null : credential ?? SiloProcess.AdminCredentialFor(port), timeout, proofs);
 
     /// <summary>Through the membership table of a cluster-mode database, over mutual TLS with <paramref name="credential"/>.</summary>
     public static Task<ClusterClient> ViaPostgresAsync(string connectionString, string credential) =>
-        StartAsync(c => c.UseFormationAdoNetClustering(connectionString), credential, null);
+        StartAsync(c => c.UseFormationAdoNetClustering(connectionString), credential, null, true);
 
-    private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering, string? credential, TimeSpan? timeout)
+    private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering, string? credential, TimeSpan? timeout, bool proofs)
     {
         var tls = credential is null ? null : ClusterCredential.Load(credential);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -41,6 +47,10 @@ public sealed class ClusterClient : IAsyncDisposable
             if (tls is not null)
             {
                 client.UseFormationTls(tls);
+                if (proofs)
+                {
+                    client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(tls)));
+                }
             }
 
             client.AddMemoryStreams(EventStreams.Provider);

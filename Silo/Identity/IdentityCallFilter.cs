@@ -1,0 +1,67 @@
+using Formation.Identity;
+
+namespace Formation.Silo.Identity;
+
+/// <summary>
+/// The silo's incoming grain call filter: every call to a Formation grain must carry a valid <see cref="CallerProof"/>;
+/// the caller it proves replaces whatever the sender put under <see cref="CallerContext.Key"/>, and a call without one
+/// is refused before the grain runs. Calls to Orleans' own grains (streams' pub/sub, reminders, the membership
+/// machinery) are not refused — the gateway's mutual TLS already admits only holders of a cluster credential — but a
+/// caller they carry is set from their proof too, or removed, so no client-made caller reaches grain code that way.
+/// </summary>
+public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainCallFilter
+{
+    public Task Invoke(IIncomingGrainCallContext context)
+    {
+        var proof = CallerProof.Current;
+        if (IsFormation(context))
+        {
+            var pending = verifier.VerifyAsync(proof);
+            if (pending.IsCompletedSuccessfully)
+            {
+                CallerContext.Set(pending.Result);
+                return context.Invoke();
+            }
+
+            return SlowAsync(pending, context);
+        }
+
+        return OtherAsync(proof, context);
+    }
+
+    private static async Task SlowAsync(ValueTask<Caller> pending, IIncomingGrainCallContext context)
+    {
+        CallerContext.Set(await pending);
+        await context.Invoke();
+    }
+
+    private async Task OtherAsync(CallerProof? proof, IIncomingGrainCallContext context)
+    {
+        Caller? caller = null;
+        if (proof is not null)
+        {
+            try
+            {
+                caller = await verifier.VerifyAsync(proof);
+            }
+            catch (Errors.FormationException)
+            {
+            }
+        }
+
+        if (caller is null)
+        {
+            RequestContext.Remove(CallerContext.Key);
+        }
+        else
+        {
+            CallerContext.Set(caller);
+        }
+
+        await context.Invoke();
+    }
+
+    /// <summary>True for interfaces of Formation's own contracts (namespace <c>Formation</c> or below).</summary>
+    public static bool IsFormation(IGrainCallContext context) =>
+        context.InterfaceMethod?.DeclaringType?.Namespace is { } ns && (ns == "Formation" || ns.StartsWith("Formation.", StringComparison.Ordinal));
+}
