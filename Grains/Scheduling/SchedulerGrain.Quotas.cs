@@ -46,11 +46,17 @@ public sealed partial class SchedulerGrain
         return _quotas.StatusOf(account);
     }
 
-    public Task<IReadOnlyList<QuotaStatus>> ListQuotasAsync()
+    public Task<IReadOnlyList<QuotaStatus>> ListQuotasAsync(string? account = null)
     {
         var caller = CallerContext.CurrentOrSystem;
-        IReadOnlyList<QuotaStatus> list = caller.IsAdmin
-            ? [.. _quotas.Accounts.Select(_quotas.StatusOf)]
+        if (account is not null && !caller.MayAct(account))
+        {
+            throw new FormationException(ErrorKind.PermissionDenied,
+                $"You can see only your own quota ('{caller.Account}'); ask an admin about account '{account}'.");
+        }
+
+        IReadOnlyList<QuotaStatus> list = account is not null ? [_quotas.StatusOf(account)]
+            : caller.IsAdmin ? [.. _quotas.Accounts.Select(_quotas.StatusOf)]
             : [_quotas.StatusOf(caller.Account)];
         return Task.FromResult(list);
     }

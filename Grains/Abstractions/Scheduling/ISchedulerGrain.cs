@@ -45,7 +45,10 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [Alias("set-quota")]
     Task<QuotaStatus> SetQuotaAsync(string account, AccountQuota change);
 
-    /// <summary>Usage and limits of the accounts the caller may see: its own, or (admins) every account with a VM or a quota.</summary>
+    /// <summary>
+    /// Usage and limits: of <paramref name="account"/>, or (null) of the accounts the caller may see: its own, or (admins)
+    /// every account with a VM or a quota. A member naming another account is refused (PermissionDenied).
+    /// </summary>
     [Alias("list-quotas")]
-    Task<IReadOnlyList<QuotaStatus>> ListQuotasAsync();
+    Task<IReadOnlyList<QuotaStatus>> ListQuotasAsync(string? account = null);
 }

@@ -163,6 +163,10 @@ public sealed class OwnershipTests(SimClusterFixture fixture) : IClassFixture<Si
         Assert.Equal(["qm-a"], seen.Select(q => q.Account));
         Assert.Equal(AccountQuota.Unlimited, seen[0].Limits);
         Assert.Contains(await Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListQuotasAsync(), q => q.Account == "qm-b");
+        Assert.Equal(512, (await Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListQuotasAsync("qm-b")).Single().Limits.MemoryMiB);
+        var other = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(Client, "qm-a", c => c.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListQuotasAsync("qm-b")));
+        Assert.Equal(ErrorKind.PermissionDenied, other.Kind);
     }
 
     [Fact]
