@@ -137,8 +137,7 @@ public sealed class SnapshotStore : ISnapshotHost
     {
         lock (_gate)
         {
-            var snapshot = Find(nameOrId) ?? throw FormationException.NotFound(
-                $"there is no snapshot '{nameOrId}' here; `form snapshot list` shows the snapshots and their nodes.");
+            var snapshot = Find(nameOrId) ?? throw SnapshotKeys.Missing(nameOrId);
 
             // Renamed out of sight first, so a listing never shows half a snapshot while its files go.
             var doomed = Path.Combine(Root, DraftPrefix + "deleted-" + snapshot.Id);

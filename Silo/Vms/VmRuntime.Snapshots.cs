@@ -34,7 +34,7 @@ public sealed partial class VmRuntime
             }
 
             var template = new SnapshotInfo("", name, vm.Id, vm.Name, node.Identity.NodeId, driver.Name, managed.Launch.VCpus,
-                managed.Launch.MemoryMiB, managed.Launch.DiskGiB, vm.Spec.Image, DateTimeOffset.UtcNow, 0, 0);
+                managed.Launch.MemoryMiB, managed.Launch.DiskGiB, vm.Spec.Image, DateTimeOffset.UtcNow, 0, 0, vm.Account);
             SnapshotTaken taken;
             try
             {

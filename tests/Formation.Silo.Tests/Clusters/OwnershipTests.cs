@@ -1,6 +1,9 @@
 using Formation.Errors;
 using Formation.Identity;
 using Formation.Scheduling;
+using Formation.Silo.Snapshots;
+using Formation.Snapshots;
+using Microsoft.Extensions.DependencyInjection;
 using Formation.Vms;
 using static Formation.Testing.Accounts;
 
@@ -186,6 +189,41 @@ public sealed class OwnershipTests(SimClusterFixture fixture) : IClassFixture<Si
         {
             await scheduler.ReleaseAsync("vm-qfaaaaaaaa");
         }
+    }
+
+    [Fact]
+    public async Task Snapshots_AnotherAccountCannotListOrDeleteThem_AndTheyStay()
+    {
+        // Real snapshot stores of node-1's silo (the sim driver takes none itself): one snapshot of a VM of each account.
+        var silo = fixture.Cluster.GetActiveSilos().Single(s => SimClusterFixture.NodeIdOf(s.Name) == "node-1");
+        var store = fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<SnapshotStore>();
+        var ofA = await CommitAsync(store, "snap-owned", "vm-snapaaaaaa", "snap-a", "state of a");
+        var ofB = await CommitAsync(store, "snap-owned", "vm-snapbbbbbb", "snap-b", "state of b");
+        var grain = Client.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore("node-1"));
+
+        Assert.Equal([ofB.Id], (await AsAccount(Client, "snap-b", c => c.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore("node-1")).ListAsync(null))).Select(s => s.Id));
+        Assert.Empty(await AsAccount(Client, "snap-b", c => c.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore("node-1")).ListAsync("vm-snapaaaaaa")));
+
+        // B names A's snapshot by id: the answer for a snapshot the node does not hold; A's stays.
+        var missing = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(Client, "snap-b", c => c.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore("node-1")).DeleteAsync("snap-nothing")));
+        var refused = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(Client, "snap-b", c => c.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore("node-1")).DeleteAsync(ofA.Id)));
+        Assert.Equal((ErrorKind.NotFound, missing.Message.Replace("snap-nothing", ofA.Id)), (refused.Kind, refused.Message));
+        Assert.NotNull(store.Find(ofA.Id));
+
+        // By the name both share, B deletes its own and only its own.
+        Assert.Equal(ofB.Id, (await AsAccount(Client, "snap-b", c => c.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore("node-1")).DeleteAsync("snap-owned"))).Id);
+        Assert.Equal([ofA.Id], (await grain.ListAsync(null)).Where(s => s.Name == "snap-owned").Select(s => s.Id));
+        await grain.DeleteAsync(ofA.Id);
+    }
+
+    private static async Task<SnapshotInfo> CommitAsync(SnapshotStore store, string name, string vmId, string account, string state)
+    {
+        var draft = store.Begin();
+        await File.WriteAllTextAsync(Path.Combine(draft.MachineDirectory, "state"), state, TestContext.Current.CancellationToken);
+        var template = new SnapshotInfo("", name, vmId, "web", "node-1", "qemu", 1, 128, 1, null, DateTimeOffset.UtcNow, 0, 0, account);
+        return await store.CommitAsync(draft, template, TestContext.Current.CancellationToken);
     }
 
     private static async Task<(VmInfo? Vm, FormationException? Error)> TryAsync(Task<VmInfo> create)
