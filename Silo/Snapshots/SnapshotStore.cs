@@ -80,7 +80,8 @@ public sealed class SnapshotStore : ISnapshotHost
 
         lock (_gate)
         {
-            if (List(null).FirstOrDefault(s => s.Name == info.Name) is { } taken)
+            // Names are per account: another account's snapshot of the same name is neither a conflict nor mentioned.
+            if (List(null).FirstOrDefault(s => s.Name == info.Name && s.Account == info.Account) is { } taken)
             {
                 Discard(draft);
                 throw FormationException.Conflict(
