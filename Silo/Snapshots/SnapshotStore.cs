@@ -115,10 +115,13 @@ public sealed class SnapshotStore : ISnapshotHost
         return [.. found.OrderByDescending(s => s.CreatedAt)];
     }
 
-    /// <summary>The snapshot named (name, id, or id prefix), or null; two matches are an InvalidArgument error.</summary>
-    public SnapshotInfo? Find(string nameOrId)
+    /// <summary>
+    /// The snapshot named (name, id, or id prefix), or null; two matches are an InvalidArgument error. With
+    /// <paramref name="account"/>, only that account's snapshots are looked at (names are unique per account).
+    /// </summary>
+    public SnapshotInfo? Find(string nameOrId, string? account = null)
     {
-        var matches = List(null).Where(s => s.Matches(nameOrId)).ToArray();
+        var matches = List(null).Where(s => s.Matches(nameOrId) && (account is null || s.Account == account)).ToArray();
         return matches.Length switch
         {
             0 => null,

@@ -69,6 +69,11 @@ public sealed class ServiceOwnershipTests(SimClusterFixture fixture)
         Assert.Equal((first.Revision, first.Replicas, RolloutState.Steady), (after.Revision, after.Replicas, after.Rollout));
         Assert.Equal(replicaIds, after.ReplicaList.Select(r => r.VmId).Order());
 
+        // Images are shared: a member cannot delete one under everyone's VMs.
+        var image = await Assert.ThrowsAsync<FormationException>(() => AsAccount(Client, "svc-b", c => c.GetGrain<IImageGrain>("owned-svc-img").DeleteAsync()));
+        Assert.Equal(ErrorKind.PermissionDenied, image.Kind);
+        Assert.Equal(ImageBuildState.Ready, (await Client.GetGrain<IImageGrain>("owned-svc-img").GetStatusAsync()).State);
+
         await AsAccount(Client, "svc-b", async c => await (await c.ServiceAsync("owned")).DeleteAsync());
         await AsAccount(Client, "svc-a", async c => await (await c.ServiceAsync("owned")).DeleteAsync());
     }
