@@ -238,6 +238,12 @@ public sealed partial class SchedulerGrain(
 
     public async Task ReleaseAsync(string vmId)
     {
+        // Deletes and failed creates release as the VM's owner (or an admin, or the silo); nobody frees another's room.
+        if (_reservations.TryGetValue(vmId, out var held) && !CallerContext.CurrentOrSystem.MayAct(held.Account))
+        {
+            return;
+        }
+
         if (Release(vmId) is not null)
         {
             await _reservations.FlushAsync();

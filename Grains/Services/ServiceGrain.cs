@@ -133,7 +133,8 @@ public sealed partial class ServiceGrain(
 
     public async Task ReportHealthAsync(HealthReport report)
     {
-        if (!S.Exists || !S.ReplicaRevisions.TryGetValue(report.VmId, out var revision) ||
+        // The prober reports as the silo; a forged failure from a caller that may not act on the service is ignored.
+        if (!S.Exists || !CallerContext.CurrentOrSystem.MayAct(Owned.Account) || !S.ReplicaRevisions.TryGetValue(report.VmId, out var revision) ||
             S.Revisions.FirstOrDefault(r => r.Number == revision)?.Health is not { } check ||
             _replicas.FirstOrDefault(r => r.VmId == report.VmId) is not { State: VmState.Running } replica)
         {

@@ -256,6 +256,14 @@ public sealed partial class VmCatalogGrain(
 
     public async Task UpdateAsync(VmSummary summary)
     {
+        // VM grains publish in the context of the call that changed the VM (its owner, an admin or the silo): a caller
+        // that may not act on the row it would change, or on the account it claims, changes nothing.
+        var caller = CallerContext.CurrentOrSystem;
+        if (!caller.MayAct(summary.Account) || (Vms.TryGetValue(summary.Id, out var row) && !caller.MayAct(row.Account)))
+        {
+            return;
+        }
+
         if (summary.State == VmState.Deleted)
         {
             if (_vms.Remove(summary.Id, out var old))
@@ -297,6 +305,11 @@ public sealed partial class VmCatalogGrain(
 
     public async Task MarkNodeLostAsync(string nodeId)
     {
+        if (!CallerContext.CurrentOrSystem.IsAdmin)
+        {
+            throw new FormationException(ErrorKind.PermissionDenied, "Only the scheduler marks a node's VMs lost.");
+        }
+
         var now = clock.GetUtcNow();
         var lost = new List<VmEvent>();
         foreach (var vm in Vms.Values.ToArray())

@@ -199,7 +199,8 @@ public sealed partial class VmGrain(
 
     public async Task ReportAsync(HostReport report)
     {
-        if (!S.Exists || S.State == VmState.Deleting)
+        // The host reports as the silo; a member's forged report about a VM it may not act on changes nothing.
+        if (!S.Exists || S.State == VmState.Deleting || !CallerContext.CurrentOrSystem.MayAct(OwnerAccount))
         {
             return;
         }

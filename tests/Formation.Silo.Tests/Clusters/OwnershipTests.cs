@@ -101,6 +101,20 @@ public sealed class OwnershipTests(SimClusterFixture fixture) : IClassFixture<Si
             Assert.True(refused.Kind == ErrorKind.NotFound && refused.Message == expected, $"{what}: {refused.Kind} {refused.Message}");
         }
 
+        // The internal paths: a forged host report, a forged catalog row, freeing the VM's reservation, marking its node lost.
+        await AsAccount(Client, "atk-b", c => c.GetGrain<IVmGrain>(grainKey).ReportAsync(new HostReport(VmState.Stopped, "forged", Unexpected: true)));
+        var row = (await Catalog(Client).ListAsync()).Single(v => v.Id == victim.Id);
+        await AsAccount(Client, "atk-b", async c =>
+        {
+            await Catalog(c).UpdateAsync(row with { State = VmState.Deleted, Owner = "atk-b" });
+            await Catalog(c).UpdateAsync(row with { State = VmState.Deleted });
+        });
+        var usage = (await Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListQuotasAsync("atk-a")).Single();
+        await AsAccount(Client, "atk-b", c => c.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ReleaseAsync(victim.Id));
+        Assert.Equal(usage, (await Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListQuotasAsync("atk-a")).Single());
+        var lost = await Assert.ThrowsAsync<FormationException>(() => AsAccount(Client, "atk-b", c => Catalog(c).MarkNodeLostAsync(victim.NodeId)));
+        Assert.Equal(ErrorKind.PermissionDenied, lost.Kind);
+
         // The owner's VM is as it was: still running, not one new transition.
         var after = await Client.GetGrain<IVmGrain>(grainKey).GetAsync();
         Assert.Equal(VmState.Running, after.State);
