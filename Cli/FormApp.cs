@@ -59,6 +59,7 @@ public sealed class FormApp
         Root.Subcommands.Add(AccountCommands.Create(this));
         Root.Subcommands.Add(LoginCommands.Login(this));
         Root.Subcommands.Add(LoginCommands.WhoAmI(this));
+        Root.Subcommands.Add(QuotaCommands.Create(this));
     }
 
     public Terminal Terminal { get; }

@@ -124,7 +124,7 @@ public static class DeployCommand
                 // carries the same HEALTHCHECK (its digest covers the Formfile), so both agree.
                 var service = new ServiceSpec(serviceName, parse.GetValue(replicas), template, health ?? manifest.Health);
                 ServiceRules.Validate(service);
-                var grain = client.GetGrain<IServiceGrain>(serviceName);
+                var grain = await client.ServiceAsync(serviceName);
                 var started = await grain.DeployAsync(service);
                 var info = await ServiceWait.UntilSettledAsync(grain, started, progress, ct);
                 if (info!.Rollout == RolloutState.Failed)

@@ -63,7 +63,7 @@ public static class ServiceCommands
         var command = new Command("show", "Show a service: its replicas, revisions and rollout") { name, json };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var info = await client.GetGrain<IServiceGrain>(parse.GetValue(name)!).GetAsync();
+            var info = await (await client.ServiceAsync(parse.GetValue(name)!)).GetAsync();
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, info);
@@ -84,7 +84,7 @@ public static class ServiceCommands
         var command = new Command("scale", "Set how many replicas a service runs") { name, replicas, noWait };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var grain = client.GetGrain<IServiceGrain>(parse.GetValue(name)!);
+            var grain = await client.ServiceAsync(parse.GetValue(name)!);
             var started = await grain.ScaleAsync(parse.GetValue(replicas));
             return await FinishAsync(app, grain, started, parse.GetValue(noWait), ct);
         }));
@@ -98,7 +98,7 @@ public static class ServiceCommands
         var command = new Command("rollback", "Roll a service back to its previous revision, one replica at a time") { name, noWait };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var grain = client.GetGrain<IServiceGrain>(parse.GetValue(name)!);
+            var grain = await client.ServiceAsync(parse.GetValue(name)!);
             var started = await grain.RollbackAsync();
             return await FinishAsync(app, grain, started, parse.GetValue(noWait), ct);
         }));
@@ -113,7 +113,7 @@ public static class ServiceCommands
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
             var service = parse.GetValue(name)!;
-            var grain = client.GetGrain<IServiceGrain>(service);
+            var grain = await client.ServiceAsync(service);
             var started = await grain.DeleteAsync();
             if (!parse.GetValue(noWait))
             {

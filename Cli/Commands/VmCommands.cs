@@ -118,10 +118,16 @@ public static class VmCommands
     private static Command ListCommand(FormApp app)
     {
         var json = FormApp.JsonOption();
-        var command = new Command("list", "List VMs") { json };
+        var account = new Option<string?>("--account") { Description = "Only this account's VMs (admins see every account's; members only their own)" };
+        var command = new Command("list", "List VMs: yours, or (admins) every account's with an ACCOUNT column") { json, account };
         command.SetAction((parse, ct) => app.WithReadsAsync(parse, ct, async reads =>
         {
             var vms = await reads.ListVmsAsync(ct);
+            if (parse.GetValue(account) is { } only)
+            {
+                vms = [.. vms.Where(v => v.Account == only)];
+            }
+
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, vms);
@@ -134,11 +140,16 @@ public static class VmCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new TextTable("ID", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS");
+            // The silo lists only what the caller may see: more than one account (or --account) means an admin's view.
+            var accounts = parse.GetValue(account) is not null || vms.Select(v => v.Account).Distinct().Skip(1).Any();
+            var table = accounts
+                ? new TextTable("ID", "ACCOUNT", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS")
+                : new TextTable("ID", "NAME", "NODE", "STATE", "VCPUS", "MEMORY", "DISK", "IMAGE", "ADDRESS");
             foreach (var v in vms)
             {
-                table.Add(v.Id, v.Name, v.NodeId, Format.StateCell(v.State), v.VCpus.ToString(), Units.MiB(v.MemoryMiB),
-                    Units.GiB(v.DiskGiB), v.Image ?? "-", v.Address ?? "-");
+                Cell[] cells = [v.Id, v.Name, v.NodeId, Format.StateCell(v.State), v.VCpus.ToString(), Units.MiB(v.MemoryMiB),
+                    Units.GiB(v.DiskGiB), v.Image ?? "-", v.Address ?? "-"];
+                table.Add(accounts ? [cells[0], v.Account, .. cells[1..]] : cells);
             }
 
             app.Terminal.Write(table);

@@ -1,13 +1,20 @@
 using Formation.Edge;
 using Formation.Errors;
 using Formation.Grains.Common;
+using Formation.Identity;
 using Formation.Images;
+using Formation.Ownership;
 using Formation.Scheduling;
 using Formation.Services;
 
 namespace Formation.Grains.Edge;
 
-/// <summary>The edge routes, a row per host name (HTTP) or listen port (TCP); the edge proxy of every node reads them.</summary>
+/// <summary>
+/// The edge routes, a row per host name (HTTP) or listen port (TCP); the edge proxy of every node reads them. Host names
+/// and ports are one namespace for the whole cluster, but a route belongs to the account of the service it sends to
+/// (its <c>Service</c> is that service's key): a member routes only to its own services, and sees and deletes only
+/// its own routes; another account's route answers like a missing one, except that its host or port is taken.
+/// </summary>
 public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) : Grain, IRouteCatalogGrain
 {
     private PersistentRowMap<EdgeRoute> _routes = null!;
@@ -30,10 +37,12 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         EdgeRouteRules.RequireHost(host);
         EdgeRouteRules.RequirePort(port);
         EdgeRouteRules.RequireBalance(balance);
+        service = ServiceKeyOf(service);
         if (_routes.TryGetValue(host, out var taken))
         {
-            throw FormationException.Conflict(
-                $"Host '{host}' already routes to service '{taken.Service}' port {taken.Port}. Delete that route first (`form route delete {host}`).");
+            throw Visible(taken.Service)
+                ? FormationException.Conflict($"Host '{host}' already routes to service '{taken.Service}' port {taken.Port}. Delete that route first (`form route delete {host}`).")
+                : FormationException.Conflict($"Host '{host}' is routed by another account. Choose another host name, or ask an admin.");
         }
 
         await RequireExposedAsync(service, port);
@@ -52,7 +61,7 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
     }
 
     public Task<IReadOnlyList<EdgeRoute>> ListAsync() =>
-        Task.FromResult<IReadOnlyList<EdgeRoute>>([.. _routes.Items.Values.OrderBy(r => r.Host, StringComparer.Ordinal)]);
+        Task.FromResult<IReadOnlyList<EdgeRoute>>([.. _routes.Items.Values.Where(r => Visible(r.Service)).OrderBy(r => r.Host, StringComparer.Ordinal)]);
 
     public Task<IReadOnlyList<EdgeCertificate>> CertificatesAsync() =>
         Task.FromResult<IReadOnlyList<EdgeCertificate>>([.. _certificates.Items.Values.Where(c => _routes.Items.ContainsKey(c.Host))]);
@@ -60,7 +69,7 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
     public async Task<EdgeRoute> DeleteAsync(string host)
     {
         host = EdgeRouteRules.NormalizeHost(host);
-        if (!_routes.Remove(host, out var route))
+        if (!_routes.TryGetValue(host, out var owned) || !Visible(owned.Service) || !_routes.Remove(host, out var route))
         {
             throw FormationException.NotFound($"No route for host '{host}'. `form route list` shows the routes.");
         }
@@ -79,11 +88,13 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         EdgeRouteRules.RequireTcpListenPort(listenPort);
         EdgeRouteRules.RequirePort(port);
         EdgeRouteRules.RequireBalance(balance);
+        service = ServiceKeyOf(service);
         var key = TcpKey(listenPort);
         if (_tcp.TryGetValue(key, out var taken))
         {
-            throw FormationException.Conflict(
-                $"TCP port {listenPort} already routes to service '{taken.Service}' port {taken.Port}. Delete that route first (`form route delete --tcp {listenPort}`).");
+            throw Visible(taken.Service)
+                ? FormationException.Conflict($"TCP port {listenPort} already routes to service '{taken.Service}' port {taken.Port}. Delete that route first (`form route delete --tcp {listenPort}`).")
+                : FormationException.Conflict($"TCP port {listenPort} is routed by another account. Choose another port, or ask an admin.");
         }
 
         foreach (var node in await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync())
@@ -103,11 +114,11 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
     }
 
     public Task<IReadOnlyList<EdgeTcpRoute>> ListTcpAsync() =>
-        Task.FromResult<IReadOnlyList<EdgeTcpRoute>>([.. _tcp.Items.Values.OrderBy(r => r.ListenPort)]);
+        Task.FromResult<IReadOnlyList<EdgeTcpRoute>>([.. _tcp.Items.Values.Where(r => Visible(r.Service)).OrderBy(r => r.ListenPort)]);
 
     public async Task<EdgeTcpRoute> DeleteTcpAsync(int listenPort)
     {
-        if (!_tcp.Remove(TcpKey(listenPort), out var route))
+        if (!_tcp.TryGetValue(TcpKey(listenPort), out var owned) || !Visible(owned.Service) || !_tcp.Remove(TcpKey(listenPort), out var route))
         {
             throw FormationException.NotFound($"No TCP route on port {listenPort}. `form route list` shows the routes.");
         }
@@ -115,6 +126,12 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         await _tcp.FlushAsync();
         return route;
     }
+
+    /// <summary>True when the caller may act on the account that owns the service a route sends to.</summary>
+    private static bool Visible(string serviceKey) => CallerContext.CurrentOrSystem.MayAct(OwnedName.FromStored(serviceKey).Account);
+
+    /// <summary>The key of the service the caller names (its own, or an admin's ACCOUNT/NAME); the service grain then refuses what the caller may not see.</summary>
+    private static string ServiceKeyOf(string service) => OwnedName.Parse(service, CallerContext.CurrentOrSystem).ToString();
 
     private static string TcpKey(int listenPort) => listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

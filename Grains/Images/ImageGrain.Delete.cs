@@ -1,14 +1,26 @@
 using Formation.Errors;
+using Formation.Identity;
 using Formation.Images;
+using Formation.Ownership;
 using Formation.Vms;
 
 namespace Formation.Grains.Images;
 
-/// <summary>Deleting an image: refused while VMs use it; removes its files from every node, then the record.</summary>
+/// <summary>
+/// Deleting an image: refused while VMs use it; removes its files from every node, then the record. Images are shared
+/// by every account (content-addressed blobs, one name space), so only an admin may delete one, and the check for VMs
+/// that use it sees every account's.
+/// </summary>
 public sealed partial class ImageGrain
 {
     public async Task<ImageDeletion> DeleteAsync()
     {
+        if (!CallerContext.CurrentOrSystem.IsAdmin)
+        {
+            throw new FormationException(ErrorKind.PermissionDenied,
+                $"Images are shared by every account; only an admin can delete '{_key.Raw}'. Ask an admin to run `form image delete`.");
+        }
+
         if (!_key.IsRecord)
         {
             var (target, problem, matches) = await ResolveAsync();
@@ -92,7 +104,7 @@ public sealed partial class ImageGrain
         return [.. vms.Where(vm => vm.State != VmState.Deleted && vm.Image is { } image &&
                 (ImageReference.TryNormalize(image, out _) == Reference ||
                  (ImageReference.DigestHex(image, out _) is { } hex && ImageReference.DigestMatches(digest, hex))))
-            .Select(vm => vm.Name)
+            .Select(vm => new OwnedName(vm.Account, vm.Name).ToString())
             .Order(StringComparer.Ordinal)];
     }
 

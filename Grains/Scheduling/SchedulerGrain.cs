@@ -1,6 +1,7 @@
 using Formation.Errors;
 using Formation.Events;
 using Formation.Grains.Common;
+using Formation.Identity;
 using Formation.Images;
 using Formation.Nodes;
 using Formation.Scheduling;
@@ -12,7 +13,8 @@ namespace Formation.Grains.Scheduling;
 /// <summary>
 /// The cluster's capacity authority. Reentrant so that placements can share storage writes (group commit), yet
 /// never double-books: every decision and its reservation happen in one synchronous stretch before the first await.
-/// Nodes and reservations are stored a row each, so a placement writes one small row.
+/// Nodes and reservations are stored a row each, so a placement writes one small row. Per-account quotas are checked
+/// and charged in that same stretch (<see cref="QuotaLedger"/>).
 /// </summary>
 [Reentrant]
 public sealed partial class SchedulerGrain(
@@ -29,6 +31,8 @@ public sealed partial class SchedulerGrain(
     private readonly List<PlacementCandidate> _candidates = [];
     private PersistentRowMap<NodeRecord> _nodes = null!;
     private PersistentRowMap<Reservation> _reservations = null!;
+    private PersistentRowMap<AccountQuota> _quotaRows = null!;
+    private readonly QuotaLedger _quotas = new();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -37,6 +41,12 @@ public sealed partial class SchedulerGrain(
         _reservations = new PersistentRowMap<Reservation>(rows, "scheduler-reservations", this.GetPrimaryKeyString(), DeactivateOnIdle);
         await _nodes.LoadAsync(cancellationToken);
         await _reservations.LoadAsync(cancellationToken);
+        _quotaRows = new PersistentRowMap<AccountQuota>(rows, "scheduler-quotas", this.GetPrimaryKeyString(), DeactivateOnIdle);
+        await _quotaRows.LoadAsync(cancellationToken);
+        foreach (var (account, quota) in _quotaRows.Items)
+        {
+            _quotas.SetLimits(account, quota);
+        }
         var now = clock.GetUtcNow();
         foreach (var record in _nodes.Items.Values.OrderBy(n => n.Info.NodeId, StringComparer.Ordinal))
         {
@@ -53,6 +63,7 @@ public sealed partial class SchedulerGrain(
 
         foreach (var (_, reservation) in _reservations.Items)
         {
+            _quotas.Charge(reservation.Account, reservation.Resources);
             if (_index.TryGetValue(reservation.NodeId, out var i))
             {
                 _slots[i].Reserved += reservation.Resources;
@@ -202,14 +213,17 @@ public sealed partial class SchedulerGrain(
             return existing.NodeId;
         }
 
-        // Decide and reserve with no await in between: this is what rules out double-booking.
+        // Decide and reserve with no await in between: this is what rules out double-booking, of nodes and of quotas.
+        var owner = ChargedAccount(request);
+        _quotas.RequireRoom(owner, request.Resources);
         var nodeId = PlacementPolicy.Choose(_candidates, request.Resources, request.NodeConstraint, request.PreferredNodes, request.SpreadFrom,
             clock.GetUtcNow(), _options.LoadMaxAge);
         var slot = _slots[_index[nodeId]];
         slot.Reserved += request.Resources;
         slot.VmCount++;
         Sync(slot);
-        _reservations.Set(request.VmId, new Reservation(nodeId, request.Resources, clock.GetUtcNow()));
+        _quotas.Charge(owner, request.Resources);
+        _reservations.Set(request.VmId, new Reservation(nodeId, request.Resources, clock.GetUtcNow(), owner));
         await _reservations.FlushAsync();
         return nodeId;
     }
@@ -224,6 +238,12 @@ public sealed partial class SchedulerGrain(
 
     public async Task ReleaseAsync(string vmId)
     {
+        // Deletes and failed creates release as the VM's owner (or an admin, or the silo); nobody frees another's room.
+        if (_reservations.TryGetValue(vmId, out var held) && !CallerContext.CurrentOrSystem.MayAct(held.Account))
+        {
+            return;
+        }
+
         if (Release(vmId) is not null)
         {
             await _reservations.FlushAsync();
@@ -236,6 +256,8 @@ public sealed partial class SchedulerGrain(
         {
             return null;
         }
+
+        _quotas.Refund(reservation.Account, reservation.Resources);
 
         if (_index.TryGetValue(reservation.NodeId, out var i))
         {

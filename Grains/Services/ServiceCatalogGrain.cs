@@ -1,4 +1,7 @@
+using Formation.Errors;
 using Formation.Grains.Common;
+using Formation.Identity;
+using Formation.Ownership;
 using Formation.Services;
 
 namespace Formation.Grains.Services;
@@ -14,8 +17,22 @@ public sealed class ServiceCatalogGrain(IStateRowStore rows) : Grain, IServiceCa
         await _services.LoadAsync(cancellationToken);
     }
 
-    public Task<IReadOnlyList<ServiceSummary>> ListAsync() =>
-        Task.FromResult<IReadOnlyList<ServiceSummary>>([.. _services.Items.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]);
+    public Task<IReadOnlyList<ServiceSummary>> ListAsync()
+    {
+        var caller = CallerContext.CurrentOrSystem;
+        return Task.FromResult<IReadOnlyList<ServiceSummary>>([.. _services.Items.Values
+            .Where(s => caller.MayAct(OwnedName.FromStored(s.Name).Account))
+            .OrderBy(s => s.Name, StringComparer.Ordinal)]);
+    }
+
+    public Task<string> KeyOfAsync(string name)
+    {
+        var caller = CallerContext.CurrentOrSystem;
+        var owned = OwnedName.Parse(name, caller);
+        return caller.MayAct(owned.Account)
+            ? Task.FromResult(owned.ToString())
+            : throw FormationException.NotFound($"No service named '{name}'. `form service list` shows the services; `form deploy` makes one.");
+    }
 
     public async Task UpdateAsync(ServiceSummary summary)
     {

@@ -1,6 +1,8 @@
 using Formation.Errors;
 using Formation.Grains.Common;
+using Formation.Identity;
 using Formation.Images;
+using Formation.Ownership;
 using Formation.Services;
 using Formation.Vms;
 
@@ -11,6 +13,9 @@ namespace Formation.Grains.Services;
 /// <see cref="ServiceRollout"/> step per second while there is work, and looks every few seconds once steady (a
 /// replica that stopped or was lost is replaced). Everything the rollout needs to resume after a silo dies is
 /// persisted before it acts; creates carry a request id, so a create retried after a restart makes no second VM.
+/// Key: the service's <see cref="OwnedName"/> as stored (<c>NAME</c> for the admin account, <c>ACCOUNT/NAME</c> for
+/// another), so equal names in two accounts are two services; its replicas belong to that account, and a caller that
+/// may not act on it is told it does not exist.
 /// </summary>
 public sealed partial class ServiceGrain(
     [PersistentState("service", StorageNames.Formation)] IPersistentState<ServiceGrainState> store,
@@ -30,7 +35,10 @@ public sealed partial class ServiceGrain(
     private IGrainTimer? _timer;
     private DateTimeOffset _lastSteadyCheck;
 
+    /// <summary>The service as everyone writes it: its key.</summary>
     private string Name => this.GetPrimaryKeyString();
+
+    private OwnedName Owned => OwnedName.FromStored(Name);
 
     private ServiceGrainState S => store.State;
 
@@ -47,8 +55,9 @@ public sealed partial class ServiceGrain(
 
     public async Task<ServiceInfo> DeployAsync(ServiceSpec spec)
     {
+        RequireCaller();
         ServiceRules.Validate(spec);
-        if (spec.Name != Name)
+        if (spec.Name != Owned.Name)
         {
             throw FormationException.Invalid($"This is service '{Name}'; the spec names '{spec.Name}'.");
         }
@@ -75,12 +84,14 @@ public sealed partial class ServiceGrain(
 
     public Task<ServiceInfo> GetAsync()
     {
+        RequireCaller();
         RequireExists();
         return Task.FromResult(Info());
     }
 
     public async Task<ServiceInfo> ScaleAsync(int replicas)
     {
+        RequireCaller();
         RequireExists();
         RefuseWhileDeleting();
         ServiceRules.RequireReplicas(replicas);
@@ -91,6 +102,7 @@ public sealed partial class ServiceGrain(
 
     public async Task<ServiceInfo> RollbackAsync()
     {
+        RequireCaller();
         RequireExists();
         RefuseWhileDeleting();
         var previous = S.History.Count >= 2 ? S.History[^2] : (int?)null;
@@ -107,6 +119,7 @@ public sealed partial class ServiceGrain(
 
     public async Task<ServiceInfo> DeleteAsync()
     {
+        RequireCaller();
         RequireExists();
         S.Rollout = RolloutState.Deleting;
         S.Message = "deleting the replicas";
@@ -120,7 +133,8 @@ public sealed partial class ServiceGrain(
 
     public async Task ReportHealthAsync(HealthReport report)
     {
-        if (!S.Exists || !S.ReplicaRevisions.TryGetValue(report.VmId, out var revision) ||
+        // The prober reports as the silo; a forged failure from a caller that may not act on the service is ignored.
+        if (!S.Exists || !CallerContext.CurrentOrSystem.MayAct(Owned.Account) || !S.ReplicaRevisions.TryGetValue(report.VmId, out var revision) ||
             S.Revisions.FirstOrDefault(r => r.Number == revision)?.Health is not { } check ||
             _replicas.FirstOrDefault(r => r.VmId == report.VmId) is not { State: VmState.Running } replica)
         {
@@ -346,8 +360,8 @@ public sealed partial class ServiceGrain(
         var revision = S.Revisions.First(r => r.Number == S.Revision);
         var spec = revision.Template with
         {
-            Name = ServiceRules.ReplicaName(Name, ordinal),
-            RequestId = $"service-{Name}-{ordinal}",
+            Name = ServiceRules.ReplicaName(Owned.Name, ordinal),
+            RequestId = $"service-{Owned.Name}-{ordinal}",
         };
         try
         {
@@ -483,9 +497,21 @@ public sealed partial class ServiceGrain(
     {
         if (!S.Exists)
         {
-            throw FormationException.NotFound($"No service named '{Name}'. `form service list` shows the services; `form deploy` makes one.");
+            throw NotFound();
         }
     }
+
+    /// <summary>A caller that may not act on the owner's services gets the answer of a service that does not exist.</summary>
+    private void RequireCaller()
+    {
+        if (!CallerContext.CurrentOrSystem.MayAct(Owned.Account))
+        {
+            throw NotFound();
+        }
+    }
+
+    private FormationException NotFound() =>
+        FormationException.NotFound($"No service named '{Name}'. `form service list` shows the services; `form deploy` makes one.");
 
     private void RefuseWhileDeleting()
     {

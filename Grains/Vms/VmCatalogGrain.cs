@@ -3,7 +3,9 @@ using Formation.Events;
 using Formation.Grains.Common;
 using Formation.Grains.Images;
 using Formation.Grains.Snapshots;
+using Formation.Identity;
 using Formation.Images;
+using Formation.Ownership;
 using Formation.Scheduling;
 using Formation.Snapshots;
 using Formation.Vms;
@@ -14,6 +16,8 @@ namespace Formation.Grains.Vms;
 /// <summary>
 /// The cluster's VM list and the entry point for creating VMs. Reentrant: name reservation happens synchronously,
 /// placement and creation run concurrently, and summary updates share storage writes (a row per VM).
+/// Every VM belongs to an account (<see cref="VmOwners"/>): names are unique per account, and listing and resolving
+/// show a caller only what it may act on, so another account's VM looks exactly like a missing one.
 /// </summary>
 [Reentrant]
 public sealed partial class VmCatalogGrain(
@@ -22,6 +26,7 @@ public sealed partial class VmCatalogGrain(
     IOptions<VmCatalogTestHooks> hooks,
     ILogger<VmCatalogGrain> logger) : Grain, IVmCatalogGrain
 {
+    // Keyed by OwnedName.Key (account/name): equal names in two accounts are two VMs.
     private readonly Dictionary<string, string> _idByName = new(StringComparer.Ordinal);
     private readonly HashSet<string> _pendingNames = new(StringComparer.Ordinal);
 
@@ -45,7 +50,7 @@ public sealed partial class VmCatalogGrain(
         await _vms.LoadAsync(cancellationToken);
         foreach (var vm in Vms.Values)
         {
-            _idByName[vm.Name] = vm.Id;
+            _idByName[NameKey(vm)] = vm.Id;
         }
     }
 
@@ -57,18 +62,20 @@ public sealed partial class VmCatalogGrain(
         }
 
         VmSpecRules.Validate(spec);
-        var vmId = spec.RequestId is { } requestId ? VmIds.ForRequest(requestId, spec.Name) : VmIds.New();
-        if (spec.RequestId is not null && await RepeatedRequestAsync(vmId, spec) is { } repeated)
+        var owner = VmOwners.ForNew(CallerContext.CurrentOrSystem, spec);
+        var vmId = spec.RequestId is { } requestId ? VmIds.ForRequest(RequestScope(owner, requestId), spec.Name) : VmIds.New();
+        if (spec.RequestId is not null && await RepeatedRequestAsync(vmId, spec, owner) is { } repeated)
         {
             return await repeated;
         }
 
-        if (_idByName.ContainsKey(spec.Name) || !_pendingNames.Add(spec.Name))
+        var nameKey = new OwnedName(owner, spec.Name).Key;
+        if (_idByName.ContainsKey(nameKey) || !_pendingNames.Add(nameKey))
         {
             throw FormationException.Conflict($"A VM named '{spec.Name}' already exists. Pick another name or delete it first.");
         }
 
-        var creating = CreateNewAsync(spec, vmId);
+        var creating = CreateNewAsync(spec, vmId, owner);
         if (spec.RequestId is not null)
         {
             _inFlight[vmId] = (spec, creating);
@@ -80,7 +87,7 @@ public sealed partial class VmCatalogGrain(
         }
         finally
         {
-            _pendingNames.Remove(spec.Name);
+            _pendingNames.Remove(nameKey);
             _inFlight.Remove(vmId);
         }
     }
@@ -89,7 +96,7 @@ public sealed partial class VmCatalogGrain(
     /// A retry of a create this catalog has seen (same request id and name): the first attempt's outcome, whether it is
     /// still running or done. Null for a request seen for the first time. The same request id with another spec is refused.
     /// </summary>
-    private async Task<Task<VmInfo>?> RepeatedRequestAsync(string vmId, VmSpec spec)
+    private async Task<Task<VmInfo>?> RepeatedRequestAsync(string vmId, VmSpec spec, string owner)
     {
         if (_inFlight.TryGetValue(vmId, out var running))
         {
@@ -105,6 +112,11 @@ public sealed partial class VmCatalogGrain(
         if (!Vms.TryGetValue(vmId, out var existing))
         {
             return null;
+        }
+
+        if (existing.Account != owner)
+        {
+            throw RequestReused(spec); // request ids are scoped per account, so this takes a hash collision; never show the other VM
         }
 
         var info = await GrainFactory.GetGrain<IVmGrain>(GrainKeys.Vm(existing.NodeId, vmId)).GetAsync();
@@ -138,12 +150,19 @@ public sealed partial class VmCatalogGrain(
         }
     }
 
-    private async Task<VmInfo> CreateNewAsync(VmSpec spec, string vmId)
+    /// <summary>
+    /// Request ids are the client's: two accounts may pick the same one. The admin account keeps its ids unscoped so a
+    /// retry of a create made before accounts existed still finds its VM.
+    /// </summary>
+    private static string RequestScope(string owner, string requestId) =>
+        owner == Caller.AdminAccount ? requestId : owner + OwnedName.Separator + requestId;
+
+    private async Task<VmInfo> CreateNewAsync(VmSpec spec, string vmId, string owner)
     {
         _creating.Add(vmId);
         try
         {
-            return await PlaceAndCreateAsync(spec, vmId);
+            return await PlaceAndCreateAsync(spec, vmId, owner);
         }
         finally
         {
@@ -151,7 +170,7 @@ public sealed partial class VmCatalogGrain(
         }
     }
 
-    private async Task<VmInfo> PlaceAndCreateAsync(VmSpec spec, string vmId)
+    private async Task<VmInfo> PlaceAndCreateAsync(VmSpec spec, string vmId, string owner)
     {
         // Any node with room can run it: a node without the image fetches it (VmGrain) from one of these holders.
         IReadOnlyList<string>? imageNodes = null;
@@ -162,7 +181,7 @@ public sealed partial class VmCatalogGrain(
         }
 
         var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
-        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes, ReplicaNodes(spec.Service)));
+        var nodeId = await scheduler.PlaceAsync(new PlacementRequest(vmId, spec.Resources, spec.NodeConstraint, imageNodes, ReplicaNodes(spec.Service), owner));
         if (hooks.Value.HoldCreateAfterPlacement)
         {
             LogHeldForTests(vmId, nodeId);
@@ -197,34 +216,59 @@ public sealed partial class VmCatalogGrain(
         return info;
     }
 
+    /// <summary>The VMs the caller may act on: a member's own, every account's for an admin (and the silo).</summary>
     public Task<IReadOnlyList<VmSummary>> ListAsync()
     {
-        var list = Vms.Values.ToArray();
-        Array.Sort(list, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var caller = CallerContext.CurrentOrSystem;
+        var list = Vms.Values.Where(v => caller.MayAct(v.Account)).ToArray();
+        Array.Sort(list, static (a, b) => string.CompareOrdinal(a.Name, b.Name) is var byName and not 0 ? byName : string.CompareOrdinal(a.Account, b.Account));
         return Task.FromResult<IReadOnlyList<VmSummary>>(list);
     }
 
-    public Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service) =>
-        Task.FromResult<IReadOnlyList<VmSummary>>([.. Vms.Values.Where(v => v.Service == service)]);
+    /// <summary>A service's replicas: VMs that name it and belong to its owner (a VM of another account cannot join it).</summary>
+    public Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service)
+    {
+        var caller = CallerContext.CurrentOrSystem;
+        var owner = OwnedName.FromStored(service).Account;
+        return Task.FromResult<IReadOnlyList<VmSummary>>(caller.MayAct(owner)
+            ? [.. Vms.Values.Where(v => v.Service == service && v.Account == owner)]
+            : []);
+    }
 
+    /// <summary>
+    /// Finds a VM by id, by name in the caller's account, or (admins) by <c>ACCOUNT/NAME</c>. The one place VM access
+    /// is decided for callers that come by name or id: a VM the caller may not act on is reported missing, word for word.
+    /// </summary>
     public Task<VmRef> ResolveAsync(string idOrName)
     {
+        var caller = CallerContext.CurrentOrSystem;
         if (Vms.TryGetValue(idOrName, out var byId) ||
-            (_idByName.TryGetValue(idOrName, out var id) && Vms.TryGetValue(id, out byId)))
+            (_idByName.TryGetValue(OwnedName.Parse(idOrName, caller).Key, out var id) && Vms.TryGetValue(id, out byId)))
         {
-            return Task.FromResult(new VmRef(byId.Id, byId.NodeId));
+            if (caller.MayAct(byId.Account))
+            {
+                return Task.FromResult(new VmRef(byId.Id, byId.NodeId));
+            }
         }
 
-        throw FormationException.NotFound($"No VM with id or name '{idOrName}'. `form vm list` shows the VMs.");
+        throw VmOwners.NotFound(idOrName);
     }
 
     public async Task UpdateAsync(VmSummary summary)
     {
+        // VM grains publish in the context of the call that changed the VM (its owner, an admin or the silo): a caller
+        // that may not act on the row it would change, or on the account it claims, changes nothing.
+        var caller = CallerContext.CurrentOrSystem;
+        if (!caller.MayAct(summary.Account) || (Vms.TryGetValue(summary.Id, out var row) && !caller.MayAct(row.Account)))
+        {
+            return;
+        }
+
         if (summary.State == VmState.Deleted)
         {
             if (_vms.Remove(summary.Id, out var old))
             {
-                _idByName.Remove(old.Name);
+                _idByName.Remove(NameKey(old));
             }
 
             RememberDeleted(summary.Id);
@@ -261,6 +305,11 @@ public sealed partial class VmCatalogGrain(
 
     public async Task MarkNodeLostAsync(string nodeId)
     {
+        if (!CallerContext.CurrentOrSystem.IsAdmin)
+        {
+            throw new FormationException(ErrorKind.PermissionDenied, "Only the scheduler marks a node's VMs lost.");
+        }
+
         var now = clock.GetUtcNow();
         var lost = new List<VmEvent>();
         foreach (var vm in Vms.Values.ToArray())
@@ -291,7 +340,7 @@ public sealed partial class VmCatalogGrain(
     /// <summary>The nodes that run a replica of <paramref name="service"/> now (null for a plain VM).</summary>
     private List<string>? ReplicaNodes(string? service) => service is null
         ? null
-        : [.. Vms.Values.Where(v => v.Service == service && v.State is not (VmState.Deleting or VmState.Deleted)).Select(v => v.NodeId).Distinct()];
+        : [.. Vms.Values.Where(v => v.Service == service && v.Account == OwnedName.FromStored(service).Account && v.State is not (VmState.Deleting or VmState.Deleted)).Select(v => v.NodeId).Distinct()];
 
     /// <summary>
     /// The digest a new VM boots and the nodes that hold it: the image's current version, or the version the spec pins
@@ -352,14 +401,16 @@ public sealed partial class VmCatalogGrain(
 
     private void Upsert(VmSummary summary)
     {
-        if (Vms.TryGetValue(summary.Id, out var old) && old.Name != summary.Name)
+        if (Vms.TryGetValue(summary.Id, out var old) && NameKey(old) != NameKey(summary))
         {
-            _idByName.Remove(old.Name);
+            _idByName.Remove(NameKey(old));
         }
 
         _vms.Set(summary.Id, summary);
-        _idByName[summary.Name] = summary.Id;
+        _idByName[NameKey(summary)] = summary.Id;
     }
+
+    private static string NameKey(VmSummary vm) => new OwnedName(vm.Account, vm.Name).Key;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VM {VmId} ({Name}) created on node {NodeId}")]
     private partial void LogCreated(string vmId, string name, string nodeId);

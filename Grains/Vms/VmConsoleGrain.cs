@@ -5,7 +5,10 @@ using Formation.Vms;
 
 namespace Formation.Grains.Vms;
 
-/// <summary>Relays a VM's console between clients and the node's hypervisor host. Stateless; readers do not block each other.</summary>
+/// <summary>
+/// Relays a VM's console between clients and the node's hypervisor host. Stateless; readers do not block each other.
+/// Only callers that may act on the VM get through (<see cref="VmOwnerCheck"/>).
+/// </summary>
 [HostAffinityPlacement]
 [Reentrant]
 public sealed class VmConsoleGrain(IVmHost host) : Grain, IVmConsoleGrain
@@ -14,8 +17,13 @@ public sealed class VmConsoleGrain(IVmHost host) : Grain, IVmConsoleGrain
 
     private string VmId => GrainKeys.VmIdOf(this.GetPrimaryKeyString());
 
+    private VmOwnerCheck? _owner;
+
+    private Task RequireOwnerAsync() => (_owner ??= new VmOwnerCheck(GrainFactory, this.GetPrimaryKeyString())).RequireAsync();
+
     public async Task<ConsoleChunk> ReadAsync(long offset, int max, TimeSpan wait)
     {
+        await RequireOwnerAsync();
         var console = Console();
         max = Math.Clamp(max, 1, MaxChunk);
         var length = console.ConsoleLength(VmId);
@@ -39,7 +47,11 @@ public sealed class VmConsoleGrain(IVmHost host) : Grain, IVmConsoleGrain
         }
     }
 
-    public Task WriteAsync(byte[] data) => Console().WriteConsoleAsync(VmId, data, CancellationToken.None);
+    public async Task WriteAsync(byte[] data)
+    {
+        await RequireOwnerAsync();
+        await Console().WriteConsoleAsync(VmId, data, CancellationToken.None);
+    }
 
     private IVmConsoleHost Console() =>
         host.Console ?? throw new FormationException(ErrorKind.Conflict,

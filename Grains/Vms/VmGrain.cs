@@ -4,6 +4,7 @@ using Formation.Grains.Common;
 using Formation.Grains.Hosting;
 using Formation.Grains.Images;
 using Formation.Grains.Placement;
+using Formation.Identity;
 using Formation.Scheduling;
 using Formation.Vms;
 
@@ -39,7 +40,7 @@ public sealed partial class VmGrain(
     {
         if (S.Spec is not null && S.State != VmState.Deleted)
         {
-            if (S.Spec == spec)
+            if (S.Spec == spec && OwnerAccount == VmOwners.ForNew(CallerContext.CurrentOrSystem, spec))
             {
                 return Info();
             }
@@ -55,6 +56,7 @@ public sealed partial class VmGrain(
             CreatedAt = now,
             UpdatedAt = now,
             HypervisorDriver = host.DriverName,
+            Owner = VmOwners.ForNew(CallerContext.CurrentOrSystem, spec),
         };
         // Scheduled is recorded with the Provisioning that follows at once: one storage write for both.
         await TransitionAsync(VmState.Scheduled, $"placed on node {NodeId}", persist: false);
@@ -197,7 +199,8 @@ public sealed partial class VmGrain(
 
     public async Task ReportAsync(HostReport report)
     {
-        if (!S.Exists || S.State == VmState.Deleting)
+        // The host reports as the silo; a member's forged report about a VM it may not act on changes nothing.
+        if (!S.Exists || S.State == VmState.Deleting || !CallerContext.CurrentOrSystem.MayAct(OwnerAccount))
         {
             return;
         }
@@ -394,11 +397,17 @@ public sealed partial class VmGrain(
         GrainFactory.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).UpdateAsync(Info().ToSummary()).Ignore();
 
     private VmInfo Info() =>
-        new(VmId, NodeId, S.Spec!, S.State, S.Reason, S.CreatedAt, S.UpdatedAt, S.Address, S.HypervisorDriver, S.Ports);
+        new(VmId, NodeId, S.Spec!, S.State, S.Reason, S.CreatedAt, S.UpdatedAt, S.Address, S.HypervisorDriver, S.Ports, OwnerAccount);
 
+    private string OwnerAccount => S.Owner ?? Caller.AdminAccount;
+
+    /// <summary>
+    /// Every user-facing method starts here. A caller that reaches this grain by its key without going through the
+    /// catalog (which already hides other accounts' VMs) gets the same answer as for a VM that does not exist.
+    /// </summary>
     private void RequireExists()
     {
-        if (!S.Exists)
+        if (!S.Exists || !CallerContext.CurrentOrSystem.MayAct(OwnerAccount))
         {
             throw FormationException.NotFound($"VM {VmId} does not exist on node {NodeId}.");
         }

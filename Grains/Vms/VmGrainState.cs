@@ -34,5 +34,8 @@ public sealed class VmGrainState
     /// <summary>The digest of the image this node is fetching for the VM (it waits in Provisioning), or null.</summary>
     [Id(10)] public string? AwaitingImage { get; set; }
 
+    /// <summary>The account that owns the VM, from the caller that created it; null (state from before accounts) is admin.</summary>
+    [Id(11)] public string? Owner { get; set; }
+
     public bool Exists => Spec is not null && State != VmState.Deleted;
 }

@@ -173,7 +173,7 @@ public sealed partial class FabricFeeder(
         var known = _vms.GetValueOrDefault(e.VmId);
         if (!FabricRecords.Answers(e.To) || e.To == VmState.Deleted)
         {
-            return new VmEntry(e.VmId, e.Name, e.NodeId, e.To, known?.Address, e.At);
+            return new VmEntry(e.VmId, e.Name, e.NodeId, e.To, known?.Address, e.At, known?.Account ?? Formation.Identity.Caller.AdminAccount);
         }
 
         try
@@ -185,7 +185,7 @@ public sealed partial class FabricFeeder(
         {
             // Deleted meanwhile (NotFound), or its node is gone: what the event says, with the address known before.
             LogVmReadFailed(e.VmId, ex.Message);
-            return new VmEntry(e.VmId, e.Name, e.NodeId, e.To, known?.Address, e.At);
+            return new VmEntry(e.VmId, e.Name, e.NodeId, e.To, known?.Address, e.At, known?.Account ?? Formation.Identity.Caller.AdminAccount);
         }
     }
 

@@ -23,18 +23,39 @@ public static class FabricRecords
         var chosen = new Dictionary<string, VmEntry>(StringComparer.Ordinal);
         foreach (var vm in vms)
         {
-            if (!Answers(vm.State) || !IPAddress.TryParse(vm.Address, out _) || !Names.IsDnsLabel(vm.Name))
+            if (!Answers(vm.State) || !IPAddress.TryParse(vm.Address, out _) || VmName(vm) is not { } name)
             {
                 continue;
             }
 
-            if (!chosen.TryGetValue(vm.Name, out var other) || other.UpdatedAt < vm.UpdatedAt)
+            if (!chosen.TryGetValue(name, out var other) || other.UpdatedAt < vm.UpdatedAt)
             {
-                chosen[vm.Name] = vm;
+                chosen[name] = vm;
             }
         }
 
         return chosen.ToDictionary(c => c.Key, c => DnsTable.Addresses([IPAddress.Parse(c.Value.Address!)]), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A VM's name relative to the zone: <c>&lt;vm&gt;</c> for the admin account's VMs (as before accounts existed), and
+    /// <c>&lt;vm&gt;.&lt;account&gt;</c> for every other account's, so equal names in two accounts never claim the same
+    /// name and no account can take over another's. Null (no name) when a label is not a DNS label, or for an account
+    /// called like the node label (its names would mix with the nodes').
+    /// </summary>
+    public static string? VmName(VmEntry vm)
+    {
+        if (!Names.IsDnsLabel(vm.Name))
+        {
+            return null;
+        }
+
+        if (vm.Account == Formation.Identity.Caller.AdminAccount)
+        {
+            return vm.Name;
+        }
+
+        return Names.IsDnsLabel(vm.Account) && vm.Account != NodeLabel ? $"{vm.Name}.{vm.Account}" : null;
     }
 
     /// <summary><c>&lt;node&gt;.node</c> → <see cref="NodeAddress"/>, for every node that has not left.</summary>

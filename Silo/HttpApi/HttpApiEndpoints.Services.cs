@@ -20,7 +20,7 @@ public static partial class HttpApiEndpoints
     {
         v1.MapGet("/services", () => Run(async () => Results.Ok(await grains.GetGrain<IServiceCatalogGrain>(GrainKeys.Cluster).ListAsync())))
             .WithSummary("All services").Produces<IReadOnlyList<ServiceSummary>>();
-        v1.MapGet("/services/{name}", (string name) => Run(async () => Results.Ok(await grains.GetGrain<IServiceGrain>(name).GetAsync())))
+        v1.MapGet("/services/{name}", (string name) => Run(async () => Results.Ok(await (await grains.ServiceAsync(name)).GetAsync())))
             .WithSummary("One service: replicas, revisions, rollout").Produces<ServiceInfo>().ProducesError(404);
         v1.MapPut("/services/{name}", (string name, [FromBody] DeployServiceRequest body) => Run(async () =>
         {
@@ -35,17 +35,17 @@ public static partial class HttpApiEndpoints
                 throw FormationException.Invalid(problem.ForApi);
             }
 
-            var info = await grains.GetGrain<IServiceGrain>(name).DeployAsync(new ServiceSpec(name, body.Replicas, template, body.Health ?? manifest.Health));
+            var info = await (await grains.ServiceAsync(name)).DeployAsync(new ServiceSpec(name, body.Replicas, template, body.Health ?? manifest.Health));
             return Results.Accepted($"/v1/services/{name}", info);
         })).WithSummary("Create a service or roll it to a new revision and count").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(400, 404, 409);
         v1.MapPost("/services/{name}/scale", (string name, [FromBody] ScaleServiceRequest body) => Run(async () =>
-            Results.Accepted($"/v1/services/{name}", await grains.GetGrain<IServiceGrain>(name).ScaleAsync(body.Replicas))))
+            Results.Accepted($"/v1/services/{name}", await (await grains.ServiceAsync(name)).ScaleAsync(body.Replicas))))
             .WithSummary("Set a service's replica count").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(400, 404, 409);
         v1.MapPost("/services/{name}/rollback", (string name) => Run(async () =>
-            Results.Accepted($"/v1/services/{name}", await grains.GetGrain<IServiceGrain>(name).RollbackAsync())))
+            Results.Accepted($"/v1/services/{name}", await (await grains.ServiceAsync(name)).RollbackAsync())))
             .WithSummary("Roll a service back to its previous revision").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(404, 409);
         v1.MapDelete("/services/{name}", (string name) => Run(async () =>
-            Results.Accepted($"/v1/services/{name}", await grains.GetGrain<IServiceGrain>(name).DeleteAsync())))
+            Results.Accepted($"/v1/services/{name}", await (await grains.ServiceAsync(name)).DeleteAsync())))
             .WithSummary("Delete a service and its replicas").Produces<ServiceInfo>(StatusCodes.Status202Accepted).ProducesError(404);
     }
 

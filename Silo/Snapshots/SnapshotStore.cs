@@ -80,7 +80,8 @@ public sealed class SnapshotStore : ISnapshotHost
 
         lock (_gate)
         {
-            if (List(null).FirstOrDefault(s => s.Name == info.Name) is { } taken)
+            // Names are per account: another account's snapshot of the same name is neither a conflict nor mentioned.
+            if (List(null).FirstOrDefault(s => s.Name == info.Name && s.Account == info.Account) is { } taken)
             {
                 Discard(draft);
                 throw FormationException.Conflict(
@@ -114,10 +115,13 @@ public sealed class SnapshotStore : ISnapshotHost
         return [.. found.OrderByDescending(s => s.CreatedAt)];
     }
 
-    /// <summary>The snapshot named (name, id, or id prefix), or null; two matches are an InvalidArgument error.</summary>
-    public SnapshotInfo? Find(string nameOrId)
+    /// <summary>
+    /// The snapshot named (name, id, or id prefix), or null; two matches are an InvalidArgument error. With
+    /// <paramref name="account"/>, only that account's snapshots are looked at (names are unique per account).
+    /// </summary>
+    public SnapshotInfo? Find(string nameOrId, string? account = null)
     {
-        var matches = List(null).Where(s => s.Matches(nameOrId)).ToArray();
+        var matches = List(null).Where(s => s.Matches(nameOrId) && (account is null || s.Account == account)).ToArray();
         return matches.Length switch
         {
             0 => null,
@@ -137,8 +141,7 @@ public sealed class SnapshotStore : ISnapshotHost
     {
         lock (_gate)
         {
-            var snapshot = Find(nameOrId) ?? throw FormationException.NotFound(
-                $"there is no snapshot '{nameOrId}' here; `form snapshot list` shows the snapshots and their nodes.");
+            var snapshot = Find(nameOrId) ?? throw SnapshotKeys.Missing(nameOrId);
 
             // Renamed out of sight first, so a listing never shows half a snapshot while its files go.
             var doomed = Path.Combine(Root, DraftPrefix + "deleted-" + snapshot.Id);

@@ -17,7 +17,7 @@ public sealed partial class VmRuntime
     public async Task<SnapshotInfo> SnapshotAsync(VmInfo vm, string name, bool stop, CancellationToken cancellationToken)
     {
         SnapshotKeys.RequireName(name);
-        if (snapshots.Find(name) is { } existing && existing.Name == name)
+        if (snapshots.Find(name, vm.Account) is { } existing && existing.Name == name)
         {
             throw FormationException.Conflict(
                 $"a snapshot named '{name}' already exists on node {node.Identity.NodeId} ({existing.ShortId}); choose another --name or delete it first.");
@@ -34,7 +34,7 @@ public sealed partial class VmRuntime
             }
 
             var template = new SnapshotInfo("", name, vm.Id, vm.Name, node.Identity.NodeId, driver.Name, managed.Launch.VCpus,
-                managed.Launch.MemoryMiB, managed.Launch.DiskGiB, vm.Spec.Image, DateTimeOffset.UtcNow, 0, 0);
+                managed.Launch.MemoryMiB, managed.Launch.DiskGiB, vm.Spec.Image, DateTimeOffset.UtcNow, 0, 0, vm.Account);
             SnapshotTaken taken;
             try
             {
@@ -73,7 +73,8 @@ public sealed partial class VmRuntime
     /// </summary>
     public async Task RestoreAsync(VmInfo vm, string snapshot, CancellationToken cancellationToken)
     {
-        var found = snapshots.Find(snapshot) ?? throw FormationException.NotFound(
+        // Only the VM's account's snapshots: another account's is as missing here as everywhere else.
+        var found = snapshots.Find(snapshot, vm.Account) ?? throw FormationException.NotFound(
             $"node {node.Identity.NodeId} (VM {vm.Name}'s node) has no snapshot '{snapshot}'; `form snapshot list --vm {vm.Name}` lists the VM's snapshots.");
         if (found.VmId != vm.Id)
         {

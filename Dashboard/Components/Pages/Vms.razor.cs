@@ -76,7 +76,7 @@ public sealed partial class Vms : LivePage
         }
 
         var f = _filter.Trim();
-        return vm.Name.Contains(f, StringComparison.OrdinalIgnoreCase) || vm.NodeId.Contains(f, StringComparison.OrdinalIgnoreCase) ||
+        return vm.Name.Contains(f, StringComparison.OrdinalIgnoreCase) || vm.Account.Contains(f, StringComparison.OrdinalIgnoreCase) || vm.NodeId.Contains(f, StringComparison.OrdinalIgnoreCase) ||
             vm.State.ToString().Contains(f, StringComparison.OrdinalIgnoreCase) || (vm.Image?.Contains(f, StringComparison.OrdinalIgnoreCase) ?? false) ||
             (vm.Address?.Contains(f, StringComparison.Ordinal) ?? false) || vm.Id.Contains(f, StringComparison.Ordinal);
     }

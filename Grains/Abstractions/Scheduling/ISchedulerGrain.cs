@@ -40,4 +40,15 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// <summary>Releases what a VM reserved (idempotent).</summary>
     [Alias("release")]
     Task ReleaseAsync(string vmId);
+
+    /// <summary>Changes an account's limits (those <paramref name="change"/> sets; 0 or less removes one). Admins only.</summary>
+    [Alias("set-quota")]
+    Task<QuotaStatus> SetQuotaAsync(string account, AccountQuota change);
+
+    /// <summary>
+    /// Usage and limits: of <paramref name="account"/>, or (null) of the accounts the caller may see: its own, or (admins)
+    /// every account with a VM or a quota. A member naming another account is refused (PermissionDenied).
+    /// </summary>
+    [Alias("list-quotas")]
+    Task<IReadOnlyList<QuotaStatus>> ListQuotasAsync(string? account = null);
 }

@@ -4,8 +4,16 @@ namespace Formation.Services;
 [Alias("formation.service-catalog")]
 public interface IServiceCatalogGrain : IGrainWithStringKey
 {
+    /// <summary>The services the caller may act on: its own, or (admins) every account's.</summary>
     [Alias("list")]
     Task<IReadOnlyList<ServiceSummary>> ListAsync();
+
+    /// <summary>
+    /// The key of the service grain a caller means by <paramref name="name"/>: <c>NAME</c> in its own account, or
+    /// (admins) <c>ACCOUNT/NAME</c>. A name of another account the caller may not act on is NotFound.
+    /// </summary>
+    [Alias("key-of"), ReadOnly]
+    Task<string> KeyOfAsync(string name);
 
     /// <summary>Called by a service grain after each change.</summary>
     [Alias("update")]

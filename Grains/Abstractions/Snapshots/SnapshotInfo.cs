@@ -22,8 +22,12 @@ public sealed record SnapshotInfo(
     [property: Id(9)] string? Image,
     [property: Id(10)] DateTimeOffset CreatedAt,
     [property: Id(11)] long StateBytes,
-    [property: Id(12)] long DiskBytes)
+    [property: Id(12)] long DiskBytes,
+    [property: Id(13)] string? Owner = null)
 {
+    /// <summary>The account of the VM it was taken of (snapshots from before accounts are the admin's).</summary>
+    public string Account => Owner ?? Identity.Caller.AdminAccount;
+
     /// <summary>How many characters of <see cref="Id"/> tables show (and the least a user may type to name one).</summary>
     public const int ShortIdLength = 12;
 

@@ -13,9 +13,13 @@ public sealed record VmInfo(
     [property: Id(6)] DateTimeOffset UpdatedAt,
     [property: Id(7)] string? Address,
     [property: Id(8)] string HypervisorDriver,
-    [property: Id(9)] IReadOnlyList<string>? Ports = null)
+    [property: Id(9)] IReadOnlyList<string>? Ports = null,
+    [property: Id(10)] string? Owner = null)
 {
     public string Name => Spec.Name;
 
-    public VmSummary ToSummary() => new(Id, Spec.Name, NodeId, State, Spec.VCpus, Spec.MemoryMiB, Spec.DiskGiB, Spec.Image, Address, UpdatedAt, CreatedAt, Spec.Service);
+    /// <summary>The account that owns the VM (recorded by the silo at creation); VMs from before accounts belong to admin.</summary>
+    public string Account => Owner ?? Identity.Caller.AdminAccount;
+
+    public VmSummary ToSummary() => new(Id, Spec.Name, NodeId, State, Spec.VCpus, Spec.MemoryMiB, Spec.DiskGiB, Spec.Image, Address, UpdatedAt, CreatedAt, Spec.Service, Owner);
 }

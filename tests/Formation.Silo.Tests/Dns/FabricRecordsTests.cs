@@ -26,6 +26,22 @@ public sealed class FabricRecordsTests
     }
 
     [Fact]
+    public void Vms_EqualNamesInTwoAccounts_AdminKeepsTheBareName_OthersAreNamedUnderTheirAccount()
+    {
+        var records = FabricRecords.Vms(
+        [
+            new VmEntry("vm-1", "web", "n1", VmState.Running, "10.77.1.2", T),
+            new VmEntry("vm-2", "web", "n1", VmState.Running, "10.77.1.3", T.AddSeconds(5), "bob"), // newer, yet takes nothing of admin's
+            new VmEntry("vm-3", "web", "n1", VmState.Running, "10.77.1.4", T, "node"), // would mix with <node>.node names
+            new VmEntry("vm-4", "db", "n1", VmState.Running, "10.77.1.5", T, "Not_A_Label"),
+        ]);
+
+        Assert.Equal(["web", "web.bob"], records.Keys.Order());
+        Assert.Equal(IPAddress.Parse("10.77.1.2"), Assert.IsType<AddressRecord>(Assert.Single(records["web"])).Address);
+        Assert.Equal(IPAddress.Parse("10.77.1.3"), Assert.IsType<AddressRecord>(Assert.Single(records["web.bob"])).Address);
+    }
+
+    [Fact]
     public void NodeAddress_OverlayWhenInTheMesh_ElseTheAdvertisedHost()
     {
         var info = new NodeInfo("n1", "host", 2, 1024, 10, false, "", "sim", "", "192.0.2.7:11111", "192.0.2.7:30000", new NodeCapacity(2, 1024, 10),

@@ -105,7 +105,22 @@ public sealed class SnapshotStoreTests : IDisposable
         Assert.Equal(["b"], store.List("vm-b").Select(s => s.Name));
     }
 
-    private static async Task<SnapshotInfo> CommitAsync(SnapshotStore store, string name, string state, string? disk, string vmId = "vm-1")
+    [Fact]
+    public async Task Names_ArePerAccount_FindWithAnAccountSeesOnlyItsOwn()
+    {
+        var store = new SnapshotStore(_data.Path);
+        var admins = await CommitAsync(store, "nightly", state: "memory-admin", disk: null, vmId: "vm-a");
+        var bobs = await CommitAsync(store, "nightly", state: "memory-bob", disk: null, vmId: "vm-b", owner: "bob");
+
+        Assert.Equal(admins.Id, store.Find("nightly", "admin")!.Id);
+        Assert.Equal(bobs.Id, store.Find("nightly", "bob")!.Id);
+        Assert.Null(store.Find(admins.Id, "bob")); // by id too
+        Assert.Equal(ErrorKind.InvalidArgument, Assert.Throws<FormationException>(() => store.Find("nightly")).Kind);
+        var again = await Assert.ThrowsAsync<FormationException>(() => CommitAsync(store, "nightly", state: "memory-bob-2", disk: null, vmId: "vm-b", owner: "bob"));
+        Assert.Equal(ErrorKind.Conflict, again.Kind);
+    }
+
+    private static async Task<SnapshotInfo> CommitAsync(SnapshotStore store, string name, string state, string? disk, string vmId = "vm-1", string? owner = null)
     {
         var draft = store.Begin();
         await File.WriteAllTextAsync(Path.Combine(draft.MachineDirectory, "state"), state, TestContext.Current.CancellationToken);
@@ -114,7 +129,7 @@ public sealed class SnapshotStoreTests : IDisposable
             await File.WriteAllTextAsync(draft.Disk, disk, TestContext.Current.CancellationToken);
         }
 
-        var template = new SnapshotInfo("", name, vmId, "web", "node-1", "qemu", 1, 128, 1, "img", DateTimeOffset.UtcNow, 0, 0);
+        var template = new SnapshotInfo("", name, vmId, "web", "node-1", "qemu", 1, 128, 1, "img", DateTimeOffset.UtcNow, 0, 0, owner);
         await Task.Delay(2, TestContext.Current.CancellationToken); // distinct creation times order the listing
         return await store.CommitAsync(draft, template, TestContext.Current.CancellationToken);
     }
