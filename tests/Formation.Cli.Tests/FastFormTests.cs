@@ -101,7 +101,7 @@ public sealed partial class FastFormTests(RunningSiloFixture silo) : IClassFixtu
     [InlineData("node", "list", "--json")]
     [InlineData("vm", "create", "--name", "no-size")] // the size is required: the full CLI's message
     [InlineData("vm", "create", "--name", "x", "--vcpus", "one", "--memory", "64")] // a parse error
-    [InlineData("vm", "create", "--name=x", "--vcpus", "1", "--memory", "64")]
+    [InlineData("vm", "create", "--name=Bad_Name", "--vcpus", "1", "--memory", "64")] // --name=x: the full CLI's spellings
     [InlineData("vm", "create", "--name", "x", "--name", "y", "--vcpus", "1", "--memory", "64")]
     [InlineData("vm", "create", "--name", "x", "--vcpus", "1", "--memory", "64", "--no-wait", "false", "--disk", "abc")]
     [InlineData("vm", "delete", "no-such-vm", "--no-wait")]
