@@ -12,7 +12,7 @@ public static class VmPolling
 {
     /// <summary>Polls the VM through the front door (local API or gateway) until it reaches <paramref name="target"/> or fails.</summary>
     public static Task<VmInfo> WaitForAsync(IFormationReads reads, string vmId, VmState target, CancellationToken cancellationToken) =>
-        PollAsync(async () => (await reads.GetVmAsync(vmId, cancellationToken)).Vm, target, cancellationToken, null);
+        PollAsync(() => reads.GetVmInfoAsync(vmId, cancellationToken), target, cancellationToken, null);
 
     internal static async Task<VmInfo> PollAsync(Func<Task<VmInfo>> get, VmState target, CancellationToken cancellationToken, TimeSpan? patience)
     {

@@ -22,6 +22,12 @@ public sealed class GrainReads(IGrainFactory grains) : IFormationReads
         return new VmDetail(vm, events, await UsageAsync(vm));
     }
 
+    public async Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken)
+    {
+        var vmRef = await grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        return await grains.GetGrain<IVmGrain>(vmRef.GrainKey).GetAsync();
+    }
+
     /// <summary>
     /// The VM's latest sample from its node's history. Usage only decorates the answer: a node that keeps none (metrics
     /// off, not sampled yet, node gone) leaves it out instead of failing the read.

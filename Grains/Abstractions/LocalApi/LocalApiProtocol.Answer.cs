@@ -17,13 +17,15 @@ public static partial class LocalApiProtocol
                 Nodes => new LocalApiReply(Nodes: await reads.ListNodesAsync(cancellationToken)),
                 Vm when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the vm query needs a VM id or name.")),
                 Vm => new LocalApiReply(Vm: await reads.GetVmAsync(request.Vm!, cancellationToken)),
+                Info when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the vm-info query needs a VM id or name.")),
+                Info => new LocalApiReply(Info: await reads.GetVmInfoAsync(request.Vm!, cancellationToken)),
                 Peers => new LocalApiReply(Peers: await reads.ListPeersAsync(cancellationToken)),
                 Create when request.Spec is null => Failure(FormationException.Invalid("the create query needs a spec.")),
                 Create => new LocalApiReply(Info: await writes.CreateVmAsync(request.Spec!, cancellationToken)),
                 Delete when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the delete query needs a VM id or name.")),
                 Delete => new LocalApiReply(Info: await writes.DeleteVmAsync(request.Vm!, cancellationToken)),
                 _ => Failure(FormationException.Invalid(
-                    $"unknown local API query '{request.Query}': use {Vms}, {Nodes}, {Vm}, {Peers}, {Create} or {Delete}.")),
+                    $"unknown local API query '{request.Query}': use {Vms}, {Nodes}, {Vm}, {Info}, {Peers}, {Create} or {Delete}.")),
             };
         }
         catch (FormationException ex)

@@ -25,6 +25,7 @@ public static partial class LocalApiProtocol
     public const string Vms = "vms";
     public const string Nodes = "nodes";
     public const string Vm = "vm";
+    public const string Info = "vm-info";
     public const string Peers = "peers";
     public const string Create = "create";
     public const string Delete = "delete";
@@ -110,8 +111,8 @@ public static partial class LocalApiProtocol
 }
 
 /// <summary>
-/// One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/>, <see cref="LocalApiProtocol.Vm"/>
-/// or <see cref="LocalApiProtocol.Delete"/> (with <see cref="Vm"/>), <see cref="LocalApiProtocol.Create"/> (with <see cref="Spec"/>).
+/// One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/>, <see cref="LocalApiProtocol.Vm"/>,
+/// <see cref="LocalApiProtocol.Info"/> or <see cref="LocalApiProtocol.Delete"/> (with <see cref="Vm"/>), <see cref="LocalApiProtocol.Create"/> (with <see cref="Spec"/>).
 /// </summary>
 public sealed record LocalApiRequest(string Query, string? Vm = null, VmSpec? Spec = null);
 
