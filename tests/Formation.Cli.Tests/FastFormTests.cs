@@ -9,6 +9,7 @@ namespace Formation.Cli.Tests;
 /// form-fast (Cli.Fast, the front end NativeAOT compiles) against the full CLI on the same real silo and the same
 /// cases: the same exit codes and the same text, whether the front end answers itself or hands the command line over.
 /// Cases it must answer itself run with <c>FORM_FULL</c> pointing nowhere, so a hand-over would fail them.
+/// FORM_FAST_BIN=artifacts/form/form-fast runs the same cases against the NativeAOT build.
 /// </summary>
 public sealed partial class FastFormTests(RunningSiloFixture silo) : IClassFixture<RunningSiloFixture>
 {
@@ -184,8 +185,9 @@ public sealed partial class FastFormTests(RunningSiloFixture silo) : IClassFixtu
 
     private static string Name() => $"ff-{Guid.NewGuid():N}"[..14];
 
+    /// <summary>Runs the front end: $FORM_FAST_BIN (e.g. the NativeAOT artifacts/form/form-fast) or the JIT build's form-fast.dll.</summary>
     private static Task<FormProcess.Result> FastAsync(IReadOnlyDictionary<string, string> environment, string[] args) =>
-        FormProcess.RunAsync(["dotnet", FormProcess.FastDll], args, environment);
+        FormProcess.RunAsync(Environment.GetEnvironmentVariable("FORM_FAST_BIN") is { Length: > 0 } bin ? [bin] : ["dotnet", FormProcess.FastDll], args, environment);
 
     private static Task<FormProcess.Result> FullAsync(string[] args) => FormProcess.RunAsync(args);
 
