@@ -96,7 +96,7 @@ public static class VmCommands
                 var info = await calls.CreateVmAsync(spec, ct);
                 if (!parse.GetValue(noWait) && info.State != VmState.Running)
                 {
-                    info = await VmHandles.WaitForAsync(calls, info.Id, VmState.Running, ct);
+                    info = await VmPolling.WaitForAsync(calls, info.Id, VmState.Running, ct);
                 }
 
                 if (parse.GetValue(json))

@@ -15,7 +15,7 @@ public static class VmHandles
 
     /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or the patience (default 5 minutes) runs out.</summary>
     public static Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken, TimeSpan? patience = null) =>
-        PollAsync(() => grain.GetAsync(), target, cancellationToken, patience);
+        VmPolling.PollAsync(() => grain.GetAsync(), target, cancellationToken, patience);
 
     public static async Task<IVmConsoleGrain> ResolveConsoleAsync(IClusterClient client, string idOrName)
     {
@@ -29,29 +29,4 @@ public static class VmHandles
         return client.GetGrain<IVmExecGrain>(vmRef.GrainKey);
     }
 
-    /// <summary>Polls the VM through the front door (local API or gateway) until it reaches <paramref name="target"/> or fails.</summary>
-    public static Task<VmInfo> WaitForAsync(IFormationReads reads, string vmId, VmState target, CancellationToken cancellationToken) =>
-        PollAsync(async () => (await reads.GetVmAsync(vmId, cancellationToken)).Vm, target, cancellationToken, null);
-
-    private static async Task<VmInfo> PollAsync(Func<Task<VmInfo>> get, VmState target, CancellationToken cancellationToken, TimeSpan? patience)
-    {
-        var wait = patience ?? TimeSpan.FromMinutes(5);
-        var deadline = DateTime.UtcNow + wait;
-        while (true)
-        {
-            var info = await get();
-            if (info.State == target || info.State == VmState.Failed)
-            {
-                return info;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new FormationException(ErrorKind.HostFailure,
-                    $"VM {info.Name} did not reach {target} within {wait.TotalMinutes:0} minutes (it is {info.State}: {info.Reason}).");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
 }

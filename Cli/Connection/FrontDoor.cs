@@ -16,8 +16,14 @@ public sealed class FrontDoor(ConnectionSettings settings, bool useLocalApi, Tim
     private readonly HashSet<string> _deadSockets = new(StringComparer.Ordinal);
     private ClusterConnection? _cluster;
 
+    /// <summary>
+    /// Set by form-fast (Cli.Fast) when it hands a command over after its own attempt may have reached a silo: this
+    /// process's first attempt is then already a repeat.
+    /// </summary>
+    public const string InDoubtVariable = "FORM_FRONT_IN_DOUBT";
+
     /// <summary>True once an attempt failed after its request may have reached the cluster: a repeat may find its effect.</summary>
-    public bool InDoubt { get; private set; }
+    public bool InDoubt { get; private set; } = Environment.GetEnvironmentVariable(InDoubtVariable) == "1";
 
     /// <summary>Runs <paramref name="call"/> until it answers, fails for a reason of its own, or patience runs out.</summary>
     public async Task<T> CallAsync<T>(Func<IFormationCalls, Task<T>> call, CancellationToken cancellationToken)

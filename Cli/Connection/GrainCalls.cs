@@ -16,6 +16,8 @@ public sealed class GrainCalls(IGrainFactory grains) : IFormationCalls
 
     public Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken) => _reads.GetVmAsync(idOrName, cancellationToken);
 
+    public Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken) => _reads.GetVmInfoAsync(idOrName, cancellationToken);
+
     public Task<IReadOnlyList<Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) => _reads.ListPeersAsync(cancellationToken);
 
     public Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken) => _writes.CreateVmAsync(spec, cancellationToken);

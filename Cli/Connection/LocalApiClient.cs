@@ -60,6 +60,9 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
     public async Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Vm, idOrName), cancellationToken)).Vm ?? throw Incomplete("vm");
 
+    public async Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken) =>
+        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Info, idOrName), cancellationToken)).Info ?? throw Incomplete("info");
+
     public async Task<IReadOnlyList<Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Peers), cancellationToken)).Peers ?? throw Incomplete("peers");
     public async Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken) =>

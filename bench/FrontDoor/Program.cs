@@ -9,7 +9,8 @@ using Formation.Vms;
 //   formation-bench-frontdoor [--workers 20] [--creates 10] [--path local|orleans|both]
 //     local:   the default path of form on a silo's host (the silo's local API socket, gateways in turn)
 //     orleans: FORM_LOCAL_API=0, a full Orleans client per command
-// FORM_BIN picks the CLI (e.g. artifacts/form/form, the ReadyToRun build scripts/run publishes); default form.dll.
+// FORM_BIN picks the CLI: artifacts/form/form-fast (the NativeAOT front end scripts/publish-cli publishes; what
+// scripts/form runs when it is fresh), artifacts/form/form (ReadyToRun); default the JIT build's form.dll.
 var options = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 var workers = int.Parse(options.GetValueOrDefault("workers", "20"));
 var creates = int.Parse(options.GetValueOrDefault("creates", "10"));

@@ -25,13 +25,31 @@ public static class FormProcess
         }
     }
 
+    /// <summary>
+    /// form-fast.dll of the Cli.Fast project's build output, same configuration: the front end's JIT build, the same
+    /// source NativeAOT compiles (scripts/lib/common.sh publishes that into artifacts/form).
+    /// </summary>
+    public static string FastDll
+    {
+        get
+        {
+            var tfm = new DirectoryInfo(AppContext.BaseDirectory);
+            return Path.Combine(RepositoryPaths.Root, "Cli.Fast", "bin", tfm.Parent!.Name, tfm.Name, "form-fast.dll");
+        }
+    }
+
     /// <summary>How the CLI is started, for reports: the command before the arguments.</summary>
     public static string Describe() => string.Join(' ', Command());
 
-    public static async Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    public static Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default) =>
+        RunAsync(Command(), args, environment, cancellationToken);
+
+    /// <summary>Runs <paramref name="command"/> (an executable and its first arguments, e.g. dotnet and a dll) with <paramref name="args"/>.</summary>
+    public static async Task<Result> RunAsync(
+        IReadOnlyList<string> command, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
-        using var process = Start(args, environment);
+        using var process = Start(command, args, environment);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
@@ -40,9 +58,11 @@ public static class FormProcess
     }
 
     /// <summary>Starts <c>form</c> with stdout and stderr redirected, for commands that run until they are stopped (<c>--follow</c>).</summary>
-    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(Command(), args, environment);
+
+    private static Process Start(IReadOnlyList<string> command, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
     {
-        var command = Command();
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in command.Skip(1).Concat(args))
         {
@@ -64,7 +84,8 @@ public static class FormProcess
         return Process.Start(info)!;
     }
 
-    private static string[] Command()
+    /// <summary>$FORM_BIN as a command (an executable, or dotnet and a .dll), else dotnet and <see cref="Dll"/>.</summary>
+    public static string[] Command()
     {
         var bin = Environment.GetEnvironmentVariable("FORM_BIN");
         if (string.IsNullOrEmpty(bin))

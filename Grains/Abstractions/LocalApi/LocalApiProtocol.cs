@@ -13,16 +13,19 @@ namespace Formation.LocalApi;
 /// <see cref="IFormationReads"/> and the retry-safe mutations of <see cref="IFormationWrites"/> on the silo's own host.
 /// <c>form</c> uses it for <c>vm list</c>, <c>vm show</c>, <c>node list</c>, <c>vm create</c> and <c>vm delete</c> because
 /// starting an Orleans client costs about half a second of JIT and type loading per process.
+/// The wire (records, JSON, framing) is in this file alone, without Orleans types, so the NativeAOT front end
+/// (Cli.Fast) compiles the same source; the silo's side of answering is in LocalApiProtocol.Answer.cs.
 /// One request per connection: the client writes one line of JSON (<see cref="LocalApiRequest"/>, at most
 /// <see cref="MaxRequestBytes"/>), the silo writes one JSON <see cref="LocalApiReply"/> and closes.
 /// </summary>
-public static class LocalApiProtocol
+public static partial class LocalApiProtocol
 {
     public const int MaxRequestBytes = 4096;
 
     public const string Vms = "vms";
     public const string Nodes = "nodes";
     public const string Vm = "vm";
+    public const string Info = "vm-info";
     public const string Peers = "peers";
     public const string Create = "create";
     public const string Delete = "delete";
@@ -87,33 +90,6 @@ public static class LocalApiProtocol
         return reply;
     }
 
-    /// <summary>Answers one request from <paramref name="reads"/> and <paramref name="writes"/>; Formation errors become error replies.</summary>
-    public static async Task<LocalApiReply> AnswerAsync(
-        IFormationReads reads, IFormationWrites writes, LocalApiRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return request.Query switch
-            {
-                Vms => new LocalApiReply(Vms: await reads.ListVmsAsync(cancellationToken)),
-                Nodes => new LocalApiReply(Nodes: await reads.ListNodesAsync(cancellationToken)),
-                Vm when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the vm query needs a VM id or name.")),
-                Vm => new LocalApiReply(Vm: await reads.GetVmAsync(request.Vm!, cancellationToken)),
-                Peers => new LocalApiReply(Peers: await reads.ListPeersAsync(cancellationToken)),
-                Create when request.Spec is null => Failure(FormationException.Invalid("the create query needs a spec.")),
-                Create => new LocalApiReply(Info: await writes.CreateVmAsync(request.Spec!, cancellationToken)),
-                Delete when string.IsNullOrWhiteSpace(request.Vm) => Failure(FormationException.Invalid("the delete query needs a VM id or name.")),
-                Delete => new LocalApiReply(Info: await writes.DeleteVmAsync(request.Vm!, cancellationToken)),
-                _ => Failure(FormationException.Invalid(
-                    $"unknown local API query '{request.Query}': use {Vms}, {Nodes}, {Vm}, {Peers}, {Create} or {Delete}.")),
-            };
-        }
-        catch (FormationException ex)
-        {
-            return Failure(ex);
-        }
-    }
-
     public static LocalApiReply Failure(FormationException ex) => new(Error: new LocalApiError(ex.Kind, ex.Message));
 
     /// <summary>A transport failure inside the cluster (the grain's silo went away): the client may retry elsewhere.</summary>
@@ -135,8 +111,8 @@ public static class LocalApiProtocol
 }
 
 /// <summary>
-/// One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/>, <see cref="LocalApiProtocol.Vm"/>
-/// or <see cref="LocalApiProtocol.Delete"/> (with <see cref="Vm"/>), <see cref="LocalApiProtocol.Create"/> (with <see cref="Spec"/>).
+/// One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/>, <see cref="LocalApiProtocol.Vm"/>,
+/// <see cref="LocalApiProtocol.Info"/> or <see cref="LocalApiProtocol.Delete"/> (with <see cref="Vm"/>), <see cref="LocalApiProtocol.Create"/> (with <see cref="Spec"/>).
 /// </summary>
 public sealed record LocalApiRequest(string Query, string? Vm = null, VmSpec? Spec = null);
 

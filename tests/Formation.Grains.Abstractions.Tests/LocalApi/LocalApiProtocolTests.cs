@@ -63,6 +63,9 @@ public sealed class LocalApiProtocolTests
         Assert.Equal(Vm.Ports, detail.Vm.Vm.Ports);
         Assert.Equal(Vm with { Ports = null }, detail.Vm.Vm with { Ports = null });
         Assert.Equal(FakeReads.Events, detail.Vm.Events);
+        var info = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(reads, writes, new LocalApiRequest(LocalApiProtocol.Info, "web-1"), CancellationToken.None));
+        Assert.Equal(Vm with { Ports = null }, info.Info! with { Ports = null });
+        Assert.Null(info.Vm); // the poll's answer carries no events
     }
 
     [Fact]
@@ -113,6 +116,7 @@ public sealed class LocalApiProtocolTests
     [InlineData("{\"query\":\"vm\"}", "needs a VM id or name")]
     [InlineData("{\"query\":\"create\"}", "the create query needs a spec")]
     [InlineData("{\"query\":\"delete\"}", "the delete query needs a VM id or name")]
+    [InlineData("{\"query\":\"vm-info\"}", "the vm-info query needs a VM id or name")]
     public async Task BadQueries_AreInvalidArgumentReplies(string line, string expected)
     {
         var request = await LocalApiProtocol.ReadRequestAsync(new MemoryStream(Encoding.UTF8.GetBytes(line + "\n")), CancellationToken.None);
@@ -184,6 +188,9 @@ public sealed class LocalApiProtocolTests
 
         public Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken) =>
             idOrName == "web-1" ? Task.FromResult(new VmDetail(Vm, Events)) : throw FormationException.NotFound($"no VM named {idOrName}.");
+
+        public Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken) =>
+            idOrName == "web-1" ? Task.FromResult(Vm) : throw FormationException.NotFound($"no VM named {idOrName}.");
 
         public Task<IReadOnlyList<Formation.Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Formation.Discovery.PeerRow>>([Peer]);
