@@ -170,14 +170,8 @@ public sealed class FormApp
     public string GatewayOf(ParseResult parse) =>
         parse.GetValue(Gateway) ?? Environment.GetEnvironmentVariable("FORMATION_GATEWAY") ?? ConnectionSettings.DefaultGateway;
 
-    /// <summary>
-    /// True when this invocation acts as an account other than admin (a credential other than a silo's
-    /// <c>admin.credential</c>): then it must not use the local API socket, which acts as the admin account for the
-    /// host's root. (Only root and the silo's user reach that socket, and they are admin anyway: this keeps root who
-    /// asks to act as a member from acting as admin by accident; it grants nothing.)
-    /// </summary>
-    private bool ActsAsAccount(ParseResult parse) =>
-        Formation.Identity.CredentialPaths.Resolve(parse.GetValue(Credential)) is { } path && Path.GetFileName(path) != "admin.credential";
+    /// <summary>True when this invocation acts as an account other than admin: it must not use the local API socket.</summary>
+    private bool ActsAsAccount(ParseResult parse) => Formation.Identity.CredentialPaths.ActsAsAccount(parse.GetValue(Credential));
 
     private ConnectionSettings Settings(ParseResult parse)
     {

@@ -11,10 +11,10 @@ public sealed record Caller(
     [property: Id(1)] bool IsAdmin)
 {
     /// <summary>The account the cluster's first credential and the host's root act as; owner of resources made before accounts existed.</summary>
-    public const string AdminAccount = "admin";
+    public const string AdminAccount = AccountNames.Admin;
 
     /// <summary>The silo's own work (reconcilers, reminders, agents): sees everything, owns nothing.</summary>
-    public static readonly Caller System = new("system", IsAdmin: true);
+    public static readonly Caller System = new(AccountNames.System, IsAdmin: true);
 
     /// <summary>The cluster's admin account.</summary>
     public static readonly Caller Admin = new(AdminAccount, IsAdmin: true);

@@ -64,4 +64,13 @@ public static class CredentialPaths
 
         return null;
     }
+
+    /// <summary>
+    /// True when a command resolving its credential from <paramref name="named"/> acts as an account other than admin
+    /// (a credential other than a silo's <c>admin.credential</c>): it must then not use the local API socket, which acts
+    /// as the admin account for the host's root. (Only root and the silo's user reach that socket, and they are admin
+    /// anyway: this keeps root who asks to act as a member from acting as admin by accident; it grants nothing.)
+    /// </summary>
+    public static bool ActsAsAccount(string? named) =>
+        Resolve(named) is { } path && Path.GetFileName(path) != "admin.credential";
 }

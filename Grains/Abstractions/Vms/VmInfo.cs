@@ -19,7 +19,7 @@ public sealed record VmInfo(
     public string Name => Spec.Name;
 
     /// <summary>The account that owns the VM (recorded by the silo at creation); VMs from before accounts belong to admin.</summary>
-    public string Account => Owner ?? Identity.Caller.AdminAccount;
+    public string Account => Owner ?? Identity.AccountNames.Admin;
 
     public VmSummary ToSummary() => new(Id, Spec.Name, NodeId, State, Spec.VCpus, Spec.MemoryMiB, Spec.DiskGiB, Spec.Image, Address, UpdatedAt, CreatedAt, Spec.Service, Owner);
 }

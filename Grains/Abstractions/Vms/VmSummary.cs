@@ -19,5 +19,5 @@ public sealed record VmSummary(
     [property: Id(12)] string? Owner = null)
 {
     /// <summary>The account that owns the VM; rows from before accounts existed belong to the admin account.</summary>
-    public string Account => Owner ?? Identity.Caller.AdminAccount;
+    public string Account => Owner ?? Identity.AccountNames.Admin;
 }
