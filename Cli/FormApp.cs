@@ -56,6 +56,7 @@ public sealed class FormApp
         Root.Subcommands.Add(RouteCommands.Create(this));
         Root.Subcommands.Add(NetCommands.Create(this));
         Root.Subcommands.Add(TopCommand.Create(this));
+        Root.Subcommands.Add(AuditCommand.Create(this));
     }
 
     public Terminal Terminal { get; }
