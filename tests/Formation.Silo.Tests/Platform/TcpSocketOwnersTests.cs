@@ -47,19 +47,21 @@ public sealed class TcpSocketOwnersTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var info = new ProcessStartInfo("setpriv") { RedirectStandardError = true };
-        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "python3", "-c",
-            $"import socket,time; s=socket.create_connection(('127.0.0.1',{port})); time.sleep(20)" })
+        // curl as nobody connects, sends its request and holds the connection open waiting for an answer.
+        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "curl", "-s", "--max-time", "30", $"http://127.0.0.1:{port}/" })
         {
             info.ArgumentList.Add(a);
         }
 
         using var client = Process.Start(info)!;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
         try
         {
-            using var fromNobody = await listener.AcceptSocketAsync(Ct);
+            using var fromNobody = await listener.AcceptSocketAsync(deadline.Token);
             using var rootClient = new TcpClient();
             await rootClient.ConnectAsync(IPAddress.Loopback, port, Ct);
-            using var fromRoot = await listener.AcceptSocketAsync(Ct);
+            using var fromRoot = await listener.AcceptSocketAsync(deadline.Token);
 
             Assert.Equal(65534, TcpSocketOwners.UidOf((IPEndPoint)fromNobody.RemoteEndPoint!, (IPEndPoint)fromNobody.LocalEndPoint!));
             Assert.Equal(0, TcpSocketOwners.UidOf((IPEndPoint)fromRoot.RemoteEndPoint!, (IPEndPoint)fromRoot.LocalEndPoint!));
@@ -73,6 +75,7 @@ public sealed class TcpSocketOwnersTests
         {
             client.Kill();
             await client.WaitForExitAsync(Ct);
+            Assert.True(client.ExitCode != 126 && client.ExitCode != 127, $"setpriv could not run curl as nobody: {await client.StandardError.ReadToEndAsync(Ct)}");
         }
     }
 }
