@@ -51,7 +51,10 @@ public sealed class HttpApiCallerTests(HttpApiSilo api) : IClassFixture<HttpApiS
         await HttpApiSilo.AssertErrorAsync(await CreateAsync(), HttpStatusCode.Conflict, "Conflict");
         Assert.Equal(HttpStatusCode.Accepted, (await _http.DeleteAsync("/v1/vms/audited-vm", Ct)).StatusCode);
 
-        var rows = await Eventually.HoldsAsync(async () => JsonNode.Parse(await _http.GetStringAsync("/v1/audit?account=admin&since=1h", Ct))!.AsArray(),
+        // This test's rows: its two creates (named in the arguments) and its delete (the class's only one).
+        var rows = await Eventually.HoldsAsync(async () => JsonNode.Parse(await _http.GetStringAsync("/v1/audit?account=admin&since=1h", Ct))!.AsArray()
+                .Where(x => x!["action"]!.GetValue<string>() == "Vm.Delete" || x["arguments"]!.GetValue<string>().Contains("audited-vm", StringComparison.Ordinal))
+                .ToList(),
             r => r.Any(x => x!["action"]!.GetValue<string>() == "Vm.Delete"), TimeSpan.FromSeconds(30), "the creates and the delete in the trail");
         Assert.Equal(["VmCatalog.CreateVm", "VmCatalog.CreateVm", "Vm.Delete"], rows.Select(r => r!["action"]!.GetValue<string>()));
         var create = rows[0]!;
@@ -78,6 +81,38 @@ public sealed class HttpApiCallerTests(HttpApiSilo api) : IClassFixture<HttpApiS
         Assert.Equal(2, JsonNode.Parse(json.Out)!.AsArray().Count);
         Assert.Equal(1, badSince.ExitCode);
         Assert.Contains("--since 'yesterday' is not a duration", badSince.Error);
+    }
+
+    [Fact]
+    public async Task FormAuditFollow_PrintsRowsMadeAfterItStarted()
+    {
+        using var follow = FormProcess.Start(["audit", "--follow", "--json", "--account", "admin", "--gateway", api.Silo.Gateway]);
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reading = Task.Run(async () =>
+        {
+            while (await follow.StandardOutput.ReadLineAsync(Ct) is { } line)
+            {
+                lines.Enqueue(line);
+            }
+        }, Ct);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3), Ct); // let it start and print what is there
+            var created = await _http.PostAsync("/v1/vms",
+                new StringContent("{\"name\":\"followed-vm\",\"vCpus\":1,\"memoryMiB\":64,\"diskGiB\":0}", Encoding.UTF8, "application/json"), Ct);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+            await Eventually.TrueAsync(() => lines.Any(l => l.Contains("followed-vm", StringComparison.Ordinal)), TimeSpan.FromSeconds(60),
+                "form audit --follow printing the new create");
+            var row = JsonNode.Parse(lines.First(l => l.Contains("followed-vm", StringComparison.Ordinal)))!;
+            Assert.Equal(("admin", "VmCatalog.CreateVm", "ok"),
+                (row["account"]!.GetValue<string>(), row["action"]!.GetValue<string>(), row["result"]!.GetValue<string>()));
+        }
+        finally
+        {
+            follow.Kill();
+            await follow.WaitForExitAsync(Ct);
+        }
     }
 
     private Task<HttpResponseMessage> CreateAsync() => _http.PostAsync("/v1/vms",
