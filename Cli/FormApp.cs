@@ -60,6 +60,7 @@ public sealed class FormApp
         Root.Subcommands.Add(LoginCommands.Login(this));
         Root.Subcommands.Add(LoginCommands.WhoAmI(this));
         Root.Subcommands.Add(QuotaCommands.Create(this));
+        Root.Subcommands.Add(AuditCommand.Create(this));
     }
 
     public Terminal Terminal { get; }

@@ -61,6 +61,10 @@ public class FormationService(ClusterConnector connector)
 
     public virtual Task<IReadOnlyList<EdgeRoute>> ListRoutesAsync() => Grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListAsync();
 
+    /// <summary>The audit trail rows <paramref name="query"/> selects, oldest first (admins only).</summary>
+    public virtual Task<IReadOnlyList<Formation.Audit.AuditEntry>> ReadAuditAsync(Formation.Audit.AuditQuery query) =>
+        Grains.GetGrain<Formation.Audit.IAuditGrain>(Formation.Audit.IAuditGrain.Key).ReadAsync(query);
+
     public virtual Task<IReadOnlyList<EdgeTcpRoute>> ListTcpRoutesAsync() => Grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListTcpAsync();
 
     /// <summary>The transitions of the <paramref name="vms"/> most recently changed VMs, newest last.</summary>

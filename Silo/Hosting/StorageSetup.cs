@@ -33,6 +33,13 @@ public static class StorageSetup
         silo.AddFormationStateRows(kind, connection);
     }
 
+    /// <summary>The audit trail of user requests, in the same database as the grain state.</summary>
+    public static void AddAudit(ISiloBuilder silo, SiloConfig config)
+    {
+        var (kind, connection) = DatabaseOf(config);
+        Audit.AuditSiloExtensions.AddFormationAudit(silo, kind, connection);
+    }
+
     public static void AddReminders(ISiloBuilder silo, SiloConfig config)
     {
         var (kind, connection) = DatabaseOf(config);

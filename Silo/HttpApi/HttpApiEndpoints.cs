@@ -21,6 +21,7 @@ public static partial class HttpApiEndpoints
         MapImages(v1, client);
         MapEvents(v1, client, stopping);
         MapBuilds(v1, client, options, stopping);
+        MapAudit(v1, client);
     }
 
     /// <summary>Formation errors keep their kind and message; transport failures inside the cluster are 503, retryable.</summary>

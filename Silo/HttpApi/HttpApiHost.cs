@@ -11,8 +11,8 @@ using Microsoft.Extensions.Hosting;
 namespace Formation.Silo.HttpApi;
 
 /// <summary>
-/// The silo's HTTP API for automation (ASP.NET Core minimal APIs, JSON, OpenAPI at <c>/openapi/v1.json</c>). It has no
-/// authentication yet, so it listens on loopback only, like the dashboard; request bodies are limited and each client
+/// The silo's HTTP API for automation (ASP.NET Core minimal APIs, JSON, OpenAPI at <c>/openapi/v1.json</c>). It takes no
+/// credential yet, so it listens on loopback only and serves only the local admin users (<see cref="HttpApiCaller"/>); request bodies are limited and each client
 /// address gets a bounded number of requests in progress (429 beyond its queue). Every error, including the ones the
 /// HTTP layer raises (bad JSON, body too large, too many requests), is an <see cref="HttpApiError"/>. Started after the
 /// silo, so grains answer at once; stopped before it, ending open event streams first.
@@ -48,6 +48,7 @@ public sealed partial class HttpApiHost(IClusterClient client, HttpApiOptions op
         });
         var app = builder.Build();
         app.Use(new HttpApiErrors(logger).InvokeAsync);
+        app.Use(new HttpApiCaller(logger).InvokeAsync);
         app.UseStatusCodePages(context => HttpApiErrors.DescribeStatusAsync(context.HttpContext));
         app.UseRateLimiter();
         app.UseRouting();

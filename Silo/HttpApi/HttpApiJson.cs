@@ -11,6 +11,7 @@ namespace Formation.Silo.HttpApi;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateVmRequest))]
 [JsonSerializable(typeof(HttpApiError))]
+[JsonSerializable(typeof(IReadOnlyList<Formation.Audit.AuditEntry>))]
 [JsonSerializable(typeof(VmInfo))]
 [JsonSerializable(typeof(VmDetail))]
 [JsonSerializable(typeof(VmEvent))]

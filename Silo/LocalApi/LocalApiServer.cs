@@ -106,11 +106,11 @@ public sealed partial class LocalApiServer(IGrainFactory grains, string socketPa
             LocalApiReply reply;
             try
             {
-                if (PeerCredentials.Uid(connection) is var peer && peer != 0 && peer != PeerCredentials.OwnUid)
+                if (PeerCredentials.Uid(connection) is var peer && !Platform.LocalAdmins.IsAdmin(peer))
                 {
                     LogPeerRefused(peer);
                     throw new FormationException(ErrorKind.InvalidArgument,
-                        $"uid {peer} may not use this silo's local API (only root and uid {PeerCredentials.OwnUid}); use the Orleans gateway");
+                        $"uid {peer} may not use this silo's local API (only {Platform.LocalAdmins.Describe()}); use the Orleans gateway");
                 }
 
                 // Root or the silo's own user: the host's administrator, so the admin account (the node signs its grain calls on its behalf).

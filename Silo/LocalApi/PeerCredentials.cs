@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace Formation.Silo.LocalApi;
 
@@ -11,7 +10,7 @@ internal static class PeerCredentials
     private const int SoPeerCred = 17;
 
     /// <summary>This process's effective uid.</summary>
-    public static long OwnUid { get; } = geteuid();
+    public static long OwnUid => Platform.LocalAdmins.OwnUid;
 
     /// <summary>The peer's uid; -1 when the kernel gives none (never for a connected Unix stream socket).</summary>
     public static long Uid(Socket socket)
@@ -20,9 +19,4 @@ internal static class PeerCredentials
         var length = socket.GetRawSocketOption(SolSocket, SoPeerCred, ucred);
         return length >= 8 ? BinaryPrimitives.ReadUInt32LittleEndian(ucred[4..8]) : -1;
     }
-
-#pragma warning disable SYSLIB1054 // no arguments; DllImport needs no unsafe code
-    [DllImport("libc")]
-    private static extern uint geteuid();
-#pragma warning restore SYSLIB1054
 }

@@ -32,6 +32,7 @@ public static class NavSections
         new("Activity",
         [
             new("Events", "/events", Icons.Material.Filled.Timeline),
+            new("Audit", "/audit", Icons.Material.Filled.History),
         ]),
     ];
 }

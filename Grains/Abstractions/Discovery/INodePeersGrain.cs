@@ -5,5 +5,6 @@ namespace Formation.Discovery;
 public interface INodePeersGrain : IGrainWithStringKey
 {
     [Alias("list")]
+    [NonMutating]
     Task<IReadOnlyList<PeerRow>> ListAsync();
 }

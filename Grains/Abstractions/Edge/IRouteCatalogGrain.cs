@@ -10,17 +10,21 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     /// its key, is not for the host or has expired.
     /// </summary>
     [Alias("add")]
+    [Mutating]
     Task<EdgeRoute> AddAsync(string host, string service, int port, EdgeTlsRequest? tls = null, EdgeBalance balance = EdgeBalance.RoundRobin);
 
     /// <summary>The certificates (with their keys) of the routes that serve HTTPS, for the nodes' edge proxies.</summary>
     [Alias("certificates"), AlwaysInterleave]
+    [NonMutating]
     Task<IReadOnlyList<EdgeCertificate>> CertificatesAsync();
 
     [Alias("list"), AlwaysInterleave]
+    [NonMutating]
     Task<IReadOnlyList<EdgeRoute>> ListAsync();
 
     /// <summary>Removes the route of a host; NotFound when there is none.</summary>
     [Alias("delete")]
+    [Mutating]
     Task<EdgeRoute> DeleteAsync(string host);
 
     /// <summary>
@@ -28,12 +32,15 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     /// or by a node's own endpoints (silo, gateway, metrics, libp2p), or the service or its exposed port is missing.
     /// </summary>
     [Alias("add-tcp")]
+    [Mutating]
     Task<EdgeTcpRoute> AddTcpAsync(int listenPort, string service, int port, EdgeBalance balance = EdgeBalance.RoundRobin);
 
     [Alias("list-tcp"), AlwaysInterleave]
+    [NonMutating]
     Task<IReadOnlyList<EdgeTcpRoute>> ListTcpAsync();
 
     /// <summary>Removes the TCP route of a listen port; NotFound when there is none.</summary>
     [Alias("delete-tcp")]
+    [Mutating]
     Task<EdgeTcpRoute> DeleteTcpAsync(int listenPort);
 }

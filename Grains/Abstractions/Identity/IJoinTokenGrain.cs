@@ -6,5 +6,6 @@ public interface IJoinTokenGrain : IGrainWithStringKey
 {
     /// <summary>A new token that admits one node within <paramref name="ttl"/>; only its hash is stored.</summary>
     [Alias("create")]
+    [Mutating]
     Task<JoinTokenIssued> CreateAsync(TimeSpan ttl);
 }

@@ -14,14 +14,17 @@ public interface IImageBuildGrain : IGrainWithStringKey
 
     /// <summary>Validates the Formfile and the reference, and marks the image as building (Conflict if a build of it runs).</summary>
     [Alias("open")]
+    [Mutating]
     Task<ImageBuildUpdate> OpenAsync(ImageBuildRequest request);
 
     /// <summary>Appends a chunk of the context archive at <paramref name="offset"/> (the bytes received so far); returns the new total.</summary>
     [Alias("upload")]
+    [Mutating(Quiet = true)]
     Task<long> UploadAsync(long offset, byte[] chunk);
 
     /// <summary>Checks the archive's length and SHA-256 (lower-case hex) and starts the build in the background.</summary>
     [Alias("start")]
+    [Mutating]
     Task<ImageBuildUpdate> StartAsync(long totalBytes, string sha256);
 
     /// <summary>
@@ -29,9 +32,11 @@ public interface IImageBuildGrain : IGrainWithStringKey
     /// <paramref name="wait"/> for new events when there are none yet and the build is not over.
     /// </summary>
     [Alias("watch"), AlwaysInterleave]
+    [NonMutating]
     Task<ImageBuildUpdate> WatchAsync(int after, TimeSpan wait);
 
     /// <summary>Stops the build (or discards the upload). Nothing of a cancelled build is registered. Idempotent.</summary>
     [Alias("cancel"), AlwaysInterleave]
+    [Mutating]
     Task<ImageBuildUpdate> CancelAsync();
 }

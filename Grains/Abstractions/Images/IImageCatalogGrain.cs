@@ -9,17 +9,21 @@ public interface IImageCatalogGrain : IGrainWithStringKey
 {
     /// <summary>Every known image, ordered by reference.</summary>
     [Alias("list")]
+    [NonMutating]
     Task<IReadOnlyList<ImageStatus>> ListAsync();
 
     /// <summary>References whose current digest starts with <paramref name="hexPrefix"/> (lower-case hex), ordered.</summary>
     [Alias("resolve-digest")]
+    [NonMutating]
     Task<IReadOnlyList<ImageStatus>> FindByDigestAsync(string hexPrefix);
 
     /// <summary>Records an image's status (called by its image grain).</summary>
     [Alias("update")]
+    [Mutating]
     Task UpdateAsync(ImageStatus status);
 
     /// <summary>Forgets an image (called by its image grain when it is deleted).</summary>
     [Alias("remove")]
+    [Mutating]
     Task RemoveAsync(string reference);
 }

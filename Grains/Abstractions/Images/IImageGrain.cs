@@ -10,10 +10,12 @@ public interface IImageGrain : IGrainWithStringKey
 {
     /// <summary>The image's status; State is Unknown for an image never built (or deleted).</summary>
     [Alias("status")]
+    [NonMutating]
     Task<ImageStatus> GetStatusAsync();
 
     /// <summary>The manifest of the image's current (Ready) version, or null when there is none.</summary>
     [Alias("manifest")]
+    [NonMutating]
     Task<ImageManifest?> GetManifestAsync();
 
     /// <summary>
@@ -21,5 +23,6 @@ public interface IImageGrain : IGrainWithStringKey
     /// while a VM that is not deleted uses it or a build of it runs; NotFound when there is no such image.
     /// </summary>
     [Alias("delete")]
+    [Mutating]
     Task<ImageDeletion> DeleteAsync();
 }

@@ -9,13 +9,16 @@ public interface IAddressPoolGrain : IGrainWithStringKey
 {
     /// <summary>The VM's address in <paramref name="subnet"/>: the one it has, or the next free one.</summary>
     [Alias("allocate")]
+    [Mutating]
     Task<string> AllocateAsync(string vmId, string subnet);
 
     /// <summary>Frees the VM's address (idempotent).</summary>
     [Alias("release")]
+    [Mutating]
     Task ReleaseAsync(string vmId);
 
     /// <summary>VM id → address.</summary>
     [Alias("list")]
+    [NonMutating]
     Task<IReadOnlyDictionary<string, string>> ListAsync();
 }

@@ -12,9 +12,11 @@ public interface INetworkGrain : IGrainWithStringKey
     /// operator's choice) wins if no other node has it.
     /// </summary>
     [Alias("assign-subnet")]
+    [Mutating]
     Task<string> AssignSubnetAsync(string nodeId, string? preferred, IReadOnlyList<string> inUseOnHost);
 
     /// <summary>Every node's subnet.</summary>
     [Alias("subnets")]
+    [NonMutating]
     Task<IReadOnlyDictionary<string, string>> ListSubnetsAsync();
 }

@@ -6,13 +6,16 @@ public interface INodeGrain : IGrainWithStringKey
 {
     /// <summary>Records what the node reported at silo start and announces it to the scheduler.</summary>
     [Alias("register")]
+    [Mutating]
     Task RegisterAsync(NodeInfo info);
 
     /// <summary>Publishes the node's mesh identity in its record (kept across later registrations) and tells the scheduler.</summary>
     [Alias("set-mesh")]
+    [Mutating]
     Task SetMeshAsync(NodeMesh mesh);
 
     /// <summary>Returns what the node last reported.</summary>
     [Alias("get")]
+    [NonMutating]
     Task<NodeInfo?> GetAsync();
 }

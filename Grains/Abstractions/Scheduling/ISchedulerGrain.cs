@@ -11,34 +11,42 @@ public interface ISchedulerGrain : IGrainWithStringKey
 {
     /// <summary>Adds or updates a node (called when its silo starts).</summary>
     [Alias("register-node")]
+    [Mutating]
     Task RegisterNodeAsync(NodeInfo info);
 
     /// <summary>Records that a node is alive.</summary>
     [Alias("heartbeat")]
+    [Mutating]
     Task HeartbeatAsync(string nodeId);
 
     /// <summary>Records that a node is alive and its measured load (null when it has no measurement yet).</summary>
     [Alias("heartbeat-load")]
+    [Mutating]
     Task HeartbeatAsync(string nodeId, NodeLoad? load);
 
     /// <summary>Records that a node's silo is shutting down cleanly.</summary>
     [Alias("node-leaving")]
+    [Mutating]
     Task NodeLeavingAsync(string nodeId);
 
     /// <summary>Every known node, ordered by id.</summary>
     [Alias("list-nodes")]
+    [NonMutating]
     Task<IReadOnlyList<NodeStatus>> ListNodesAsync();
 
     /// <summary>Chooses a node and reserves the VM's resources on it; NoCapacity with the best candidate otherwise.</summary>
     [Alias("place")]
+    [Mutating]
     Task<string> PlaceAsync(PlacementRequest request);
 
     /// <summary>Chooses the node that builds an image (<see cref="BuildPlacementRequest"/>); reserves nothing.</summary>
     [Alias("place-build")]
+    [Mutating]
     Task<string> PlaceBuildAsync(BuildPlacementRequest request);
 
     /// <summary>Releases what a VM reserved (idempotent).</summary>
     [Alias("release")]
+    [Mutating]
     Task ReleaseAsync(string vmId);
 
     /// <summary>Changes an account's limits (those <paramref name="change"/> sets; 0 or less removes one). Admins only.</summary>

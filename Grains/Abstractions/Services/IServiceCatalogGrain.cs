@@ -6,6 +6,7 @@ public interface IServiceCatalogGrain : IGrainWithStringKey
 {
     /// <summary>The services the caller may act on: its own, or (admins) every account's.</summary>
     [Alias("list")]
+    [NonMutating]
     Task<IReadOnlyList<ServiceSummary>> ListAsync();
 
     /// <summary>
@@ -17,13 +18,16 @@ public interface IServiceCatalogGrain : IGrainWithStringKey
 
     /// <summary>Called by a service grain after each change.</summary>
     [Alias("update")]
+    [Mutating]
     Task UpdateAsync(ServiceSummary summary);
 
     /// <summary>Called by a service grain once it and its replicas are gone.</summary>
     [Alias("remove")]
+    [Mutating]
     Task RemoveAsync(string name);
 
     /// <summary>Wakes every listed service (at silo start) so rollouts and replica repair resume without a user's call.</summary>
     [Alias("wake-all"), OneWay]
+    [Mutating]
     Task WakeAllAsync();
 }

@@ -9,22 +9,27 @@ public interface IVmCatalogGrain : IGrainWithStringKey
 {
     /// <summary>Validates the spec, reserves the name, places the VM and creates it on its node.</summary>
     [Alias("create")]
+    [Mutating]
     Task<VmInfo> CreateVmAsync(VmSpec spec);
 
     /// <summary>All VMs that are not deleted.</summary>
     [Alias("list")]
+    [NonMutating]
     Task<IReadOnlyList<VmSummary>> ListAsync();
 
     /// <summary>The VMs that are replicas of <paramref name="service"/>.</summary>
     [Alias("list-service")]
+    [NonMutating]
     Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service);
 
     /// <summary>Finds a VM by id or name; NotFound otherwise.</summary>
     [Alias("resolve")]
+    [NonMutating]
     Task<VmRef> ResolveAsync(string idOrName);
 
     /// <summary>Called by a VM grain after each transition; a Deleted VM leaves the catalog.</summary>
     [Alias("update"), OneWay]
+    [Mutating]
     Task UpdateAsync(VmSummary summary);
 
     /// <summary>
@@ -32,9 +37,11 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     /// reservations left behind by a create that never reached its VM).
     /// </summary>
     [Alias("find-unknown")]
+    [NonMutating]
     Task<IReadOnlyList<string>> FindUnknownAsync(IReadOnlyList<string> vmIds);
 
     /// <summary>Marks the VMs of a node whose heartbeats stopped as Lost.</summary>
     [Alias("node-lost")]
+    [Mutating]
     Task MarkNodeLostAsync(string nodeId);
 }

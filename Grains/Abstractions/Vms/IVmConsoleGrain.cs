@@ -12,9 +12,11 @@ public interface IVmConsoleGrain : IGrainWithStringKey
     /// when there is none. A negative offset counts back from the end (e.g. -4096: the last 4 KiB).
     /// </summary>
     [Alias("read")]
+    [NonMutating]
     Task<ConsoleChunk> ReadAsync(long offset, int max, TimeSpan wait);
 
     /// <summary>Sends keystrokes to the guest's console.</summary>
     [Alias("write")]
+    [Mutating(Quiet = true)]
     Task WriteAsync(byte[] data);
 }

@@ -9,30 +9,37 @@ public interface IVmGrain : IGrainWithStringKey
 {
     /// <summary>Creates the VM on this node (capacity is already reserved) and starts provisioning it.</summary>
     [Alias("create")]
+    [Mutating]
     Task<VmInfo> CreateAsync(VmSpec spec);
 
     /// <summary>Returns the VM; NotFound if it was never created or is deleted.</summary>
     [Alias("get")]
+    [NonMutating]
     Task<VmInfo> GetAsync();
 
     /// <summary>Boots a Stopped or Failed VM.</summary>
     [Alias("start")]
+    [Mutating]
     Task<VmInfo> StartAsync();
 
     /// <summary>Shuts a Running or Paused VM down.</summary>
     [Alias("stop")]
+    [Mutating]
     Task<VmInfo> StopAsync();
 
     /// <summary>Stops all vCPUs of a Running VM.</summary>
     [Alias("pause")]
+    [Mutating]
     Task<VmInfo> PauseAsync();
 
     /// <summary>Continues a Paused VM.</summary>
     [Alias("resume")]
+    [Mutating]
     Task<VmInfo> ResumeAsync();
 
     /// <summary>Restarts a Running or Paused VM's guest (hard reset); it is Running again when the guest reports ready.</summary>
     [Alias("reboot")]
+    [Mutating]
     Task<VmInfo> RebootAsync();
 
     /// <summary>
@@ -40,21 +47,26 @@ public interface IVmGrain : IGrainWithStringKey
     /// resumes it — or leaves it Stopped when <paramref name="stop"/>. <paramref name="name"/> null: the VM's name and the time.
     /// </summary>
     [Alias("snapshot")]
+    [Mutating]
     Task<Snapshots.SnapshotInfo> SnapshotAsync(string? name, bool stop);
 
     /// <summary>Brings the VM back to snapshot <paramref name="snapshot"/> (one of its own); it is Running again once restored.</summary>
     [Alias("restore")]
+    [Mutating]
     Task<VmInfo> RestoreAsync(string snapshot);
 
     /// <summary>Removes the VM from its host and releases its capacity.</summary>
     [Alias("delete")]
+    [Mutating]
     Task<VmInfo> DeleteAsync();
 
     /// <summary>The VM's transitions, oldest first.</summary>
     [Alias("events")]
+    [NonMutating]
     Task<IReadOnlyList<VmEvent>> GetEventsAsync();
 
     /// <summary>Called by the host when it observes the VM change state (booted, exited, crashed).</summary>
     [Alias("report")]
+    [Mutating]
     Task ReportAsync(HostReport report);
 }

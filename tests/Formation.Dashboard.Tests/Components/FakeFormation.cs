@@ -121,6 +121,15 @@ public sealed class FakeFormation() : FormationService(Connector)
 
     public override Task<IReadOnlyList<EdgeRoute>> ListRoutesAsync() => Task.FromResult<IReadOnlyList<EdgeRoute>>([.. RouteList]);
 
+    public List<Formation.Audit.AuditEntry> AuditRows { get; } = [];
+
+    /// <summary>What the cluster answers to an audit read, when set (e.g. a member's PermissionDenied).</summary>
+    public Exception? AuditFailure { get; set; }
+
+    public override Task<IReadOnlyList<Formation.Audit.AuditEntry>> ReadAuditAsync(Formation.Audit.AuditQuery query) => AuditFailure is { } failure
+        ? Task.FromException<IReadOnlyList<Formation.Audit.AuditEntry>>(failure)
+        : Task.FromResult<IReadOnlyList<Formation.Audit.AuditEntry>>([.. AuditRows.TakeLast(query.Limit)]);
+
     public override Task<IReadOnlyList<EdgeTcpRoute>> ListTcpRoutesAsync() => Task.FromResult<IReadOnlyList<EdgeTcpRoute>>([.. TcpRouteList]);
 
     public override Task<IAsyncDisposable> SubscribeAsync<T>(StreamId stream, Func<T, Task> onNext)

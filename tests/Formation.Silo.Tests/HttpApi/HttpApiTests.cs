@@ -238,7 +238,7 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
         var document = JsonNode.Parse(await _http.GetStringAsync("/openapi/v1.json", Ct))!;
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToArray();
-        Assert.Equal(["/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/routes", "/v1/routes/tcp", "/v1/routes/tcp/{port}", "/v1/routes/{host}",
+        Assert.Equal(["/v1/audit", "/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/routes", "/v1/routes/tcp", "/v1/routes/tcp/{port}", "/v1/routes/{host}",
             "/v1/services", "/v1/services/{name}", "/v1/services/{name}/rollback", "/v1/services/{name}/scale", "/v1/vms", "/v1/vms/{vm}",
             "/v1/vms/{vm}/events", "/v1/vms/{vm}/{action}"], paths.Order(StringComparer.Ordinal));
         Assert.NotNull(document["components"]!["schemas"]!["HttpApiError"]);
