@@ -40,6 +40,7 @@ public static class SiloBuilderModeExtensions
         StorageSetup.AddGrainStorage(silo, config, StorageNames.PubSub);
         StorageSetup.AddStateRows(silo, config);
         StorageSetup.AddReminders(silo, config);
+        // After AddFormationIdentity: filters run in registration order, and the audit filter reads the verified caller.
         StorageSetup.AddAudit(silo, config);
 
         // The local API is keyed by the gateway port, which only a real silo process owns (test hosts share a process).

@@ -10,33 +10,41 @@ public interface IAccountRegistryGrain : IGrainWithStringKey
 {
     /// <summary>Makes account <paramref name="name"/> and signs a certificate for the public key in <paramref name="csrPem"/>.</summary>
     [Alias("create")]
+    [Mutating]
     Task<AccountCredentialIssued> CreateAsync(string name, bool isAdmin, string csrPem);
 
     /// <summary>Signs another certificate for an existing account (a new key for the same account).</summary>
     [Alias("add-key")]
+    [Mutating]
     Task<AccountCredentialIssued> AddKeyAsync(string name, string csrPem);
 
     /// <summary>Every account.</summary>
     [Alias("list")]
+    [NonMutating]
     Task<IReadOnlyList<AccountInfo>> ListAsync();
 
     /// <summary>One account (an admin may see any; a member only their own).</summary>
     [Alias("get")]
+    [NonMutating]
     Task<AccountInfo> GetAsync(string name);
 
     /// <summary>Revokes every credential of the account and removes it.</summary>
     [Alias("delete")]
+    [Mutating]
     Task<AccountInfo> DeleteAsync(string name);
 
     /// <summary>Revokes one credential of the account (by serial), or all of them; returns the serials revoked.</summary>
     [Alias("revoke")]
+    [Mutating]
     Task<IReadOnlyList<string>> RevokeAsync(string name, string? serial);
 
     /// <summary>The caller as the cluster sees it.</summary>
     [Alias("whoami")]
+    [NonMutating]
     Task<Caller> WhoAmIAsync();
 
     /// <summary>The accounts and revoked serials, or null when the registry is still at <paramref name="knownVersion"/>.</summary>
     [Alias("view"), AlwaysInterleave]
+    [NonMutating]
     Task<AccountsView?> ViewAsync(long knownVersion);
 }

@@ -9,5 +9,6 @@ public interface ICertificateSignerGrain : IGrainWithStringKey
 {
     /// <summary>A client certificate named <paramref name="account"/> for the key in <paramref name="csrPem"/>.</summary>
     [Alias("sign")]
+    [Mutating]
     Task<AccountCredentialIssued> SignAsync(string account, string csrPem);
 }

@@ -51,6 +51,7 @@ public interface ISchedulerGrain : IGrainWithStringKey
 
     /// <summary>Changes an account's limits (those <paramref name="change"/> sets; 0 or less removes one). Admins only.</summary>
     [Alias("set-quota")]
+    [Mutating]
     Task<QuotaStatus> SetQuotaAsync(string account, AccountQuota change);
 
     /// <summary>
@@ -58,5 +59,6 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// every account with a VM or a quota. A member naming another account is refused (PermissionDenied).
     /// </summary>
     [Alias("list-quotas")]
+    [NonMutating]
     Task<IReadOnlyList<QuotaStatus>> ListQuotasAsync(string? account = null);
 }

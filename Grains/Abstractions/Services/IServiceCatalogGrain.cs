@@ -14,6 +14,7 @@ public interface IServiceCatalogGrain : IGrainWithStringKey
     /// (admins) <c>ACCOUNT/NAME</c>. A name of another account the caller may not act on is NotFound.
     /// </summary>
     [Alias("key-of"), ReadOnly]
+    [NonMutating]
     Task<string> KeyOfAsync(string name);
 
     /// <summary>Called by a service grain after each change.</summary>

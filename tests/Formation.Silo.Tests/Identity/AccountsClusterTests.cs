@@ -107,6 +107,75 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         Assert.NotNull((await registry.GetAsync("bob")).Keys.Single().Revoked);
     }
 
+    [Fact]
+    [Trait("Category", "Slow")] // about 40 s: two silos, a dozen form runs
+    public async Task Members_OnTwoTlsSilos_SeeAndChangeOnlyTheirOwn_QuotasHold_AndTheAuditTrailNamesThem()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("owners");
+        await using var siloA = await SiloProcess.StartAsync(Options("own-a", database));
+        await using var siloB = await ClusterJoin.StartAsync(Options("own-b", database), siloA);
+        var admin = ClusterJoin.AdminCredential(siloA);
+        var alice = await Accounts.CreateAsync(siloA.Gateway, admin, "alice", admin: false, _data.Path);
+        var bob = await Accounts.CreateAsync(siloA.Gateway, admin, "bob", admin: false, _data.Path);
+        Task<FormProcess.Result> As(string credential, SiloProcess silo, params string[] args) =>
+            Accounts.FormAsync(credential, [.. args, "--gateway", silo.Gateway]);
+
+        var created = await As(alice, siloA, "vm", "create", "--name", "web", "--vcpus", "1", "--memory", "64", "--disk", "0");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(siloA.Options.GatewayPort, admin);
+        var catalog = adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        var alicesWeb = (await catalog.ListAsync()).Single(v => v.Name == "web");
+        var before = await adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm(alicesWeb.NodeId, alicesWeb.Id)).GetAsync();
+
+        // Bob, through the other silo: alice's VM is exactly as absent as a VM that does not exist, for every verb.
+        var missing = await As(bob, siloB, "vm", "show", "no-such-vm");
+        Assert.Equal(1, missing.ExitCode);
+        foreach (var verb in new[] { "show", "stop", "pause", "delete", "logs" })
+        {
+            var attack = await As(bob, siloB, "vm", verb, "web");
+            Assert.True(attack.ExitCode == missing.ExitCode, $"bob's vm {verb} web: {attack}");
+            Assert.Equal(missing.Error.Replace("no-such-vm", "web"), attack.Error);
+        }
+
+        var byAccountName = await As(bob, siloB, "vm", "show", "alice/web");
+        Assert.Equal(1, byAccountName.ExitCode);
+        var bobsList = await As(bob, siloB, "vm", "list");
+        Assert.True(bobsList.ExitCode == 0, bobsList.ToString());
+        Assert.DoesNotContain("web", bobsList.Out);
+
+        // Names are per account: bob's own "web" is another VM; alice's is unchanged.
+        var bobsWeb = await As(bob, siloB, "vm", "create", "--name", "web", "--vcpus", "1", "--memory", "64", "--disk", "0");
+        Assert.True(bobsWeb.ExitCode == 0, bobsWeb.ToString());
+        var after = await adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm(alicesWeb.NodeId, alicesWeb.Id)).GetAsync();
+        Assert.Equal(before.State, after.State);
+        Assert.Equal(before.UpdatedAt, after.UpdatedAt);
+        Assert.Equal("alice", after.Account);
+        var adminList = await Accounts.FormAsync(admin, ["vm", "list", "--gateway", siloA.Gateway]);
+        Assert.True(adminList.ExitCode == 0, adminList.ToString());
+        Assert.Contains("ACCOUNT", adminList.Out);
+        Assert.Contains("alice", adminList.Out);
+        Assert.Contains("bob", adminList.Out);
+
+        // A quota with room for bob's one VM refuses the next create, and nothing is made.
+        var quota = await Accounts.FormAsync(admin, ["quota", "set", "bob", "--vms", "1", "--gateway", siloA.Gateway]);
+        Assert.True(quota.ExitCode == 0, quota.ToString());
+        var overQuota = await As(bob, siloA, "vm", "create", "--name", "web-2", "--vcpus", "1", "--memory", "64", "--disk", "0");
+        Assert.Equal(1, overQuota.ExitCode);
+        Assert.Contains("would use 2 of 1", overQuota.Error);
+        var ownQuota = await As(bob, siloB, "quota", "set", "bob", "--vms", "10");
+        Assert.Equal(1, ownQuota.ExitCode);
+        Assert.Equal(2, (await catalog.ListAsync()).Count);
+
+        // The audit trail: a member may not read it; the admin sees who did what, refusals included.
+        var bobsAudit = await As(bob, siloB, "audit");
+        Assert.Equal(1, bobsAudit.ExitCode);
+        Assert.Contains("for admins", bobsAudit.Error);
+        await Eventually.HoldsAsync(() => Accounts.FormAsync(admin, ["audit", "--gateway", siloB.Gateway]),
+            r => r.ExitCode == 0 && r.Out.Contains("alice") && r.Out.Contains("QuotaExceeded"), TimeSpan.FromSeconds(20),
+            "alice's create and bob's refused create in the audit trail");
+    }
+
     public void Dispose() => _data.Dispose();
 
     private SiloProcessOptions Options(string nodeId, string database) =>
