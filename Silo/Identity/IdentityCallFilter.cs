@@ -51,7 +51,7 @@ public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainC
 
         if (caller is null)
         {
-            RequestContext.Remove(CallerContext.Key);
+            CallerContext.Clear();
         }
         else
         {

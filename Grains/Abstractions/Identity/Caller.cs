@@ -31,12 +31,36 @@ public static class CallerContext
 {
     public const string Key = "formation.caller";
 
+    /// <summary>
+    /// The caller this process itself established for the current flow (by <see cref="Set"/>), as opposed to a value that
+    /// merely arrived in a request context: a stream event, for one, carries the request context of whoever published
+    /// it, and a client may have put any caller there. Lives in the flow only, never on the wire.
+    /// </summary>
+    private static readonly AsyncLocal<Caller?> EstablishedHere = new();
+
     /// <summary>The verified caller of the current request, or null outside one (silo background work).</summary>
     public static Caller? Current => RequestContext.Get(Key) as Caller;
 
     /// <summary>The current caller, or <see cref="Caller.System"/> for the silo's own work.</summary>
     public static Caller CurrentOrSystem => Current ?? Caller.System;
 
+    /// <summary>
+    /// The caller established in this process for this flow (the identity filter, the local or HTTP API), or null. What a
+    /// silo may vouch for when it calls on: never a caller that only arrived in an imported request context.
+    /// </summary>
+    public static Caller? Established => EstablishedHere.Value is { } here && Equals(here, Current) ? here : null;
+
     /// <summary>Sets the caller for the rest of this request; only the silo's identity filter and local API call it.</summary>
-    public static void Set(Caller caller) => RequestContext.Set(Key, caller);
+    public static void Set(Caller caller)
+    {
+        RequestContext.Set(Key, caller);
+        EstablishedHere.Value = caller;
+    }
+
+    /// <summary>Removes any caller from the current flow (a call that proved none).</summary>
+    public static void Clear()
+    {
+        RequestContext.Remove(Key);
+        EstablishedHere.Value = null;
+    }
 }
