@@ -19,7 +19,7 @@ public sealed record FormRun(int ExitCode, string Out, string Error)
         // An embedded silo started by the tests admits only its own admin credential (root's form finds it by itself).
         if (SiloProcess.AdminCredentialForCommand(args) is { } credential)
         {
-            args = [.. args, "--credential", credential];
+            args = SiloProcess.WithOptions(args, "--credential", credential);
         }
 
         var code = await app.InvokeAsync(args);

@@ -42,7 +42,7 @@ public static class Accounts
 
     /// <summary>Runs <c>form ARGS --credential CREDENTIAL</c>: the command acts as that credential's account.</summary>
     public static Task<FormProcess.Result> FormAsync(string credential, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
-        FormProcess.RunAsync([.. args, "--credential", credential], environment);
+        FormProcess.RunAsync(SiloProcess.WithOptions([.. args], "--credential", credential), environment);
 
     /// <summary>Runs <paramref name="action"/> with <paramref name="client"/> acting as member (or admin) <paramref name="account"/>.</summary>
     public static async Task<T> AsAccount<T>(IClusterClient client, string account, Func<IClusterClient, Task<T>> action, bool admin = false)

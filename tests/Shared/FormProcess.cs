@@ -76,10 +76,7 @@ public static class FormProcess
             info.Environment[key] = value;
         }
 
-        if (SiloProcess.AdminCredentialForCommand(args, environment) is { } credential)
-        {
-            info.Environment["FORMATION_CREDENTIAL"] = credential;
-        }
+        SiloProcess.GiveAdminCredential(info, args, environment);
 
         return Process.Start(info)!;
     }

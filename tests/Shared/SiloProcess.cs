@@ -57,6 +57,25 @@ public sealed class SiloProcess : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Gives a <c>form</c> process the admin credential of the embedded test silo its command line names (see
+    /// <see cref="AdminCredentialForCommand"/>), through FORMATION_CREDENTIAL, so it works whatever follows a <c>--</c>.
+    /// </summary>
+    public static void GiveAdminCredential(ProcessStartInfo info, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        if (AdminCredentialForCommand(args, environment) is { } credential)
+        {
+            info.Environment["FORMATION_CREDENTIAL"] = credential;
+        }
+    }
+
+    /// <summary><paramref name="args"/> with <paramref name="extra"/> added before a <c>--</c> (whatever follows it is a guest's command), else at the end.</summary>
+    public static string[] WithOptions(IReadOnlyList<string> args, params string[] extra)
+    {
+        var dash = args.ToList().IndexOf("--");
+        return dash < 0 ? [.. args, .. extra] : [.. args.Take(dash), .. extra, .. args.Skip(dash)];
+    }
+
     public string Gateway => $"127.0.0.1:{Options.GatewayPort}";
 
     public int Pid => _process.Id;

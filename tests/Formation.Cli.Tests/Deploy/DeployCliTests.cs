@@ -92,6 +92,8 @@ public sealed partial class DeployCliTests : IAsyncLifetime
             info.ArgumentList.Add(a);
         }
 
+        Formation.Testing.SiloProcess.GiveAdminCredential(info, args);
+
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = new StringBuilder();
@@ -146,6 +148,8 @@ public sealed partial class DeployCliTests : IAsyncLifetime
         {
             info.ArgumentList.Add(a);
         }
+
+        Formation.Testing.SiloProcess.GiveAdminCredential(info, ["--gateway", gateway]);
 
         using var process = new Process { StartInfo = info };
         var stdout = new System.Text.StringBuilder();

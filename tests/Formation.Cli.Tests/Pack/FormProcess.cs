@@ -34,6 +34,8 @@ internal static class FormProcess
             info.ArgumentList.Add(a);
         }
 
+        Formation.Testing.SiloProcess.GiveAdminCredential(info, args);
+
         using var process = new Process { StartInfo = info };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
