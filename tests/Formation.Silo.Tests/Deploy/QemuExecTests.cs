@@ -84,7 +84,9 @@ public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployF
         Assert.True(cliMissing.ExitCode == 127, cliMissing.ToString());
         Assert.Contains("no-such-command: command not found", cliMissing.Error);
 
-        var form = $"{FormProcess.Describe()} vm exec exec-1 --gateway {silo.Gateway}";
+        // A shell runs these: the silo's admin credential goes on the command line, as FormProcess would give it.
+        var credential = SiloProcess.AdminCredentialForCommand(["--gateway", silo.Gateway]);
+        var form = $"{FormProcess.Describe()} vm exec exec-1 --gateway {silo.Gateway}" + (credential is null ? "" : $" --credential {credential}");
         var piped = await ShellAsync($"printf 'piped input' | {form} -i -- cat", ct);
         Assert.True(piped.ExitCode == 0 && piped.Out == "piped input", piped.ToString());
 
