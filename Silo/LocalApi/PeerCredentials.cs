@@ -9,9 +9,6 @@ internal static class PeerCredentials
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
 
-    /// <summary>This process's effective uid.</summary>
-    public static long OwnUid => Platform.LocalAdmins.OwnUid;
-
     /// <summary>The peer's uid; -1 when the kernel gives none (never for a connected Unix stream socket).</summary>
     public static long Uid(Socket socket)
     {
