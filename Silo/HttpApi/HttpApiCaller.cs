@@ -2,6 +2,7 @@ using System.Net;
 using Formation.Errors;
 using Formation.Identity;
 using Formation.Silo.Platform;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace Formation.Silo.HttpApi;
@@ -22,10 +23,7 @@ internal sealed partial class HttpApiCaller(ILogger logger, Func<IPEndPoint, IPE
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var connection = context.Connection;
-        long? uid = connection is { RemoteIpAddress: { } remote, LocalIpAddress: { } local }
-            ? socketOwner(new IPEndPoint(remote, connection.RemotePort), new IPEndPoint(local, connection.LocalPort))
-            : null;
+        var uid = OwnerOf(context);
         if (uid is not { } known || !LocalAdmins.IsAdmin(known))
         {
             LogRefused(uid ?? -1, context.Request.Method, context.Request.Path);
@@ -38,6 +36,30 @@ internal sealed partial class HttpApiCaller(ILogger logger, Func<IPEndPoint, IPE
 
         CallerContext.Set(Caller.Admin);
         await next(context);
+    }
+
+    /// <summary>
+    /// The uid that opened the request's connection. Found once per connection and kept with it (a socket's creator
+    /// never changes), so requests on a kept-alive connection do not each read the kernel's socket tables.
+    /// </summary>
+    private long? OwnerOf(HttpContext context)
+    {
+        var items = context.Features.Get<IConnectionItemsFeature>()?.Items;
+        if (items?.TryGetValue(typeof(HttpApiCaller), out var known) == true && known is long remembered)
+        {
+            return remembered;
+        }
+
+        var connection = context.Connection;
+        long? uid = connection is { RemoteIpAddress: { } remote, LocalIpAddress: { } local }
+            ? socketOwner(new IPEndPoint(remote, connection.RemotePort), new IPEndPoint(local, connection.LocalPort))
+            : null;
+        if (uid is { } found && items is not null)
+        {
+            items[typeof(HttpApiCaller)] = found;
+        }
+
+        return uid;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP API: refused {Method} {Path} from uid {Uid} (-1: not found)")]
