@@ -237,6 +237,10 @@ public sealed class UdpZoneTransport : IServerTransport
         public Task<bool> SendAsync(DnsRawPackage package, CancellationToken token = default)
         {
             var bytes = package.ToArraySegment(false);
+
+            // Kept before it is sent: an asker that repeats the question the moment this answer arrives finds it.
+            var key = AnswerCache.Key(pending.Query.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH), pending.Guest);
+            transport._cache.TryAdd(key, bytes.AsSpan().ToArray(), pending.Version);
             try
             {
                 transport._socket.SendTo(bytes.AsSpan(), SocketFlags.None, pending.Remote);
@@ -246,9 +250,6 @@ public sealed class UdpZoneTransport : IServerTransport
                 return Task.FromResult(false);
             }
 
-            var response = bytes.AsSpan().ToArray();
-            var key = AnswerCache.Key(pending.Query.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH), pending.Guest);
-            transport._cache.TryAdd(key, response, pending.Version);
             return Task.FromResult(true);
         }
 
