@@ -18,8 +18,11 @@ public sealed class AccountRegistryGrain(
     ICredentialSigner signer,
     TimeProvider clock) : Grain, IAccountRegistryGrain
 {
-    /// <summary>Names no account may take: the silo's own caller.</summary>
-    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { Caller.System.Account };
+    /// <summary>
+    /// Names no account may take: the silo's own caller, and the DNS label of the nodes (an account's names are
+    /// <c>&lt;name&gt;.&lt;account&gt;.fog</c>, so an account <c>node</c> would mix its names with <c>&lt;node&gt;.node.fog</c>).
+    /// </summary>
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { Caller.System.Account, AccountNames.Nodes };
 
     private AccountRegistryState S => store.State;
 
@@ -36,10 +39,17 @@ public sealed class AccountRegistryGrain(
     public async Task<AccountCredentialIssued> CreateAsync(string name, bool isAdmin, string csrPem)
     {
         RequireAdmin("form account create");
-        if (!Names.IsDnsLabel(name) || Reserved.Contains(name))
+        if (!Names.IsDnsLabel(name))
         {
             throw FormationException.Invalid(
-                $"account name '{name}' is not valid: use lower-case letters, digits and '-' (at most 63), and not '{Caller.System.Account}'.");
+                $"account name '{name}' is not valid: use lower-case letters, digits and '-' (at most 63), starting and ending with a letter or digit.");
+        }
+
+        if (Reserved.Contains(name))
+        {
+            throw FormationException.Invalid(
+                $"account name '{name}' is reserved ({string.Join(", ", Reserved.Order(StringComparer.Ordinal).Select(r => $"'{r}'"))} have a meaning of their own: " +
+                $"'{AccountNames.Nodes}' names the nodes in DNS, <node>.{AccountNames.Nodes}.fog); pick another name.");
         }
 
         if (S.Accounts.ContainsKey(name))

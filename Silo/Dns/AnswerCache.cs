@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace Formation.Silo.Dns;
 
 /// <summary>
-/// Encoded answers of the zone keyed by the exact question bytes (everything after the message id, plus whether the
-/// asker is a guest), so a repeated question is answered without parsing or encoding. Only authoritative, complete
+/// Encoded answers of the zone keyed by the exact question bytes (everything after the message id) and the asker
+/// (<see cref="DnsAsker"/>: whether it is a guest, and whose names it sees), so a repeated question is answered without
+/// parsing or encoding, and never with an answer computed for another account's guest. Only authoritative, complete
 /// answers are kept; every change of the table empties it (<see cref="Invalidate"/>), and an answer computed from an
 /// older table than the current one is never stored. Bounded: when full, new answers are not kept.
 /// </summary>
@@ -39,16 +40,33 @@ public sealed class AnswerCache(int capacity)
         generation.Answers.TryAdd(key, answer);
     }
 
+    /// <summary>The longest key: a query of 65,535 bytes and the longest account name.</summary>
+    public const int MaxKeyLength = ushort.MaxValue + 2 + Names.MaxLength;
+
     /// <summary>
-    /// The key of a query: a byte saying whether the asker is a guest (answers differ in the RA flag), then the query
-    /// without its 2-byte id.
+    /// The key of a query: a byte for the kind of asker (outside, a guest that sees every account, a member's guest, a
+    /// stranger: answers differ in the RA flag and in what names exist), the member's account name with its length, then
+    /// the query without its 2-byte id.
     /// </summary>
-    public static byte[] Key(ReadOnlySpan<byte> query, bool guest)
+    public static byte[] Key(ReadOnlySpan<byte> query, DnsAsker asker)
     {
-        var key = new byte[query.Length - 1];
-        key[0] = guest ? (byte)1 : (byte)0;
-        query[2..].CopyTo(key.AsSpan(1));
+        var key = new byte[KeyLength(query.Length, asker)];
+        WriteKey(query, asker, key);
         return key;
+    }
+
+    /// <summary>How long the key of a query of <paramref name="queryLength"/> bytes is for <paramref name="asker"/>.</summary>
+    public static int KeyLength(int queryLength, DnsAsker asker) => 2 + (asker.Account?.Length ?? 0) + queryLength - 2;
+
+    /// <summary>Writes the key (see <see cref="Key"/>) into <paramref name="destination"/>; returns its length.</summary>
+    public static int WriteKey(ReadOnlySpan<byte> query, DnsAsker asker, Span<byte> destination)
+    {
+        var account = asker.Account ?? "";
+        destination[0] = (byte)((asker.Guest ? 1 : 0) | (asker.Account is null ? 0 : 2));
+        destination[1] = (byte)account.Length;
+        var written = 2 + System.Text.Encoding.ASCII.GetBytes(account, destination[2..]);
+        query[2..].CopyTo(destination[written..]);
+        return written + query.Length - 2;
     }
 
     /// <summary>A response with AA set, not truncated, NOERROR or NXDOMAIN: an answer from the zone itself.</summary>

@@ -108,6 +108,7 @@ public sealed partial class DnsAgent(
                         _feeding = true;
                     }
 
+                    guests.SetLocal(wanted); // the host asking its own bridge address asks from that address
                     var server = new ZoneServer(o, wanted, table, guests, answerer, _forwarder, limiter, _logger, metrics, "fabric");
                     server.Start();
                     lock (_gate)

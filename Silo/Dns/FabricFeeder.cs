@@ -10,7 +10,8 @@ using Orleans.Streams;
 namespace Formation.Silo.Dns;
 
 /// <summary>
-/// Feeds the table with the fabric's names: <c>&lt;vm&gt;</c> and <c>&lt;node&gt;.node</c>. Follows the cluster's VM
+/// Feeds the table with the fabric's names: <c>&lt;vm&gt;</c> (<c>&lt;vm&gt;.&lt;account&gt;</c>) and <c>&lt;node&gt;.node</c>,
+/// and <see cref="GuestSources"/> with who holds each VM address and the nodes' addresses. Follows the cluster's VM
 /// and node event streams (the ones <c>form vm events</c> and the dashboard read), so a change shows within a grain
 /// call of its event, and rebuilds everything from the VM catalog and node list every
 /// <see cref="DnsOptions.ResyncInterval"/>, so a missed event heals. One loop applies both, in order: a list that lags
@@ -257,9 +258,15 @@ public sealed partial class FabricFeeder(
         }
 
         guests.SetSubnets(subnets);
+        guests.SetNodes(FabricRecords.NodeAddresses(nodes));
     }
 
-    private void PublishVms() => table.Replace(VmSource, FabricRecords.Vms(_vms.Values));
+    // Owners before names: a guest never sees a name of its account before the server knows it is that account's.
+    private void PublishVms()
+    {
+        guests.SetOwners(FabricRecords.Owners(_vms.Values));
+        table.Replace(VmSource, FabricRecords.Vms(_vms.Values));
+    }
 
     private static async Task Quietly(Func<Task> unsubscribe)
     {

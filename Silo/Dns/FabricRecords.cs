@@ -38,24 +38,57 @@ public static class FabricRecords
     }
 
     /// <summary>
-    /// A VM's name relative to the zone: <c>&lt;vm&gt;</c> for the admin account's VMs (as before accounts existed), and
-    /// <c>&lt;vm&gt;.&lt;account&gt;</c> for every other account's, so equal names in two accounts never claim the same
-    /// name and no account can take over another's. Null (no name) when a label is not a DNS label, or for an account
-    /// called like the node label (its names would mix with the nodes').
+    /// A VM's name relative to the zone (<see cref="ZoneNames.Owned"/>): <c>&lt;vm&gt;</c> for the admin account's VMs (as
+    /// before accounts existed), and <c>&lt;vm&gt;.&lt;account&gt;</c> for every other account's, so equal names in two
+    /// accounts never claim the same name and no account can take over another's. Null (no name) when a label is not a
+    /// DNS label, or for an account called like the node label (its names would mix with the nodes').
     /// </summary>
-    public static string? VmName(VmEntry vm)
+    public static string? VmName(VmEntry vm) => ZoneNames.Owned(vm.Account, vm.Name);
+
+    /// <summary>
+    /// Which account holds each VM address: every VM that has an address and is not gone (a booting guest asks before it
+    /// is Running). An address two entries claim (a deleted VM's address given again before its entry is gone) goes to
+    /// the newer.
+    /// </summary>
+    public static Dictionary<IPAddress, string> Owners(IEnumerable<VmEntry> vms)
     {
-        if (!Names.IsDnsLabel(vm.Name))
+        var chosen = new Dictionary<IPAddress, VmEntry>();
+        foreach (var vm in vms)
         {
-            return null;
+            if (vm.State is VmState.Deleted or VmState.Deleting || !IPAddress.TryParse(vm.Address, out var address))
+            {
+                continue;
+            }
+
+            if (!chosen.TryGetValue(address, out var other) || other.UpdatedAt < vm.UpdatedAt)
+            {
+                chosen[address] = vm;
+            }
         }
 
-        if (vm.Account == Formation.Identity.Caller.AdminAccount)
-        {
-            return vm.Name;
-        }
+        return chosen.ToDictionary(c => c.Key, c => c.Value.Account);
+    }
 
-        return Names.IsDnsLabel(vm.Account) && vm.Account != NodeLabel ? $"{vm.Name}.{vm.Account}" : null;
+    /// <summary>The nodes' own addresses in the guest ranges: overlay addresses and their VM subnets' gateways.</summary>
+    public static IEnumerable<IPAddress> NodeAddresses(IEnumerable<NodeStatus> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            if (node.Info.Mesh is not { } mesh)
+            {
+                continue;
+            }
+
+            if (IPAddress.TryParse(mesh.OverlayAddress, out var overlay))
+            {
+                yield return overlay;
+            }
+
+            if (Formation.Networking.Ipv4Subnet.TryParse(mesh.Subnet, out var subnet))
+            {
+                yield return subnet.Gateway;
+            }
+        }
     }
 
     /// <summary><c>&lt;node&gt;.node</c> → <see cref="NodeAddress"/>, for every node that has not left.</summary>

@@ -112,6 +112,7 @@ public sealed class UdpZoneTransport : IServerTransport
     {
         var buffer = new byte[ushort.MaxValue];
         var send = new byte[ushort.MaxValue];
+        var key = new byte[AnswerCache.MaxKeyLength];
         var address = new SocketAddress(_endpoint.AddressFamily);
         while (!_closed)
         {
@@ -135,7 +136,7 @@ public sealed class UdpZoneTransport : IServerTransport
 
             try
             {
-                Handle(buffer, length, send, address);
+                Handle(buffer, length, send, key, address);
             }
             catch (Exception) when (!_closed)
             {
@@ -144,7 +145,7 @@ public sealed class UdpZoneTransport : IServerTransport
         }
     }
 
-    private void Handle(byte[] buffer, int length, byte[] send, SocketAddress address)
+    private void Handle(byte[] buffer, int length, byte[] send, byte[] key, SocketAddress address)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var remote = (IPEndPoint)_endpoint.Create(address);
@@ -169,18 +170,15 @@ public sealed class UdpZoneTransport : IServerTransport
             return;
         }
 
-        var guest = _guests.IsGuest(remote.Address);
-
-        // The key is the query from byte 1 on, with byte 1 (the id's low byte) standing for the guest flag.
-        var idLow = buffer[1];
-        buffer[1] = guest ? (byte)1 : (byte)0;
-        var hit = _cache.TryGet(buffer.AsSpan(1, length - 1), out var cached);
-        buffer[1] = idLow;
-        if (hit)
+        // The answer is computed for this asker (carried with the query), whoever holds the address by then: the key and
+        // the answer always name the same account.
+        var asker = _guests.Asker(remote.Address);
+        var keyLength = AnswerCache.WriteKey(buffer.AsSpan(0, length), asker, key);
+        if (_cache.TryGet(key.AsSpan(0, keyLength), out var cached))
         {
             cached.CopyTo(send, 0);
             send[0] = buffer[0];
-            send[1] = idLow;
+            send[1] = buffer[1];
             _socket.SendTo(send.AsSpan(0, cached.Length), SocketFlags.None, address);
             _metrics?.Answered(_role, "udp", "cache", send[3] & 0x0f, started);
             return;
@@ -196,7 +194,7 @@ public sealed class UdpZoneTransport : IServerTransport
         buffer.AsSpan(0, length).CopyTo(query.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH));
         query[0] = (byte)(length >> 8);
         query[1] = (byte)length;
-        if (!_queue.Writer.TryWrite(new Pending(query, remote, guest, _cache.Version)))
+        if (!_queue.Writer.TryWrite(new Pending(query, new AskerEndPoint(remote, asker), _cache.Version)))
         {
             _inFlight.Release();
             Interlocked.Increment(ref _shed);
@@ -212,7 +210,7 @@ public sealed class UdpZoneTransport : IServerTransport
         _socket.SendTo(send.AsSpan(0, 12), SocketFlags.None, address);
     }
 
-    private readonly record struct Pending(byte[] Query, IPEndPoint Remote, bool Guest, long Version);
+    private readonly record struct Pending(byte[] Query, AskerEndPoint Remote, long Version);
 
     private sealed class Connection(UdpZoneTransport transport, Pending pending) : IServerConnection
     {
@@ -239,7 +237,7 @@ public sealed class UdpZoneTransport : IServerTransport
             var bytes = package.ToArraySegment(false);
 
             // Kept before it is sent: an asker that repeats the question the moment this answer arrives finds it.
-            var key = AnswerCache.Key(pending.Query.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH), pending.Guest);
+            var key = AnswerCache.Key(pending.Query.AsSpan(DnsRawPackage.LENGTH_HEADER_LENGTH), pending.Remote.Asker);
             transport._cache.TryAdd(key, bytes.AsSpan().ToArray(), pending.Version);
             try
             {

@@ -7,7 +7,8 @@ namespace Formation.Silo.Dns;
 /// Answers one query from a snapshot of the zone, as a pure function (no sockets, no clock): authoritative answers
 /// for names in the zone (NXDOMAIN for unknown names, NOERROR without answers for a known name of another type, the
 /// SOA in the authority section of both), <see cref="ZoneAnswer.ToForwarder"/> for a guest's name outside it, REFUSED
-/// for anyone else's (no open resolver).
+/// for anyone else's (no open resolver). What a name in the zone means depends on the asker (<see cref="ZoneNames.ForAsker"/>):
+/// a member's guest sees only its own account's names and the nodes'.
 /// </summary>
 public sealed class ZoneAnswerer
 {
@@ -34,8 +35,13 @@ public sealed class ZoneAnswerer
 
     public DomainName Zone => _zone;
 
-    public ZoneAnswer Answer(DnsMessage query, bool fromGuest, ZoneSnapshot zone)
+    /// <summary>The answer for an asker outside the guest ranges, or (<paramref name="fromGuest"/>) one that sees every account's names.</summary>
+    public ZoneAnswer Answer(DnsMessage query, bool fromGuest, ZoneSnapshot zone) =>
+        Answer(query, fromGuest ? DnsAsker.Fabric : DnsAsker.Outside, zone);
+
+    public ZoneAnswer Answer(DnsMessage query, DnsAsker asker, ZoneSnapshot zone)
     {
+        var fromGuest = asker.Guest;
         var response = query.CreateResponseInstance();
         response.IsRecursionAllowed = fromGuest;
         if (response.IsEDnsEnabled)
@@ -81,8 +87,9 @@ public sealed class ZoneAnswerer
             return ZoneAnswer.Send(response);
         }
 
-        var records = zone.Get(relative);
-        if (records.Count == 0 && !zone.Exists(relative))
+        var name = ZoneNames.ForAsker(relative, asker, out var exists);
+        var records = name is null ? [] : zone.Get(name);
+        if (records.Count == 0 && !exists && (name is null || !zone.Exists(name)))
         {
             response.ReturnCode = ReturnCode.NxDomain;
             response.AuthorityRecords.Add(Soa(zone));

@@ -118,8 +118,9 @@ public sealed partial class ZoneServer : IDisposable
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var guest = _guests.IsGuest(e.RemoteEndpoint.Address);
-        var answer = _answerer.Answer(query, guest, _table.Current);
+        // Over UDP the transport found the asker (and keyed the cache by it); over TCP it is found here.
+        var asker = e.RemoteEndpoint is AskerEndPoint known ? known.Asker : _guests.Asker(e.RemoteEndpoint.Address);
+        var answer = _answerer.Answer(query, asker, _table.Current);
         e.Response = answer.Forward ? await _forwarder.ForwardAsync(query, _stopping.Token) : answer.Response;
         if (e.Response is DnsMessage response)
         {

@@ -8,4 +8,11 @@ public static class AccountNames
 
     /// <summary>The silo's own background work; no client certificate may carry this name.</summary>
     public const string System = "system";
+
+    /// <summary>
+    /// The DNS label the zone names nodes under (<c>&lt;node&gt;.node.fog</c>). Another account's names live under its own
+    /// label (<c>&lt;vm&gt;.&lt;account&gt;.fog</c>), so an account called this would mix its names with the nodes': no
+    /// account may take it.
+    /// </summary>
+    public const string Nodes = "node";
 }
