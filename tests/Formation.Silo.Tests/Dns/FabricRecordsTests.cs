@@ -64,4 +64,39 @@ public sealed class FabricRecordsTests
 
         Assert.Equal(["n1.node"], records.Keys);
     }
+
+    [Fact]
+    public void Owners_EveryVmWithAnAddressThatIsNotGone_NewestHolderOfAnAddressWins()
+    {
+        var owners = FabricRecords.Owners(
+        [
+            new VmEntry("vm-1", "web", "n1", VmState.Running, "10.77.1.2", T),
+            new VmEntry("vm-2", "web", "n1", VmState.Provisioning, "10.77.1.3", T, "bob"), // booting guests ask too
+            new VmEntry("vm-3", "old", "n1", VmState.Deleted, "10.77.1.4", T.AddSeconds(9), "bob"),
+            new VmEntry("vm-4", "new", "n1", VmState.Running, "10.77.1.4", T, "alice"),
+            new VmEntry("vm-5", "was", "n1", VmState.Stopped, "10.77.1.5", T, "bob"),
+            new VmEntry("vm-6", "now", "n1", VmState.Running, "10.77.1.5", T.AddSeconds(1), "alice"),
+            new VmEntry("vm-7", "none", "n1", VmState.Running, null, T, "bob"),
+        ]);
+
+        Assert.Equal("admin", owners[IPAddress.Parse("10.77.1.2")]);
+        Assert.Equal("bob", owners[IPAddress.Parse("10.77.1.3")]);
+        Assert.Equal("alice", owners[IPAddress.Parse("10.77.1.4")]);
+        Assert.Equal("alice", owners[IPAddress.Parse("10.77.1.5")]);
+        Assert.Equal(4, owners.Count);
+    }
+
+    [Fact]
+    public void NodeAddresses_AreTheOverlayAddressesAndSubnetGatewaysOfMeshNodes()
+    {
+        var info = new NodeInfo("n1", "host", 2, 1024, 10, false, "", "sim", "", "192.0.2.7:11111", "192.0.2.7:30000", new NodeCapacity(2, 1024, 10),
+            T, "1");
+        var addresses = FabricRecords.NodeAddresses(
+        [
+            new NodeStatus(info with { Mesh = new NodeMesh("key", "192.0.2.7:51820", "10.77.4.1", "10.77.4.0/24") }, NodeHealth.Healthy, T, new NodeCapacity(0, 0, 0), 0),
+            new NodeStatus(info with { NodeId = "n2" }, NodeHealth.Healthy, T, new NodeCapacity(0, 0, 0), 0),
+        ]);
+
+        Assert.Equal([IPAddress.Parse("10.77.4.1"), IPAddress.Parse("10.77.4.1")], addresses);
+    }
 }

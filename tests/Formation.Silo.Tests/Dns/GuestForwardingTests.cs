@@ -22,6 +22,7 @@ public sealed class GuestForwardingTests
         using var zone = new LiveZone(addresses: [IPAddress.Loopback, IPAddress.Parse(guest.HostAddress)],
             forwarders: [new IPEndPoint(IPAddress.Loopback, upstream.Port)]);
         zone.SetVm("web", "10.77.3.7");
+        zone.Guests.SetOwners(new Dictionary<IPAddress, string> { [IPAddress.Parse(guest.GuestAddress)] = "admin" }); // a guest of the admin account
 
         var forwarded = await Dig.QueryAsync(guest.HostAddress, zone.Port, "www.upstream.test", netns: guest.Namespace);
         var own = await Dig.QueryAsync(guest.HostAddress, zone.Port, "web.fog", netns: guest.Namespace);

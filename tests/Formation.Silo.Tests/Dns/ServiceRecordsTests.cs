@@ -41,4 +41,21 @@ public sealed class ServiceRecordsTests
 
         Assert.Empty(ServiceRecords.Of(Service(new ServiceReplica("a", "web-1", "n1", 1, VmState.Provisioning, "10.77.0.3")), []));
     }
+
+    [Fact]
+    public void AMembersService_IsNamedUnderItsAccount_WithSrvTargetsOfItsReplicasNames()
+    {
+        var service = Service(
+            new ServiceReplica("a", "web-1", "n1", 1, VmState.Running, "10.77.0.3"),
+            new ServiceReplica("b", "web-2", "n2", 1, VmState.Running, "10.77.1.2")) with { Name = "bob/web" };
+
+        var records = ServiceRecords.Of(service, [new ExposedPort(8080, PortProtocol.Tcp)]);
+
+        Assert.Equal(["_8080._tcp.web.bob", "_http._tcp.web.bob", "web.bob"], records.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["web-1.bob", "web-2.bob"], records["_http._tcp.web.bob"].Cast<ServiceRecord>().Select(r => r.Target));
+        Assert.Equal([IPAddress.Parse("10.77.0.3"), IPAddress.Parse("10.77.1.2")], records["web.bob"].Cast<AddressRecord>().Select(r => r.Address));
+
+        // An account called like the node label (made before it was reserved) gets no names, rather than mixing with nodes.
+        Assert.Empty(ServiceRecords.Of(service with { Name = "node/web" }, [new ExposedPort(8080, PortProtocol.Tcp)]));
+    }
 }
