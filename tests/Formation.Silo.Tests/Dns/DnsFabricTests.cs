@@ -4,6 +4,7 @@ using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Formation.Silo.Dns;
 using Formation.Vms;
+using static Formation.Testing.Accounts;
 
 namespace Formation.Silo.Tests.Dns;
 
@@ -50,9 +51,10 @@ public sealed class DnsFabricTests(DnsClusterFixture fixture) : IClassFixture<Dn
         return clock.Elapsed;
     }
 
-    private async Task<IVmGrain> RunningVmAsync(string name)
+    private async Task<IVmGrain> RunningVmAsync(string name, string? account = null)
     {
-        var created = await Catalog.CreateVmAsync(new VmSpec(name, 1, 256, 1, null, null));
+        var spec = new VmSpec(name, 1, 256, 1, null, null);
+        var created = account is null ? await Catalog.CreateVmAsync(spec) : await AsAccount(fixture.Client, account, c => c.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(spec));
         var vm = fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
         await Eventually.HoldsAsync(vm.GetAsync, v => v.State == VmState.Running && v.Address is not null, Timeout, $"{name} running with an address");
         return vm;
@@ -144,5 +146,57 @@ public sealed class DnsFabricTests(DnsClusterFixture fixture) : IClassFixture<Dn
         await Task.Delay(DnsClusterFixture.Resync * 2 + TimeSpan.FromMilliseconds(500));
         Assert.Equal(info.Address, await AddressAsync(0, "dns-lag.fog"));
         Assert.Equal(info.Address, await AddressAsync(1, "dns-lag.fog"));
+    }
+
+    [Fact]
+    public async Task TwoAccountsVmsOfOneName_AreNamedUnderTheirAccounts_AndEachAddressAsksAsItsAccount_WithinASecond()
+    {
+        var admin = await RunningVmAsync("dns-acct");
+        var bob = await RunningVmAsync("dns-acct", "dns-bob");
+        var alice = await RunningVmAsync("dns-acct", "dns-alice");
+        var addresses = new Dictionary<string, string>
+        {
+            ["admin"] = (await admin.GetAsync()).Address!,
+            ["dns-bob"] = (await bob.GetAsync()).Address!,
+            ["dns-alice"] = (await alice.GetAsync()).Address!,
+        };
+        var silo = fixture.Cluster.Silos[0].ServiceProvider;
+        var guests = (GuestSources)silo.GetService(typeof(GuestSources))!;
+        var table = (DnsTable)silo.GetService(typeof(DnsTable))!;
+
+        // The host (a source outside the guest ranges) sees every account's name, on every silo.
+        await UntilEverySiloAsync("dns-acct.fog", m => m.AnswerRecords.OfType<ARecord>().Any(a => a.Address.ToString() == addresses["admin"]), "admin's");
+        await UntilEverySiloAsync("dns-acct.dns-bob.fog", m => m.AnswerRecords.OfType<ARecord>().Any(a => a.Address.ToString() == addresses["dns-bob"]), "bob's");
+        await UntilEverySiloAsync("dns-acct.dns-alice.fog", m => m.AnswerRecords.OfType<ARecord>().Any(a => a.Address.ToString() == addresses["dns-alice"]), "alice's");
+
+        // Each VM's address asks as its own account (the feeder tells the server who holds it, with the names).
+        await Eventually.HoldsAsync(() => Task.FromResult(guests.Asker(IPAddress.Parse(addresses["dns-alice"]))), a => a == DnsAsker.GuestOf("dns-alice"),
+            Timeout, "alice's address known as hers");
+        Assert.Equal(DnsAsker.GuestOf("dns-bob"), guests.Asker(IPAddress.Parse(addresses["dns-bob"])));
+        Assert.Equal(DnsAsker.Fabric, guests.Asker(IPAddress.Parse(addresses["admin"])));
+
+        var answerer = new ZoneAnswerer("fog", TimeSpan.FromSeconds(5), "dns-0.node");
+        string? Ask(string from, string name)
+        {
+            var query = new DnsMessage { Questions = [new DnsQuestion(DomainName.Parse(name), RecordType.A, RecordClass.INet)] };
+            var response = answerer.Answer(query, guests.Asker(IPAddress.Parse(addresses[from])), table.Current).Response!;
+            return response.ReturnCode == ReturnCode.NxDomain ? "NXDOMAIN" : response.AnswerRecords.OfType<ARecord>().SingleOrDefault()?.Address.ToString();
+        }
+
+        Assert.Equal(addresses["dns-bob"], Ask("dns-bob", "dns-acct.fog"));
+        Assert.Equal(addresses["dns-alice"], Ask("dns-alice", "dns-acct.fog"));
+        Assert.Equal(addresses["admin"], Ask("admin", "dns-acct.fog"));
+        Assert.Equal("NXDOMAIN", Ask("dns-bob", "dns-acct.dns-alice.fog"));
+        Assert.Equal("NXDOMAIN", Ask("dns-alice", "dns-acct.dns-bob.fog"));
+
+        // Deleted: its address is nobody's within a second, as its name goes.
+        await bob.DeleteAsync();
+        var gone = Stopwatch.StartNew();
+        await Eventually.HoldsAsync(() => Task.FromResult(guests.Asker(IPAddress.Parse(addresses["dns-bob"]))), a => a == DnsAsker.Stranger, Timeout,
+            "bob's address nobody's once deleted");
+        Assert.True(gone.Elapsed < Visible, $"bob's address stayed his for {gone.Elapsed.TotalMilliseconds:0} ms");
+        await UntilEverySiloAsync("dns-acct.dns-bob.fog", m => m.ReturnCode == ReturnCode.NxDomain, "bob's name gone");
+        await admin.DeleteAsync();
+        await alice.DeleteAsync();
     }
 }
