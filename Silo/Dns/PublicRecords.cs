@@ -10,7 +10,8 @@ namespace Formation.Silo.Dns;
 /// <summary>
 /// The public zone's names (split horizon), as a pure function of the routes, the services and the nodes: a service the
 /// edge proxy serves (some route sends requests to it, and at least one replica serves) is named
-/// <c>&lt;service&gt;</c> → the underlay addresses of the healthy nodes (every node's edge proxy takes every route).
+/// <c>&lt;service&gt;</c> (a member's <c>&lt;service&gt;.&lt;account&gt;</c>) → the underlay addresses of the healthy nodes
+/// (every node's edge proxy takes every route).
 /// Nothing else has a name there: no VM, no node name, no SRV record, and never an address of the fabric's inside
 /// (the overlay range, a node's VM subnet or overlay address, any replica's address), even from a node that
 /// advertises one.
@@ -39,9 +40,10 @@ public static class PublicRecords
         var answer = DnsTable.Addresses(edges);
         foreach (var service in serviceList)
         {
-            if (routed.Contains(service.Name) && Names.IsDnsLabel(service.Name) && service.ReplicaList.Any(r => r.Serving))
+            var owned = Formation.Ownership.OwnedName.FromStored(service.Name);
+            if (routed.Contains(service.Name) && ZoneNames.Owned(owned.Account, owned.Name) is { } name && service.ReplicaList.Any(r => r.Serving))
             {
-                records[service.Name] = answer;
+                records[name] = answer; // a member's service: <service>.<account>.<public zone>
             }
         }
 

@@ -3,6 +3,8 @@ using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Formation.Silo.Dns;
+using Formation.Errors;
+using Formation.Identity;
 using Formation.Vms;
 using static Formation.Testing.Accounts;
 
@@ -198,5 +200,20 @@ public sealed class DnsFabricTests(DnsClusterFixture fixture) : IClassFixture<Dn
         await UntilEverySiloAsync("dns-acct.dns-bob.fog", m => m.ReturnCode == ReturnCode.NxDomain, "bob's name gone");
         await admin.DeleteAsync();
         await alice.DeleteAsync();
+    }
+
+    [Fact]
+    public async Task AnAccountCalledLikeTheNodeLabel_IsRefused_AndNothingIsMade()
+    {
+        var registry = fixture.Client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster);
+        var before = await AsAccount(fixture.Client, "ops", _ => registry.ListAsync(), admin: true);
+
+        var refused = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(fixture.Client, "ops", _ => registry.CreateAsync(AccountNames.Nodes, false, "not a csr: the name is checked first"), admin: true));
+
+        Assert.Equal(ErrorKind.InvalidArgument, refused.Kind);
+        Assert.Contains("'node' is reserved", refused.Message);
+        Assert.Contains("pick another name", refused.Message);
+        Assert.Equal(before.Select(a => a.Name), (await AsAccount(fixture.Client, "ops", _ => registry.ListAsync(), admin: true)).Select(a => a.Name));
     }
 }

@@ -74,4 +74,16 @@ public sealed class PublicRecordsTests
 
         Assert.Equal([IPAddress.Parse("198.51.100.4")], records["web"].Cast<AddressRecord>().Select(r => r.Address));
     }
+
+    [Fact]
+    public void AMembersRoutedService_IsNamedUnderItsAccount()
+    {
+        var records = PublicRecords.Of(
+            [Route("shop.example.com", "bob/web"), Route("web.example.com", "web")],
+            [Service("bob/web", Replica("web-1", "10.77.1.2")), Service("web", Replica("web-1", "10.77.1.3")), Service("alice/web", Replica("web-1", "10.77.1.4"))],
+            [Node("n1", "192.0.2.7:11111")]);
+
+        Assert.Equal(["web", "web.bob"], records.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(IPAddress.Parse("192.0.2.7"), ((AddressRecord)Assert.Single(records["web.bob"])).Address);
+    }
 }
