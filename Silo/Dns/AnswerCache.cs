@@ -56,7 +56,7 @@ public sealed class AnswerCache(int capacity)
     }
 
     /// <summary>How long the key of a query of <paramref name="queryLength"/> bytes is for <paramref name="asker"/>.</summary>
-    public static int KeyLength(int queryLength, DnsAsker asker) => 2 + (asker.Account?.Length ?? 0) + queryLength - 2;
+    public static int KeyLength(int queryLength, DnsAsker asker) => (asker.Account?.Length ?? 0) + queryLength; // the kind and length bytes take the id's place
 
     /// <summary>Writes the key (see <see cref="Key"/>) into <paramref name="destination"/>; returns its length.</summary>
     public static int WriteKey(ReadOnlySpan<byte> query, DnsAsker asker, Span<byte> destination)

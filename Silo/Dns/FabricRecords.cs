@@ -8,7 +8,7 @@ namespace Formation.Silo.Dns;
 public static class FabricRecords
 {
     /// <summary>The label under which nodes are named: <c>&lt;node&gt;.node.fog</c>.</summary>
-    public const string NodeLabel = "node";
+    public const string NodeLabel = Formation.Identity.AccountNames.Nodes;
 
     /// <summary>A VM has a name in the zone while its guest is up: Running, or Paused (it keeps its address).</summary>
     public static bool Answers(VmState state) => state is VmState.Running or VmState.Paused;
