@@ -34,9 +34,9 @@ public static class ZoneNames
     /// <summary>
     /// The table name that <paramref name="relative"/> (the question, relative to the zone, lower case) means for
     /// <paramref name="asker"/>, or null when the asker may not see any (then it is NXDOMAIN, or NODATA when
-    /// <paramref name="exists"/>). <paramref name="exists"/> tells whether the asked name exists in the asker's view even without records of its own: the <c>node</c> label
-    /// (the nodes are below it), and a member's own account label (its names are below it), so a resolver that treats
-    /// NXDOMAIN as "nothing below" (RFC 8020) never hides them.
+    /// <paramref name="exists"/>). <paramref name="exists"/> tells whether the asked name exists in the asker's view even
+    /// without records of its own: the <c>node</c> label (the nodes are below it), and a member's own account label (its
+    /// names are below it), so a resolver that treats NXDOMAIN as "nothing below" (RFC 8020) never hides them.
     /// </summary>
     public static string? ForAsker(string relative, DnsAsker asker, out bool exists)
     {
