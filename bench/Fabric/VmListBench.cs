@@ -42,13 +42,22 @@ public static class VmListBench
             var json = new List<double>();
             var on = new List<double>();
             var off = new List<double>();
+            var onCpu = new List<double>();
+            var offCpu = new List<double>();
             for (var i = 0; i < runs; i++)
             {
-                anchor.Add(await WallAsync(form, Client.LocalApi(credential), "--help"));
-                table.Add(await WallAsync(form, Client.LocalApi(credential), "vm", "list", "--gateway", silo.Gateway));
-                json.Add(await WallAsync(form, Client.LocalApi(credential), "vm", "list", "--json", "--gateway", silo.Gateway));
-                off.Add(await WallAsync(form, Client.Anonymous(empty), "vm", "list", "--gateway", open.Gateway));
-                on.Add(await WallAsync(form, Client.Orleans(credential), "vm", "list", "--gateway", silo.Gateway));
+                anchor.Add((await WallAsync(form, Client.LocalApi(credential), "--help")).Wall);
+                table.Add((await WallAsync(form, Client.LocalApi(credential), "vm", "list", "--gateway", silo.Gateway)).Wall);
+                json.Add((await WallAsync(form, Client.LocalApi(credential), "vm", "list", "--json", "--gateway", silo.Gateway)).Wall);
+                // Alternate which goes first, so a change in the machine's load falls on both alike.
+                foreach (var identity in i % 2 == 0 ? new[] { false, true } : [true, false])
+                {
+                    var (wall, cpu) = identity
+                        ? await WallAsync(form, Client.Orleans(credential), "vm", "list", "--gateway", silo.Gateway)
+                        : await WallAsync(form, Client.Anonymous(empty), "vm", "list", "--gateway", open.Gateway);
+                    (identity ? on : off).Add(wall);
+                    (identity ? onCpu : offCpu).Add(cpu);
+                }
             }
 
             var cost = Stats.Median(on) - Stats.Median(off);
@@ -59,6 +68,8 @@ public static class VmListBench
             Console.WriteLine($"  Orleans, on     {Stats.Median(on),8:0} ms median wall, p90 {Stats.Percentile(on, 90):0} ms (FORM_LOCAL_API=0, mutual TLS + proofs)");
             Console.WriteLine($"  Orleans, off    {Stats.Median(off),8:0} ms median wall, p90 {Stats.Percentile(off, 90):0} ms (anchor: silo with identity off, no credential)");
             Console.WriteLine($"  identity cost   {cost,8:0} ms (on - off, medians)");
+            Console.WriteLine($"  CPU, on / off   {Stats.Median(onCpu),8:0} / {Stats.Median(offCpu):0} ms median user+sys of the form process: identity costs {Stats.Median(onCpu) - Stats.Median(offCpu):0} ms of CPU");
+            Console.WriteLine($"load average      {File.ReadAllText("/proc/loadavg").Split(' ')[0],8} (wall times on a loaded machine vary; the CPU figures less)");
             Console.WriteLine($"anchor form -h    {Stats.Median(anchor),8:0} ms median wall");
             Console.WriteLine($"ratio             {Stats.Median(table) / Stats.Median(anchor),8:0.00} x anchor");
             Console.WriteLine($"goal              local API < 300 ms wall: {(Stats.Median(table) < 300 ? "met" : "NOT met")}");
@@ -125,7 +136,8 @@ public static class VmListBench
         };
     }
 
-    private static async Task<double> WallAsync(string[] command, Dictionary<string, string> environment, params string[] args)
+    /// <summary>Runs form once: its wall time and its CPU time (user + system, from the children's resource usage), in ms.</summary>
+    private static async Task<(double Wall, double Cpu)> WallAsync(string[] command, Dictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment.Remove("FORMATION_CREDENTIAL");
@@ -139,6 +151,7 @@ public static class VmListBench
             info.ArgumentList.Add(a);
         }
 
+        var cpuBefore = ChildrenCpu();
         var sw = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -151,6 +164,28 @@ public static class VmListBench
         }
 
         await stdout;
-        return elapsed;
+        return (elapsed, ChildrenCpu() - cpuBefore);
+    }
+
+    /// <summary>CPU ms of this process's ended children (the silos run on, so the difference around one run is form's).</summary>
+    private static double ChildrenCpu()
+    {
+        _ = getrusage(-1, out var usage); // RUSAGE_CHILDREN
+        return (usage.UserSeconds + usage.SystemSeconds) * 1000.0 + (usage.UserMicroseconds + usage.SystemMicroseconds) / 1000.0;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int getrusage(int who, out RUsage usage);
+
+    /// <summary>The head of struct rusage on 64-bit Linux: ru_utime and ru_stime (timevals), then 14 longs.</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct RUsage
+    {
+        public long UserSeconds;
+        public long UserMicroseconds;
+        public long SystemSeconds;
+        public long SystemMicroseconds;
+        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.ByValArray, SizeConst = 14)]
+        public long[] Rest;
     }
 }
