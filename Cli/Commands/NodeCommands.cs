@@ -5,7 +5,7 @@ using Formation.Nodes;
 
 namespace Formation.Cli.Commands;
 
-/// <summary><c>form node list</c>, <c>form node token create</c>.</summary>
+/// <summary><c>form node list</c>, <c>form node revoke</c>, <c>form node token create</c>.</summary>
 public static class NodeCommands
 {
     public static Command Create(FormApp app)
@@ -28,8 +28,34 @@ public static class NodeCommands
             return ExitCodes.Ok;
         }));
         node.Subcommands.Add(list);
+        node.Subcommands.Add(Revoke(app));
         node.Subcommands.Add(Token(app));
         return node;
+    }
+
+    /// <summary><c>form node revoke NODE</c>: the node's certificate joins the revoked set; every silo refuses its proofs within seconds.</summary>
+    private static Command Revoke(FormApp app)
+    {
+        var nodeId = new Argument<string>("node") { Description = "The node whose certificate to revoke (`form node list`)" };
+        var json = FormApp.JsonOption();
+        var revoke = new Command("revoke", "Revoke a node's certificate: every silo refuses the node's calls within seconds (admins only)") { nodeId, json };
+        revoke.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        {
+            var name = parse.GetValue(nodeId)!;
+            var serials = await client.GetGrain<Identity.IAccountRegistryGrain>(GrainKeys.Cluster).RevokeNodeAsync(name);
+            if (parse.GetValue(json))
+            {
+                Json.Write(app.Terminal.Out, serials);
+                return ExitCodes.Ok;
+            }
+
+            app.Terminal.Out.WriteLine(serials.Count == 0
+                ? $"Node {name}'s certificate was revoked already."
+                : $"Revoked node {name}'s certificate (serial {string.Join(", ", serials)}): every silo refuses its calls within seconds. " +
+                  "To bring the host back, give it a new join token (`form node token create`) and a fresh data directory.");
+            return ExitCodes.Ok;
+        }));
+        return revoke;
     }
 
     /// <summary><c>form node token create [--ttl 1h]</c>: a one-time token that admits one new node to the cluster.</summary>
@@ -80,7 +106,7 @@ public static class NodeCommands
         {
             var a = n.Info.Allocatable;
             var r = n.Reserved;
-            table.Add(n.NodeId, Format.HealthCell(n.Health), n.Info.HypervisorDriver, $"{r.VCpus}/{a.VCpus}",
+            table.Add(n.NodeId, n.Revoked is null ? Format.HealthCell(n.Health) : "revoked", n.Info.HypervisorDriver, $"{r.VCpus}/{a.VCpus}",
                 $"{Units.MiB(r.MemoryMiB)}/{Units.MiB(a.MemoryMiB)}", $"{r.DiskGiB}/{a.DiskGiB} GiB", n.VmCount.ToString(),
                 Units.Ago(n.LastHeartbeat, now), n.Info.GatewayEndpoint);
         }
@@ -90,6 +116,11 @@ public static class NodeCommands
         foreach (var n in nodes)
         {
             terminal.Out.WriteLine($"{n.NodeId}: driver {n.Info.HypervisorDriver} — {n.Info.HypervisorReason}");
+            if (n.Revoked is { } revoked)
+            {
+                terminal.Out.WriteLine($"{n.NodeId}: certificate revoked {Units.Ago(revoked, now)} (`form node revoke`): the cluster refuses its calls");
+            }
+
             if (n.Info.Multiaddrs is { Count: > 0 } addrs)
             {
                 terminal.Out.WriteLine($"{n.NodeId}: libp2p {string.Join(" ", addrs)}");

@@ -48,6 +48,11 @@ public sealed class ClusterConnection : IAsyncDisposable
 
         // Read before anything starts: a bad credential file is the user's to fix, not a silo that did not answer.
         var credential = settings.Credential is { } file ? ClusterCredential.Load(file) : null;
+        Trace.Mark(credential is null ? "no credential" : "credential read");
+        if (credential is not null && settings.Postgres is null)
+        {
+            ClientTls.SkipMachineTrustStore();
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("FORM_TRACE") == "2")

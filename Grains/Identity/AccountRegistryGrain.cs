@@ -160,6 +160,60 @@ public sealed class AccountRegistryGrain(
         return revoked;
     }
 
+    public async Task RecordNodeKeyAsync(NodeKey key)
+    {
+        if (!Equals(CallerContext.Current, Caller.System))
+        {
+            throw new FormationException(ErrorKind.PermissionDenied, "only a silo records its node's certificate (at start); no account may.");
+        }
+
+        if (!Names.IsDnsLabel(key.NodeId) || key.Serial.Length == 0 || !key.Serial.All(Uri.IsHexDigit))
+        {
+            throw FormationException.Invalid($"node key '{key.NodeId}' / '{key.Serial}' is not a node id and a hex serial.");
+        }
+
+        var serial = key.Serial.ToUpperInvariant();
+        if (S.NodeKeys.ContainsKey(serial))
+        {
+            return;
+        }
+
+        // A serial revoked before it was recorded (e.g. `form account revoke-key` of it) stays revoked.
+        S.NodeKeys[serial] = key with { Serial = serial, Revoked = S.Revoked.TryGetValue(serial, out var at) ? at : null };
+        S.Version++;
+        await store.WriteStateAsync();
+    }
+
+    public async Task<IReadOnlyList<string>> RevokeNodeAsync(string nodeId)
+    {
+        RequireAdmin("form node revoke");
+        var keys = S.NodeKeys.Values.Where(k => k.NodeId == nodeId).ToList();
+        if (keys.Count == 0)
+        {
+            throw FormationException.NotFound($"no node named '{nodeId}' has reported its certificate (`form node list` shows the nodes).");
+        }
+
+        var now = clock.GetUtcNow();
+        var revoked = new List<string>();
+        foreach (var key in keys.Where(k => k.Revoked is null))
+        {
+            S.NodeKeys[key.Serial] = key with { Revoked = now };
+            S.Revoked.TryAdd(key.Serial, now);
+            revoked.Add(key.Serial);
+        }
+
+        if (revoked.Count > 0)
+        {
+            S.Version++;
+            await store.WriteStateAsync();
+        }
+
+        return revoked;
+    }
+
+    public Task<IReadOnlyList<NodeKey>> ListNodeKeysAsync() =>
+        Task.FromResult<IReadOnlyList<NodeKey>>([.. S.NodeKeys.Values.OrderBy(k => k.NodeId, StringComparer.Ordinal).ThenBy(k => k.Expires)]);
+
     public Task<Caller> WhoAmIAsync() => Task.FromResult(CallerContext.CurrentOrSystem);
 
     public Task<AccountsView?> ViewAsync(long knownVersion)

@@ -13,6 +13,9 @@ public sealed class AccountRegistryState
 
     /// <summary>Raised on every change, so silos polling with their known version fetch only changes.</summary>
     [Id(2)] public long Version { get; set; }
+
+    /// <summary>The node certificates silos reported, by serial (a node that rejoins gets a new one).</summary>
+    [Id(3)] public Dictionary<string, NodeKey> NodeKeys { get; set; } = [];
 }
 
 /// <summary>One account in <see cref="AccountRegistryState"/>.</summary>

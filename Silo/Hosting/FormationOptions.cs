@@ -65,4 +65,10 @@ public sealed class FormationOptions
 
     /// <summary>The edge proxy: its HTTP port on every address (0: none).</summary>
     public Edge.EdgeOptions Edge { get; set; } = new();
+
+    /// <summary>
+    /// Benchmark only: no mutual TLS and no proofs (every client call runs as the system). Refused unless the environment
+    /// variable <see cref="Identity.BenchmarkIdentitySwitch.EnvironmentVariable"/> is <c>1</c>, and always in cluster mode.
+    /// </summary>
+    public bool BenchmarkWithoutIdentity { get; set; }
 }

@@ -33,8 +33,18 @@ public static class SiloBuilderModeExtensions
         // Both modes: mutual TLS on the gateway and silo port, and a verified proof on every call to a Formation grain.
         var node = config.Credential
             ?? throw new InvalidOperationException("a silo needs the node's credential (NodeIdentitySetup) before it is built.");
-        silo.UseFormationTls(node);
-        silo.AddFormationIdentity(node, config.Authority, config.IdentityStore, config.NodeId);
+        // Benchmark only; checked again here so no other way of building a SiloConfig can turn identity off.
+        if (config.WithoutIdentity && BenchmarkIdentitySwitch.Problem(true, config.Mode,
+                Environment.GetEnvironmentVariable(BenchmarkIdentitySwitch.EnvironmentVariable)) is { } refused)
+        {
+            throw new InvalidOperationException(refused);
+        }
+
+        if (!config.WithoutIdentity)
+        {
+            silo.UseFormationTls(node);
+            silo.AddFormationIdentity(node, config.Authority, config.IdentityStore, config.NodeId);
+        }
 
         StorageSetup.AddGrainStorage(silo, config, StorageNames.Formation);
         StorageSetup.AddGrainStorage(silo, config, StorageNames.PubSub);

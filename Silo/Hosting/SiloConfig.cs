@@ -31,6 +31,9 @@ public sealed record SiloConfig(
     /// <summary>This node's TLS credential (set once <see cref="Identity.NodeIdentitySetup"/> has run, in either mode).</summary>
     public Formation.Identity.ClusterCredential? Credential { get; init; }
 
+    /// <summary>Benchmark only (<see cref="Identity.BenchmarkIdentitySwitch"/>): no mutual TLS, no proofs; false in every real start-up.</summary>
+    public bool WithoutIdentity { get; init; }
+
     /// <summary>The cluster CA with its key, on the node that holds it (the first node; the only one in embedded mode).</summary>
     public Identity.ClusterAuthority? Authority { get; init; }
 
@@ -141,10 +144,20 @@ public sealed record SiloConfig(
             problems.Add($"Capacity:CpuOvercommit must be between 0 and 64 (got {o.Capacity.CpuOvercommit}).");
         }
 
+        var withoutIdentity = Identity.BenchmarkIdentitySwitch.Problem(o.BenchmarkWithoutIdentity, mode,
+            Environment.GetEnvironmentVariable(Identity.BenchmarkIdentitySwitch.EnvironmentVariable)) is { } switchProblem
+            ? Refused(problems, switchProblem)
+            : o.BenchmarkWithoutIdentity;
         errors = problems;
         return new SiloConfig(nodeId, dataDir, mode, o.SiloPort, o.GatewayPort, address, o.Postgres, o.ClusterId,
             o.ServiceId, driver, o.Capacity, discovery, o.HttpApi.Enabled ? o.HttpApi : null, metrics.Collect ? metrics.Port : 0,
-            otlp, metrics.Interval, o.JoinPort);
+            otlp, metrics.Interval, o.JoinPort) { WithoutIdentity = withoutIdentity };
+    }
+
+    private static bool Refused(List<string> problems, string problem)
+    {
+        problems.Add(problem);
+        return false;
     }
 
     private static void CheckPort(int port, string what, List<string> problems)

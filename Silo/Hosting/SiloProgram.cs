@@ -55,6 +55,11 @@ public static class SiloProgram
             Console.Error.WriteLine("formation-silo: WARNING: test hook Formation:Testing:HoldCreateAfterPlacement is on: every VM create hangs after placement.");
         }
 
+        if (config.WithoutIdentity)
+        {
+            Console.Error.WriteLine($"formation-silo: WARNING: benchmark switch Formation:BenchmarkWithoutIdentity is on ({Identity.BenchmarkIdentitySwitch.EnvironmentVariable}=1): no TLS, no caller checks.");
+        }
+
         using var dataLock = DataDirectoryLock.TryAcquire(config.DataDirectory, out var lockError);
         if (dataLock is null)
         {

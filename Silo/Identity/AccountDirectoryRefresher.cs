@@ -5,11 +5,15 @@ namespace Formation.Silo.Identity;
 /// <summary>
 /// Polls the account registry (as <see cref="Caller.System"/>) every <see cref="Interval"/> while the silo is active and
 /// feeds <see cref="AccountDirectory"/>: a revoked credential is refused by every silo within about a second, well
-/// inside the five the issue allows. An unchanged registry answers null, so a poll is one small message.
+/// inside the five the issue allows. An unchanged registry answers null, so a poll is one small message. It also reports
+/// this node's own certificate to the registry once (<see cref="NodeKey"/>), so <c>form node revoke</c> knows its serial.
 /// </summary>
-public sealed partial class AccountDirectoryRefresher(IGrainFactory grains, AccountDirectory directory, ILogger<AccountDirectoryRefresher> logger)
+public sealed partial class AccountDirectoryRefresher(IGrainFactory grains, AccountDirectory directory, ILogger<AccountDirectoryRefresher> logger,
+    NodeKey? ownKey = null)
     : ILifecycleParticipant<ISiloLifecycle>
 {
+    private bool _recorded = ownKey is null;
+
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -35,10 +39,17 @@ public sealed partial class AccountDirectoryRefresher(IGrainFactory grains, Acco
     {
         RequestContext.Clear();
         CallerContext.Set(Caller.System);
-        if (await grains.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster).ViewAsync(directory.Version) is { } view)
+        var registry = grains.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster);
+        if (await registry.ViewAsync(directory.Version) is { } view)
         {
             directory.Apply(view);
             LogRefreshed(view.Version, view.Accounts.Count, view.RevokedSerials.Count);
+        }
+
+        if (!_recorded)
+        {
+            await registry.RecordNodeKeyAsync(ownKey!);
+            _recorded = true;
         }
     }
 

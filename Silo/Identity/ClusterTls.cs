@@ -23,6 +23,8 @@ public static class ClusterTls
         options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.CheckCertificateRevocation = false;
+        options.OnAuthenticateAsClient = (_, tls) => CaPin.PinTls(tls.SslClientAuthenticationOptions, credential.Ca);
+        options.OnAuthenticateAsServer = (_, tls) => CaPin.PinTls(tls.SslServerAuthenticationOptions, credential.Ca);
         options.RemoteCertificateValidation = (certificate, _, _) => credential.Trusts(certificate);
     }
 }

@@ -7,7 +7,9 @@ namespace Formation.Silo.Identity;
 /// the caller it proves replaces whatever the sender put under <see cref="CallerContext.Key"/>, and a call without one
 /// is refused before the grain runs. Calls to Orleans' own grains (streams' pub/sub, reminders, the membership
 /// machinery) are not refused — the gateway's mutual TLS already admits only holders of a cluster credential — but a
-/// caller they carry is set from their proof too, or removed, so no client-made caller reaches grain code that way.
+/// caller they carry is set from their proof too, or removed, so no client-made caller reaches grain code that way. A
+/// proof whose certificate this silo has not seen yet is refused on both paths (<see cref="CallerProof.CertificateNeeded"/>):
+/// the sender's filter sends it again with the certificate, so the callee sees the same caller as before a restart.
 /// </summary>
 public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainCallFilter
 {
@@ -44,8 +46,9 @@ public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainC
             {
                 caller = await verifier.VerifyAsync(proof);
             }
-            catch (Errors.FormationException)
+            catch (Errors.FormationException ex) when (!CallerProof.AsksForCertificate(ex))
             {
+                // Any other refusal: the call goes on without a caller. Asked for the certificate: refused, so the sender sends it again.
             }
         }
 

@@ -17,7 +17,8 @@ public static class IdentitySiloExtensions
         services.AddSingleton<NodeProofFilter>();
         services.AddSingleton<IIncomingGrainCallFilter>(sp => sp.GetRequiredService<IdentityCallFilter>());
         services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<NodeProofFilter>());
-        services.AddSingleton<AccountDirectoryRefresher>();
+        var ownKey = new NodeKey(nodeId, node.Certificate.SerialNumber, new DateTimeOffset(node.Certificate.NotAfter.ToUniversalTime()));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AccountDirectoryRefresher>(sp, ownKey));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AccountDirectoryRefresher>());
         services.AddSingleton<ICredentialSigner>(sp => new CredentialSigner(authority, store, nodeId, sp.GetRequiredService<TimeProvider>()));
         return silo;

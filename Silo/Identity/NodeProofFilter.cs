@@ -8,13 +8,10 @@ namespace Formation.Silo.Identity;
 /// of <see cref="Caller.System"/> when none is. So the callee's <see cref="IdentityCallFilter"/> sees the same caller,
 /// and a caller set by silo code (a front end that established its user, a grain acting as System) is what travels.
 /// A caller that only arrived in a request context — a stream event carries its publisher's, which a client may have
-/// forged — is never vouched for: the node speaks for what this process verified or set itself.
+/// forged — is never vouched for: the node speaks for what this process verified or set itself. Like a client's, the
+/// proof carries the node certificate's fingerprint and the certificate only when the callee asks for it.
 /// </summary>
 public sealed class NodeProofFilter(ProofSigner node) : IOutgoingGrainCallFilter
 {
-    public Task Invoke(IOutgoingGrainCallContext context)
-    {
-        RequestContext.Set(CallerProof.Key, node.Sign(CallerContext.Established ?? Caller.System));
-        return context.Invoke();
-    }
+    public Task Invoke(IOutgoingGrainCallContext context) => ProofCallFilter.SendAsync(context, node, CallerContext.Established ?? Caller.System);
 }

@@ -8,9 +8,11 @@ namespace Formation.Silo.Identity;
 
 /// <summary>
 /// Turns a request's <see cref="CallerProof"/> into its <see cref="Caller"/>, or refuses it (Unauthenticated, saying what
-/// to do). The costly part — the certificate chains to the pinned cluster CA and the signature is the certificate key's —
-/// is done once per signature and remembered (bounded); what changes with time is checked on every call: the proof's age,
-/// the certificate's expiry, revocation and whether the account still exists.
+/// to do). The costly parts are done once and remembered (both bounded): per certificate, that it chains to the pinned
+/// cluster CA and names a node or an account (remembered by fingerprint, so proofs need not carry the certificate); per
+/// signature, that it is the certificate key's. What changes with time is checked on every call: the proof's age, the
+/// certificate's expiry, revocation and whether the account still exists. A proof whose certificate this silo has not
+/// seen is refused with <see cref="CallerProof.CertificateNeeded"/>, and the sender sends it again with the certificate.
 /// </summary>
 public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts, TimeProvider time)
 {
@@ -22,11 +24,16 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
 
     private const string WhatToDo = "use a credential of this cluster: --credential FILE, FORMATION_CREDENTIAL, or `form login --credential FILE`";
     private readonly ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Known> _known = new(StringComparer.Ordinal);
 
     /// <summary>How many proofs were verified with ECDSA (not from memory); for tests and benchmarks.</summary>
     public long FullVerifications => Interlocked.Read(ref _full);
 
+    /// <summary>How many certificates were checked against the CA (not from memory); for tests and benchmarks.</summary>
+    public long CertificatesChecked => Interlocked.Read(ref _checked);
+
     private long _full;
+    private long _checked;
 
     /// <summary>The proven caller, or a <see cref="FormationException"/> of kind Unauthenticated.</summary>
     public ValueTask<Caller> VerifyAsync(CallerProof? proof)
@@ -40,12 +47,7 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
         if (!_verified.TryGetValue(key, out var verified) || !verified.Matches(proof))
         {
             verified = VerifyOnce(proof);
-            if (_verified.Count >= CacheSize)
-            {
-                _verified.Clear();
-            }
-
-            _verified[key] = verified;
+            Remember(_verified, key, verified);
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -60,26 +62,69 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
             throw Refuse("the request's proof is dated in the future: this machine's clock is ahead of the silo's; set it right and run the command again.");
         }
 
-        if (now > verified.NotAfterMs)
+        var holder = verified.Holder;
+        if (now > holder.NotAfterMs)
         {
-            throw Refuse($"the credential of '{verified.Name}' expired on {DateTimeOffset.FromUnixTimeMilliseconds(verified.NotAfterMs):yyyy-MM-dd}: ask an admin for a new one.");
+            throw Refuse($"the credential of '{holder.Name}' expired on {DateTimeOffset.FromUnixTimeMilliseconds(holder.NotAfterMs):yyyy-MM-dd}: ask an admin for a new one.");
         }
 
-        if (accounts.IsRevoked(verified.Serial))
+        if (accounts.IsRevoked(holder.Serial))
         {
-            throw Refuse($"the credential of '{verified.Name}' (serial {verified.Serial}) was revoked: ask an admin for a new one, then `form login --credential FILE`.");
+            throw Refuse($"the credential of '{holder.Name}' (serial {holder.Serial}) was revoked: ask an admin for a new one, then `form login --credential FILE`.");
         }
 
-        return verified.IsNode ? ValueTask.FromResult(proof.OnBehalfOf ?? Caller.System) : accounts.CallerForAsync(verified.Name);
+        return holder.IsNode ? ValueTask.FromResult(proof.OnBehalfOf ?? Caller.System) : accounts.CallerForAsync(holder.Name);
     }
 
     private Verified VerifyOnce(CallerProof proof)
     {
+        if (proof.Fingerprint is not { Length: SHA256.HashSizeInBytes })
+        {
+            throw Refuse($"the request's proof names no certificate: {WhatToDo}");
+        }
+
+        var fingerprint = Convert.ToHexStringLower(proof.Fingerprint);
+        if (!_known.TryGetValue(fingerprint, out var holder))
+        {
+            holder = proof.Certificate is { } certificate
+                ? Learn(certificate, proof.Fingerprint)
+                : throw Refuse($"{CallerProof.CertificateNeeded}: send it again with the certificate.");
+            Remember(_known, fingerprint, holder);
+        }
+        else if (proof.Certificate is { } certificate && !SHA256.HashData(certificate).AsSpan().SequenceEqual(proof.Fingerprint))
+        {
+            throw Refuse($"the request's proof carries a certificate other than the one it names (tampered with?): {WhatToDo}");
+        }
+
+        if (!holder.IsNode && proof.OnBehalfOf is not null)
+        {
+            throw Refuse($"account '{holder.Name}' may not act on behalf of another caller; only the cluster's nodes do.");
+        }
+
         Interlocked.Increment(ref _full);
+        using var key = ECDsa.Create();
+        key.ImportSubjectPublicKeyInfo(holder.PublicKey, out _);
+        if (!key.VerifyData(CallerProof.SignedBytes(proof.Fingerprint, proof.IssuedAtMs, proof.OnBehalfOf), proof.Signature, HashAlgorithmName.SHA256))
+        {
+            throw Refuse($"the request's proof is not signed by its certificate's key (tampered with?): {WhatToDo}");
+        }
+
+        return new Verified(proof.Fingerprint, proof.IssuedAtMs, proof.OnBehalfOf, holder);
+    }
+
+    /// <summary>Checks a certificate once: it is the one the proof names, the pinned CA issued it, and it is a node's or an account's.</summary>
+    private Known Learn(byte[] raw, byte[] fingerprint)
+    {
+        Interlocked.Increment(ref _checked);
+        if (!SHA256.HashData(raw).AsSpan().SequenceEqual(fingerprint))
+        {
+            throw Refuse($"the request's proof carries a certificate other than the one it names (tampered with?): {WhatToDo}");
+        }
+
         X509Certificate2 certificate;
         try
         {
-            certificate = X509CertificateLoader.LoadCertificate(proof.Certificate);
+            certificate = X509CertificateLoader.LoadCertificate(raw);
         }
         catch (CryptographicException)
         {
@@ -93,12 +138,8 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
                 throw Refuse($"the request's credential ('{certificate.GetNameInfo(X509NameType.SimpleName, false)}') was not issued by this cluster's CA: {WhatToDo}");
             }
 
-            using var key = certificate.GetECDsaPublicKey();
-            if (key is null || !key.VerifyData(CallerProof.SignedBytes(proof.Certificate, proof.IssuedAtMs, proof.OnBehalfOf), proof.Signature, HashAlgorithmName.SHA256))
-            {
-                throw Refuse($"the request's proof is not signed by its certificate's key (tampered with?): {WhatToDo}");
-            }
-
+            using var key = certificate.GetECDsaPublicKey()
+                ?? throw Refuse($"the request's credential has no ECDSA key: {WhatToDo}");
             var unit = OrganizationalUnit(certificate);
             var name = certificate.GetNameInfo(X509NameType.SimpleName, false);
             var isNode = unit == ClusterAuthority.NodeUnit;
@@ -107,19 +148,24 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
                 throw Refuse($"the credential '{name}' is neither a node's nor an account's: {WhatToDo}");
             }
 
-            if (!isNode && proof.OnBehalfOf is not null)
-            {
-                throw Refuse($"account '{name}' may not act on behalf of another caller; only the cluster's nodes do.");
-            }
-
             if (!isNode && name == Caller.System.Account)
             {
                 throw Refuse($"no account may be named '{name}': {WhatToDo}");
             }
 
-            return new Verified(proof.Certificate, proof.IssuedAtMs, proof.OnBehalfOf, isNode, name, certificate.SerialNumber,
-                new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeMilliseconds());
+            return new Known(isNode, name, certificate.SerialNumber,
+                new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeMilliseconds(), key.ExportSubjectPublicKeyInfo());
         }
+    }
+
+    private static void Remember<T>(ConcurrentDictionary<string, T> memory, string key, T value)
+    {
+        if (memory.Count >= CacheSize)
+        {
+            memory.Clear();
+        }
+
+        memory[key] = value;
     }
 
     /// <summary>The OU the cluster CA wrote into the subject (<see cref="ClusterAuthority.NodeUnit"/> or <see cref="ClusterAuthority.ClientUnit"/>).</summary>
@@ -129,9 +175,13 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
 
     private static FormationException Refuse(string message) => new(ErrorKind.Unauthenticated, message);
 
-    private sealed record Verified(byte[] Certificate, long IssuedAtMs, Caller? OnBehalfOf, bool IsNode, string Name, string Serial, long NotAfterMs)
+    /// <summary>A certificate that chains to the CA: who holds it and what is checked on every call.</summary>
+    private sealed record Known(bool IsNode, string Name, string Serial, long NotAfterMs, byte[] PublicKey);
+
+    private sealed record Verified(byte[] Fingerprint, long IssuedAtMs, Caller? OnBehalfOf, Known Holder)
     {
         public bool Matches(CallerProof proof) =>
-            proof.IssuedAtMs == IssuedAtMs && Equals(proof.OnBehalfOf, OnBehalfOf) && proof.Certificate.AsSpan().SequenceEqual(Certificate);
+            proof.IssuedAtMs == IssuedAtMs && Equals(proof.OnBehalfOf, OnBehalfOf) && proof.Fingerprint.AsSpan().SequenceEqual(Fingerprint)
+            && (proof.Certificate is null || SHA256.HashData(proof.Certificate).AsSpan().SequenceEqual(Fingerprint));
     }
 }

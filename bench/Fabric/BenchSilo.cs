@@ -12,6 +12,17 @@ public static class BenchSilo
         return (await SiloProcess.StartAsync(options), dir);
     }
 
+    /// <summary>
+    /// <paramref name="environment"/> plus the benchmark-only switch that starts an embedded silo without identity (no
+    /// mutual TLS, no proofs): the anchor for what identity costs. The silo refuses it without the variable.
+    /// </summary>
+    public static Dictionary<string, string> WithoutIdentity(Dictionary<string, string>? environment = null) =>
+        new(environment ?? [])
+        {
+            ["Formation__BenchmarkWithoutIdentity"] = "true",
+            [Formation.Silo.Identity.BenchmarkIdentitySwitch.EnvironmentVariable] = "1",
+        };
+
     public static async Task StopAsync(SiloProcess silo, string dataDirectory)
     {
         await silo.StopAsync();

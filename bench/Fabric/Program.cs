@@ -1,8 +1,8 @@
 using Formation.Bench.Fabric;
 
 // Fabric benchmarks. Each prints its figures and a ratio against an anchor measured in the same run.
-//   formation-bench-fabric scheduler [--nodes 1000] [--placements 20000] [--concurrency 64]
-//   formation-bench-fabric vm-list   [--vms 1000] [--runs 15]
+//   formation-bench-fabric scheduler [--nodes 1000] [--placements 20000] [--concurrency 64] [--rounds 3]   (identity on vs off)
+//   formation-bench-fabric vm-list   [--vms 1000] [--runs 15]          (local API; Orleans client, identity on vs off)
 //   formation-bench-fabric deploy    [--runs 5] [--vms 8]       (real VMs: qemu driver, guest kernel, root)
 var command = args.FirstOrDefault() ?? "all";
 var options = BenchOptions.Parse(args.Skip(1).ToArray());

@@ -38,6 +38,21 @@ public interface IAccountRegistryGrain : IGrainWithStringKey
     [Mutating]
     Task<IReadOnlyList<string>> RevokeAsync(string name, string? serial);
 
+    /// <summary>Records the certificate a node's silo runs with (the silo's own call at start, as the system; nobody else may).</summary>
+    [Alias("record-node-key")]
+    [Mutating]
+    Task RecordNodeKeyAsync(NodeKey key);
+
+    /// <summary>Revokes every certificate recorded for node <paramref name="nodeId"/> (admins); returns the serials revoked.</summary>
+    [Alias("revoke-node")]
+    [Mutating]
+    Task<IReadOnlyList<string>> RevokeNodeAsync(string nodeId);
+
+    /// <summary>The node certificates recorded, revoked ones included (for <c>form node list</c>).</summary>
+    [Alias("node-keys")]
+    [NonMutating]
+    Task<IReadOnlyList<NodeKey>> ListNodeKeysAsync();
+
     /// <summary>The caller as the cluster sees it.</summary>
     [Alias("whoami")]
     [NonMutating]

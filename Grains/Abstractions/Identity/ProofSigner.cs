@@ -7,7 +7,8 @@ namespace Formation.Identity;
 /// <summary>
 /// Makes <see cref="CallerProof"/>s with a credential's key and reuses each for <see cref="Reuse"/>, so a client (or a
 /// silo acting for a caller) signs about once a minute per caller, not once per call. Silos accept a proof for
-/// <see cref="MaxAge"/>, which leaves room for clock skew and long calls.
+/// <see cref="MaxAge"/>, which leaves room for clock skew and long calls. Proofs carry the certificate's fingerprint;
+/// <see cref="WithCertificate"/> adds the certificate for a silo that asks for it (<see cref="CallerProof.CertificateNeeded"/>).
 /// </summary>
 public sealed class ProofSigner : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class ProofSigner : IDisposable
 
     private static readonly Caller Self = new("", false);
     private readonly byte[] _certificate;
+    private readonly byte[] _fingerprint;
     private readonly ECDsa _key;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<Caller, CallerProof> _proofs = new();
@@ -26,6 +28,7 @@ public sealed class ProofSigner : IDisposable
     public ProofSigner(ClusterCredential credential, TimeProvider? time = null)
     {
         _certificate = credential.Certificate.RawData;
+        _fingerprint = SHA256.HashData(_certificate);
         _key = credential.Certificate.GetECDsaPrivateKey() ?? throw new CredentialException("the credential's key is not an ECDSA key.");
         _time = time ?? TimeProvider.System;
     }
@@ -45,14 +48,20 @@ public sealed class ProofSigner : IDisposable
             _proofs.Clear(); // one slot per distinct caller acted for; bounded all the same
         }
 
-        var fresh = Create(_certificate, now, onBehalfOf, _key);
+        var fresh = Create(_certificate, now, onBehalfOf, _key) with { Certificate = null };
         _proofs[slot] = fresh;
         return fresh;
     }
 
-    /// <summary>Makes one proof (also used by tests to make stale or tampered ones).</summary>
-    public static CallerProof Create(byte[] certificate, long issuedAtMs, Caller? onBehalfOf, ECDsa key) =>
-        new(certificate, issuedAtMs, onBehalfOf, key.SignData(CallerProof.SignedBytes(certificate, issuedAtMs, onBehalfOf), HashAlgorithmName.SHA256));
+    /// <summary>The same proof with this credential's certificate, for a silo that does not know it yet.</summary>
+    public CallerProof WithCertificate(CallerProof proof) => proof with { Certificate = _certificate };
+
+    /// <summary>Makes one proof, with the certificate (also used by tests to make stale or tampered ones).</summary>
+    public static CallerProof Create(byte[] certificate, long issuedAtMs, Caller? onBehalfOf, ECDsa key)
+    {
+        var fingerprint = SHA256.HashData(certificate);
+        return new(certificate, issuedAtMs, onBehalfOf, key.SignData(CallerProof.SignedBytes(fingerprint, issuedAtMs, onBehalfOf), HashAlgorithmName.SHA256), fingerprint);
+    }
 
     public void Dispose() => _key.Dispose();
 }

@@ -10,8 +10,17 @@ public sealed class GrainReads(IGrainFactory grains) : IFormationReads
     public Task<IReadOnlyList<VmSummary>> ListVmsAsync(CancellationToken cancellationToken) =>
         grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
 
-    public Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken) =>
-        grains.GetGrain<Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+    /// <summary>The scheduler's nodes, each marked <see cref="NodeStatus.Revoked"/> when every certificate it reported was revoked (<c>form node revoke</c>).</summary>
+    public async Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken)
+    {
+        var nodes = grains.GetGrain<Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+        var keys = grains.GetGrain<Identity.IAccountRegistryGrain>(GrainKeys.Cluster).ListNodeKeysAsync();
+        await Task.WhenAll(nodes, keys);
+        var revoked = keys.Result.GroupBy(k => k.NodeId)
+            .Where(g => g.All(k => k.Revoked is not null))
+            .ToDictionary(g => g.Key, g => g.Max(k => k.Revoked!.Value));
+        return revoked.Count == 0 ? nodes.Result : [.. nodes.Result.Select(n => revoked.TryGetValue(n.NodeId, out var at) ? n with { Revoked = at } : n)];
+    }
 
     public async Task<VmDetail> GetVmAsync(string idOrName, CancellationToken cancellationToken)
     {

@@ -10,7 +10,8 @@ public sealed record NodeStatus(
     [property: Id(2)] DateTimeOffset LastHeartbeat,
     [property: Id(3)] NodeCapacity Reserved,
     [property: Id(4)] int VmCount,
-    [property: Id(5)] NodeLoad? Load = null)
+    [property: Id(5)] NodeLoad? Load = null,
+    [property: Id(6)] DateTimeOffset? Revoked = null)
 {
     public string NodeId => Info.NodeId;
 

@@ -4,13 +4,16 @@ using System.Security.Cryptography.X509Certificates;
 using Formation.Errors;
 using Formation.Identity;
 using Formation.Silo.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Formation.Silo.Tests.Identity;
 
 /// <summary>
 /// The proof every request carries and the silo's check of it: a valid proof names its account; a tampered signature,
 /// a stale or future timestamp, another CA, a revoked serial, a deleted account and an account acting "on behalf of"
-/// are refused as Unauthenticated; only a node's proof may name another caller. Verification is remembered per signature.
+/// are refused as Unauthenticated; only a node's proof may name another caller. Verification is remembered per signature,
+/// certificates per fingerprint: a proof without its certificate is asked for it once, then checked like any other.
 /// </summary>
 public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
 {
@@ -65,7 +68,10 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
         // Same signature, other claims: the remembered verification does not carry over.
         await RefusedAsync(verifier, genuine with { IssuedAtMs = genuine.IssuedAtMs + 1 }, "not signed");
         using var carol = Issue("carol");
-        await RefusedAsync(verifier, genuine with { Certificate = carol.Certificate.RawData }, "not signed");
+        await RefusedAsync(verifier, genuine with { Certificate = carol.Certificate.RawData }, "other than the one it names");
+        var carols = SHA256.HashData(carol.Certificate.RawData);
+        await RefusedAsync(verifier, genuine with { Certificate = carol.Certificate.RawData, Fingerprint = carols }, "not signed");
+        await RefusedAsync(verifier, genuine with { Certificate = null, Fingerprint = carols }, "not signed");
     }
 
     [Fact]
@@ -127,7 +133,7 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
         Assert.NotSame(first, second);
 
         const int calls = 200_000;
-        await verifier.VerifyAsync(second);
+        await verifier.VerifyAsync(signer.WithCertificate(second));
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < calls; i++)
         {
@@ -138,12 +144,84 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
         var full = Stopwatch.StartNew();
         for (var i = 0; i < 100; i++)
         {
-            await Verifier(("bob", false)).VerifyAsync(second);
+            await Verifier(("bob", false)).VerifyAsync(signer.WithCertificate(second));
         }
 
         output.WriteLine($"remembered verification: {perCall:0.00} µs per call; full (chain + ECDSA): {full.Elapsed.TotalMicroseconds / 100:0} µs");
         Assert.Equal(1, verifier.FullVerifications);
         Assert.True(perCall < 20, $"a remembered verification took {perCall:0.00} µs");
+    }
+
+    [Fact]
+    public async Task ProofWithoutCertificate_FromAnUnknownCertificate_AsksForIt_ThenTheCertificateIsRemembered()
+    {
+        var verifier = Verifier(("bob", false));
+        using var bob = Issue("bob");
+        using var signer = new ProofSigner(bob, _clock);
+        var compact = signer.Sign();
+        Assert.Null(compact.Certificate);
+
+        var asked = await Assert.ThrowsAsync<FormationException>(() => verifier.VerifyAsync(compact).AsTask());
+        Assert.True(CallerProof.AsksForCertificate(asked));
+        Assert.Equal(ErrorKind.Unauthenticated, asked.Kind);
+
+        Assert.Equal("bob", (await verifier.VerifyAsync(signer.WithCertificate(compact))).Account);
+        Assert.Equal("bob", (await verifier.VerifyAsync(compact)).Account);
+        _clock.Advance(ProofSigner.Reuse + TimeSpan.FromSeconds(1));
+        var next = signer.Sign();
+        Assert.NotEqual(compact.Signature, next.Signature);
+        Assert.Equal("bob", (await verifier.VerifyAsync(next)).Account);
+        Assert.Equal(1, verifier.CertificatesChecked);
+        Assert.Equal(2, verifier.FullVerifications);
+    }
+
+    [Fact]
+    public async Task RememberedCertificate_IsStillRefused_WhenRevokedOrExpired()
+    {
+        var verifier = Verifier(("bob", false));
+        using var bob = Issue("bob");
+        using var signer = new ProofSigner(bob, _clock);
+        Assert.Equal("bob", (await verifier.VerifyAsync(signer.WithCertificate(signer.Sign()))).Account);
+
+        _clock.Advance(ProofSigner.Reuse + TimeSpan.FromSeconds(1));
+        _accounts.Apply(new AccountsView(2, new Dictionary<string, bool> { ["bob"] = false }, [bob.Certificate.SerialNumber]));
+        await RefusedAsync(verifier, signer.Sign(), "revoked");
+
+        _accounts.Apply(new AccountsView(3, new Dictionary<string, bool> { ["bob"] = false }, []));
+        _clock.Advance(bob.Certificate.NotAfter.ToUniversalTime() - _clock.GetUtcNow().UtcDateTime + TimeSpan.FromMinutes(1));
+        await RefusedAsync(verifier, signer.Sign(), "expired");
+        Assert.Equal(1, verifier.CertificatesChecked);
+    }
+
+    [Fact]
+    public async Task RememberedCertificate_DoesNotAdmitAnotherCertificatesKey()
+    {
+        var verifier = Verifier(("bob", false), ("carol", false));
+        using var bob = Issue("bob");
+        using var carol = Issue("carol");
+        await verifier.VerifyAsync(Sign(bob));
+
+        // Carol's signature under bob's fingerprint (bob's certificate is remembered): not bob's key, refused.
+        var carols = Sign(carol) with { Certificate = null };
+        await RefusedAsync(verifier, carols with { Fingerprint = SHA256.HashData(bob.Certificate.RawData) }, "not signed");
+        // A fingerprint of no certificate at all, or none.
+        Assert.True(CallerProof.AsksForCertificate(await Assert.ThrowsAsync<FormationException>(() => verifier.VerifyAsync(carols with { Fingerprint = new byte[32] }).AsTask())));
+        await RefusedAsync(verifier, carols with { Fingerprint = [] }, "names no certificate");
+    }
+
+    [Fact]
+    public void ProofWithoutCertificate_IsSmall_OnTheWire()
+    {
+        using var bob = Issue("bob");
+        using var signer = new ProofSigner(bob, _clock);
+        using var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+        var serializer = services.GetRequiredService<Serializer>();
+        var compact = serializer.SerializeToArray(signer.Sign()).Length;
+        var full = serializer.SerializeToArray(signer.WithCertificate(signer.Sign())).Length;
+
+        output.WriteLine($"proof on the wire: {compact} bytes (fingerprint), {full} bytes (with the certificate)");
+        Assert.True(compact <= 160, $"a proof without its certificate takes {compact} bytes");
+        Assert.True(full - compact >= bob.Certificate.RawData.Length, $"{full} vs {compact} bytes");
     }
 
     public void Dispose() => _ca.Dispose();

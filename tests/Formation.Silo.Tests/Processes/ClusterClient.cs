@@ -14,9 +14,16 @@ public sealed class ClusterClient : IAsyncDisposable
 {
     private readonly IHost _host;
 
-    private ClusterClient(IHost host) => _host = host;
+    private ClusterClient(IHost host, ProofCallFilter? proofs)
+    {
+        _host = host;
+        Proofs = proofs;
+    }
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>The client's proof filter (null without proofs): how often a silo asked for the certificate.</summary>
+    public ProofCallFilter? Proofs { get; }
 
     /// <summary>Through a gateway; with <paramref name="credential"/> (a credential file) over mutual TLS (cluster mode).</summary>
     /// <remarks>
@@ -35,6 +42,7 @@ public sealed class ClusterClient : IAsyncDisposable
     private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering, string? credential, TimeSpan? timeout, bool proofs)
     {
         var tls = credential is null ? null : ClusterCredential.Load(credential);
+        var filter = tls is not null && proofs ? new ProofCallFilter(new ProofSigner(tls)) : null;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -47,9 +55,9 @@ public sealed class ClusterClient : IAsyncDisposable
             if (tls is not null)
             {
                 client.UseFormationTls(tls);
-                if (proofs)
+                if (filter is not null)
                 {
-                    client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(tls)));
+                    client.AddOutgoingGrainCallFilter(filter);
                 }
             }
 
@@ -67,7 +75,7 @@ public sealed class ClusterClient : IAsyncDisposable
             throw;
         }
 
-        return new ClusterClient(host);
+        return new ClusterClient(host, filter);
     }
 
     public async ValueTask DisposeAsync()
