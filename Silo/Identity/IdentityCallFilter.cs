@@ -8,6 +8,8 @@ namespace Formation.Silo.Identity;
 /// is refused before the grain runs. Calls to Orleans' own grains (streams' pub/sub, reminders, the membership
 /// machinery) are not refused — the gateway's mutual TLS already admits only holders of a cluster credential — but a
 /// caller they carry is set from their proof too, or removed, so no client-made caller reaches grain code that way.
+/// A method marked <see cref="NodeOnlyAttribute"/> (on itself or its interface) is refused to any proof not signed by a
+/// node's certificate — admins included: they reach those paths through the user-facing methods in front of them.
 /// </summary>
 public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainCallFilter
 {
@@ -16,7 +18,14 @@ public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainC
         var proof = CallerProof.Current;
         if (IsFormation(context))
         {
-            var pending = verifier.VerifyAsync(proof);
+            var pending = verifier.VerifyAsync(proof, out var viaNode);
+            if (!viaNode && NodeOnlyMethods.IsNodeOnly(context.InterfaceMethod))
+            {
+                throw new Errors.FormationException(Errors.ErrorKind.PermissionDenied,
+                    $"{context.InterfaceMethod!.DeclaringType!.Name}.{context.InterfaceMethod.Name} is internal to the cluster's nodes and " +
+                    "cannot be called by a client, admins included: use the form command (or API) for what you meant to do.");
+            }
+
             if (pending.IsCompletedSuccessfully)
             {
                 CallerContext.Set(pending.Result);

@@ -29,8 +29,15 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
     private long _full;
 
     /// <summary>The proven caller, or a <see cref="FormationException"/> of kind Unauthenticated.</summary>
-    public ValueTask<Caller> VerifyAsync(CallerProof? proof)
+    public ValueTask<Caller> VerifyAsync(CallerProof? proof) => VerifyAsync(proof, out _);
+
+    /// <summary>
+    /// The proven caller, and in <paramref name="viaNode"/> whether the proof is signed by a node's certificate
+    /// (<c>OU=node</c>), which only the cluster's silos hold: what may call a <see cref="NodeOnlyAttribute"/> method.
+    /// </summary>
+    public ValueTask<Caller> VerifyAsync(CallerProof? proof, out bool viaNode)
     {
+        viaNode = false;
         if (proof is null)
         {
             throw Refuse($"this request carries no proof of who sends it: {WhatToDo}");
@@ -70,6 +77,7 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
             throw Refuse($"the credential of '{verified.Name}' (serial {verified.Serial}) was revoked: ask an admin for a new one, then `form login --credential FILE`.");
         }
 
+        viaNode = verified.IsNode;
         return verified.IsNode ? ValueTask.FromResult(proof.OnBehalfOf ?? Caller.System) : accounts.CallerForAsync(verified.Name);
     }
 

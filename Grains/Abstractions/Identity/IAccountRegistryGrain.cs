@@ -46,5 +46,6 @@ public interface IAccountRegistryGrain : IGrainWithStringKey
     /// <summary>The accounts and revoked serials, or null when the registry is still at <paramref name="knownVersion"/>.</summary>
     [Alias("view"), AlwaysInterleave]
     [NonMutating]
+    [NodeOnly]
     Task<AccountsView?> ViewAsync(long knownVersion);
 }
