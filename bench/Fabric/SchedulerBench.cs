@@ -25,7 +25,7 @@ public static class SchedulerBench
         try
         {
             await using var connection = await ClusterConnection.ConnectAsync(
-                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10), SiloProcess.AdminCredentialFor(silo.Options.GatewayPort)), CancellationToken.None);
+                new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10), NodeCredential(silo)), CancellationToken.None);
             var client = connection.Client;
             var scheduler = client.GetGrain<ISchedulerGrain>($"bench-{Guid.NewGuid():N}");
             var capacity = new NodeCapacity(64, 256 * 1024, 2000);
@@ -101,4 +101,10 @@ public static class SchedulerBench
         {
         }
     }
+
+    /// <summary>
+    /// The silo's own node credential: placement, registration and heartbeats are node-only (refused to account
+    /// credentials), so the benchmark calls them as the silos that make them in production do.
+    /// </summary>
+    private static string NodeCredential(SiloProcess silo) => Path.Combine(silo.Options.DataDirectory, "identity", "node.credential");
 }

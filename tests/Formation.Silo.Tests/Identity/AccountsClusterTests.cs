@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Formation.Errors;
 using Formation.Identity;
+using Formation.Nodes;
+using Formation.Scheduling;
 using Formation.Silo.Tests.Infrastructure;
 using Formation.Silo.Tests.Processes;
 using Formation.Vms;
@@ -174,6 +176,62 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         await Eventually.HoldsAsync(() => Accounts.FormAsync(admin, ["audit", "--gateway", siloB.Gateway]),
             r => r.ExitCode == 0 && r.Out.Contains("alice") && r.Out.Contains("QuotaExceeded"), TimeSpan.FromSeconds(20),
             "alice's create and bob's refused create in the audit trail");
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")] // about 20 s: one cluster-mode silo, one form run
+    public async Task NodeOnlyMethods_CalledByMemberOrAdminClients_AreRefused_AndNothingChanges()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("nodeonly");
+        await using var silo = await SiloProcess.StartAsync(Options("no-a", database));
+        var admin = ClusterJoin.AdminCredential(silo);
+        var bob = await Accounts.CreateAsync(silo.Gateway, admin, "bob", admin: false, _data.Path);
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
+        await using var bobClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, bob);
+        await using var nodeClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin, asNode: true);
+        var catalog = adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        var scheduler = adminClient.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
+        var bobsVm = await bobClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(new VmSpec("bobs", 1, 64, 0, null, null));
+        var node = await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Any(n => n.Info.NodeId == "no-a"), TimeSpan.FromSeconds(20), "the node registered");
+        var vmBefore = await Eventually.HoldsAsync(() => adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).GetAsync(),
+            v => v.State == VmState.Running, TimeSpan.FromSeconds(20), "bob's VM running");
+        var nodeBefore = node.Single(n => n.Info.NodeId == "no-a");
+
+        foreach (var (who, client) in new[] { ("bob", bobClient), ("admin", adminClient) })
+        {
+            var sneakId = $"vm-sneak-{who}";
+            var attacks = new (string What, Func<Task> Call)[]
+            {
+                ("IVmGrain.CreateAsync", () => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("no-a", sneakId)).CreateAsync(new VmSpec("sneak", 1, 64, 0, null, null))),
+                ("ISchedulerGrain.PlaceAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster)
+                    .PlaceAsync(new PlacementRequest(sneakId, new NodeCapacity(1, 64, 0), null))),
+                ("ISchedulerGrain.ReleaseAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ReleaseAsync(bobsVm.Id)),
+                ("IVmGrain.ReportAsync", () => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).ReportAsync(new HostReport(VmState.Failed, "forged"))),
+                ("ISchedulerGrain.HeartbeatAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).HeartbeatAsync("no-a")),
+                ("INodeGrain.GetAsync", () => client.Client.GetGrain<INodeGrain>("no-a").GetAsync()),
+            };
+            foreach (var (what, call) in attacks)
+            {
+                var refused = await Assert.ThrowsAsync<FormationException>(call);
+                Assert.True(refused.Kind == ErrorKind.PermissionDenied, $"{who}'s {what}: {refused.Kind} {refused.Message}");
+                Assert.Contains(what, refused.Message);
+                Assert.Contains("internal to the cluster's nodes", refused.Message);
+            }
+
+            var absent = await Assert.ThrowsAsync<FormationException>(() => adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm("no-a", sneakId)).GetAsync());
+            Assert.Equal(ErrorKind.NotFound, absent.Kind);
+        }
+
+        // Nothing changed: no VM, no reservation, bob's VM as it was; and the node's own proofs still pass the same filter.
+        Assert.Equal([bobsVm.Id], (await catalog.ListAsync()).Select(v => v.Id));
+        var vmAfter = await adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).GetAsync();
+        Assert.Equal((vmBefore.State, vmBefore.UpdatedAt), (vmAfter.State, vmAfter.UpdatedAt));
+        var nodeAfter = (await scheduler.ListNodesAsync()).Single(n => n.Info.NodeId == "no-a");
+        Assert.Equal((nodeBefore.Reserved, nodeBefore.VmCount), (nodeAfter.Reserved, nodeAfter.VmCount));
+        Assert.Equal("no-a", (await nodeClient.Client.GetGrain<INodeGrain>("no-a").GetAsync())!.NodeId);
+        var viaForm = await Accounts.FormAsync(bob, ["vm", "show", "bobs", "--gateway", silo.Gateway]);
+        Assert.True(viaForm.ExitCode == 0, viaForm.ToString());
     }
 
     public void Dispose() => _data.Dispose();
