@@ -11,7 +11,7 @@ namespace Formation.Silo.Identity;
 /// A method marked <see cref="NodeOnlyAttribute"/> (on itself or its interface) is refused to any proof not signed by a
 /// node's certificate — admins included: they reach those paths through the user-facing methods in front of them.
 /// </summary>
-public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainCallFilter
+public sealed class IdentityCallFilter(ProofVerifier verifier, IGrainFactory grains) : IIncomingGrainCallFilter
 {
     public Task Invoke(IIncomingGrainCallContext context)
     {
@@ -47,11 +47,14 @@ public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainC
     private async Task OtherAsync(CallerProof? proof, IIncomingGrainCallContext context)
     {
         Caller? caller = null;
+        var viaNode = false;
         if (proof is not null)
         {
             try
             {
-                caller = await verifier.VerifyAsync(proof);
+                var pending = verifier.VerifyAsync(proof, out var node);
+                caller = await pending;
+                viaNode = node;
             }
             catch (Errors.FormationException)
             {
@@ -67,7 +70,32 @@ public sealed class IdentityCallFilter(ProofVerifier verifier) : IIncomingGrainC
             CallerContext.Set(caller);
         }
 
+        if (StreamSubscription.Of(context) is { } stream)
+        {
+            await CheckSubscriptionAsync(StreamAccess.For(stream.GetNamespace(), stream.GetKeyAsString(), caller, viaNode));
+        }
+
         await context.Invoke();
+    }
+
+    /// <summary>Applies a subscription rule; a VM's stream asks the catalog, as the caller, whether that VM is theirs to see.</summary>
+    private async Task CheckSubscriptionAsync(StreamAccess.Rule rule)
+    {
+        switch (rule)
+        {
+            case StreamAccess.Rule.Refused refused:
+                throw refused.Error;
+            case StreamAccess.Rule.IfMayActOnVm vm:
+                // NotFound (the catalog's own text for a VM that does not exist) when the caller may not see it.
+                var found = await grains.GetGrain<Formation.Vms.IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(vm.VmId);
+                if (found.Id != vm.VmId)
+                {
+                    // ResolveAsync also takes names: a VM named like another's id must not open that id's stream.
+                    throw new Errors.FormationException(Errors.ErrorKind.NotFound, $"no VM with id '{vm.VmId}'.");
+                }
+
+                break;
+        }
     }
 
     /// <summary>True for interfaces of Formation's own contracts (namespace <c>Formation</c> or below).</summary>

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Formation.Errors;
+using Formation.Events;
 using Formation.Identity;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Silo.Tests.Infrastructure;
 using Formation.Silo.Tests.Processes;
 using Formation.Vms;
+using Orleans.Streams;
 
 namespace Formation.Silo.Tests.Identity;
 
@@ -190,6 +192,7 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
         await using var bobClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, bob);
         await using var nodeClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin, asNode: true);
+        await KnownAsync(bobClient, "bob");
         var catalog = adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
         var scheduler = adminClient.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         var bobsVm = await bobClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(new VmSpec("bobs", 1, 64, 0, null, null));
@@ -233,6 +236,99 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         var viaForm = await Accounts.FormAsync(bob, ["vm", "show", "bobs", "--gateway", silo.Gateway]);
         Assert.True(viaForm.ExitCode == 0, viaForm.ToString());
     }
+
+    [Fact]
+    [Trait("Category", "Slow")] // about 30 s: one cluster-mode silo, a few form runs
+    public async Task EventStreams_AMemberFollowsOnlyItsOwnVms_TheClusterWideOnesAreForAdmins()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("streams");
+        await using var silo = await SiloProcess.StartAsync(Options("ev-a", database));
+        var admin = ClusterJoin.AdminCredential(silo);
+        var alice = await Accounts.CreateAsync(silo.Gateway, admin, "alice", admin: false, _data.Path);
+        var bob = await Accounts.CreateAsync(silo.Gateway, admin, "bob", admin: false, _data.Path);
+        Task<FormProcess.Result> As(string credential, params string[] args) => Accounts.FormAsync(credential, [.. args, "--gateway", silo.Gateway]);
+        foreach (var (who, name) in new[] { (alice, "web"), (bob, "mine") })
+        {
+            var made = await As(who, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "0");
+            Assert.True(made.ExitCode == 0, made.ToString());
+        }
+
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
+        await using var bobClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, bob);
+        await KnownAsync(bobClient, "bob");
+        var vms = await adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
+        var web = vms.Single(v => v.Name == "web");
+        var mine = vms.Single(v => v.Name == "mine");
+
+        // Bob's own client: the cluster-wide streams are refused, alice's VM stream looks like a VM that does not exist.
+        var bobStreams = bobClient.Client.GetStreamProvider(EventStreams.Provider);
+        foreach (var stream in new[] { EventStreams.ForAllVms(), EventStreams.ForNodes(), EventStreams.ForAllBuilds() })
+        {
+            var refused = await Assert.ThrowsAsync<FormationException>(() => bobStreams.GetStream<object>(stream).SubscribeAsync((_, _) => Task.CompletedTask));
+            Assert.True(refused.Kind == ErrorKind.PermissionDenied, $"{stream}: {refused.Kind} {refused.Message}");
+            Assert.Contains("is for admins", refused.Message);
+        }
+
+        var hidden = await Assert.ThrowsAsync<FormationException>(() =>
+            bobStreams.GetStream<VmEvent>(EventStreams.ForVm(web.Id)).SubscribeAsync((_, _) => Task.CompletedTask));
+        Assert.Equal(ErrorKind.NotFound, hidden.Kind);
+        var own = await bobStreams.GetStream<VmEvent>(EventStreams.ForVm(mine.Id)).SubscribeAsync((_, _) => Task.CompletedTask);
+        await own.UnsubscribeAsync();
+
+        // Nor by command; the admin's client still follows everything.
+        var byName = await As(bob, "vm", "events", "web", "--follow");
+        Assert.True(byName.ExitCode == 1, byName.ToString());
+        Assert.Contains("web", byName.Error);
+        var adminSaw = new System.Collections.Concurrent.ConcurrentQueue<VmEvent>();
+        var all = await adminClient.Client.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(EventStreams.ForAllVms())
+            .SubscribeAsync((e, _) => { adminSaw.Enqueue(e); return Task.CompletedTask; });
+
+        // bob's `form vm events --follow` (no VM named) prints his VM's new events and none of alice's.
+        using var follow = FormProcess.Start(["vm", "events", "--follow", "--json", "--credential", bob, "--gateway", silo.Gateway]);
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reading = Task.Run(async () =>
+        {
+            while (await follow.StandardOutput.ReadLineAsync() is { } line)
+            {
+                lines.Enqueue(line);
+            }
+        });
+        try
+        {
+            await Eventually.TrueAsync(() => lines.Any(l => l.Contains(mine.Id, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "bob's history printed");
+            var printedBefore = lines.Count;
+            var stopWeb = await As(alice, "vm", "stop", "web");
+            Assert.True(stopWeb.ExitCode == 0, stopWeb.ToString());
+            var stopMine = await As(bob, "vm", "stop", "mine");
+            Assert.True(stopMine.ExitCode == 0, stopMine.ToString());
+            await Eventually.TrueAsync(() => lines.Skip(printedBefore).Any(l => l.Contains(mine.Id, StringComparison.Ordinal) && l.Contains("stopped", StringComparison.OrdinalIgnoreCase)),
+                TimeSpan.FromSeconds(30), "bob's follow printing his VM's stop");
+            await Eventually.TrueAsync(() => adminSaw.Any(e => e.VmId == web.Id && e.To == VmState.Stopped), TimeSpan.FromSeconds(30), "the admin seeing alice's stop");
+            Assert.DoesNotContain(lines, l => l.Contains(web.Id, StringComparison.Ordinal));
+        }
+        finally
+        {
+            follow.Kill();
+            await follow.WaitForExitAsync();
+            await reading;
+            await all.UnsubscribeAsync();
+        }
+    }
+
+    /// <summary>Waits until the silo's copy of the accounts (refreshed every second) knows a just-made account.</summary>
+    private static Task KnownAsync(ClusterClient client, string account) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                return (await client.Client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster).WhoAmIAsync()).Account;
+            }
+            catch (FormationException)
+            {
+                return null;
+            }
+        }, a => a == account, TimeSpan.FromSeconds(10), $"account {account} known to the silo");
 
     public void Dispose() => _data.Dispose();
 
