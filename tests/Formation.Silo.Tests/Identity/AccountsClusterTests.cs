@@ -316,6 +316,58 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         }
     }
 
+    [Fact]
+    [Trait("Category", "Slow")] // about 30 s: one cluster-mode silo, a dozen form runs
+    public async Task DeleteAccount_ThatOwnsVms_IsRefusedNamingThem_UnlessAnAdminDeletesItsResources_ThenItsCredentialIsRefused()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("acctdel");
+        await using var silo = await SiloProcess.StartAsync(Options("del-a", database));
+        var admin = ClusterJoin.AdminCredential(silo);
+        var alice = await Accounts.CreateAsync(silo.Gateway, admin, "alice", admin: false, _data.Path);
+        var bob = await Accounts.CreateAsync(silo.Gateway, admin, "bob", admin: false, _data.Path);
+        Task<FormProcess.Result> As(string credential, params string[] args) => Accounts.FormAsync(credential, [.. args, "--gateway", silo.Gateway]);
+        foreach (var (who, name) in new[] { (bob, "b1"), (bob, "b2"), (alice, "a1") })
+        {
+            var made = await As(who, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "0");
+            Assert.True(made.ExitCode == 0, made.ToString());
+        }
+
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
+        var registry = adminClient.Client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster);
+        var catalog = adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        async Task<List<string>> VmsAsync() => [.. (await catalog.ListAsync()).Select(v => $"{v.Account}/{v.Name}").Order()];
+
+        // Refused by default, naming what bob still owns and what to do; bob, his VMs and his credential stay.
+        var refused = await As(admin, "account", "delete", "bob");
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("still owns 2 VMs", refused.Error);
+        Assert.Contains("--delete-resources", refused.Error);
+        Assert.Equal(["alice/a1", "bob/b1", "bob/b2"], await VmsAsync());
+        Assert.Equal("bob", (await registry.GetAsync("bob")).Name);
+        var stillBob = await As(bob, "vm", "list");
+        Assert.True(stillBob.ExitCode == 0, stillBob.ToString());
+
+        // A member may not force it (not even deleting bob's resources first, which alice cannot see anyway).
+        var byMember = await As(alice, "account", "delete", "bob", "--delete-resources");
+        Assert.True(byMember.ExitCode == 1, byMember.ToString());
+        Assert.Contains("is for admins", byMember.Error);
+        Assert.Equal(["alice/a1", "bob/b1", "bob/b2"], await VmsAsync());
+
+        // An admin's --delete-resources deletes bob's VMs, then bob; alice's VM stays; bob's credential is refused.
+        var forced = await As(admin, "account", "delete", "bob", "--delete-resources");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Contains("Deleted VM b1", forced.Out);
+        Assert.Equal(["alice/a1"], await VmsAsync());
+        var gone = await Assert.ThrowsAsync<FormationException>(() => registry.GetAsync("bob"));
+        Assert.Equal(ErrorKind.NotFound, gone.Kind);
+        var afterDelete = await Eventually.HoldsAsync(() => As(bob, "vm", "list"), r => r.ExitCode != 0, TimeSpan.FromSeconds(10), "bob's credential refused");
+        Assert.Contains("bob", afterDelete.Error);
+        var noSuch = await As(admin, "account", "delete", "bob", "--delete-resources");
+        Assert.True(noSuch.ExitCode == 1, noSuch.ToString());
+        Assert.Contains("no account named 'bob'", noSuch.Error);
+    }
+
     /// <summary>Waits until the silo's copy of the accounts (refreshed every second) knows a just-made account.</summary>
     private static Task KnownAsync(ClusterClient client, string account) =>
         Eventually.HoldsAsync(async () =>
