@@ -7,7 +7,9 @@ namespace Formation.Silo.Identity;
 /// the caller it proves replaces whatever the sender put under <see cref="CallerContext.Key"/>, and a call without one
 /// is refused before the grain runs. Calls to Orleans' own grains (streams' pub/sub, reminders, the membership
 /// machinery) are not refused — the gateway's mutual TLS already admits only holders of a cluster credential — but a
-/// caller they carry is set from their proof too, or removed, so no client-made caller reaches grain code that way.
+/// caller they carry is set from their proof too, or removed, so no client-made caller reaches grain code that way;
+/// except two stream paths that would leak other accounts' events: a consumer registration is checked against
+/// <see cref="StreamAccess"/>, and the memory streams' queue grains answer only nodes.
 /// A method marked <see cref="NodeOnlyAttribute"/> (on itself or its interface) is refused to any proof not signed by a
 /// node's certificate — admins included: they reach those paths through the user-facing methods in front of them.
 /// </summary>
@@ -68,6 +70,12 @@ public sealed class IdentityCallFilter(ProofVerifier verifier, IGrainFactory gra
         else
         {
             CallerContext.Set(caller);
+        }
+
+        if (!viaNode && StreamSubscription.IsQueueAccess(context))
+        {
+            throw new Errors.FormationException(Errors.ErrorKind.PermissionDenied,
+                "the event streams' queues are internal to the cluster's nodes: follow events with `form vm events --follow`.");
         }
 
         if (StreamSubscription.Of(context) is { } stream)

@@ -9,6 +9,14 @@ public static class StreamSubscription
 {
     private const string RendezvousInterface = "Orleans.Streams.IPubSubRendezvousGrain";
     private const string RegisterConsumer = "RegisterConsumer";
+    private const string MemoryQueueInterface = "Orleans.Providers.IMemoryStreamQueueGrain";
+
+    /// <summary>
+    /// True for a call to a memory stream's queue grain (enqueue, dequeue). Only the silos publish and pull: a client
+    /// that dequeued would read (and take away) every account's events, one that enqueued would forge them.
+    /// </summary>
+    public static bool IsQueueAccess(IGrainCallContext context) =>
+        context.InterfaceMethod?.DeclaringType?.FullName == MemoryQueueInterface;
 
     /// <summary>The stream a call registers a consumer for, or null when the call is something else.</summary>
     public static StreamId? Of(IGrainCallContext context)

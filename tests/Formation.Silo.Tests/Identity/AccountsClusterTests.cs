@@ -261,7 +261,8 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         var web = vms.Single(v => v.Name == "web");
         var mine = vms.Single(v => v.Name == "mine");
 
-        // Bob's own client: the cluster-wide streams are refused, alice's VM stream looks like a VM that does not exist.
+        // Bob's own client: the cluster-wide streams are refused, alice's VM stream looks like a VM that does not exist,
+        // and the streams' queues (where every account's events wait for delivery) answer only the silos.
         var bobStreams = bobClient.Client.GetStreamProvider(EventStreams.Provider);
         foreach (var stream in new[] { EventStreams.ForAllVms(), EventStreams.ForNodes(), EventStreams.ForAllBuilds() })
         {
@@ -273,6 +274,9 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
         var hidden = await Assert.ThrowsAsync<FormationException>(() =>
             bobStreams.GetStream<VmEvent>(EventStreams.ForVm(web.Id)).SubscribeAsync((_, _) => Task.CompletedTask));
         Assert.Equal(ErrorKind.NotFound, hidden.Kind);
+        var queue = await Assert.ThrowsAsync<FormationException>(() =>
+            bobClient.Client.GetGrain<Orleans.Providers.IMemoryStreamQueueGrain>(Guid.NewGuid()).Dequeue(100));
+        Assert.Equal(ErrorKind.PermissionDenied, queue.Kind);
         var own = await bobStreams.GetStream<VmEvent>(EventStreams.ForVm(mine.Id)).SubscribeAsync((_, _) => Task.CompletedTask);
         await own.UnsubscribeAsync();
 
