@@ -108,10 +108,37 @@ public static class AccountCommands
     private static Command Delete(FormApp app)
     {
         var name = new Argument<string>("name") { Description = "The account" };
-        var command = new Command("delete", "Revoke every credential of an account and remove it (admins only)") { name };
+        var deleteResources = new Option<bool>("--delete-resources")
+        {
+            Description = "First delete the account's services, VMs, routes and snapshots (without it, an account that owns any is not deleted)",
+        };
+        var command = new Command("delete", "Revoke every credential of an account and remove it (admins only)") { name, deleteResources };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var deleted = await client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster).DeleteAsync(parse.GetValue(name)!);
+            var registry = client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster);
+            var account = parse.GetValue(name)!;
+            if (parse.GetValue(deleteResources))
+            {
+                // A member sees only its own resources: refuse before deleting any, not after, at the registry.
+                var me = await registry.WhoAmIAsync();
+                if (!me.IsAdmin)
+                {
+                    throw new Errors.FormationException(Errors.ErrorKind.PermissionDenied,
+                        $"`form account delete --delete-resources` is for admins, and account '{me.Account}' is a member: ask an admin.");
+                }
+
+                await registry.GetAsync(account); // NotFound before anything is deleted
+                var failures = await AccountDeletion.DeleteResourcesAsync(client, account, app.Terminal.Out, ct);
+                if (failures.Count > 0)
+                {
+                    var left = await AccountHoldings.ListAsync(client, account);
+                    throw new Errors.FormationException(Errors.ErrorKind.Conflict,
+                        $"account '{account}' was not deleted: it still owns {left.Describe()}. These deletions failed:\n  " +
+                        string.Join("\n  ", failures) + $"\nFix them (or wait) and run `form account delete {account} --delete-resources` again.");
+                }
+            }
+
+            var deleted = await registry.DeleteAsync(account);
             app.Terminal.Out.WriteLine($"Account '{deleted.Name}' deleted; its {deleted.Keys.Count} credential(s) are refused from now on.");
             return ExitCodes.Ok;
         }));

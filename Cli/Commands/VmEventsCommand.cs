@@ -8,7 +8,11 @@ using Orleans.Streams;
 
 namespace Formation.Cli.Commands;
 
-/// <summary><c>form vm events [ID] [--follow]</c>: history, then (with --follow) live events until Ctrl-C.</summary>
+/// <summary>
+/// <c>form vm events [ID] [--follow]</c>: history, then (with --follow) live events until Ctrl-C. Without an ID an admin
+/// follows the cluster-wide stream; a member may not (it carries every account's VMs), so it follows the stream of each
+/// VM it owns when the command starts.
+/// </summary>
 public static class VmEventsCommand
 {
     public static Command Create(FormApp app)
@@ -24,26 +28,37 @@ public static class VmEventsCommand
                 app.Terminal.Out.WriteLine(asJson ? JsonSerializer.Serialize(e, Json.Compact) : e.ToLine());
 
             IReadOnlyList<IVmGrain> grains;
-            StreamId streamId;
+            IReadOnlyList<StreamId> streamIds;
             if (parse.GetValue(id) is { } one)
             {
                 var vmRef = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(one);
                 grains = [client.GetGrain<IVmGrain>(vmRef.GrainKey)];
-                streamId = EventStreams.ForVm(vmRef.Id);
+                streamIds = [EventStreams.ForVm(vmRef.Id)];
             }
             else
             {
                 var vms = await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
                 grains = vms.Select(v => client.GetGrain<IVmGrain>(GrainKeys.Vm(v.NodeId, v.Id))).ToList();
-                streamId = EventStreams.ForAllVms();
+                var caller = parse.GetValue(follow) ? await client.GetGrain<Identity.IAccountRegistryGrain>(GrainKeys.Cluster).WhoAmIAsync() : null;
+                streamIds = caller is null or { IsAdmin: true } ? [EventStreams.ForAllVms()] : vms.Select(v => EventStreams.ForVm(v.Id)).ToList();
             }
 
             var live = Channel.CreateUnbounded<VmEvent>();
-            StreamSubscriptionHandle<VmEvent>? subscription = null;
+            var subscriptions = new List<StreamSubscriptionHandle<VmEvent>>();
             if (parse.GetValue(follow))
             {
-                var stream = client.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(streamId);
-                subscription = await stream.SubscribeAsync((e, _) => live.Writer.WriteAsync(e).AsTask());
+                foreach (var streamId in streamIds)
+                {
+                    var stream = client.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(streamId);
+                    try
+                    {
+                        subscriptions.Add(await stream.SubscribeAsync((e, _) => live.Writer.WriteAsync(e).AsTask()));
+                    }
+                    catch (Errors.FormationException ex) when (streamIds.Count > 1)
+                    {
+                        app.Terminal.Error.WriteLine($"form: not following a VM: {ex.Message}"); // deleted since the list
+                    }
+                }
             }
 
             try
@@ -68,7 +83,7 @@ public static class VmEventsCommand
                     Print(e);
                 }
 
-                if (subscription is null)
+                if (!parse.GetValue(follow))
                 {
                     return ExitCodes.Ok;
                 }
@@ -87,7 +102,7 @@ public static class VmEventsCommand
             }
             finally
             {
-                if (subscription is not null)
+                foreach (var subscription in subscriptions)
                 {
                     await subscription.UnsubscribeAsync();
                 }

@@ -100,6 +100,15 @@ public sealed class AccountRegistryGrain(
             throw FormationException.Invalid("the 'admin' account cannot be deleted: it is the cluster's first credential and root's. Revoke a key of it with `form account revoke-key admin --serial S`.");
         }
 
+        Find(name);
+        // Nothing may be left owned by an account that no longer exists (no member could see or delete it again).
+        var holdings = await AccountHoldings.ListAsync(GrainFactory, name);
+        if (!holdings.IsEmpty)
+        {
+            throw FormationException.Conflict($"account '{name}' still owns {holdings.Describe()}: delete them first, " +
+                $"or `form account delete {name} --delete-resources` to delete them and then the account.");
+        }
+
         var account = Find(name);
         var now = clock.GetUtcNow();
         foreach (var key in account.Keys)

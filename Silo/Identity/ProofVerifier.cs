@@ -36,8 +36,15 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
     private long _checked;
 
     /// <summary>The proven caller, or a <see cref="FormationException"/> of kind Unauthenticated.</summary>
-    public ValueTask<Caller> VerifyAsync(CallerProof? proof)
+    public ValueTask<Caller> VerifyAsync(CallerProof? proof) => VerifyAsync(proof, out _);
+
+    /// <summary>
+    /// The proven caller, and in <paramref name="viaNode"/> whether the proof is signed by a node's certificate
+    /// (<c>OU=node</c>), which only the cluster's silos hold: what may call a <see cref="NodeOnlyAttribute"/> method.
+    /// </summary>
+    public ValueTask<Caller> VerifyAsync(CallerProof? proof, out bool viaNode)
     {
+        viaNode = false;
         if (proof is null)
         {
             throw Refuse($"this request carries no proof of who sends it: {WhatToDo}");
@@ -73,6 +80,7 @@ public sealed class ProofVerifier(X509Certificate2 ca, AccountDirectory accounts
             throw Refuse($"the credential of '{holder.Name}' (serial {holder.Serial}) was revoked: ask an admin for a new one, then `form login --credential FILE`.");
         }
 
+        viaNode = holder.IsNode;
         return holder.IsNode ? ValueTask.FromResult(proof.OnBehalfOf ?? Caller.System) : accounts.CallerForAsync(holder.Name);
     }
 

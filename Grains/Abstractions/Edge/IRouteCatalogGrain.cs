@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Edge;
 
 /// <summary>The cluster's edge routes (key: <see cref="GrainKeys.Cluster"/>): HTTP ones by host name, TCP ones by listen port.</summary>
@@ -16,6 +18,7 @@ public interface IRouteCatalogGrain : IGrainWithStringKey
     /// <summary>The certificates (with their keys) of the routes that serve HTTPS, for the nodes' edge proxies.</summary>
     [Alias("certificates"), AlwaysInterleave]
     [NonMutating]
+    [NodeOnly]
     Task<IReadOnlyList<EdgeCertificate>> CertificatesAsync();
 
     [Alias("list"), AlwaysInterleave]

@@ -28,7 +28,10 @@ public interface IAccountRegistryGrain : IGrainWithStringKey
     [NonMutating]
     Task<AccountInfo> GetAsync(string name);
 
-    /// <summary>Revokes every credential of the account and removes it.</summary>
+    /// <summary>
+    /// Revokes every credential of the account and removes it; refused (Conflict, naming the counts per kind) while it
+    /// still owns services, VMs, routes or snapshots (<see cref="AccountHoldings"/>).
+    /// </summary>
     [Alias("delete")]
     [Mutating]
     Task<AccountInfo> DeleteAsync(string name);
@@ -61,5 +64,6 @@ public interface IAccountRegistryGrain : IGrainWithStringKey
     /// <summary>The accounts and revoked serials, or null when the registry is still at <paramref name="knownVersion"/>.</summary>
     [Alias("view"), AlwaysInterleave]
     [NonMutating]
+    [NodeOnly]
     Task<AccountsView?> ViewAsync(long knownVersion);
 }

@@ -5,6 +5,7 @@ namespace Formation.Identity;
 /// runs there (key <c>NODE/ca</c>, host affinity) and answers only the silo's own account registry (caller System).
 /// </summary>
 [Alias("formation.certificate-signer")]
+[NodeOnly]
 public interface ICertificateSignerGrain : IGrainWithStringKey
 {
     /// <summary>A client certificate named <paramref name="account"/> for the key in <paramref name="csrPem"/>.</summary>

@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Images;
 
 /// <summary>
@@ -15,15 +17,18 @@ public interface IImageCatalogGrain : IGrainWithStringKey
     /// <summary>References whose current digest starts with <paramref name="hexPrefix"/> (lower-case hex), ordered.</summary>
     [Alias("resolve-digest")]
     [NonMutating]
+    [NodeOnly]
     Task<IReadOnlyList<ImageStatus>> FindByDigestAsync(string hexPrefix);
 
     /// <summary>Records an image's status (called by its image grain).</summary>
     [Alias("update")]
     [Mutating]
+    [NodeOnly]
     Task UpdateAsync(ImageStatus status);
 
     /// <summary>Forgets an image (called by its image grain when it is deleted).</summary>
     [Alias("remove")]
     [Mutating]
+    [NodeOnly]
     Task RemoveAsync(string reference);
 }

@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Networking;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace Formation.Networking;
 /// address is handed out again only after every other free one (round robin).
 /// </summary>
 [Alias("formation.address-pool")]
+[NodeOnly]
 public interface IAddressPoolGrain : IGrainWithStringKey
 {
     /// <summary>The VM's address in <paramref name="subnet"/>: the one it has, or the next free one.</summary>

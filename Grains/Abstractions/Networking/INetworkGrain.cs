@@ -1,9 +1,12 @@
+using Formation.Identity;
+
 namespace Formation.Networking;
 
 /// <summary>
 /// The cluster's address plan (key: <see cref="GrainKeys.Cluster"/>): one IPv4 subnet per node, never two nodes the same.
 /// </summary>
 [Alias("formation.network")]
+[NodeOnly]
 public interface INetworkGrain : IGrainWithStringKey
 {
     /// <summary>

@@ -1,7 +1,10 @@
+using Formation.Identity;
+
 namespace Formation.Nodes;
 
 /// <summary>A host in the cluster, activated only on that host's silo (host-affinity placement). Key: node id.</summary>
 [Alias("formation.node")]
+[NodeOnly]
 public interface INodeGrain : IGrainWithStringKey
 {
     /// <summary>Records what the node reported at silo start and announces it to the scheduler.</summary>

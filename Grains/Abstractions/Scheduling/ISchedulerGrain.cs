@@ -1,3 +1,4 @@
+using Formation.Identity;
 using Formation.Nodes;
 
 namespace Formation.Scheduling;
@@ -12,21 +13,25 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// <summary>Adds or updates a node (called when its silo starts).</summary>
     [Alias("register-node")]
     [Mutating]
+    [NodeOnly]
     Task RegisterNodeAsync(NodeInfo info);
 
     /// <summary>Records that a node is alive.</summary>
     [Alias("heartbeat")]
     [Mutating]
+    [NodeOnly]
     Task HeartbeatAsync(string nodeId);
 
     /// <summary>Records that a node is alive and its measured load (null when it has no measurement yet).</summary>
     [Alias("heartbeat-load")]
     [Mutating]
+    [NodeOnly]
     Task HeartbeatAsync(string nodeId, NodeLoad? load);
 
     /// <summary>Records that a node's silo is shutting down cleanly.</summary>
     [Alias("node-leaving")]
     [Mutating]
+    [NodeOnly]
     Task NodeLeavingAsync(string nodeId);
 
     /// <summary>Every known node, ordered by id.</summary>
@@ -37,6 +42,7 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// <summary>Chooses a node and reserves the VM's resources on it; NoCapacity with the best candidate otherwise.</summary>
     [Alias("place")]
     [Mutating]
+    [NodeOnly]
     Task<string> PlaceAsync(PlacementRequest request);
 
     /// <summary>Chooses the node that builds an image (<see cref="BuildPlacementRequest"/>); reserves nothing.</summary>
@@ -47,6 +53,7 @@ public interface ISchedulerGrain : IGrainWithStringKey
     /// <summary>Releases what a VM reserved (idempotent).</summary>
     [Alias("release")]
     [Mutating]
+    [NodeOnly]
     Task ReleaseAsync(string vmId);
 
     /// <summary>Changes an account's limits (those <paramref name="change"/> sets; 0 or less removes one). Admins only.</summary>

@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Services;
 
 /// <summary>The cluster's list of services (key: <see cref="GrainKeys.Cluster"/>), kept current by the service grains.</summary>
@@ -20,15 +22,18 @@ public interface IServiceCatalogGrain : IGrainWithStringKey
     /// <summary>Called by a service grain after each change.</summary>
     [Alias("update")]
     [Mutating]
+    [NodeOnly]
     Task UpdateAsync(ServiceSummary summary);
 
     /// <summary>Called by a service grain once it and its replicas are gone.</summary>
     [Alias("remove")]
     [Mutating]
+    [NodeOnly]
     Task RemoveAsync(string name);
 
     /// <summary>Wakes every listed service (at silo start) so rollouts and replica repair resume without a user's call.</summary>
     [Alias("wake-all"), OneWay]
     [Mutating]
+    [NodeOnly]
     Task WakeAllAsync();
 }

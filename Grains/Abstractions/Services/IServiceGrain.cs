@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Services;
 
 /// <summary>
@@ -36,10 +38,12 @@ public interface IServiceGrain : IGrainWithStringKey
     /// <summary>The outcome of one health check of a replica, from its node's prober.</summary>
     [Alias("health"), OneWay]
     [Mutating]
+    [NodeOnly]
     Task ReportHealthAsync(HealthReport report);
 
     /// <summary>Makes sure the service is active and its rollout (if any) is moving, e.g. after a silo restart.</summary>
     [Alias("wake"), OneWay]
     [Mutating]
+    [NodeOnly]
     Task WakeAsync();
 }

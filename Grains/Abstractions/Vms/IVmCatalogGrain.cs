@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Vms;
 
 /// <summary>
@@ -20,6 +22,7 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     /// <summary>The VMs that are replicas of <paramref name="service"/>.</summary>
     [Alias("list-service")]
     [NonMutating]
+    [NodeOnly]
     Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service);
 
     /// <summary>Finds a VM by id or name; NotFound otherwise.</summary>
@@ -30,6 +33,7 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     /// <summary>Called by a VM grain after each transition; a Deleted VM leaves the catalog.</summary>
     [Alias("update"), OneWay]
     [Mutating]
+    [NodeOnly]
     Task UpdateAsync(VmSummary summary);
 
     /// <summary>
@@ -38,10 +42,12 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     /// </summary>
     [Alias("find-unknown")]
     [NonMutating]
+    [NodeOnly]
     Task<IReadOnlyList<string>> FindUnknownAsync(IReadOnlyList<string> vmIds);
 
     /// <summary>Marks the VMs of a node whose heartbeats stopped as Lost.</summary>
     [Alias("node-lost")]
     [Mutating]
+    [NodeOnly]
     Task MarkNodeLostAsync(string nodeId);
 }

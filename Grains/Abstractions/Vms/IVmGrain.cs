@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Vms;
 
 /// <summary>
@@ -10,6 +12,7 @@ public interface IVmGrain : IGrainWithStringKey
     /// <summary>Creates the VM on this node (capacity is already reserved) and starts provisioning it.</summary>
     [Alias("create")]
     [Mutating]
+    [NodeOnly]
     Task<VmInfo> CreateAsync(VmSpec spec);
 
     /// <summary>Returns the VM; NotFound if it was never created or is deleted.</summary>
@@ -68,5 +71,6 @@ public interface IVmGrain : IGrainWithStringKey
     /// <summary>Called by the host when it observes the VM change state (booted, exited, crashed).</summary>
     [Alias("report")]
     [Mutating]
+    [NodeOnly]
     Task ReportAsync(HostReport report);
 }

@@ -29,7 +29,7 @@ public sealed class DeployNode : IAsyncDisposable
         var data = await fixture.NewNodeDirectoryAsync(nodeId);
         var options = fixture.Silo(nodeId, data, settings) with { Driver = driver };
         var silo = await SiloProcess.StartAsync(options);
-        return new DeployNode(silo, await ClusterClient.ViaGatewayAsync(options.GatewayPort), data);
+        return new DeployNode(silo, await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true), data);
     }
 
     public IVmGrain Vm(string vmId) => Client.GetGrain<IVmGrain>(GrainKeys.Vm(NodeId, vmId));

@@ -24,7 +24,7 @@ public sealed class QemuCloneTests(DeployFixture fixture) : IClassFixture<Deploy
         var data = await fixture.NewNodeDirectoryAsync("clone");
         var options = fixture.Silo("clone-node", data);
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
         var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("web-src", 1, 256, 1, DeployFixture.WebImage, null));
         var source = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
         var sourceInfo = await Eventually.HoldsAsync(() => source.GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "the source is up");
@@ -77,7 +77,7 @@ public sealed class QemuCloneTests(DeployFixture fixture) : IClassFixture<Deploy
         var data = await fixture.NewNodeDirectoryAsync("clone-noagent");
         var options = fixture.Silo("clone-noag", data);
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
         var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("mute-src", 1, 256, 1, DeployFixture.WebImage, null));
         var source = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
         var sourceInfo = await Eventually.HoldsAsync(() => source.GetAsync(), v => v.State is VmState.Running or VmState.Failed, Boot, "the source is up");
@@ -111,7 +111,7 @@ public sealed class QemuCloneTests(DeployFixture fixture) : IClassFixture<Deploy
         var data = await fixture.NewNodeDirectoryAsync("clone-missing");
         var options = fixture.Silo("clone-miss", data);
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
 
         var clone = await DeployFixture.CreateAsync(client.Client,
             new VmSpec("ghost", 1, 256, 1, DeployFixture.WebImage, null, FromSnapshot: new string('f', 64)));

@@ -22,7 +22,7 @@ public sealed class QemuClusterTests(PostgresServer postgres) : IAsyncLifetime
         var b = _fixture.Silo("node-b", await _fixture.NewNodeDirectoryAsync("b")) with { Mode = "cluster", Postgres = database };
         await using var siloA = await SiloProcess.StartAsync(a);
         await using var siloB = await ClusterJoin.StartAsync(b, siloA);
-        await using var client = await ClusterClient.ViaPostgresAsync(database, ClusterJoin.AdminCredential(siloA));
+        await using var client = await ClusterClient.ViaPostgresAsync(database, ClusterJoin.AdminCredential(siloA), asNode: true);
         await Eventually.HoldsAsync(client.Client.GetGrain<Formation.Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync,
             l => l.Count(n => n.Health == Formation.Nodes.NodeHealth.Healthy) == 2, TimeSpan.FromSeconds(60), "two nodes");
 

@@ -23,7 +23,7 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
         string tap;
 
         await using (var silo = await SiloProcess.StartAsync(options))
-        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort))
+        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true))
         {
             var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("web-1", 1, 256, 1, DeployFixture.WebImage, null));
             vmId = created.Id;
@@ -69,7 +69,7 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
         var vms = new List<(string Id, string Address)>();
 
         await using (var silo = await SiloProcess.StartAsync(options))
-        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort))
+        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true))
         {
             foreach (var name in new[] { "kill-a", "kill-b" })
             {
@@ -92,7 +92,7 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
         }
 
         await using (var silo = await SiloProcess.StartAsync(options with { }))
-        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort))
+        await using (var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true))
         {
             foreach (var (id, address) in vms)
             {

@@ -23,7 +23,7 @@ public sealed class QemuExecTests(DeployFixture fixture) : IClassFixture<DeployF
         var data = await fixture.NewNodeDirectoryAsync("exec");
         var options = fixture.Silo("exec-node", data);
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
         var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("exec-1", 1, 256, 1, DeployFixture.WebImage, null));
         var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
         await Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State is VmState.Running or VmState.Failed, TimeSpan.FromSeconds(180), "the guest is up");

@@ -38,7 +38,7 @@ public sealed class GuestDnsTests(DeployFixture fixture) : IClassFixture<DeployF
 
         var options = fixture.Silo("dep-dns", data);
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
         var vms = new Dictionary<string, IVmGrain>();
         foreach (var name in new[] { "dns-a", "dns-b" })
         {

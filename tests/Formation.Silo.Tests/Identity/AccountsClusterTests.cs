@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using Formation.Errors;
+using Formation.Events;
 using Formation.Identity;
+using Formation.Nodes;
+using Formation.Scheduling;
 using Formation.Silo.Tests.Infrastructure;
 using Formation.Silo.Tests.Processes;
 using Formation.Vms;
+using Orleans.Streams;
 
 namespace Formation.Silo.Tests.Identity;
 
@@ -175,6 +179,212 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
             r => r.ExitCode == 0 && r.Out.Contains("alice") && r.Out.Contains("QuotaExceeded"), TimeSpan.FromSeconds(20),
             "alice's create and bob's refused create in the audit trail");
     }
+
+    [Fact]
+    [Trait("Category", "Slow")] // about 20 s: one cluster-mode silo, one form run
+    public async Task NodeOnlyMethods_CalledByMemberOrAdminClients_AreRefused_AndNothingChanges()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("nodeonly");
+        await using var silo = await SiloProcess.StartAsync(Options("no-a", database));
+        var admin = ClusterJoin.AdminCredential(silo);
+        var bob = await Accounts.CreateAsync(silo.Gateway, admin, "bob", admin: false, _data.Path);
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
+        await using var bobClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, bob);
+        await using var nodeClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin, asNode: true);
+        await KnownAsync(bobClient, "bob");
+        var catalog = adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        var scheduler = adminClient.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
+        var bobsVm = await bobClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(new VmSpec("bobs", 1, 64, 0, null, null));
+        var node = await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Any(n => n.Info.NodeId == "no-a"), TimeSpan.FromSeconds(20), "the node registered");
+        var vmBefore = await Eventually.HoldsAsync(() => adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).GetAsync(),
+            v => v.State == VmState.Running, TimeSpan.FromSeconds(20), "bob's VM running");
+        var nodeBefore = node.Single(n => n.Info.NodeId == "no-a");
+
+        foreach (var (who, client) in new[] { ("bob", bobClient), ("admin", adminClient) })
+        {
+            var sneakId = $"vm-sneak-{who}";
+            var attacks = new (string What, Func<Task> Call)[]
+            {
+                ("IVmGrain.CreateAsync", () => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm("no-a", sneakId)).CreateAsync(new VmSpec("sneak", 1, 64, 0, null, null))),
+                ("ISchedulerGrain.PlaceAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster)
+                    .PlaceAsync(new PlacementRequest(sneakId, new NodeCapacity(1, 64, 0), null))),
+                ("ISchedulerGrain.ReleaseAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ReleaseAsync(bobsVm.Id)),
+                ("IVmGrain.ReportAsync", () => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).ReportAsync(new HostReport(VmState.Failed, "forged"))),
+                ("ISchedulerGrain.HeartbeatAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).HeartbeatAsync("no-a")),
+                ("INodeGrain.GetAsync", () => client.Client.GetGrain<INodeGrain>("no-a").GetAsync()),
+            };
+            foreach (var (what, call) in attacks)
+            {
+                var refused = await Assert.ThrowsAsync<FormationException>(call);
+                Assert.True(refused.Kind == ErrorKind.PermissionDenied, $"{who}'s {what}: {refused.Kind} {refused.Message}");
+                Assert.Contains(what, refused.Message);
+                Assert.Contains("internal to the cluster's nodes", refused.Message);
+            }
+
+            var absent = await Assert.ThrowsAsync<FormationException>(() => adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm("no-a", sneakId)).GetAsync());
+            Assert.Equal(ErrorKind.NotFound, absent.Kind);
+        }
+
+        // Nothing changed: no VM, no reservation, bob's VM as it was; and the node's own proofs still pass the same filter.
+        Assert.Equal([bobsVm.Id], (await catalog.ListAsync()).Select(v => v.Id));
+        var vmAfter = await adminClient.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).GetAsync();
+        Assert.Equal((vmBefore.State, vmBefore.UpdatedAt), (vmAfter.State, vmAfter.UpdatedAt));
+        var nodeAfter = (await scheduler.ListNodesAsync()).Single(n => n.Info.NodeId == "no-a");
+        Assert.Equal((nodeBefore.Reserved, nodeBefore.VmCount), (nodeAfter.Reserved, nodeAfter.VmCount));
+        Assert.Equal("no-a", (await nodeClient.Client.GetGrain<INodeGrain>("no-a").GetAsync())!.NodeId);
+        var viaForm = await Accounts.FormAsync(bob, ["vm", "show", "bobs", "--gateway", silo.Gateway]);
+        Assert.True(viaForm.ExitCode == 0, viaForm.ToString());
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")] // about 30 s: one cluster-mode silo, a few form runs
+    public async Task EventStreams_AMemberFollowsOnlyItsOwnVms_TheClusterWideOnesAreForAdmins()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("streams");
+        await using var silo = await SiloProcess.StartAsync(Options("ev-a", database));
+        var admin = ClusterJoin.AdminCredential(silo);
+        var alice = await Accounts.CreateAsync(silo.Gateway, admin, "alice", admin: false, _data.Path);
+        var bob = await Accounts.CreateAsync(silo.Gateway, admin, "bob", admin: false, _data.Path);
+        Task<FormProcess.Result> As(string credential, params string[] args) => Accounts.FormAsync(credential, [.. args, "--gateway", silo.Gateway]);
+        foreach (var (who, name) in new[] { (alice, "web"), (bob, "mine") })
+        {
+            var made = await As(who, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "0");
+            Assert.True(made.ExitCode == 0, made.ToString());
+        }
+
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
+        await using var bobClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, bob);
+        await KnownAsync(bobClient, "bob");
+        var vms = await adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
+        var web = vms.Single(v => v.Name == "web");
+        var mine = vms.Single(v => v.Name == "mine");
+
+        // Bob's own client: the cluster-wide streams are refused, alice's VM stream looks like a VM that does not exist,
+        // and the streams' queues (where every account's events wait for delivery) answer only the silos.
+        var bobStreams = bobClient.Client.GetStreamProvider(EventStreams.Provider);
+        foreach (var stream in new[] { EventStreams.ForAllVms(), EventStreams.ForNodes(), EventStreams.ForAllBuilds() })
+        {
+            var refused = await Assert.ThrowsAsync<FormationException>(() => bobStreams.GetStream<object>(stream).SubscribeAsync((_, _) => Task.CompletedTask));
+            Assert.True(refused.Kind == ErrorKind.PermissionDenied, $"{stream}: {refused.Kind} {refused.Message}");
+            Assert.Contains("is for admins", refused.Message);
+        }
+
+        var hidden = await Assert.ThrowsAsync<FormationException>(() =>
+            bobStreams.GetStream<VmEvent>(EventStreams.ForVm(web.Id)).SubscribeAsync((_, _) => Task.CompletedTask));
+        Assert.Equal(ErrorKind.NotFound, hidden.Kind);
+        var queue = await Assert.ThrowsAsync<FormationException>(() =>
+            bobClient.Client.GetGrain<Orleans.Providers.IMemoryStreamQueueGrain>(Guid.NewGuid()).Dequeue(100));
+        Assert.Equal(ErrorKind.PermissionDenied, queue.Kind);
+        var own = await bobStreams.GetStream<VmEvent>(EventStreams.ForVm(mine.Id)).SubscribeAsync((_, _) => Task.CompletedTask);
+        await own.UnsubscribeAsync();
+
+        // Nor by command; the admin's client still follows everything.
+        var byName = await As(bob, "vm", "events", "web", "--follow");
+        Assert.True(byName.ExitCode == 1, byName.ToString());
+        Assert.Contains("web", byName.Error);
+        var adminSaw = new System.Collections.Concurrent.ConcurrentQueue<VmEvent>();
+        var all = await adminClient.Client.GetStreamProvider(EventStreams.Provider).GetStream<VmEvent>(EventStreams.ForAllVms())
+            .SubscribeAsync((e, _) => { adminSaw.Enqueue(e); return Task.CompletedTask; });
+
+        // bob's `form vm events --follow` (no VM named) prints his VM's new events and none of alice's.
+        using var follow = FormProcess.Start(["vm", "events", "--follow", "--json", "--credential", bob, "--gateway", silo.Gateway]);
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var reading = Task.Run(async () =>
+        {
+            while (await follow.StandardOutput.ReadLineAsync() is { } line)
+            {
+                lines.Enqueue(line);
+            }
+        });
+        try
+        {
+            await Eventually.TrueAsync(() => lines.Any(l => l.Contains(mine.Id, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "bob's history printed");
+            var printedBefore = lines.Count;
+            var stopWeb = await As(alice, "vm", "stop", "web");
+            Assert.True(stopWeb.ExitCode == 0, stopWeb.ToString());
+            var stopMine = await As(bob, "vm", "stop", "mine");
+            Assert.True(stopMine.ExitCode == 0, stopMine.ToString());
+            await Eventually.TrueAsync(() => lines.Skip(printedBefore).Any(l => l.Contains(mine.Id, StringComparison.Ordinal) && l.Contains("stopped", StringComparison.OrdinalIgnoreCase)),
+                TimeSpan.FromSeconds(30), "bob's follow printing his VM's stop");
+            await Eventually.TrueAsync(() => adminSaw.Any(e => e.VmId == web.Id && e.To == VmState.Stopped), TimeSpan.FromSeconds(30), "the admin seeing alice's stop");
+            Assert.DoesNotContain(lines, l => l.Contains(web.Id, StringComparison.Ordinal));
+        }
+        finally
+        {
+            follow.Kill();
+            await follow.WaitForExitAsync();
+            await reading;
+            await all.UnsubscribeAsync();
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")] // about 30 s: one cluster-mode silo, a dozen form runs
+    public async Task DeleteAccount_ThatOwnsVms_IsRefusedNamingThem_UnlessAnAdminDeletesItsResources_ThenItsCredentialIsRefused()
+    {
+        postgres.RequireAvailable();
+        var database = await postgres.CreateDatabaseAsync("acctdel");
+        await using var silo = await SiloProcess.StartAsync(Options("del-a", database));
+        var admin = ClusterJoin.AdminCredential(silo);
+        var alice = await Accounts.CreateAsync(silo.Gateway, admin, "alice", admin: false, _data.Path);
+        var bob = await Accounts.CreateAsync(silo.Gateway, admin, "bob", admin: false, _data.Path);
+        Task<FormProcess.Result> As(string credential, params string[] args) => Accounts.FormAsync(credential, [.. args, "--gateway", silo.Gateway]);
+        foreach (var (who, name) in new[] { (bob, "b1"), (bob, "b2"), (alice, "a1") })
+        {
+            var made = await As(who, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "0");
+            Assert.True(made.ExitCode == 0, made.ToString());
+        }
+
+        await using var adminClient = await ClusterClient.ViaGatewayAsync(silo.Options.GatewayPort, admin);
+        var registry = adminClient.Client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster);
+        var catalog = adminClient.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
+        async Task<List<string>> VmsAsync() => [.. (await catalog.ListAsync()).Select(v => $"{v.Account}/{v.Name}").Order()];
+
+        // Refused by default, naming what bob still owns and what to do; bob, his VMs and his credential stay.
+        var refused = await As(admin, "account", "delete", "bob");
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("still owns 2 VMs", refused.Error);
+        Assert.Contains("--delete-resources", refused.Error);
+        Assert.Equal(["alice/a1", "bob/b1", "bob/b2"], await VmsAsync());
+        Assert.Equal("bob", (await registry.GetAsync("bob")).Name);
+        var stillBob = await As(bob, "vm", "list");
+        Assert.True(stillBob.ExitCode == 0, stillBob.ToString());
+
+        // A member may not force it (not even deleting bob's resources first, which alice cannot see anyway).
+        var byMember = await As(alice, "account", "delete", "bob", "--delete-resources");
+        Assert.True(byMember.ExitCode == 1, byMember.ToString());
+        Assert.Contains("is for admins", byMember.Error);
+        Assert.Equal(["alice/a1", "bob/b1", "bob/b2"], await VmsAsync());
+
+        // An admin's --delete-resources deletes bob's VMs, then bob; alice's VM stays; bob's credential is refused.
+        var forced = await As(admin, "account", "delete", "bob", "--delete-resources");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Contains("Deleted VM b1", forced.Out);
+        Assert.Equal(["alice/a1"], await VmsAsync());
+        var gone = await Assert.ThrowsAsync<FormationException>(() => registry.GetAsync("bob"));
+        Assert.Equal(ErrorKind.NotFound, gone.Kind);
+        var afterDelete = await Eventually.HoldsAsync(() => As(bob, "vm", "list"), r => r.ExitCode != 0, TimeSpan.FromSeconds(10), "bob's credential refused");
+        Assert.Contains("bob", afterDelete.Error);
+        var noSuch = await As(admin, "account", "delete", "bob", "--delete-resources");
+        Assert.True(noSuch.ExitCode == 1, noSuch.ToString());
+        Assert.Contains("no account named 'bob'", noSuch.Error);
+    }
+
+    /// <summary>Waits until the silo's copy of the accounts (refreshed every second) knows a just-made account.</summary>
+    private static Task KnownAsync(ClusterClient client, string account) =>
+        Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                return (await client.Client.GetGrain<IAccountRegistryGrain>(GrainKeys.Cluster).WhoAmIAsync()).Account;
+            }
+            catch (FormationException)
+            {
+                return null;
+            }
+        }, a => a == account, TimeSpan.FromSeconds(10), $"account {account} known to the silo");
 
     public void Dispose() => _data.Dispose();
 

@@ -40,6 +40,25 @@ public sealed class ProofVerifierTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ViaNode_IsTrueOnlyForANodeCertificate_AdminAccountsAndRememberedProofsIncluded()
+    {
+        var verifier = Verifier(("bob", false));
+        using var node = _ca.IssueCredential("node-a", ClusterAuthority.NodeUnit, [], _clock.GetUtcNow());
+        var nodeProof = Sign(node, Caller.Admin);
+        var adminProof = Sign(Issue(Caller.AdminAccount));
+        for (var round = 0; round < 2; round++) // the second round answers from memory
+        {
+            Assert.Equal(Caller.Admin, await verifier.VerifyAsync(nodeProof, out var viaNode));
+            Assert.True(viaNode);
+            Assert.Equal(Caller.Admin, await verifier.VerifyAsync(adminProof, out var adminViaNode));
+            Assert.False(adminViaNode);
+        }
+
+        Assert.Equal(new Caller("bob", false), await verifier.VerifyAsync(Sign(Issue("bob")), out var bobViaNode));
+        Assert.False(bobViaNode);
+    }
+
+    [Fact]
     public async Task AccountProof_OnBehalfOfAnother_IsRefused()
     {
         var verifier = Verifier(("bob", false));

@@ -44,7 +44,7 @@ public sealed class GuestMetricsTests(DeployFixture fixture) : IClassFixture<Dep
         await DeployFixture.BuildImageAsync(data, BusyFormfile, BusyImage);
         var options = fixture.Silo("met-guests", data, ("Formation__Metrics__Interval", "00:00:02"));
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var connection = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var connection = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
         var client = connection.Client;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         async Task<IReadOnlyDictionary<string, PrometheusFamily>> ScrapeAsync() => PrometheusText.Parse(await http.GetStringAsync(options.MetricsUrl));

@@ -27,7 +27,7 @@ public sealed class MetricsSiloFixture : IAsyncLifetime
         {
             Environment = { ["Formation__Metrics__Interval"] = "00:00:01", ["Formation__Metrics__OtlpEndpoint"] = Otlp.BaseUrl },
         });
-        Client = await ClusterClient.ViaGatewayAsync(Silo.Options.GatewayPort);
+        Client = await ClusterClient.ViaGatewayAsync(Silo.Options.GatewayPort, asNode: true);
     }
 
     /// <summary>Scrapes the silo's endpoint and parses it strictly.</summary>

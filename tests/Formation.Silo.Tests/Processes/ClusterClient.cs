@@ -31,18 +31,30 @@ public sealed class ClusterClient : IAsyncDisposable
     /// one); pass <paramref name="anonymous"/> to connect with none at all.
     /// </remarks>
     /// <param name="proofs">False: TLS with the credential but no proof on the calls (what an attacker's own client sends).</param>
-    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null, bool anonymous = false, bool proofs = true) =>
+    /// <param name="asNode">
+    /// True: the calls' proofs are signed with the node credential kept next to <paramref name="credential"/> (the silo's
+    /// <c>identity/node.credential</c>), acting for admin: what tests that drive node-only methods (placement, direct
+    /// VM creates, address pools) need. Only a test holding the node's key can do this, exactly as on a real host.
+    /// </param>
+    public static Task<ClusterClient> ViaGatewayAsync(int port, string? credential = null, TimeSpan? timeout = null, bool anonymous = false, bool proofs = true,
+        bool asNode = false) =>
         StartAsync(c => c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, port)),
-            anonymous ? null : credential ?? SiloProcess.AdminCredentialFor(port), timeout, proofs);
+            anonymous ? null : credential ?? SiloProcess.AdminCredentialFor(port), timeout, proofs, asNode);
 
     /// <summary>Through the membership table of a cluster-mode database, over mutual TLS with <paramref name="credential"/>.</summary>
-    public static Task<ClusterClient> ViaPostgresAsync(string connectionString, string credential) =>
-        StartAsync(c => c.UseFormationAdoNetClustering(connectionString), credential, null, true);
+    /// <param name="asNode">As for <see cref="ViaGatewayAsync"/>.</param>
+    public static Task<ClusterClient> ViaPostgresAsync(string connectionString, string credential, bool asNode = false) =>
+        StartAsync(c => c.UseFormationAdoNetClustering(connectionString), credential, null, true, asNode);
 
-    private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering, string? credential, TimeSpan? timeout, bool proofs)
+    /// <summary>The node credential of the silo whose identity directory holds <paramref name="credential"/>.</summary>
+    public static string NodeCredentialBeside(string credential) =>
+        Path.Combine(Path.GetDirectoryName(credential)!, "node.credential");
+
+    private static async Task<ClusterClient> StartAsync(Action<IClientBuilder> clustering, string? credential, TimeSpan? timeout, bool proofs, bool asNode)
     {
         var tls = credential is null ? null : ClusterCredential.Load(credential);
         var filter = tls is not null && proofs ? new ProofCallFilter(new ProofSigner(tls)) : null;
+        var node = asNode && credential is not null ? ClusterCredential.Load(NodeCredentialBeside(credential)) : null;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
@@ -57,7 +69,7 @@ public sealed class ClusterClient : IAsyncDisposable
                 client.UseFormationTls(tls);
                 if (filter is not null)
                 {
-                    client.AddOutgoingGrainCallFilter(filter);
+                    client.AddOutgoingGrainCallFilter(node is null ? filter : (IOutgoingGrainCallFilter)new NodeSignedProofs(new ProofSigner(node)));
                 }
             }
 
@@ -90,5 +102,11 @@ public sealed class ClusterClient : IAsyncDisposable
         }
 
         _host.Dispose();
+    }
+
+    /// <summary>Signs every call as the node acting for admin, as a silo's own front ends do.</summary>
+    private sealed class NodeSignedProofs(ProofSigner node) : IOutgoingGrainCallFilter
+    {
+        public Task Invoke(IOutgoingGrainCallContext context) => ProofCallFilter.SendAsync(context, node, Caller.Admin);
     }
 }

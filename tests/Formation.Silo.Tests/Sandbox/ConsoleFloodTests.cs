@@ -39,7 +39,7 @@ public sealed partial class ConsoleFloodTests(DeployFixture fixture) : IClassFix
         var options = fixture.Silo("cap-flood", data, ("Formation__Vms__ConsoleLogMaxBytes", Cap.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         await using var silo = await SiloProcess.StartAsync(options);
-        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort);
+        await using var client = await ClusterClient.ViaGatewayAsync(options.GatewayPort, asNode: true);
         var created = await DeployFixture.CreateAsync(client.Client, new VmSpec("flood-1", 1, 256, 1, FloodImage, null));
         var vm = client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
         var log = VmDirectory.For(data, created.Id).ConsoleLog;
