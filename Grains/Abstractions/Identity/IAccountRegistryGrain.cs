@@ -44,6 +44,7 @@ public interface IAccountRegistryGrain : IGrainWithStringKey
     /// <summary>Records the certificate a node's silo runs with (the silo's own call at start, as the system; nobody else may).</summary>
     [Alias("record-node-key")]
     [Mutating]
+    [NodeOnly]
     Task RecordNodeKeyAsync(NodeKey key);
 
     /// <summary>Revokes every certificate recorded for node <paramref name="nodeId"/> (admins); returns the serials revoked.</summary>
