@@ -96,11 +96,17 @@ public static class JailCostBench
             var launch = new VmLaunch(id, "jail", driver.Name, 1, 256, $"{cmdline} {network.KernelArgument("jail")} panic=-1", true, false, network, [], true);
             var sw = Stopwatch.StartNew();
             var process = await driver.LaunchAsync(launch, directory, CancellationToken.None);
-            var ready = await ConsoleLog.WaitForAsync(directory.ConsoleLog, 0, Formation.Images.ImageManifest.ReadyLine, TimeSpan.FromMinutes(5), process.Exited, CancellationToken.None);
-            var elapsed = sw.Elapsed.TotalMilliseconds;
-            await process.KillAsync(CancellationToken.None);
-            await process.DisposeAsync();
-            return ready ? elapsed : throw new InvalidOperationException($"{driver.Name} boot ended without the readiness line");
+            try
+            {
+                var ready = await ConsoleLog.WaitForAsync(directory.ConsoleLog, 0, Formation.Images.ImageManifest.ReadyLine, TimeSpan.FromMinutes(10), process.Exited, CancellationToken.None);
+                var elapsed = sw.Elapsed.TotalMilliseconds;
+                return ready ? elapsed : throw new InvalidOperationException($"{driver.Name} boot ended without the readiness line");
+            }
+            finally
+            {
+                await process.KillAsync(CancellationToken.None); // also when the boot timed out: never leave a VM behind
+                await process.DisposeAsync();
+            }
         }
         finally
         {
