@@ -61,7 +61,7 @@ public static class FormationSiloBuilderExtensions
         services.AddFormationImages(settings.DataDirectory);
         services.AddOptions<VmRuntimeOptions>().BindConfiguration(VmRuntimeOptions.Section);
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section);
-        services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section);
+        VmJailOptions.RefuseUnjailed(services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section), QemuOptions.Section, o => o.Jail);
         services.AddSingleton<HostNetwork>();
         services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.Section);
         services.AddSingleton<EgressNat>();
@@ -70,7 +70,7 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshAgent>());
         services.AddSingleton<QemuDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<QemuDriver>());
-        services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section);
+        VmJailOptions.RefuseUnjailed(services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section), KvmOptions.Section, o => o.Jail);
         services.AddSingleton<KvmDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<KvmDriver>());
         services.AddSingleton(new Snapshots.SnapshotStore(settings.DataDirectory));

@@ -6,7 +6,8 @@ namespace Formation.Silo.Pack;
 /// <summary>
 /// Starts a host script inside the build sandbox's namespaces: a new user namespace whose root is the unprivileged
 /// uid range <see cref="PackOptions.BuildUidBase"/> (so "root" in a step owns nothing on the host), with new mount,
-/// PID, IPC, UTS and network namespaces, inside a fresh cgroup with the step limits. The network namespace is empty,
+/// PID, IPC, UTS and network namespaces, inside a fresh cgroup with the step limits (the waiting child is moved
+/// into it before its go-ahead, so no extra process is started for it). The network namespace is empty,
 /// or, for a step given a <see cref="BuildNetworkLease"/>, holds the lease's egress-only link.
 /// The child waits on a pipe until this process has written its uid/gid maps (as root on the host may, without
 /// newuidmap or /etc/subuid) and attached its network, then becomes root of the namespace and runs the script as
@@ -45,8 +46,11 @@ internal sealed class BuildSandbox(PackOptions options)
     {
         var sync = Path.Combine(scratch, $"userns-{Guid.NewGuid():N}.fifo");
         HostFifo.Create(sync);
-        using var cgroup = options.BenchmarkWithoutSandbox ? null : HostCgroup.Create(options.CgroupParent, Path.GetFileName(scratch) + "-" + Guid.NewGuid().ToString("N")[..8],
-            new CgroupLimits(options.StepPidsMax, options.StepMemoryMaxBytes, options.StepCpus));
+        // The cgroup is made while unshare starts (both take milliseconds) and entered before the go-ahead.
+        var cgroupMade = options.BenchmarkWithoutSandbox ? null : Task.Run(() => HostCgroup.Create(
+            options.CgroupParent, Path.GetFileName(scratch) + "-" + Guid.NewGuid().ToString("N")[..8],
+            new CgroupLimits(options.StepPidsMax, options.StepMemoryMaxBytes, options.StepCpus)));
+        HostCgroup? cgroup = null;
         Task? prepare = null;
         try
         {
@@ -60,13 +64,13 @@ internal sealed class BuildSandbox(PackOptions options)
                 "setpriv", "--reuid=0", "--regid=0", "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all",
                 "/bin/sh", "-c", script, "formation-sandbox"]);
             argv.AddRange(arguments);
-            var result = await ProcessRunner.RunAsync(cgroup is null ? "unshare" : "/bin/sh", cgroup is null ? argv : cgroup.EnterArguments("unshare", argv), line =>
+            var result = await ProcessRunner.RunAsync("unshare", argv, line =>
             {
                 if (prepare is null && line.StartsWith(MapMarker, StringComparison.Ordinal))
                 {
                     // Only the first marker: later output is the step's, which may lie. The output reader must not
                     // wait for the set-up (its processes), so it runs on its own.
-                    prepare = Task.Run(() => PrepareAsync(line[MapMarker.Length..], sync, network, cancellationToken), CancellationToken.None);
+                    prepare = Task.Run(() => PrepareAsync(line[MapMarker.Length..], sync, cgroupMade, network, cancellationToken), CancellationToken.None);
                     return;
                 }
 
@@ -76,6 +80,8 @@ internal sealed class BuildSandbox(PackOptions options)
             {
                 await prepare; // a failed set-up is the step's error
             }
+
+            cgroup = cgroupMade is null ? null : await cgroupMade;
 
             if (result.ExitCode != 0 && cgroup?.ExceededLimit() is { } limit)
             {
@@ -92,11 +98,19 @@ internal sealed class BuildSandbox(PackOptions options)
             }
 
             File.Delete(sync);
+            if (cgroupMade is not null && await cgroupMade.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default) is { } made)
+            {
+                made.KillAndRemoveLater(); // nothing of the step outlives it; the empty cgroup goes in the background
+            }
         }
     }
 
-    /// <summary>Writes the child's uid/gid maps and attaches its network, then lets it go (or stop, when anything failed).</summary>
-    private async Task PrepareAsync(string pidText, string sync, BuildNetworkLease? network, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the waiting child into the step's cgroup, writes its uid/gid maps and attaches its network, then lets it
+    /// go (or stop, when anything failed). The child has forked nothing yet, so everything the step ever runs is born
+    /// inside the cgroup.
+    /// </summary>
+    private async Task PrepareAsync(string pidText, string sync, Task<HostCgroup>? cgroup, BuildNetworkLease? network, CancellationToken cancellationToken)
     {
         var go = false;
         try
@@ -104,6 +118,11 @@ internal sealed class BuildSandbox(PackOptions options)
             if (!int.TryParse(pidText, CultureInfo.InvariantCulture, out var pid))
             {
                 return; // cannot happen with AwaitScript; the child is told to stop
+            }
+
+            if (cgroup is not null)
+            {
+                (await cgroup).Enter(pid); // a failure stops the child and is the step's error
             }
 
             var map = $"0 {RootUid} {options.BuildUidCount}\n";

@@ -46,6 +46,52 @@ public sealed class HostCgroup : IDisposable
     public IReadOnlyList<string> EnterArguments(string fileName, IEnumerable<string> arguments) =>
         ["-c", EnterScript, "formation-enter", ProcsFiles.Count.ToString(CultureInfo.InvariantCulture), .. ProcsFiles, fileName, .. arguments];
 
+    /// <summary>
+    /// Moves process <paramref name="pid"/> into this cgroup (every hierarchy). Its later children are born inside;
+    /// those it already has are not moved, so call it while the process is held before it forks or runs anything
+    /// (the build sandbox's child waits for its go-ahead) — one write per hierarchy instead of a shell per process.
+    /// </summary>
+    public void Enter(int pid)
+    {
+        var text = pid.ToString(CultureInfo.InvariantCulture);
+        foreach (var procs in ProcsFiles)
+        {
+            File.WriteAllText(procs, text);
+        }
+    }
+
+    /// <summary>
+    /// Kills every process still in the cgroup and waits (bounded) until none is listed, then removes the now empty
+    /// directories off the caller's path: removing a memory cgroup takes the kernel milliseconds (v1 more), and an
+    /// empty cgroup limits nothing, so a short step need not wait for it (<see cref="Dispose"/> waits).
+    /// </summary>
+    public void KillAndRemoveLater()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (_directories.Any(d => ReadPids(d).Count > 0) && DateTime.UtcNow < deadline)
+        {
+            foreach (var directory in _directories)
+            {
+                Kill(directory);
+            }
+
+            Thread.Sleep(5);
+        }
+
+        var left = new List<string>(_directories);
+        _ = Task.Run(async () =>
+        {
+            for (var attempt = 0; attempt < 200 && left.Count > 0; attempt++)
+            {
+                left.RemoveAll(TryDelete);
+                if (left.Count > 0)
+                {
+                    await Task.Delay(50);
+                }
+            }
+        });
+    }
+
     /// <summary>Removes the (empty) cgroup <paramref name="parent"/>/<paramref name="name"/> if it exists.</summary>
     public static void Remove(string parent, string name)
     {
@@ -159,25 +205,7 @@ public sealed class HostCgroup : IDisposable
         {
             while (Directory.Exists(directory))
             {
-                if (_unified && File.Exists(Path.Combine(directory, "cgroup.kill")))
-                {
-                    Write(directory, "cgroup.kill", "1", optional: true);
-                }
-                else
-                {
-                    foreach (var pid in ReadPids(directory))
-                    {
-                        try
-                        {
-                            System.Diagnostics.Process.GetProcessById(pid).Kill();
-                        }
-                        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-                        {
-                            // Already gone.
-                        }
-                    }
-                }
-
+                Kill(directory);
                 try
                 {
                     Directory.Delete(directory);
@@ -190,6 +218,28 @@ public sealed class HostCgroup : IDisposable
                 {
                     break; // left for the next start's clean-up; the processes are dead or dying
                 }
+            }
+        }
+    }
+
+    /// <summary>Kills the processes of one hierarchy's directory (v2: <c>cgroup.kill</c>, else each listed pid).</summary>
+    private void Kill(string directory)
+    {
+        if (_unified && File.Exists(Path.Combine(directory, "cgroup.kill")))
+        {
+            Write(directory, "cgroup.kill", "1", optional: true);
+            return;
+        }
+
+        foreach (var pid in ReadPids(directory))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
             }
         }
     }

@@ -4,6 +4,7 @@ using Formation.Bench.Fabric;
 //   formation-bench-fabric scheduler [--nodes 1000] [--placements 20000] [--concurrency 64] [--rounds 3]   (identity on vs off)
 //   formation-bench-fabric vm-list   [--vms 1000] [--runs 15]          (local API; Orleans client, identity on vs off)
 //   formation-bench-fabric deploy    [--runs 5] [--vms 8]       (real VMs: qemu driver, guest kernel, root)
+//   formation-bench-fabric jail-cost [--runs 7] [--kvm-runs 3]  (the same boots with the VM jail on and off, root)
 var command = args.FirstOrDefault() ?? "all";
 var options = BenchOptions.Parse(args.Skip(1).ToArray());
 switch (command)
@@ -17,12 +18,15 @@ switch (command)
     case "deploy":
         await DeployBench.RunAsync(options);
         break;
+    case "jail-cost":
+        await JailCostBench.RunAsync(options);
+        break;
     case "all":
         await SchedulerBench.RunAsync(options);
         await VmListBench.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{command}': use scheduler, vm-list or all");
+        Console.Error.WriteLine($"unknown benchmark '{command}': use scheduler, vm-list, deploy, jail-cost or all");
         return 1;
 }
 

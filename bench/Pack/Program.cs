@@ -5,7 +5,8 @@ using Formation.Silo.Pack;
 // Cold and cached build times of the tiny and Debian example images, as ratios against anchors measured in the
 // same run. --sandbox-cost measures instead each case with the build sandbox's limits, INSTALL network namespace and
 // build disk on and off (the benchmark-only PackOptions.BenchmarkWithoutSandbox), alternating, and prints on/off.
-// Usage: dotnet run -c Release --project bench/Pack [-- --skip-debian] [--fresh-debian-base] [--data DIR] [--sandbox-cost [--repeat N]]
+// --step-cost measures one sandboxed process with and without its step cgroup (the fixed cost each step pays).
+// Usage: dotnet run -c Release --project bench/Pack [-- --skip-debian] [--fresh-debian-base] [--data DIR] [--sandbox-cost [--repeat N]] [--step-cost [--repeat N]]
 var skipDebian = args.Contains("--skip-debian");
 var sandboxCost = args.Contains("--sandbox-cost");
 var repeatIndex = Array.IndexOf(args, "--repeat");
@@ -25,6 +26,11 @@ var copyAnchor = await anchors.CopyTreeAsync();
 var spawnAnchor = await anchors.SpawnTrueAsync();
 Console.WriteLine($"anchors: cp -r context = {Ms(copyAnchor)}, spawn 'true' = {Ms(spawnAnchor)}");
 Console.WriteLine();
+if (args.Contains("--step-cost"))
+{
+    return await StepCost.RunAsync(costRepeat);
+}
+
 if (sandboxCost)
 {
     return await SandboxCost.RunAsync(context.Path, shared, skipDebian, costRepeat, copyAnchor);

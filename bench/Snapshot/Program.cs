@@ -42,6 +42,11 @@ if (!File.Exists(kernel) || !File.Exists("/bin/busybox") || !HostFacts.OnPath("q
 var data = Directory.CreateTempSubdirectory("formation-bench-snapshot-").FullName;
 var initrd = Path.Combine(data, "initrd.cpio");
 GuestImage.Write(initrd);
+if (!jail)
+{
+    Environment.SetEnvironmentVariable(VmJailOptions.BenchmarkEnvironmentVariable, "1"); // --no-jail: the driver asks for it (the silo refuses it always)
+}
+
 var options = new QemuOptions { Accelerator = accel, Jail = new VmJailOptions { Enabled = jail, CgroupParent = "formation-bench-snapshot" } };
 var driver = new QemuDriver(Options.Create(options), HostFacts.Probe(data), NullLogger<QemuDriver>.Instance);
 var store = new SnapshotStore(data);

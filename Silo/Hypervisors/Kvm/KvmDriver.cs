@@ -25,6 +25,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
+        var jailed = options.Value.Jail.Required(); // before anything is touched: an unjailed launch may be refused
         directory.EnsureRunPath();
         var binary = Binary ?? throw new InvalidOperationException("formation-vmm is not installed next to formation-silo or on PATH");
         foreach (var stale in new[] { directory.PidFile, directory.ControlSocket, directory.VsockSocket })
@@ -33,7 +34,7 @@ public sealed partial class KvmDriver(IOptions<KvmOptions> options, ILogger<KvmD
         }
 
         File.Delete(directory.File(ExitStatusFile));
-        var jail = options.Value.Jail.Enabled ? VmJail.Prepare(launch, directory, options.Value.Jail, options.Value.MemoryOverheadMiB) : null;
+        var jail = jailed ? VmJail.Prepare(launch, directory, options.Value.Jail, options.Value.MemoryOverheadMiB) : null;
         var config = directory.File("vmm.json");
         await File.WriteAllTextAsync(config, VmmProtocol.SerializeConfig(Config(launch, directory)), cancellationToken);
 

@@ -23,6 +23,7 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
 
     public async Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken)
     {
+        var jailed = options.Value.Jail.Required(); // before anything is touched: an unjailed launch may be refused
         if (launch.RestoreFrom is { } snapshot && !File.Exists(Path.Combine(snapshot, QemuProcess.StateFile)))
         {
             throw new FileNotFoundException($"the snapshot has no qemu machine state ({Path.Combine(snapshot, QemuProcess.StateFile)} is missing)");
@@ -34,7 +35,7 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
             File.Delete(stale);
         }
 
-        var jail = options.Value.Jail.Enabled
+        var jail = jailed
             ? VmJail.Prepare(launch, directory, options.Value.Jail, options.Value.MemoryOverheadMiB + (UsesKvm ? 0 : options.Value.TcgCacheMiB))
             : null;
         var args = Arguments(launch, directory, jail);

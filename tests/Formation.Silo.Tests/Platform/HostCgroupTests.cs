@@ -52,4 +52,38 @@ public sealed class HostCgroupTests
 
         HostCgroup.Remove("", Parent);
     }
+    [Fact]
+    public async Task Enter_HeldProcess_ItsLaterChildrenAreInside_AndKillAndRemoveLaterLeavesNothing()
+    {
+        Prerequisites.RequireRoot("creating cgroups");
+        Prerequisites.Require(HostCgroup.IsAvailable, "this host has no pids, memory and cpu cgroup controllers");
+        var name = "cg-" + Guid.NewGuid().ToString("N")[..8];
+        var cgroup = HostCgroup.Create(Parent, name, new CgroupLimits(64, 64L << 20, 1));
+        // Held on its stdin, as the build sandbox's child waits for its go-ahead; then it forks a sleeper and waits.
+        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "read go; sleep 600 & echo $!; wait"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        })!;
+
+        cgroup.Enter(process.Id);
+        await process.StandardInput.WriteLineAsync("go");
+        await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+        var child = int.Parse((await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!, System.Globalization.CultureInfo.InvariantCulture);
+
+        foreach (var procs in cgroup.ProcsFiles)
+        {
+            var members = (await File.ReadAllLinesAsync(procs, TestContext.Current.CancellationToken)).ToHashSet();
+            Assert.Contains(process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), members);
+            Assert.Contains(child.ToString(System.Globalization.CultureInfo.InvariantCulture), members); // born inside
+        }
+
+        cgroup.KillAndRemoveLater();
+
+        Assert.True(process.WaitForExit(5000), "the held shell outlived KillAndRemoveLater");
+        Assert.False(ProcessInfo.IsAlive(child), "the child born inside outlived KillAndRemoveLater");
+        var directories = cgroup.ProcsFiles.Select(Path.GetDirectoryName).ToList();
+        await Eventually.TrueAsync(() => directories.All(d => !Directory.Exists(d)), TimeSpan.FromSeconds(15), "the emptied cgroup is removed in the background");
+        HostCgroup.Remove("", Parent);
+    }
 }
