@@ -20,15 +20,18 @@ public static class SchedulerBench
         var nodes = options.Int("nodes", 1000);
         var placements = options.Int("placements", 20000);
         var concurrency = options.Int("concurrency", 64);
-        var rounds = options.Int("rounds", 3);
+        var rounds = options.Int("rounds", 5);
         Console.WriteLine($"== scheduler: {placements} placements on {nodes} simulated nodes, concurrency {concurrency}, identity on and off alternating ({rounds} rounds)");
 
         var (silo, dir) = await BenchSilo.StartAsync("bench-sched");
         var (open, openDir) = await BenchSilo.StartAsync("bench-sched-off", BenchSilo.WithoutIdentity());
         try
         {
-            await using var on = await Target.StartAsync(silo, NodeCredential(silo), nodes, concurrency);
-            await using var off = await Target.StartAsync(open, null, nodes, concurrency);
+            // Every round's placements stay reserved: give each node room for its share of all of them (warm-up and the
+            // sequential run included), so the last round is not refused for capacity.
+            var vcpus = Math.Max(64, (rounds * placements + 2000) / nodes + 8);
+            await using var on = await Target.StartAsync(silo, NodeCredential(silo), nodes, concurrency, vcpus);
+            await using var off = await Target.StartAsync(open, null, nodes, concurrency, vcpus);
 
             var anchorTime = await RunConcurrentAsync(placements, concurrency, _ => on.Anchor.ListNodesAsync());
             var onRates = new List<double>();
@@ -104,12 +107,12 @@ public static class SchedulerBench
 
         public ISchedulerGrain Anchor { get; }
 
-        public static async Task<Target> StartAsync(SiloProcess silo, string? credential, int nodes, int concurrency)
+        public static async Task<Target> StartAsync(SiloProcess silo, string? credential, int nodes, int concurrency, int vcpus)
         {
             var connection = await ClusterConnection.ConnectAsync(
                 new ConnectionSettings(silo.Gateway, null, "formation", "formation", TimeSpan.FromSeconds(10), credential), CancellationToken.None);
             var target = new Target(connection);
-            var capacity = new NodeCapacity(64, 256 * 1024, 2000);
+            var capacity = new NodeCapacity(vcpus, 256 * 1024, 2000);
             var ids = Enumerable.Range(0, nodes).Select(i => $"sim-{i:D4}").ToArray();
             await Task.WhenAll(ids.Select(id => target.Scheduler.RegisterNodeAsync(
                 new NodeInfo(id, id, 16, 256 * 1024, 2000, false, "simulated", "sim", "benchmark", "", "", capacity, DateTimeOffset.UtcNow, "bench"))));
