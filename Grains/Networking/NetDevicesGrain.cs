@@ -1,10 +1,15 @@
 using Formation.Errors;
 using Formation.Grains.Common;
+using Formation.Identity;
 using Formation.Networking;
 
 namespace Formation.Grains.Networking;
 
-/// <summary>The mesh's user devices, a row each. Non-reentrant: names, keys and addresses are handed out serially.</summary>
+/// <summary>
+/// The mesh's user devices, a row each. Non-reentrant: names, keys and addresses are handed out serially.
+/// Devices are the admins': a device is a WireGuard peer of every node and reaches every VM on the overlay, whichever
+/// account owns it, so a member may neither join nor remove one, and sees none.
+/// </summary>
 public sealed class NetDevicesGrain(IStateRowStore rows, TimeProvider clock) : Grain, INetDevicesGrain
 {
     private PersistentRowMap<NetDevice> _devices = null!;
@@ -17,6 +22,7 @@ public sealed class NetDevicesGrain(IStateRowStore rows, TimeProvider clock) : G
 
     public async Task<NetDevice> JoinAsync(string name, string publicKey)
     {
+        RequireAdmin("form net join");
         Names.RequireDnsLabel(name, "Device name");
         if (!IsWireGuardKey(publicKey))
         {
@@ -52,6 +58,7 @@ public sealed class NetDevicesGrain(IStateRowStore rows, TimeProvider clock) : G
 
     public async Task LeaveAsync(string name)
     {
+        RequireAdmin("form net leave");
         if (!_devices.Remove(name, out _))
         {
             throw FormationException.NotFound($"No device named '{name}' is in the mesh ('form net devices' lists them).");
@@ -61,7 +68,21 @@ public sealed class NetDevicesGrain(IStateRowStore rows, TimeProvider clock) : G
     }
 
     public Task<IReadOnlyList<NetDevice>> ListAsync() =>
-        Task.FromResult<IReadOnlyList<NetDevice>>(_devices.Items.Values.OrderBy(d => d.Name, StringComparer.Ordinal).ToList());
+        Task.FromResult<IReadOnlyList<NetDevice>>(CallerContext.CurrentOrSystem.IsAdmin
+            ? _devices.Items.Values.OrderBy(d => d.Name, StringComparer.Ordinal).ToList()
+            : []);
+
+    /// <summary>A device reaches every account's VMs: only admins (and the silo's own work) may add or remove one.</summary>
+    private static void RequireAdmin(string command)
+    {
+        var caller = CallerContext.CurrentOrSystem;
+        if (!caller.IsAdmin)
+        {
+            throw new FormationException(ErrorKind.PermissionDenied,
+                $"`{command}` is for admins, and account '{caller.Account}' is a member: a device joins the whole fabric's network " +
+                "(it reaches every account's VMs), so ask an admin to join it.");
+        }
+    }
 
     private static bool IsWireGuardKey(string? key)
     {

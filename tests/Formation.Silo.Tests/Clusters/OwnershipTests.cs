@@ -206,6 +206,35 @@ public sealed class OwnershipTests(SimClusterFixture fixture) : IClassFixture<Si
     }
 
     [Fact]
+    public async Task Devices_AreTheAdminsOnly_AMemberCannotJoinRemoveOrSeeOne()
+    {
+        // A device is a peer of every node and reaches every account's VMs: a member may not add one, remove one, or see one.
+        var devices = Client.GetGrain<Formation.Networking.INetDevicesGrain>(GrainKeys.Cluster);
+        var key = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var laptop = await AsAccount(Client, "dev-ops", c => c.GetGrain<Formation.Networking.INetDevicesGrain>(GrainKeys.Cluster).JoinAsync("dev-laptop", key), admin: true);
+        try
+        {
+            var otherKey = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
+            var join = await Assert.ThrowsAsync<FormationException>(() =>
+                AsAccount(Client, "dev-bob", c => c.GetGrain<Formation.Networking.INetDevicesGrain>(GrainKeys.Cluster).JoinAsync("dev-bobs", otherKey)));
+            Assert.Equal(ErrorKind.PermissionDenied, join.Kind);
+            Assert.Contains("ask an admin", join.Message, StringComparison.Ordinal);
+            var leave = await Assert.ThrowsAsync<FormationException>(() =>
+                AsAccount(Client, "dev-bob", c => c.GetGrain<Formation.Networking.INetDevicesGrain>(GrainKeys.Cluster).LeaveAsync("dev-laptop")));
+            Assert.Equal(ErrorKind.PermissionDenied, leave.Kind);
+            Assert.Empty(await AsAccount(Client, "dev-bob", c => c.GetGrain<Formation.Networking.INetDevicesGrain>(GrainKeys.Cluster).ListAsync()));
+
+            // Nothing changed: the admin's device is there as it was, and bob's was never made.
+            var all = await devices.ListAsync();
+            Assert.Equal([laptop], all.Where(d => d.Name.StartsWith("dev-", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await devices.LeaveAsync("dev-laptop");
+        }
+    }
+
+    [Fact]
     public async Task Snapshots_AnotherAccountCannotListOrDeleteThem_AndTheyStay()
     {
         // Real snapshot stores of node-1's silo (the sim driver takes none itself): one snapshot of a VM of each account.
