@@ -87,6 +87,7 @@ public sealed class LocalApiTests(RunningSiloFixture silo) : IClassFixture<Runni
         var port = FreePorts.Next();
         var path = LocalApiPaths.Socket(port);
         Directory.CreateDirectory(LocalApiPaths.RunRoot);
+        File.Delete(path); // a silo SIGKILLed earlier (another test) may have left this very file: the port is free, its socket file need not be
         using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             listener.Bind(new UnixDomainSocketEndPoint(path));
