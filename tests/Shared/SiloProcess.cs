@@ -96,6 +96,25 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the silo's output satisfies <paramref name="condition"/>. A silo logs through a queue and its
+    /// stdout reaches us through a pipe, so a line about something the silo has already answered for may still be
+    /// on its way: read what it printed this way, never straight after a reply.
+    /// </summary>
+    public async Task WaitForOutputAsync(Func<string, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition(Output))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"formation-silo {Options.NodeId} never printed {what}:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public static async Task<SiloProcess> StartAsync(SiloProcessOptions options, TimeSpan? timeout = null)
     {
         var exe = options.Executable ?? Path.Combine(AppContext.BaseDirectory, "formation-silo.dll");

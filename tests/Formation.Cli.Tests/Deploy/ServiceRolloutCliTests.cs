@@ -90,7 +90,7 @@ public sealed class ServiceRolloutCliTests : IAsyncLifetime
         var v2Addresses = await AddressesAsync(gateway, revision: 2);
         await Eventually.HoldsAsync(() => DigAsync(dns, "svc-web.fog"), a => a.SequenceEqual(v2Addresses), TimeSpan.FromSeconds(10), "svc-web.fog to list the new replicas only");
         Assert.Contains("revision 2: 2/2", second.Out);
-        Assert.Contains("replaced by revision 2", _silo.Output);
+        await _silo.WaitForOutputAsync(o => o.Contains("replaced by revision 2", StringComparison.Ordinal), "the replacement of revision 1");
         Assert.True(seen.Count >= 2, $"only {seen.Count} samples taken during the rollout");
         Assert.All(seen, s => Assert.True(s.Serving >= 2, $"a sample saw {s.Serving} serving replica(s): {s.Json}"));
         var servedV2 = await AssertServesAsync(gateway, revision: 2, page: "page v2", replicas: 2);

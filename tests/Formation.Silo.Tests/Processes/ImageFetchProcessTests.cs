@@ -59,7 +59,9 @@ public sealed class ImageFetchProcessTests(PostgresServer postgres) : IDisposabl
             v => v.State == VmState.Running, Timeout, "the second VM running");
         var secondEvents = await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(second.NodeId, second.Id)).GetEventsAsync();
         Assert.DoesNotContain(secondEvents, e => e.Reason!.Contains("image travels", StringComparison.Ordinal));
-        Assert.Single(siloB.Output.Split('\n'), l => l.Contains($"Image {manifest.Digest} fetched from node holder-a", StringComparison.Ordinal));
+        var fetched = $"Image {manifest.Digest} fetched from node holder-a";
+        await siloB.WaitForOutputAsync(o => o.Contains(fetched, StringComparison.Ordinal), "the fetch");
+        Assert.Single(siloB.Output.Split('\n'), l => l.Contains(fetched, StringComparison.Ordinal));
     }
 
     private SiloProcessOptions Options(string nodeId, string database) =>

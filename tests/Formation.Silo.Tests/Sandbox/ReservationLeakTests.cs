@@ -64,7 +64,7 @@ public sealed class ReservationLeakTests : IDisposable
             var afterRelease = await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Single().VmCount == 1, Grace + TimeSpan.FromSeconds(30),
                 "the leaked reservation to be released");
             Assert.Equal(real.Spec.Resources, afterRelease.Single().Reserved);
-            Assert.Contains("no VM behind it", silo.Output);
+            await silo.WaitForOutputAsync(o => o.Contains("no VM behind it", StringComparison.Ordinal), "the release of the leaked reservation");
 
             // The real VM's reservation outlives the grace (and an audit or two after it).
             var pastItsGrace = realPlaced + Grace + TimeSpan.FromSeconds(3) - DateTime.UtcNow;
