@@ -7,8 +7,10 @@ namespace Formation.Dashboard.Components.Shared;
 /// A page that shows cluster state live: it takes a snapshot (<see cref="LoadAsync"/>), then subscribes to the streams
 /// it names (<see cref="SubscribeAsync"/>), and re-renders through <c>InvokeAsync(StateHasChanged)</c> when events
 /// arrive. When the connection comes back (a new generation) it takes a new snapshot and subscribes again. Failures
-/// become <see cref="Error"/> (one sentence on the page), never an exception that ends the circuit. Disposing cancels and
-/// awaits everything it started.
+/// become <see cref="Error"/> (one sentence on the page), never an exception that ends the circuit, and a failed snapshot
+/// is tried again every <see cref="RetryAfterError"/> while the page is open: the first grain calls after a silo starts
+/// may fail once, and a page must not stay on that error until someone reloads it. Disposing cancels and awaits
+/// everything it started.
 /// </summary>
 public abstract class LivePage : ComponentBase, IAsyncDisposable
 {
@@ -19,6 +21,8 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
     private Task _pendingReload = Task.CompletedTask;
     private Task _polling = Task.CompletedTask;
     private int _reloadQueued;
+    private Task _retrying = Task.CompletedTask;
+    private int _retryQueued;
 
     [Inject]
     protected FormationService Formation { get; set; } = null!;
@@ -31,6 +35,9 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
 
     /// <summary>True until the first snapshot arrived (or failed).</summary>
     protected bool Loading { get; private set; } = true;
+
+    /// <summary>How long a page that could not take its snapshot waits before it tries again.</summary>
+    protected virtual TimeSpan RetryAfterError => TimeSpan.FromSeconds(2);
 
     /// <summary>Cancelled when the page goes away.</summary>
     protected CancellationToken Disposed => _disposed.Token;
@@ -93,6 +100,7 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
         catch (Exception ex) when (!Disposed.IsCancellationRequested)
         {
             Error = FabricErrors.Describe(ex);
+            RetryLater();
         }
         finally
         {
@@ -181,6 +189,7 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
         {
             await _polling;
             await _pendingReload;
+            await _retrying;
         }
         catch (Exception)
         {
@@ -219,6 +228,38 @@ public abstract class LivePage : ComponentBase, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void RetryLater()
+    {
+        if (Interlocked.Exchange(ref _retryQueued, 1) == 0)
+        {
+            _retrying = RetryLaterAsync();
+        }
+    }
+
+    private async Task RetryLaterAsync()
+    {
+        try
+        {
+            await Task.Delay(RetryAfterError, Disposed);
+            Interlocked.Exchange(ref _retryQueued, 0);
+            await InvokeAsync(async () =>
+            {
+                if (!Disposed.IsCancellationRequested && Error is not null)
+                {
+                    await RefreshAsync();
+                    StateHasChanged();
+                }
+            });
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+            // The page went away while the retry was on its way.
         }
     }
 

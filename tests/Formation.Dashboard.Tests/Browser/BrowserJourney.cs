@@ -16,6 +16,7 @@ public abstract class BrowserJourney : IAsyncLifetime
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private IPage? _page;
 
     /// <summary>Starts the silo, the dashboard and the browser; returns the page.</summary>
     protected async Task<IPage> StartAsync(SiloProcessOptions silo)
@@ -23,7 +24,8 @@ public abstract class BrowserJourney : IAsyncLifetime
         Silo = await SiloProcess.StartAsync(silo);
         Dashboard = await DashboardProcess.StartAsync(Silo.Gateway);
         (_playwright, _browser) = await Chromium.LaunchAsync();
-        return await Chromium.NewPageAsync(_browser);
+        _page = await Chromium.NewPageAsync(_browser);
+        return _page;
     }
 
     protected static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
@@ -37,6 +39,7 @@ public abstract class BrowserJourney : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        await SaveFailureAsync();
         if (_browser is not null)
         {
             await _browser.DisposeAsync();
@@ -60,5 +63,34 @@ public abstract class BrowserJourney : IAsyncLifetime
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// A journey that failed leaves what the browser showed at that moment (failed-TEST.png and .html) next to the
+    /// other screenshots, and the dashboard's log in the test output: a flake seen once in CI can then be read.
+    /// </summary>
+    private async Task SaveFailureAsync()
+    {
+        if (_page is null || TestContext.Current.TestState?.Result != TestResult.Failed)
+        {
+            return;
+        }
+
+        var name = "failed-" + (TestContext.Current.TestMethod?.MethodName ?? GetType().Name);
+        try
+        {
+            var path = await Screenshots.SaveAsync(_page, name);
+            await File.WriteAllTextAsync(Path.ChangeExtension(path, ".html"), await _page.ContentAsync());
+            TestContext.Current.TestOutputHelper?.WriteLine($"the page when the test failed: {path}");
+        }
+        catch (PlaywrightException ex)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"no screenshot of the failure: {ex.Message}");
+        }
+
+        if (Dashboard is not null)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine("dashboard log:\n" + Dashboard.Output);
+        }
     }
 }

@@ -46,4 +46,21 @@ public sealed class VmsPageTests : DashboardTestContext
         Assert.Contains("No silo answered", error.TextContent);
         Assert.DoesNotContain(" at ", error.TextContent);
     }
+
+    [Fact]
+    public void Render_FirstSnapshotFails_TriesAgainByItself()
+    {
+        Fake.Failure = new SiloUnavailableException("silo S127.0.0.1:11111 is not up yet");
+        var cut = Render<Formation.Dashboard.Components.Pages.Vms>();
+        cut.WaitForElement("[data-testid=page-error]");
+
+        Fake.Failure = null;
+        Fake.Vms.Add(FakeFormation.Vm("vm-1", "web-1", VmState.Running));
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Empty(cut.FindAll("[data-testid=page-error]"));
+            Assert.Contains("web-1", cut.Markup);
+        }, TimeSpan.FromSeconds(10));
+    }
 }
