@@ -69,7 +69,7 @@ public sealed class MeshLab : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
-            var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), [.. args, "--postgres", database],
+            var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), SiloProcess.WithOptions(args, "--postgres", database),
                 new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = AdminCredential }, TimeSpan.FromMinutes(5));
             if (result.ExitCode != 2 || DateTime.UtcNow > deadline)
             {
@@ -88,8 +88,12 @@ public sealed class MeshLab : IAsyncDisposable
 
     public string ConfigPath(string name) => Path.Combine(_data.Path, $"ov{_id}{name}.conf");
 
-    /// <summary>Starts host <paramref name="host"/>'s silo: the first makes the cluster CA, later ones join through it with a token.</summary>
-    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database)
+    /// <summary>
+    /// Starts host <paramref name="host"/>'s silo with <paramref name="driver"/>: the first makes the cluster CA, later
+    /// ones join through it with a token. The silo enters only the host's network namespace (nsenter): `ip netns exec`
+    /// would also remount /sys, and the silo would find no cgroup file systems for its builds and VMs.
+    /// </summary>
+    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database, string driver = "sim")
     {
         var socket = new NpgsqlConnectionStringBuilder(database) { Host = postgres.SocketDirectory, Port = postgres.Port }.ToString();
         var options = new SiloProcessOptions(NodeId(host), DataDirectory(host))
@@ -97,7 +101,8 @@ public sealed class MeshLab : IAsyncDisposable
             Mode = "cluster",
             Postgres = socket,
             Advertise = UnderlayAddress(10 + host),
-            Wrapper = ["ip", "netns", "exec", HostNamespace(host)],
+            Driver = driver,
+            Wrapper = ["nsenter", $"--net=/run/netns/{HostNamespace(host)}"],
         };
         var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);
