@@ -83,13 +83,7 @@ public static class SnapshotCommands
         var command = new Command("list", "List the snapshots of every node") { vm, json };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            string? vmId = null;
-            if (parse.GetValue(vm) is { } wanted)
-            {
-                vmId = (await client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(wanted)).Id;
-            }
-
-            var snapshots = await ListAllAsync(client, vmId);
+            var snapshots = await SnapshotReads.ListAsync(client, parse.GetValue(vm));
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, snapshots);
@@ -121,28 +115,10 @@ public static class SnapshotCommands
         var command = new Command("delete", "Delete a snapshot from its node") { snapshot };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
-            var wanted = parse.GetValue(snapshot)!;
-            var matches = (await ListAllAsync(client, null)).Where(s => s.Matches(wanted)).ToArray();
-            var target = matches.Length switch
-            {
-                0 => throw FormationException.NotFound($"there is no snapshot '{wanted}'; `form snapshot list` shows them."),
-                1 => matches[0],
-                _ => throw FormationException.Invalid(
-                    $"'{wanted}' names {matches.Length} snapshots ({string.Join(", ", matches.Select(m => $"{m.ShortId} on {m.NodeId}"))}); give the id."),
-            };
-            var deleted = await client.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(target.NodeId)).DeleteAsync(target.Id);
+            var deleted = await SnapshotReads.DeleteAsync(client, parse.GetValue(snapshot)!);
             app.Terminal.Console.MarkupLine($"Deleted snapshot [bold]{Markup.Escape(deleted.Name)}[/] ({deleted.ShortId}) from node {Markup.Escape(deleted.NodeId)}.");
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    /// <summary>Every reachable node's snapshots, newest first (a node whose silo is down is skipped: its snapshots are on its disk).</summary>
-    private static async Task<IReadOnlyList<SnapshotInfo>> ListAllAsync(IClusterClient client, string? vmId)
-    {
-        var nodes = await client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
-        var lists = await Task.WhenAll(nodes.Where(n => n.Health == NodeHealth.Healthy)
-            .Select(n => client.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(n.NodeId)).ListAsync(vmId)));
-        return [.. lists.SelectMany(l => l).OrderByDescending(s => s.CreatedAt)];
     }
 }

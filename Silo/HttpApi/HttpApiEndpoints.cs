@@ -15,6 +15,7 @@ public static partial class HttpApiEndpoints
     {
         var v1 = app.MapGroup("/v1");
         MapVms(v1, client);
+        MapVmOperations(v1, client);
         MapNodes(v1, client);
         MapServices(v1, client);
         MapRoutes(v1, client);

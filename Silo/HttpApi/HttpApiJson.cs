@@ -31,4 +31,10 @@ namespace Formation.Silo.HttpApi;
 [JsonSerializable(typeof(IReadOnlyList<Formation.Services.ServiceSummary>))]
 [JsonSerializable(typeof(Formation.Edge.EdgeRoute))]
 [JsonSerializable(typeof(IReadOnlyList<Formation.Edge.EdgeRoute>))]
+[JsonSerializable(typeof(ExecVmRequest))]
+[JsonSerializable(typeof(ExecVmResponse))]
+[JsonSerializable(typeof(TakeSnapshotRequest))]
+[JsonSerializable(typeof(RestoreVmRequest))]
+[JsonSerializable(typeof(Formation.Snapshots.SnapshotInfo))]
+[JsonSerializable(typeof(IReadOnlyList<Formation.Snapshots.SnapshotInfo>))]
 public sealed partial class HttpApiJson : JsonSerializerContext;

@@ -52,14 +52,12 @@ public sealed record AccountHoldings(
         var vms = grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ListAsync();
         var routes = grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListAsync();
         var tcpRoutes = grains.GetGrain<IRouteCatalogGrain>(GrainKeys.Cluster).ListTcpAsync();
-        var nodes = await grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
-        var snapshots = await Task.WhenAll(nodes.Where(n => n.Health == NodeHealth.Healthy)
-            .Select(n => grains.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(n.NodeId)).ListAsync(null)));
+        var snapshots = await SnapshotReads.ListAllAsync(grains);
         return new AccountHoldings(
             [.. (await services).Where(s => Owns(s.Name))],
             [.. (await vms).Where(v => v.Account == account)],
             [.. (await routes).Where(r => Owns(r.Service))],
             [.. (await tcpRoutes).Where(r => Owns(r.Service))],
-            [.. snapshots.SelectMany(s => s).Where(s => s.Account == account)]);
+            [.. snapshots.Where(s => s.Account == account)]);
     }
 }

@@ -239,8 +239,8 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
 
         var paths = document["paths"]!.AsObject().Select(p => p.Key).ToArray();
         Assert.Equal(["/v1/audit", "/v1/builds", "/v1/events", "/v1/images", "/v1/images/{reference}", "/v1/nodes", "/v1/routes", "/v1/routes/tcp", "/v1/routes/tcp/{port}", "/v1/routes/{host}",
-            "/v1/services", "/v1/services/{name}", "/v1/services/{name}/rollback", "/v1/services/{name}/scale", "/v1/vms", "/v1/vms/{vm}",
-            "/v1/vms/{vm}/events", "/v1/vms/{vm}/{action}"], paths.Order(StringComparer.Ordinal));
+            "/v1/services", "/v1/services/{name}", "/v1/services/{name}/rollback", "/v1/services/{name}/scale", "/v1/snapshots", "/v1/snapshots/{snapshot}",
+            "/v1/vms", "/v1/vms/{vm}", "/v1/vms/{vm}/events", "/v1/vms/{vm}/exec", "/v1/vms/{vm}/restore", "/v1/vms/{vm}/snapshots", "/v1/vms/{vm}/{action}"], paths.Order(StringComparer.Ordinal));
         Assert.NotNull(document["components"]!["schemas"]!["HttpApiError"]);
     }
 
@@ -273,7 +273,7 @@ public sealed class HttpApiTests(HttpApiSilo api) : IClassFixture<HttpApiSilo>
         return _http.SendAsync(request, Ct);
     }
 
-    private static byte[] Tar(bool gzip, params (string Name, byte[] Data)[] files)
+    internal static byte[] Tar(bool gzip, params (string Name, byte[] Data)[] files)
     {
         var output = new MemoryStream();
         using (Stream target = gzip ? new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true) : output)
