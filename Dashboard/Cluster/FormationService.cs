@@ -99,6 +99,11 @@ public class FormationService(ClusterConnector connector)
     /// <summary>The VM's serial console: read by offset, write keystrokes.</summary>
     public virtual IVmConsoleGrain Console(VmRef vm) => Grains.GetGrain<IVmConsoleGrain>(vm.GrainKey);
 
+    /// <summary>Runs <paramref name="commandLine"/> with the guest's <c>/bin/sh -c</c> through its agent, to its end or <paramref name="timeout"/> (exit 124).</summary>
+    public virtual Task<ExecCompleted> ExecAsync(VmRef vm, string commandLine, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExecRun.RunAsync(Grains.GetGrain<IVmExecGrain>(vm.GrainKey), new ExecRequest(["/bin/sh", "-c", commandLine]), null, timeout,
+            VmExecPanelLimits.MaxOutputBytes, cancellationToken);
+
     /// <summary>A build session for <paramref name="reference"/> (when known) on <paramref name="node"/>, or on the node
     /// the scheduler chooses, as for <c>form pack build</c>.</summary>
     public virtual async Task<ImageBuildSession> NewBuildAsync(string? reference, string? node)

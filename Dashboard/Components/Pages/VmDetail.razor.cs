@@ -11,7 +11,7 @@ using MudBlazor;
 
 namespace Formation.Dashboard.Components.Pages;
 
-/// <summary>One VM: its spec, address and ports, its state timeline and metrics charts (live), its console and its logs.</summary>
+/// <summary>One VM: its spec, address and ports, its state timeline and metrics charts (live), its console, a command run in it, and its logs.</summary>
 public sealed partial class VmDetail : LivePage
 {
     private const int LogBytes = 64 * 1024;

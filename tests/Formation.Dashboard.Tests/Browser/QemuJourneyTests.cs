@@ -83,6 +83,15 @@ public sealed class QemuJourneyTests : BrowserJourney
         }
 
         await Screenshots.SaveAsync(page, "vm-console");
+
+        // A command run from the Exec tab, through the guest agent: its output and exit code.
+        await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Exec" }).ClickAsync();
+        await page.Locator("#exec-command").FillAsync("hostname; echo exec-$((6*7)) >&2; exit 3");
+        await page.GetByTestId("exec-run").ClickAsync();
+        await Expect(page.GetByTestId("exec-output")).ToContainTextAsync("exec-42", new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("exec-output")).ToContainTextAsync("hello-1");
+        await Expect(page.GetByTestId("exec-status")).ToContainTextAsync("exited with 3");
+        await Screenshots.SaveAsync(page, "vm-exec");
         await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Logs" }).ClickAsync();
         await Expect(page.GetByTestId("vm-logs")).ToContainTextAsync("FORMATION-GUEST-READY");
         await Screenshots.SaveAsync(page, "vm-logs");

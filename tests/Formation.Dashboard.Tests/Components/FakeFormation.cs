@@ -130,6 +130,24 @@ public sealed class FakeFormation() : FormationService(Connector)
         ? Task.FromException<IReadOnlyList<Formation.Audit.AuditEntry>>(failure)
         : Task.FromResult<IReadOnlyList<Formation.Audit.AuditEntry>>([.. AuditRows.TakeLast(query.Limit)]);
 
+    /// <summary>The command lines run through <see cref="ExecAsync"/>, and what it answers (or throws) for them.</summary>
+    public List<string> Executed { get; } = [];
+
+    public Func<string, ExecCompleted> ExecAnswer { get; set; } = line => throw Formation.Errors.FormationException.NotFound("no VM named x");
+
+    public override Task<ExecCompleted> ExecAsync(VmRef vm, string commandLine, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Executed.Add(commandLine);
+        try
+        {
+            return Task.FromResult(ExecAnswer(commandLine));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<ExecCompleted>(ex);
+        }
+    }
+
     public override Task<IReadOnlyList<EdgeTcpRoute>> ListTcpRoutesAsync() => Task.FromResult<IReadOnlyList<EdgeTcpRoute>>([.. TcpRouteList]);
 
     public override Task<IAsyncDisposable> SubscribeAsync<T>(StreamId stream, Func<T, Task> onNext)
