@@ -1,6 +1,7 @@
 using Formation.Edge;
 using Formation.Errors;
 using Formation.Identity;
+using Formation.Images;
 using Formation.Services;
 using Formation.Snapshots;
 using Formation.Vms;
@@ -9,7 +10,8 @@ namespace Formation.Cli.Commands;
 
 /// <summary>
 /// <c>form account delete NAME --delete-resources</c>: deletes what the account owns through the grains the user-facing
-/// commands use — services first (they take their replicas with them), then the VMs left, routes, snapshots — and
+/// commands use — services first (they take their replicas with them), then the VMs left, routes, snapshots, images
+/// (once no VM of the account uses them) — and
 /// reports each deletion that failed. The account itself is deleted by the caller only when nothing failed; the
 /// registry checks again and refuses while anything is left.
 /// </summary>
@@ -73,6 +75,11 @@ internal static class AccountDeletion
         {
             await TryAsync($"snapshot {snapshot.Name} of VM {snapshot.VmName}",
                 () => client.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(snapshot.NodeId)).DeleteAsync(snapshot.Id));
+        }
+
+        foreach (var image in holdings.Images)
+        {
+            await TryAsync($"image {image.RecordKey()}", () => client.GetGrain<IImageGrain>(ImageNames.InAccount(account, image.Reference)).DeleteAsync());
         }
 
         return failures;

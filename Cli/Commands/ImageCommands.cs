@@ -18,15 +18,21 @@ public static class ImageCommands
     }
 
     private static Argument<string> ReferenceArgument() =>
-        new("ref") { Description = "Image NAME[:TAG], or a digest (sha256:HEX, or at least 12 hex digits)" };
+        new("ref") { Description = "Image NAME[:TAG] or a digest (sha256:HEX, or at least 12 hex digits) of your account; admins: ACCOUNT/NAME[:TAG] for another's" };
 
     private static Command ListCommand(FormApp app)
     {
         var json = FormApp.JsonOption();
-        var command = new Command("list", "List images: state, digest, size, nodes that hold them") { json };
+        var account = new Option<string?>("--account") { Description = "Only this account's images (admins see every account's; members only their own)" };
+        var command = new Command("list", "List images: yours, or (admins) every account's with an ACCOUNT column; state, digest, size, nodes") { json, account };
         command.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
         {
             var images = await ImageReads.ListAsync(client);
+            if (parse.GetValue(account) is { } only)
+            {
+                images = [.. images.Where(i => i.Owner() == only)];
+            }
+
             if (parse.GetValue(json))
             {
                 Json.Write(app.Terminal.Out, images);
@@ -40,11 +46,16 @@ public static class ImageCommands
             }
 
             var now = DateTimeOffset.UtcNow;
-            var table = new TextTable("REFERENCE", "STATE", "DIGEST", "SIZE", "NODES", "UPDATED");
+            // The silo lists only what the caller may see: more than one account (or --account) means an admin's view.
+            var accounts = parse.GetValue(account) is not null || images.Select(i => i.Owner()).Distinct().Skip(1).Any();
+            var table = accounts
+                ? new TextTable("ACCOUNT", "REFERENCE", "STATE", "DIGEST", "SIZE", "NODES", "UPDATED")
+                : new TextTable("REFERENCE", "STATE", "DIGEST", "SIZE", "NODES", "UPDATED");
             foreach (var i in images)
             {
-                table.Add(i.Reference, StateCell(i), ImageReference.Short(i.Digest), i.Digest is null ? "-" : Units.Bytes(i.SizeBytes),
-                    i.Nodes.Count == 0 ? "-" : string.Join(",", i.Nodes), Units.Ago(i.UpdatedAt, now));
+                Cell[] cells = [i.Reference, StateCell(i), ImageReference.Short(i.Digest), i.Digest is null ? "-" : Units.Bytes(i.SizeBytes),
+                    i.Nodes.Count == 0 ? "-" : string.Join(",", i.Nodes), Units.Ago(i.UpdatedAt, now)];
+                table.Add(accounts ? [i.Owner(), .. cells] : cells);
             }
 
             app.Terminal.Write(table);

@@ -141,7 +141,7 @@ public sealed class RouteCatalogGrain(IStateRowStore rows, TimeProvider clock) :
         var info = await GrainFactory.GetGrain<IServiceGrain>(service).GetAsync();
         if (info.Current?.Template is { Image: { } image })
         {
-            var manifest = await GrainFactory.GetGrain<IImageGrain>(image).GetManifestAsync();
+            var manifest = await GrainFactory.GetGrain<IImageGrain>(ImageNames.InAccount(OwnedName.FromStored(service).Account, image)).GetManifestAsync();
             if (manifest is { ExposedPorts.Length: > 0 } && !manifest.ExposedPorts.Any(p => p.Port == port && p.Protocol == Formfiles.PortProtocol.Tcp))
             {
                 throw FormationException.Invalid(

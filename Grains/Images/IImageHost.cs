@@ -13,16 +13,17 @@ public interface IImageHost
 
     /// <summary>
     /// Builds <paramref name="job"/> in the background and registers the image in the node's store, tagged with the
-    /// job's reference. Throws <see cref="ImageBuildException"/> on failure and <see cref="OperationCanceledException"/>
+    /// job's store tag. Throws <see cref="ImageBuildException"/> on failure and <see cref="OperationCanceledException"/>
     /// when cancelled; in both cases nothing is registered.
     /// </summary>
     Task<ImageManifest> BuildAsync(ImageBuildJob job, IProgress<BuildProgress> progress, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Removes <paramref name="reference"/> from the node's store if it points at <paramref name="digest"/>, and the
-    /// digest's files once no reference points at them. Returns true when something was removed.
+    /// Removes <paramref name="tag"/> (<see cref="ImageNames.StoreTag"/>) from the node's store if it points at
+    /// <paramref name="digest"/>, and the digest's files once no tag points at them, unless <paramref name="keepFiles"/>
+    /// (another image, perhaps another account's, has that digest too). Returns true when something was removed.
     /// </summary>
-    Task<bool> RemoveAsync(string reference, string digest, CancellationToken cancellationToken);
+    Task<bool> RemoveAsync(string tag, string digest, bool keepFiles, CancellationToken cancellationToken);
 
     /// <summary>The manifest of image <paramref name="digest"/> when the node's store holds all of it; else null.</summary>
     Task<ImageManifest?> FindAsync(string digest, CancellationToken cancellationToken);

@@ -1,14 +1,29 @@
+using Formation.Identity;
 using Formation.Images;
 
 namespace Formation.Grains.Images;
 
 /// <summary>
-/// The build-facing side of <see cref="ImageGrain"/> (same grain, canonical <c>name:tag</c> key), called by build
-/// sessions on the silos. Not part of the client contract.
+/// The record side of <see cref="ImageGrain"/> (same grain, a record key: <see cref="ImageNames.RecordKey"/>), called by
+/// build sessions, node image stores and the image grains that resolved a client's reference for its caller. It acts on
+/// the record its key names without asking whose it is, so no client may call it: node-only.
 /// </summary>
 [Alias("formation.image-record")]
+[NodeOnly]
 public interface IImageRecordGrain : IGrainWithStringKey
 {
+    /// <summary>The record's status (State Unknown when there is none); a build whose session vanished is settled first.</summary>
+    [Alias("record-status")]
+    Task<ImageStatus> StatusAsync();
+
+    /// <summary>The manifest of the record's current (Ready) version, or null.</summary>
+    [Alias("record-manifest")]
+    Task<ImageManifest?> ManifestAsync();
+
+    /// <summary>See <see cref="IImageGrain.DeleteAsync"/>: deletes this record.</summary>
+    [Alias("record-delete")]
+    Task<ImageDeletion> DeleteRecordAsync();
+
     /// <summary>Marks a build of this image as running in <paramref name="session"/>; Conflict when another build of it runs.</summary>
     [Alias("begin-build")]
     Task BeginBuildAsync(string session);

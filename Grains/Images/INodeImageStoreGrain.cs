@@ -1,3 +1,4 @@
+using Formation.Identity;
 using Formation.Images;
 
 namespace Formation.Grains.Images;
@@ -10,9 +11,10 @@ namespace Formation.Grains.Images;
 [Alias("formation.node-image-store")]
 public interface INodeImageStoreGrain : IGrainWithStringKey
 {
-    /// <summary>See <see cref="IImageHost.RemoveAsync"/>.</summary>
+    /// <summary>See <see cref="IImageHost.RemoveAsync"/>. Node-only: it removes files whoever's image they are.</summary>
     [Alias("remove")]
-    Task<bool> RemoveAsync(string reference, string digest);
+    [NodeOnly]
+    Task<bool> RemoveAsync(string tag, string digest, bool keepFiles);
 
     /// <summary>The manifest of image <paramref name="digest"/> if this node holds it whole; else null.</summary>
     [Alias("manifest")]
@@ -23,7 +25,8 @@ public interface INodeImageStoreGrain : IGrainWithStringKey
     Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset);
 
     /// <summary>
-    /// Returns once this node holds image <paramref name="digest"/> of <paramref name="reference"/>, fetching it from a
+    /// Returns once this node holds image <paramref name="digest"/> of <paramref name="reference"/> (read in its owner's
+    /// account whoever asks: <see cref="ImageNames.InAccount"/>), fetching it from a
     /// node that holds it if needed (joining a fetch of it that is already running); the result says how, or why not.
     /// </summary>
     [Alias("ensure")]

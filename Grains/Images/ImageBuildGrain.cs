@@ -1,7 +1,9 @@
 using Formation.Errors;
 using Formation.Formfiles;
 using Formation.Grains.Placement;
+using Formation.Identity;
 using Formation.Images;
+using Formation.Ownership;
 using Microsoft.Extensions.Options;
 
 namespace Formation.Grains.Images;
@@ -24,6 +26,7 @@ public sealed partial class ImageBuildGrain(
     private ImageBuildPhase _phase;
     private ImageBuildRequest? _request;
     private string? _reference;
+    private string? _storeTag;
     private IContextUpload? _upload;
     private DateTimeOffset _lastUpload;
     private IGrainTimer? _idleTimer;
@@ -55,10 +58,12 @@ public sealed partial class ImageBuildGrain(
                 "\nFix them (`form pack validate` shows them all) and build again.");
         }
 
-        var reference = ImageReference.Normalize(request.Reference ?? formfile.Name);
+        var (account, canonical) = Owned(request.Reference ?? formfile.Name);
+        var reference = ImageNames.RecordKey(account, canonical);
         await GrainFactory.GetGrain<IImageRecordGrain>(reference).BeginBuildAsync(Session);
         _request = request;
         _reference = reference;
+        _storeTag = ImageNames.StoreTag(account, canonical);
         _upload = host.CreateUpload();
         _lastUpload = clock.GetUtcNow();
         _phase = ImageBuildPhase.Uploading;
@@ -121,7 +126,7 @@ public sealed partial class ImageBuildGrain(
         _phase = ImageBuildPhase.Building;
         _cancel = new CancellationTokenSource();
         DelayDeactivation(Timeout.InfiniteTimeSpan);
-        _run = RunAsync(new ImageBuildJob(_request!.FormfileText, _request.FormfilePath, _reference!, _upload), _cancel.Token);
+        _run = RunAsync(new ImageBuildJob(_request!.FormfileText, _request.FormfilePath, _reference!, _storeTag!, _upload), _cancel.Token);
         LogStarted(Session, _reference!, totalBytes);
         return Snapshot(0);
     }
@@ -170,6 +175,22 @@ public sealed partial class ImageBuildGrain(
                 await run.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
             }
         }
+    }
+
+    /// <summary>
+    /// The account and <c>name:tag</c> a build records: the caller's own (the admin account's for the silo's own work),
+    /// or with <c>ACCOUNT/</c> an account an admin names. A member cannot build into another account.
+    /// </summary>
+    private static (string Account, string Canonical) Owned(string reference)
+    {
+        var caller = CallerContext.CurrentOrSystem;
+        var named = OwnedName.Parse(reference, caller);
+        if (!caller.MayAct(named.Account))
+        {
+            throw FormationException.Invalid($"'{reference}': you can build only your own images; leave out '{named.Account}{OwnedName.Separator}'.");
+        }
+
+        return (named.Account, ImageReference.Normalize(named.Name));
     }
 
     private ImageBuildUpdate Snapshot(int after)

@@ -1,10 +1,11 @@
 using Formation.Grains.Common;
+using Formation.Identity;
 using Formation.Images;
 
 namespace Formation.Grains.Images;
 
 /// <summary>
-/// The cluster's image list (a row per reference, written as group commits). Image grains keep it current; it answers
+/// The cluster's image list (a row per record key, <c>[ACCOUNT/]name:tag</c>, written as group commits). Image grains keep it current; it answers
 /// <c>form image list</c> and digest look-ups without activating every image grain.
 /// </summary>
 [Reentrant]
@@ -18,8 +19,13 @@ public sealed class ImageCatalogGrain(IStateRowStore rows) : Grain, IImageCatalo
         await _images.LoadAsync(cancellationToken);
     }
 
-    public Task<IReadOnlyList<ImageStatus>> ListAsync() =>
-        Task.FromResult<IReadOnlyList<ImageStatus>>([.. _images.Items.Values.OrderBy(i => i.Reference, StringComparer.Ordinal)]);
+    /// <summary>The images the caller may see: a member's own, every account's for an admin (and the silo).</summary>
+    public Task<IReadOnlyList<ImageStatus>> ListAsync()
+    {
+        var caller = CallerContext.CurrentOrSystem;
+        return Task.FromResult<IReadOnlyList<ImageStatus>>(
+            [.. _images.Items.Values.Where(i => caller.MayAct(i.Owner())).Select(i => i with { Account = i.Owner() }).OrderBy(i => i.Reference, StringComparer.Ordinal).ThenBy(i => i.Owner(), StringComparer.Ordinal)]);
+    }
 
     public Task<IReadOnlyList<ImageStatus>> FindByDigestAsync(string hexPrefix) =>
         Task.FromResult<IReadOnlyList<ImageStatus>>(
@@ -27,13 +33,13 @@ public sealed class ImageCatalogGrain(IStateRowStore rows) : Grain, IImageCatalo
 
     public Task UpdateAsync(ImageStatus status)
     {
-        _images.Set(status.Reference, status);
+        _images.Set(status.RecordKey(), status);
         return _images.FlushAsync();
     }
 
-    public Task RemoveAsync(string reference)
+    public Task RemoveAsync(string recordKey)
     {
-        _images.Remove(reference, out _);
+        _images.Remove(recordKey, out _);
         return _images.FlushAsync();
     }
 }

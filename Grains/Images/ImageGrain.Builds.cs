@@ -15,7 +15,7 @@ public sealed partial class ImageGrain
             if (S.BuildSession is { } still && still != session)
             {
                 throw FormationException.Conflict(
-                    $"Image '{Reference}' is already being built on node {GrainKeys.NodeOf(still)} (session {still}). " +
+                    $"Image '{Written}' is already being built on node {GrainKeys.NodeOf(still)} (session {still}). " +
                     "Wait for that build to finish (or cancel it), then build again.");
             }
         }
@@ -26,7 +26,7 @@ public sealed partial class ImageGrain
             ? ready with { UpdatedAt = now }
             : new ImageStatus(Reference, ImageBuildState.Building, null, 0, [], null, now);
         await SaveAsync();
-        LogBuildBegun(Reference, session);
+        LogBuildBegun(Written, session);
     }
 
     public async Task CompleteBuildAsync(string session, string nodeId, ImageManifest manifest)
@@ -57,7 +57,7 @@ public sealed partial class ImageGrain
         S.Manifest = manifest;
         S.Status = new ImageStatus(Reference, ImageBuildState.Ready, manifest.Digest, manifest.RootFilesystem.SizeBytes, [.. nodes], null, clock.GetUtcNow());
         await SaveAsync();
-        LogBuilt(Reference, manifest.Digest, nodeId);
+        LogBuilt(Written, manifest.Digest, nodeId);
     }
 
     public async Task FailBuildAsync(string session, string? error)
@@ -74,7 +74,7 @@ public sealed partial class ImageGrain
             if (error is null)
             {
                 await ForgetAsync(); // cancelled before any version existed: nothing stays registered
-                LogBuildCancelled(Reference, session);
+                LogBuildCancelled(Written, session);
                 return;
             }
 
@@ -86,7 +86,7 @@ public sealed partial class ImageGrain
         }
 
         await SaveAsync();
-        LogBuildFailed(Reference, session, error ?? "cancelled");
+        LogBuildFailed(Written, session, error ?? "cancelled");
     }
 
     /// <summary>
@@ -112,7 +112,7 @@ public sealed partial class ImageGrain
         }
         catch (Exception ex)
         {
-            LogBuildCheckFailed(ex, Reference, session);
+            LogBuildCheckFailed(ex, Written, session);
             return;
         }
 

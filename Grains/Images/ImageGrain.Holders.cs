@@ -37,7 +37,7 @@ public sealed partial class ImageGrain
         }
 
         await SaveAsync();
-        LogHolderAdded(Reference, digest, nodeId);
+        LogHolderAdded(Written, digest, nodeId);
         return true;
     }
 }

@@ -1,13 +1,16 @@
 using Formation.Errors;
 using Formation.Grains.Common;
+using Formation.Identity;
 using Formation.Images;
 
 namespace Formation.Grains.Images;
 
 /// <summary>
-/// An image. The grain of a canonical <c>name:tag</c> key holds the record (status, current manifest, running build,
-/// older versions still on nodes) and keeps the cluster catalog's row current; the grains of other keys (<c>name</c>,
-/// a digest or digest prefix) resolve to it (see <see cref="ImageReference"/>) and forward every call.
+/// An image. The grain of a record key (<c>name:tag</c> for the admin account's, <c>ACCOUNT/name:tag</c> for another's,
+/// see <see cref="ImageNames.RecordKey"/>) holds the record (status, current manifest, running build, older versions
+/// still on nodes) and keeps the cluster catalog's row current. A client's call on any key (<c>name</c>, a digest or
+/// digest prefix, <c>ACCOUNT/…</c>, a record key) is read for the caller (<see cref="ImageKey"/>) and served by the
+/// record it names in the caller's account; another account's image answers as a missing one.
 /// </summary>
 public sealed partial class ImageGrain(
     [PersistentState("image", StorageNames.Formation)] IPersistentState<ImageGrainState> store,
@@ -18,8 +21,11 @@ public sealed partial class ImageGrain(
 
     private ImageGrainState S => store.State;
 
-    /// <summary>The canonical reference (valid only for the record grain).</summary>
+    /// <summary>The canonical <c>name:tag</c> within its account (valid only for a record grain).</summary>
     private string Reference => _key.Canonical!;
+
+    /// <summary>How messages and logs name a record: its key (<c>name:tag</c>, or <c>ACCOUNT/name:tag</c>).</summary>
+    private string Written => _key.Raw;
 
     private IImageCatalogGrain Catalog => GrainFactory.GetGrain<IImageCatalogGrain>(GrainKeys.Cluster);
 
@@ -31,31 +37,37 @@ public sealed partial class ImageGrain(
 
     public async Task<ImageStatus> GetStatusAsync()
     {
-        if (!_key.IsRecord)
-        {
-            var (target, problem, _) = await ResolveAsync();
-            return target is null ? Unknown(_key.Raw, problem) : await GrainFactory.GetGrain<IImageGrain>(target).GetStatusAsync();
-        }
-
-        await CheckBuildAsync();
-        return S.Status ?? Unknown(Reference, null);
+        var (target, problem, _) = await ResolveAsync();
+        return target is null ? Unknown(_key.Raw, problem) : await OnRecordAsync(target, r => r.StatusAsync());
     }
 
     public async Task<ImageManifest?> GetManifestAsync()
     {
-        if (!_key.IsRecord)
-        {
-            var (target, _, _) = await ResolveAsync();
-            return target is null ? null : await GrainFactory.GetGrain<IImageGrain>(target).GetManifestAsync();
-        }
+        var (target, _, _) = await ResolveAsync();
+        return target is null ? null : await OnRecordAsync(target, r => r.ManifestAsync());
+    }
 
-        return S.Status?.State == ImageBuildState.Ready ? S.Manifest : null;
+    public async Task<ImageStatus> StatusAsync()
+    {
+        RequireRecord();
+        await CheckBuildAsync();
+        return (S.Status ?? Unknown(Reference, null)) with { Account = _key.Owner }; // records from before accounts: the admin's
+    }
+
+    public Task<ImageManifest?> ManifestAsync()
+    {
+        RequireRecord();
+        return Task.FromResult(S.Status?.State == ImageBuildState.Ready ? S.Manifest : null);
     }
 
     private ImageStatus Unknown(string reference, string? problem) =>
         new(reference, ImageBuildState.Unknown, null, 0, [], problem, clock.GetUtcNow());
 
-    /// <summary>The canonical reference a non-record key stands for, or why there is none.</summary>
+    /// <summary>
+    /// The record this key names for the current caller (<see cref="ImageKey.AccountFor"/>): the name in the caller's
+    /// account or the one the key gives, or the caller's image whose current digest the key is; or why there is none.
+    /// Another account's image (by name or by digest) is no image at all for a member.
+    /// </summary>
     private async Task<(string? Target, string? Problem, IReadOnlyList<ImageStatus> Matches)> ResolveAsync()
     {
         if (_key.Problem is { } invalid)
@@ -63,29 +75,51 @@ public sealed partial class ImageGrain(
             return (null, invalid, []);
         }
 
+        if (_key.AccountFor(CallerContext.CurrentOrSystem) is not { } account)
+        {
+            return (null, null, []);
+        }
+
         if (_key.DigestHex is not { } hex)
         {
-            return (_key.Canonical, null, []);
+            return (ImageNames.RecordKey(account, _key.Canonical!), null, []);
         }
 
-        if (_key.Canonical is { } named && (await GrainFactory.GetGrain<IImageGrain>(named).GetStatusAsync()).State != ImageBuildState.Unknown)
+        if (_key.Canonical is { } named && ImageNames.RecordKey(account, named) is var record &&
+            (await OnRecordAsync(record, r => r.StatusAsync())).State != ImageBuildState.Unknown)
         {
-            return (named, null, []);
+            return (record, null, []);
         }
 
-        var matches = await Catalog.FindByDigestAsync(hex);
+        var matches = (await Catalog.FindByDigestAsync(hex)).Where(m => m.Owner() == account).ToList();
         var digests = matches.Select(m => m.Digest).Distinct().ToList();
         return digests.Count switch
         {
             0 => (null, $"no image has a digest starting with '{hex}'", matches),
-            1 => (matches[0].Reference, null, matches),
+            1 => (matches[0].RecordKey(), null, matches),
             _ => (null, $"digest prefix '{hex}' is ambiguous: it matches {string.Join(", ", digests.Select(ImageReference.Short))}; give more digits", matches),
         };
     }
 
+    /// <summary>
+    /// Runs <paramref name="call"/> on record <paramref name="key"/>: on this activation itself (a grain cannot call
+    /// itself), or on another record, whose call chain may then call this grain back (a deleted record hands a copy it
+    /// shares to the other records of that digest, this one among them when it is a record): this grain only waits.
+    /// </summary>
+    private async Task<T> OnRecordAsync<T>(string key, Func<IImageRecordGrain, Task<T>> call)
+    {
+        if (key == _key.Raw)
+        {
+            return await call(this);
+        }
+
+        using var reentrant = RequestContext.AllowCallChainReentrancy();
+        return await call(GrainFactory.GetGrain<IImageRecordGrain>(key));
+    }
+
     private async Task SaveAsync()
     {
-        S.Status = S.Status! with { BuildSession = S.BuildSession };
+        S.Status = S.Status! with { BuildSession = S.BuildSession, Account = _key.Owner };
         await store.WriteStateAsync();
         await Catalog.UpdateAsync(S.Status);
     }
@@ -94,14 +128,14 @@ public sealed partial class ImageGrain(
     {
         await store.ClearStateAsync();
         store.State = new ImageGrainState();
-        await Catalog.RemoveAsync(Reference);
+        await Catalog.RemoveAsync(_key.Raw);
     }
 
     private void RequireRecord()
     {
         if (!_key.IsRecord)
         {
-            throw FormationException.Invalid($"'{_key.Raw}' is not a canonical image reference (name:tag); builds record images by name:tag.");
+            throw FormationException.Invalid($"'{_key.Raw}' is not an image record's key ([ACCOUNT/]name:tag); builds record images by name:tag.");
         }
     }
 }

@@ -101,11 +101,11 @@ public sealed partial class NodeImageStoreGrain
             return Failed(fetch, $"image '{fetch.Reference}' no longer exists{(status.Error is null ? "" : $" ({status.Error})")}");
         }
 
-        var record = GrainFactory.GetGrain<IImageRecordGrain>(status.Reference);
+        var record = GrainFactory.GetGrain<IImageRecordGrain>(status.RecordKey());
         var sources = (await record.HoldersAsync(fetch.Digest)).Where(n => n != NodeId).ToList();
         if (sources.Count == 0)
         {
-            return Failed(fetch, $"no node holds image {status.Reference} ({ImageReference.Short(fetch.Digest)}); build it again with `form pack build`");
+            return Failed(fetch, $"no node holds image {status.RecordKey()} ({ImageReference.Short(fetch.Digest)}); build it again with `form pack build`");
         }
 
         var problems = new List<string>();
@@ -116,8 +116,8 @@ public sealed partial class NodeImageStoreGrain
                 var (bytes, elapsed, verifying) = await FetchFromAsync(fetch, source);
                 if (!await record.AddHolderAsync(fetch.Digest, NodeId))
                 {
-                    await host.RemoveAsync(status.Reference, fetch.Digest, CancellationToken.None);
-                    return Failed(fetch, $"image {status.Reference} was deleted while it was being fetched");
+                    await host.RemoveAsync(ImageNames.StoreTag(status.Owner(), status.Reference), fetch.Digest, keepFiles: false, CancellationToken.None);
+                    return Failed(fetch, $"image {status.RecordKey()} was deleted while it was being fetched");
                 }
 
                 LogFetched(fetch.Digest, source, bytes, (long)elapsed.TotalMilliseconds, (long)verifying.TotalMilliseconds);

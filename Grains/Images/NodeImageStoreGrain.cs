@@ -13,7 +13,7 @@ public sealed partial class NodeImageStoreGrain(IImageHost host, ILogger<NodeIma
 {
     private string NodeId => GrainKeys.NodeOf(this.GetPrimaryKeyString());
 
-    public Task<bool> RemoveAsync(string reference, string digest) => host.RemoveAsync(reference, digest, CancellationToken.None);
+    public Task<bool> RemoveAsync(string tag, string digest, bool keepFiles) => host.RemoveAsync(tag, digest, keepFiles, CancellationToken.None);
 
     public Task<ImageManifest?> GetManifestAsync(string digest) => host.FindAsync(digest, CancellationToken.None);
 

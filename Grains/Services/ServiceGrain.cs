@@ -234,20 +234,20 @@ public sealed partial class ServiceGrain(
         }
     }
 
-    /// <summary>The template as every replica of a revision gets it: the image's current digest pinned, no name or request id.</summary>
+    /// <summary>
+    /// The template as every replica of a revision gets it: the image's current digest pinned (unless the spec pins one),
+    /// no name or request id. The image must be one of the service owner's: another account's answers as a missing one.
+    /// </summary>
     private async Task<VmSpec> PinAsync(VmSpec template)
     {
         var image = template.Image!;
-        var digest = template.ImageDigest;
-        if (digest is null)
+        var status = await GrainFactory.GetGrain<IImageGrain>(ImageNames.InAccount(Owned.Account, image)).GetStatusAsync();
+        if (status.State == ImageBuildState.Unknown || (template.ImageDigest is null && status is not { State: ImageBuildState.Ready, Digest: not null }))
         {
-            var status = await GrainFactory.GetGrain<IImageGrain>(image).GetStatusAsync();
-            digest = status is { State: ImageBuildState.Ready, Digest: { } d }
-                ? d
-                : throw FormationException.NotFound($"Image '{image}' is not built ({status.State}). Build it with `form pack build` or deploy a Formfile.");
+            throw FormationException.NotFound($"Image '{image}' is not built ({status.State}). Build it with `form pack build` or deploy a Formfile.");
         }
 
-        return template with { Name = "", ImageDigest = digest, Service = Name, RequestId = null };
+        return template with { Name = "", ImageDigest = template.ImageDigest ?? status.Digest, Service = Name, RequestId = null };
     }
 
     private async Task StartRolloutAsync(DateTimeOffset now)

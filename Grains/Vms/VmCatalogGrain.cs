@@ -176,7 +176,7 @@ public sealed partial class VmCatalogGrain(
         IReadOnlyList<string>? imageNodes = null;
         if (spec.Image is { } image)
         {
-            (var digest, imageNodes) = await RequireImageAsync(image, spec.ImageDigest);
+            (var digest, imageNodes) = await RequireImageAsync(image, ImageNames.InAccount(owner, image), spec.ImageDigest);
             spec = spec with { ImageDigest = digest };
         }
 
@@ -346,24 +346,28 @@ public sealed partial class VmCatalogGrain(
     /// The digest a new VM boots and the nodes that hold it: the image's current version, or the version the spec pins
     /// (a service's older revision) as long as some node still holds it.
     /// </summary>
-    private async Task<(string Digest, IReadOnlyList<string> Nodes)> RequireImageAsync(string image, string? pinned)
+    /// <remarks>
+    /// <paramref name="image"/> is what the spec says (for messages), <paramref name="owned"/> the same read in the VM
+    /// owner's account: a member's VM boots only its own account's images; another's answers as a missing one.
+    /// </remarks>
+    private async Task<(string Digest, IReadOnlyList<string> Nodes)> RequireImageAsync(string image, string owned, string? pinned)
     {
-        var status = await RequireImageAsync(image);
+        var status = await RequireImageAsync(image, owned);
         if (pinned is null || pinned == status.Digest)
         {
             return (status.Digest!, status.Nodes);
         }
 
-        var holders = await GrainFactory.GetGrain<IImageRecordGrain>(image).HoldersAsync(pinned);
+        var holders = await GrainFactory.GetGrain<IImageRecordGrain>(status.RecordKey()).HoldersAsync(pinned);
         return holders.Count > 0
             ? (pinned, holders)
             : throw FormationException.NotFound(
                 $"Version {ImageReference.Short(pinned)} of image '{image}' is no longer stored on any node; deploy the current version or build it again.");
     }
 
-    private async Task<ImageStatus> RequireImageAsync(string image)
+    private async Task<ImageStatus> RequireImageAsync(string image, string owned)
     {
-        var status = await GrainFactory.GetGrain<IImageGrain>(image).GetStatusAsync();
+        var status = await GrainFactory.GetGrain<IImageGrain>(owned).GetStatusAsync();
         if (status.State == ImageBuildState.Ready && status.Digest is not null)
         {
             return status;

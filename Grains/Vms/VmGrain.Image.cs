@@ -24,7 +24,7 @@ public sealed partial class VmGrain
         bool held;
         try
         {
-            held = await NodeStore.RequestForVmAsync(image, digest, this.GetPrimaryKeyString());
+            held = await NodeStore.RequestForVmAsync(ImageNames.InAccount(OwnerAccount, image), digest, this.GetPrimaryKeyString());
         }
         catch (Exception ex)
         {
@@ -48,7 +48,7 @@ public sealed partial class VmGrain
         bool held;
         try
         {
-            held = await NodeStore.RequestForVmAsync(S.Spec!.Image!, S.AwaitingImage!, this.GetPrimaryKeyString());
+            held = await NodeStore.RequestForVmAsync(ImageNames.InAccount(OwnerAccount, S.Spec!.Image!), S.AwaitingImage!, this.GetPrimaryKeyString());
         }
         catch (Exception ex)
         {

@@ -1,5 +1,6 @@
 using Formation.Formfiles;
 using Formation.Images;
+using Formation.Ownership;
 using Formation.Services;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -66,7 +67,7 @@ public sealed partial class ServiceFeeder(IGrainFactory grains, DnsTable table, 
 
         if (!_ports.TryGetValue(digest, out var ports))
         {
-            var manifest = await grains.GetGrain<IImageGrain>(image).GetManifestAsync();
+            var manifest = await grains.GetGrain<IImageGrain>(ImageNames.InAccount(OwnedName.FromStored(service.Name).Account, image)).GetManifestAsync();
             ports = manifest?.Digest == digest ? [.. manifest.ExposedPorts] : [];
             if (manifest?.Digest == digest)
             {

@@ -18,20 +18,20 @@ internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder buil
         Task.Run(async () =>
         {
             await using var tar = job.Context.OpenRead();
-            return await builder.BuildAsync(new BuildRequest(job.FormfileText, job.FormfilePath, ContextTar: tar, Tag: job.Reference), progress, cancellationToken);
+            return await builder.BuildAsync(new BuildRequest(job.FormfileText, job.FormfilePath, ContextTar: tar, Tag: job.StoreTag), progress, cancellationToken);
         }, CancellationToken.None);
 
-    public Task<bool> RemoveAsync(string reference, string digest, CancellationToken cancellationToken) =>
+    public Task<bool> RemoveAsync(string tag, string digest, bool keepFiles, CancellationToken cancellationToken) =>
         Task.Run(async () =>
         {
             var removed = false;
-            if (ImageStore.IsValidTag(reference) && await store.GetAsync(reference, cancellationToken) is { } tagged &&
-                tagged.Manifest.Digest == digest && tagged.Tags.Contains(reference))
+            if (ImageStore.IsValidTag(tag) && await store.GetAsync(tag, cancellationToken) is { } tagged &&
+                tagged.Manifest.Digest == digest && tagged.Tags.Contains(tag))
             {
-                removed = await store.DeleteAsync(reference, cancellationToken);
+                removed = keepFiles ? store.Untag(tag) : await store.DeleteAsync(tag, cancellationToken);
             }
 
-            if (await store.GetAsync(digest, cancellationToken) is { Tags.IsEmpty: true })
+            if (!keepFiles && await store.GetAsync(digest, cancellationToken) is { Tags.IsEmpty: true })
             {
                 removed |= await store.DeleteAsync(digest, cancellationToken);
             }

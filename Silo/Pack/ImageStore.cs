@@ -109,6 +109,19 @@ public sealed partial class ImageStore(PackOptions options)
         return true;
     }
 
+    /// <summary>Removes <paramref name="tag"/> and nothing else: the image it pointed at stays, even with no tag left.</summary>
+    public bool Untag(string tag)
+    {
+        var path = Path.Combine(_paths.Refs, tag);
+        if (!IsValidTag(tag) || !File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
     /// <summary>Points <paramref name="tag"/> at <paramref name="digest"/> (replacing what it pointed at).</summary>
     public async Task TagAsync(string digest, string tag, CancellationToken cancellationToken = default)
     {

@@ -3,18 +3,18 @@ using Formation.Identity;
 namespace Formation.Images;
 
 /// <summary>
-/// The cluster's list of images (key: <see cref="GrainKeys.Cluster"/>), one row per reference, kept current by the
-/// image grains. Resolves digests to references.
+/// The cluster's list of images (key: <see cref="GrainKeys.Cluster"/>), one row per image of each account, kept current
+/// by the image grains. Resolves digests to images.
 /// </summary>
 [Alias("formation.image-catalog")]
 public interface IImageCatalogGrain : IGrainWithStringKey
 {
-    /// <summary>Every known image, ordered by reference.</summary>
+    /// <summary>The images the caller may see (a member's own, every account's for admins), ordered by reference and account.</summary>
     [Alias("list")]
     [NonMutating]
     Task<IReadOnlyList<ImageStatus>> ListAsync();
 
-    /// <summary>References whose current digest starts with <paramref name="hexPrefix"/> (lower-case hex), ordered.</summary>
+    /// <summary>Images of every account whose current digest starts with <paramref name="hexPrefix"/> (lower-case hex), ordered.</summary>
     [Alias("resolve-digest")]
     [NonMutating]
     [NodeOnly]
@@ -26,9 +26,9 @@ public interface IImageCatalogGrain : IGrainWithStringKey
     [NodeOnly]
     Task UpdateAsync(ImageStatus status);
 
-    /// <summary>Forgets an image (called by its image grain when it is deleted).</summary>
+    /// <summary>Forgets an image by its record key (called by its image grain when it is deleted).</summary>
     [Alias("remove")]
     [Mutating]
     [NodeOnly]
-    Task RemoveAsync(string reference);
+    Task RemoveAsync(string recordKey);
 }

@@ -1,8 +1,9 @@
 namespace Formation.Images;
 
 /// <summary>
-/// An image by reference (key: <c>name[:tag]</c> or a digest, see <see cref="ImageReference"/>). The grain of the
-/// canonical <c>name:tag</c> holds the record; other keys (<c>name</c>, <c>sha256:…</c>, a digest prefix) resolve to it.
+/// An image by reference (key: <c>name[:tag]</c> or a digest, see <see cref="ImageReference"/>, optionally after
+/// <c>ACCOUNT/</c>). Images belong to accounts (<see cref="ImageNames"/>): a key is read in the caller's account, and
+/// another account's image, by name or digest, is to a member what a missing one is (admins may name it ACCOUNT/…).
 /// Builds fill it in (<see cref="IImageBuildGrain"/>).
 /// </summary>
 [Alias("formation.image")]
@@ -19,8 +20,9 @@ public interface IImageGrain : IGrainWithStringKey
     Task<ImageManifest?> GetManifestAsync();
 
     /// <summary>
-    /// Removes the image's files from every node that holds them and the image from the catalog. Refused (Conflict)
-    /// while a VM that is not deleted uses it or a build of it runs; NotFound when there is no such image.
+    /// Removes the image's tags and files from every node that holds them (files another image still has stay) and the
+    /// image from the catalog. Refused (Conflict) while a VM of its owner that is not deleted uses it or a build of it
+    /// runs; NotFound when there is no such image for the caller.
     /// </summary>
     [Alias("delete")]
     [Mutating]

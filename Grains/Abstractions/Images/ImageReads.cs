@@ -6,13 +6,16 @@ namespace Formation.Images;
 /// <summary>The image reads of <c>form image list|show</c> and the dashboard's image pages.</summary>
 public static class ImageReads
 {
-    /// <summary>The catalog, with images that are building asked directly (a build whose node restarted settles then).</summary>
+    /// <summary>
+    /// The images the caller may see (a member's own, every account's for an admin), with images that are building asked
+    /// directly (a build whose node restarted settles then).
+    /// </summary>
     public static async Task<IReadOnlyList<ImageStatus>> ListAsync(IGrainFactory grains)
     {
         var images = await grains.GetGrain<IImageCatalogGrain>(GrainKeys.Cluster).ListAsync();
         var current = await Task.WhenAll(images.Select(i => i.BuildSession is null && i.State != ImageBuildState.Building
             ? Task.FromResult(i)
-            : grains.GetGrain<IImageGrain>(i.Reference).GetStatusAsync()));
+            : grains.GetGrain<IImageGrain>(ImageNames.InAccount(i.Owner(), i.Reference)).GetStatusAsync()));
         return [.. current.Where(i => i.State != ImageBuildState.Unknown)];
     }
 
@@ -40,6 +43,7 @@ public static class ImageReads
         var rows = new List<(string Key, string Value)>
         {
             ("Reference", status.Reference),
+            ("Account", status.Owner()),
             ("State", status.State + (status.BuildSession is null ? "" : $" (build {status.BuildSession} running)")),
             ("Digest", status.Digest ?? "-"),
             ("Size", status.Digest is null ? "-" : Units.Bytes(status.SizeBytes)),

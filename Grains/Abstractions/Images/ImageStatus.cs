@@ -1,3 +1,5 @@
+using Formation.Identity;
+
 namespace Formation.Images;
 
 /// <summary>
@@ -8,6 +10,10 @@ namespace Formation.Images;
 /// </summary>
 /// <param name="Error">Why the last build failed (State Failed), or why the status could not be fully determined.</param>
 /// <param name="BuildSession">Key of the build session building a new version right now, or null.</param>
+/// <param name="Account">
+/// The account the image belongs to (the one that built it); names are unique per account. Null for images from before
+/// accounts: they are the admin account's (<see cref="Owner"/>).
+/// </param>
 [GenerateSerializer, Immutable]
 [Alias("formation.image-status")]
 public sealed record ImageStatus(
@@ -18,4 +24,15 @@ public sealed record ImageStatus(
     [property: Id(4)] IReadOnlyList<string> Nodes,
     [property: Id(5)] string? Error,
     [property: Id(6)] DateTimeOffset UpdatedAt,
-    [property: Id(7)] string? BuildSession = null);
+    [property: Id(7)] string? BuildSession = null,
+    [property: Id(8)] string? Account = null)
+{
+    /// <summary>The account the image belongs to.</summary>
+    public string Owner() => Account ?? AccountNames.Admin;
+
+    /// <summary>
+    /// The key of the image's record grain, which is also how the image is written for everyone: <c>name:tag</c> for the
+    /// admin account's, <c>ACCOUNT/name:tag</c> otherwise (see <see cref="ImageNames.RecordKey"/>).
+    /// </summary>
+    public string RecordKey() => ImageNames.RecordKey(Owner(), Reference);
+}

@@ -1,5 +1,6 @@
 using Formation.Edge;
 using Formation.Identity;
+using Formation.Images;
 using Formation.Vms;
 
 namespace Formation.Grains.Abstractions.Tests.Callers;
@@ -12,16 +13,18 @@ public sealed class AccountHoldingsTests
     [Fact]
     public void Describe_CountsEachKind_SingularAndPlural_SkippingEmptyKinds()
     {
-        var holdings = new AccountHoldings([], [Vm("a"), Vm("b")], [], [new EdgeTcpRoute(2222, "bob/db", 5432, DateTimeOffset.UnixEpoch)], []);
+        var holdings = new AccountHoldings([], [Vm("a"), Vm("b")], [], [new EdgeTcpRoute(2222, "bob/db", 5432, DateTimeOffset.UnixEpoch)], [], []);
+        var image = new ImageStatus("web:latest", ImageBuildState.Ready, null, 0, [], null, DateTimeOffset.UnixEpoch, Account: "bob");
 
         Assert.False(holdings.IsEmpty);
         Assert.Equal("2 VMs, 1 TCP route", holdings.Describe());
+        Assert.Equal("1 image", (holdings with { Vms = [], TcpRoutes = [], Images = [image] }).Describe());
     }
 
     [Fact]
     public void Empty_IsEmpty_AndSaysNothing()
     {
-        var holdings = new AccountHoldings([], [], [], [], []);
+        var holdings = new AccountHoldings([], [], [], [], [], []);
 
         Assert.True(holdings.IsEmpty);
         Assert.Equal("nothing", holdings.Describe());

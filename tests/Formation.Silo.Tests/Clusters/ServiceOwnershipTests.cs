@@ -23,8 +23,13 @@ public sealed class ServiceOwnershipTests(SimClusterFixture fixture)
     public async Task DeployOverAnotherAccountsService_MakesItsOwn_AndLeavesTheFirstUnchanged()
     {
         TestEnvironment.RequireBuilder();
-        var built = await BuildSessions.BuildAsync(Client, "node-0", "NAME owned-svc-img\nFROM tiny\nRUN echo owned > /owned\n");
-        Assert.True(built.Final.Phase == ImageBuildPhase.Succeeded, built.Dump());
+        // Images belong to accounts too: each account deploys its own image of the same name.
+        foreach (var account in new[] { "svc-a", "svc-b" })
+        {
+            var built = await AsAccount(Client, account, c => BuildSessions.BuildAsync(c, "node-0", "NAME owned-svc-img\nFROM tiny\nRUN echo owned > /owned\n"));
+            Assert.True(built.Final.Phase == ImageBuildPhase.Succeeded, built.Dump());
+        }
+
         var template = new VmSpec("", 1, 64, 1, "owned-svc-img", null);
 
         await AsAccount(Client, "svc-a", async c => await (await c.ServiceAsync("owned")).DeployAsync(new ServiceSpec("owned", 2, template)));
@@ -69,10 +74,13 @@ public sealed class ServiceOwnershipTests(SimClusterFixture fixture)
         Assert.Equal((first.Revision, first.Replicas, RolloutState.Steady), (after.Revision, after.Replicas, after.Rollout));
         Assert.Equal(replicaIds, after.ReplicaList.Select(r => r.VmId).Order());
 
-        // Images are shared: a member cannot delete one under everyone's VMs.
-        var image = await Assert.ThrowsAsync<FormationException>(() => AsAccount(Client, "svc-b", c => c.GetGrain<IImageGrain>("owned-svc-img").DeleteAsync()));
-        Assert.Equal(ErrorKind.PermissionDenied, image.Kind);
-        Assert.Equal(ImageBuildState.Ready, (await Client.GetGrain<IImageGrain>("owned-svc-img").GetStatusAsync()).State);
+        // B's image of that name is B's own (its service uses it); A's, named as A's, looks missing to B.
+        var own = await Assert.ThrowsAsync<FormationException>(() => AsAccount(Client, "svc-b", c => c.GetGrain<IImageGrain>("owned-svc-img").DeleteAsync()));
+        Assert.Equal(ErrorKind.Conflict, own.Kind);
+        Assert.Contains("svc-b/", own.Message);
+        var image = await Assert.ThrowsAsync<FormationException>(() => AsAccount(Client, "svc-b", c => c.GetGrain<IImageGrain>("svc-a/owned-svc-img").DeleteAsync()));
+        Assert.Equal(ErrorKind.NotFound, image.Kind);
+        Assert.Equal(ImageBuildState.Ready, (await AsAccount(Client, "svc-a", c => c.GetGrain<IImageGrain>("owned-svc-img").GetStatusAsync())).State);
 
         await AsAccount(Client, "svc-b", async c => await (await c.ServiceAsync("owned")).DeleteAsync());
         await AsAccount(Client, "svc-a", async c => await (await c.ServiceAsync("owned")).DeleteAsync());

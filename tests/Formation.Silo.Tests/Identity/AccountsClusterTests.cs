@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Formation.Errors;
 using Formation.Events;
+using Formation.Grains.Images;
 using Formation.Identity;
+using Formation.Images;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Silo.Tests.Infrastructure;
@@ -213,6 +215,12 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
                 ("IVmGrain.ReportAsync", () => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(bobsVm.NodeId, bobsVm.Id)).ReportAsync(new HostReport(VmState.Failed, "forged"))),
                 ("ISchedulerGrain.HeartbeatAsync", () => client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).HeartbeatAsync("no-a")),
                 ("INodeGrain.GetAsync", () => client.Client.GetGrain<INodeGrain>("no-a").GetAsync()),
+
+                // The image record acts without asking whose it is, and a node store removes files whoever's they are.
+                ("IImageRecordGrain.DeleteRecordAsync", () => client.Client.GetGrain<IImageRecordGrain>("bob/web:latest").DeleteRecordAsync()),
+                ("IImageRecordGrain.StatusAsync", () => client.Client.GetGrain<IImageRecordGrain>("bob/web:latest").StatusAsync()),
+                ("INodeImageStoreGrain.RemoveAsync", () => client.Client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore("no-a"))
+                    .RemoveAsync("bob:web:latest", "sha256:" + new string('0', 64), false)),
             };
             foreach (var (what, call) in attacks)
             {

@@ -73,7 +73,7 @@ public sealed class ImageDeleteClusterTests(SimClusterFixture fixture)
     }
 
     [Theory]
-    [InlineData("cluster-never", ErrorKind.NotFound, "No image 'cluster-never:latest'")]
+    [InlineData("cluster-never", ErrorKind.NotFound, "No image 'cluster-never'")]
     [InlineData("sha256:0123456789abcdef", ErrorKind.NotFound, "no image has a digest starting with '0123456789abcdef'")]
     [InlineData("Not Valid!", ErrorKind.InvalidArgument, "is not valid")]
     public async Task Delete_NoSuchImage_SaysSo(string reference, ErrorKind kind, string message)
