@@ -31,6 +31,9 @@ public sealed class BridgeLab : IAsyncDisposable
 
     public string Gateway => $"10.250.{_third}.1";
 
+    /// <summary>The node's VM subnet in this lab (outside the overlay: tell DNS it is a guest range).</summary>
+    public string Subnet => $"10.250.{_third}.0/24";
+
     public static async Task<BridgeLab> CreateAsync()
     {
         var lab = new BridgeLab();
