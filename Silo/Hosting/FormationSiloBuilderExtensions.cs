@@ -62,6 +62,7 @@ public static class FormationSiloBuilderExtensions
         services.AddOptions<VmRuntimeOptions>().BindConfiguration(VmRuntimeOptions.Section);
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section);
         VmJailOptions.RefuseUnjailed(services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section), QemuOptions.Section, o => o.Jail);
+        services.AddSingleton<BridgeGuard>();
         services.AddSingleton<HostNetwork>();
         services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.Section);
         services.AddSingleton<EgressNat>();

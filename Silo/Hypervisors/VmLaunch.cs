@@ -28,6 +28,9 @@ public sealed record VmLaunch(
     /// <summary>Whether the VM's traffic to outside the overlay is dropped.</summary>
     public bool NoEgress { get; init; }
 
+    /// <summary>The account the VM belongs to: whose guests its TAP may reach (a record from before accounts: null, the admin's).</summary>
+    public string? Account { get; init; }
+
     /// <summary>A snapshot's machine-state directory; the VM starts from it instead of booting (null: boot).</summary>
     public string? RestoreFrom { get; init; }
 }

@@ -10,11 +10,13 @@ namespace Formation.Silo.Network;
 /// <summary>
 /// This node's share of the network: a Linux bridge holding the gateway address of the node's subnet, and one TAP
 /// port per VM with an address from the node's pool. Everything is idempotent, so a restarted silo re-adopts what
-/// exists. Needs CAP_NET_ADMIN (root) and iproute2.
+/// exists. What each TAP may send is <see cref="BridgeGuard"/>'s: a TAP joins the bridge already in the node's link
+/// group, so it sends nothing until its entry is loaded. Needs CAP_NET_ADMIN (root), iproute2 and nftables.
 /// </summary>
 public sealed partial class HostNetwork(
     IGrainFactory grains,
     NodeIdentity node,
+    BridgeGuard guard,
     IOptions<NetworkOptions> options,
     ILogger<HostNetwork> logger)
 {
@@ -61,6 +63,9 @@ public sealed partial class HostNetwork(
                 await IpAsync(cancellationToken, "addr", "replace", cidr, "dev", BridgeName);
             }
 
+            // Before any TAP joins: a TAP of the node's group without an entry sends nothing (also on a host whose earlier
+            // silo left the table: adoption has loaded the re-adopted VMs' entries by now).
+            await guard.EnsureAsync(cancellationToken);
             await IpAsync(cancellationToken, "link", "set", BridgeName, "up");
             _subnet = subnet;
             LogBridge(BridgeName, subnet.ToString());
@@ -72,16 +77,20 @@ public sealed partial class HostNetwork(
         }
     }
 
-    /// <summary>Gives the VM its address and a TAP port on the bridge (idempotent).</summary>
-    public async Task<VmNetwork> AttachAsync(string vmId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives the VM its address and a TAP port on the bridge (idempotent), from which it may send only as itself and
+    /// reach only <paramref name="account"/>'s guests on the bridge.
+    /// </summary>
+    public async Task<VmNetwork> AttachAsync(string vmId, string account, CancellationToken cancellationToken)
     {
         var subnet = await EnsureBridgeAsync(cancellationToken);
         var address = await grains.GetGrain<IAddressPoolGrain>(node.NodeId).AllocateAsync(vmId, subnet.ToString());
         var tap = TapName(vmId);
 
         // One ip process for the whole set-up (process starts dominate the cost). -force goes on after an error such
-        // as "tuntap add" of a TAP that a previous boot already made; the last line must then succeed.
-        var batch = $"tuntap add dev {tap} mode tap\nlink set dev {tap} master {BridgeName} up\n";
+        // as "tuntap add" of a TAP that a previous boot already made; the last line must then succeed. The group goes on
+        // before the TAP joins the bridge (fail closed: see BridgeGuard).
+        var batch = $"tuntap add dev {tap} mode tap\nlink set dev {tap} group {guard.LinkGroup}\nlink set dev {tap} master {BridgeName} up\n";
         var result = await ProcessRunner.RunAsync("ip", ["-force", "-batch", "-"], null, 10, TimeSpan.FromSeconds(30), cancellationToken,
             writeStdin: (stdin, ct) => stdin.WriteAsync(System.Text.Encoding.ASCII.GetBytes(batch), ct).AsTask());
         if (result.ExitCode != 0 && !await TapIsOnBridgeAsync(tap, cancellationToken))
@@ -89,7 +98,20 @@ public sealed partial class HostNetwork(
             throw new InvalidOperationException($"could not attach TAP {tap} to {BridgeName}: {string.Join(" | ", result.OutputTail)}");
         }
 
-        return new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
+        var network = new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
+        await guard.AdmitAsync(network, account, cancellationToken);
+        return network;
+    }
+
+    /// <summary>
+    /// A re-adopted VM's TAP (silo restart): back in the node's link group (a TAP made before the guard had none) and
+    /// its entry loaded again, as the VM's launch record says.
+    /// </summary>
+    public async Task ReadmitAsync(VmNetwork network, string account, CancellationToken cancellationToken)
+    {
+        await guard.AdmitAsync(network, account, cancellationToken);
+        await ProcessRunner.RunAsync("ip", ["link", "set", "dev", network.Tap, "group", guard.LinkGroup.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            null, 5, TimeSpan.FromSeconds(30), cancellationToken);
     }
 
     /// <summary>
@@ -123,6 +145,7 @@ public sealed partial class HostNetwork(
             await IpAsync(cancellationToken, "link", "del", tap);
         }
 
+        await guard.RemoveAsync(tap, cancellationToken);
         await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
     }
 

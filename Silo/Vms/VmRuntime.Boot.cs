@@ -22,7 +22,7 @@ public sealed partial class VmRuntime
         var kernel = image.Manifest.Kernel?.Path is { } path && File.Exists(path) ? path : GuestKernelLocator.TryResolve()
             ?? throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} has no Formation guest kernel; run scripts/build-guest-kernel.");
         await VmArtifacts.PrepareAsync(image, kernel, vm.Spec.DiskGiB, directory, cancellationToken);
-        var net = network.Enabled ? await network.AttachAsync(vm.Id, cancellationToken) : null;
+        var net = network.Enabled ? await network.AttachAsync(vm.Id, vm.Account, cancellationToken) : null;
         if (net is null && vm.Spec.Ports.Count > 0)
         {
             throw FormationException.Invalid($"VM {vm.Name} publishes ports but node {node.Identity.NodeId} runs without VM networking; create it without --publish.");
@@ -51,6 +51,7 @@ public sealed partial class VmRuntime
             ConsoleLogCap = Options.ConsoleLogCap(),
             Publish = vm.Spec.Ports,
             NoEgress = vm.Spec.NoEgress,
+            Account = vm.Account,
         };
     }
 
@@ -298,7 +299,10 @@ public sealed partial class VmRuntime
         }
     }
 
-    /// <summary>A re-adopted VM gets its egress setting and published ports back (a failure is logged, not fatal).</summary>
+    /// <summary>
+    /// A re-adopted VM gets its bridge entry, egress setting and published ports back (a failure is logged, not fatal;
+    /// without its entry the TAP sends nothing).
+    /// </summary>
     private async Task RestoreNetworkRulesAsync(VmLaunch launch, CancellationToken cancellationToken)
     {
         if (launch.Network is not { } net)
@@ -308,6 +312,7 @@ public sealed partial class VmRuntime
 
         try
         {
+            await network.ReadmitAsync(net, launch.Account ?? Formation.Identity.AccountNames.Admin, cancellationToken);
             await EnsureNoEgressRulesAsync(launch.NoEgress, cancellationToken);
             await egress.SetEgressAsync(net.Address, allowed: !launch.NoEgress, cancellationToken);
             await forwards.OpenAsync(launch.VmId, net.Address, launch.Publish, checkHost: false, cancellationToken);

@@ -82,12 +82,17 @@ public sealed class DeployFixture : IAsyncLifetime
             }
         }
 
-        foreach (var bridge in _bridges.Distinct())
+        foreach (var nodeId in _nodes.Distinct())
         {
+            var bridge = Formation.Silo.Network.HostNetwork.BridgeNameFor(nodeId);
             if (Formation.Silo.Network.HostNetwork.LinkExistsAsync(bridge, CancellationToken.None).GetAwaiter().GetResult())
             {
                 System.Diagnostics.Process.Start("ip", ["link", "del", bridge])?.WaitForExit();
             }
+
+            // The bridge's guard table goes with it (a node's silo keeps it as long as the bridge).
+            var guard = new Formation.Silo.Network.BridgeGuard(new Formation.Silo.Platform.NodeIdentity(nodeId)).Table;
+            System.Diagnostics.Process.Start("nft", ["delete", "table", "bridge", guard])?.WaitForExit();
         }
 
         if (Environment.GetEnvironmentVariable("FORMATION_KEEP_TEST_DATA") != "1")
@@ -116,12 +121,12 @@ public sealed class DeployFixture : IAsyncLifetime
         return await client.GetGrain<Formation.Vms.IVmGrain>(GrainKeys.Vm(node, vmId)).CreateAsync(spec);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentBag<string> _bridges = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _nodes = [];
 
-    /// <summary>Options of a qemu silo; its bridge is removed when the fixture is disposed.</summary>
+    /// <summary>Options of a qemu silo; its bridge and the bridge's guard table are removed when the fixture is disposed.</summary>
     public SiloProcessOptions Silo(string nodeId, string dataDirectory, params (string Key, string Value)[] settings)
     {
-        _bridges.Add(Formation.Silo.Network.HostNetwork.BridgeNameFor(nodeId));
+        _nodes.Add(nodeId);
         return new(nodeId, dataDirectory)
         {
             Driver = "qemu",

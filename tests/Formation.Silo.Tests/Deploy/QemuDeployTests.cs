@@ -33,6 +33,10 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
             address = running.Address ?? throw new Xunit.Sdk.XunitException("a running VM has no address");
             Assert.Contains("8080/tcp", running.Ports ?? []);
             Assert.Contains("hello from a formation vm", await Http.GetAsync(address, DeployFixture.WebPort));
+            var guard = new BridgeGuard(new Silo.Platform.NodeIdentity("dep-web")).Table;
+            var entry = await Silo.Platform.ProcessRunner.CaptureAsync("nft", ["list", "table", "bridge", guard], CancellationToken.None);
+            Assert.Contains($"\"{tap}\"", entry); // the guest answered through its bridge entry
+            Assert.Contains(HostNetwork.MacFor(vmId), entry);
 
             Assert.Equal(VmState.Paused, (await vm.PauseAsync()).State);
             Assert.Null(await Http.TryGetAsync(address, DeployFixture.WebPort, TimeSpan.FromSeconds(2)));
@@ -54,6 +58,9 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
 
             await vm.DeleteAsync();
             Assert.False(await HostNetwork.LinkExistsAsync(tap, CancellationToken.None), "the VM's TAP outlived it");
+            var ruleset = await Silo.Platform.ProcessRunner.CaptureAsync("nft", ["list", "ruleset"], CancellationToken.None);
+            Assert.DoesNotContain(tap, ruleset);
+            Assert.DoesNotContain(HostNetwork.MacFor(vmId), ruleset);
             Assert.False(Directory.Exists(Path.Combine(data, "vms", vmId)), "the VM's directory outlived it");
             Assert.Empty(await client.Client.GetGrain<Networking.IAddressPoolGrain>("dep-web").ListAsync());
             Assert.Null(await Http.TryGetAsync(address, DeployFixture.WebPort, TimeSpan.FromSeconds(2)));
