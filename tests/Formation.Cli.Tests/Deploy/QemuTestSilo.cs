@@ -46,6 +46,6 @@ internal static class QemuTestSilo
             }
         }
 
-        Process.Start("ip", ["link", "del", Silo.Network.HostNetwork.BridgeNameFor(nodeId)])?.WaitForExit();
+        NodeNetworkCleanup.Remove(nodeId);
     }
 }

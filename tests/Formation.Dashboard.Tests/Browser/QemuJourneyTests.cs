@@ -116,6 +116,6 @@ public sealed class QemuJourneyTests : BrowserJourney
             }
         }
 
-        System.Diagnostics.Process.Start("ip", ["link", "del", Formation.Silo.Network.HostNetwork.BridgeNameFor(NodeId)])?.WaitForExit();
+        NodeNetworkCleanup.Remove(NodeId);
     }
 }

@@ -84,15 +84,7 @@ public sealed class DeployFixture : IAsyncLifetime
 
         foreach (var nodeId in _nodes.Distinct())
         {
-            var bridge = Formation.Silo.Network.HostNetwork.BridgeNameFor(nodeId);
-            if (Formation.Silo.Network.HostNetwork.LinkExistsAsync(bridge, CancellationToken.None).GetAwaiter().GetResult())
-            {
-                System.Diagnostics.Process.Start("ip", ["link", "del", bridge])?.WaitForExit();
-            }
-
-            // The bridge's guard table goes with it (a node's silo keeps it as long as the bridge).
-            var guard = new Formation.Silo.Network.BridgeGuard(new Formation.Silo.Platform.NodeIdentity(nodeId)).Table;
-            System.Diagnostics.Process.Start("nft", ["delete", "table", "bridge", guard])?.WaitForExit();
+            NodeNetworkCleanup.Remove(nodeId);
         }
 
         if (Environment.GetEnvironmentVariable("FORMATION_KEEP_TEST_DATA") != "1")
