@@ -1,3 +1,4 @@
+using Formation.Identity;
 using Formation.Images;
 
 namespace Formation.Grains.Images;
@@ -21,6 +22,13 @@ public interface INodeImageStoreGrain : IGrainWithStringKey
     /// <summary>A chunk of <paramref name="fileName"/> of image <paramref name="digest"/> from <paramref name="offset"/> (see <see cref="ImageChunk"/>).</summary>
     [Alias("read-chunk")]
     Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset);
+
+    /// <summary>
+    /// A one-time ticket for this node's image stream to read image <paramref name="digest"/> (see <see cref="ImageStreamOffer"/>);
+    /// null when this node has no image stream. Nodes only: a client has no business reading image files.
+    /// </summary>
+    [Alias("offer-stream"), NodeOnly]
+    Task<ImageStreamOffer?> OfferStreamAsync(string digest);
 
     /// <summary>
     /// Returns once this node holds image <paramref name="digest"/> of <paramref name="reference"/>, fetching it from a
