@@ -32,6 +32,12 @@ public interface IImageHost
     Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset, CancellationToken cancellationToken);
 
     /// <summary>
+    /// A one-time ticket for this node's image stream to read image <paramref name="digest"/>, for a node that fetches
+    /// it; null when this node has no image stream (then the fetch reads chunks through <see cref="ReadChunkAsync"/>).
+    /// </summary>
+    ImageStreamOffer? OfferStream(string digest);
+
+    /// <summary>
     /// Starts taking in image <paramref name="digest"/> from another node; <paramref name="manifest"/> (the source's) must
     /// hash to <paramref name="digest"/>, else <see cref="InvalidDataException"/> before anything is written.
     /// </summary>

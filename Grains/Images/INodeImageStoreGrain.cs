@@ -25,6 +25,13 @@ public interface INodeImageStoreGrain : IGrainWithStringKey
     Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset);
 
     /// <summary>
+    /// A one-time ticket for this node's image stream to read image <paramref name="digest"/> (see <see cref="ImageStreamOffer"/>);
+    /// null when this node has no image stream. Nodes only: a client has no business reading image files.
+    /// </summary>
+    [Alias("offer-stream"), NodeOnly]
+    Task<ImageStreamOffer?> OfferStreamAsync(string digest);
+
+    /// <summary>
     /// Returns once this node holds image <paramref name="digest"/> of <paramref name="reference"/> (read in its owner's
     /// account whoever asks: <see cref="ImageNames.InAccount"/>), fetching it from a
     /// node that holds it if needed (joining a fetch of it that is already running); the result says how, or why not.

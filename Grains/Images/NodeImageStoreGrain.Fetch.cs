@@ -5,9 +5,12 @@ using Formation.Images;
 namespace Formation.Grains.Images;
 
 /// <summary>
-/// Fetching an image onto this node: from a node the image's record names as a holder, over the silo's own transport
-/// (grain calls of <see cref="ImageChunk.MaxBytes"/> each, a few in flight), into scratch space, verified against the
-/// manifest's digests and renamed into the store whole. One fetch per image at a time; whoever asks meanwhile joins it.
+/// Fetching an image onto this node: from a node the image's record names as a holder, into scratch space, verified
+/// against the manifest's digests and renamed into the store whole. One fetch per image at a time; whoever asks
+/// meanwhile joins it. The grain calls negotiate (the manifest, a one-time ticket); the bytes come over the source's
+/// image stream (mutual TLS between the nodes, on the host's threads). Where the source offers no stream, or it cannot
+/// be reached, they come in grain calls of <see cref="ImageChunk.MaxBytes"/> each, a few in flight, and the VM's
+/// events say so. What arrives is verified the same way whichever way it came.
 /// </summary>
 public sealed partial class NodeImageStoreGrain
 {
@@ -113,7 +116,7 @@ public sealed partial class NodeImageStoreGrain
         {
             try
             {
-                var (bytes, elapsed, verifying) = await FetchFromAsync(fetch, source);
+                var (bytes, elapsed, verifying, transport) = await FetchFromAsync(fetch, source);
                 if (!await record.AddHolderAsync(fetch.Digest, NodeId))
                 {
                     await host.RemoveAsync(ImageNames.StoreTag(status.Owner(), status.Reference), fetch.Digest, keepFiles: false, CancellationToken.None);
@@ -121,7 +124,7 @@ public sealed partial class NodeImageStoreGrain
                 }
 
                 LogFetched(fetch.Digest, source, bytes, (long)elapsed.TotalMilliseconds, (long)verifying.TotalMilliseconds);
-                return new ImageFetchResult(fetch.Digest, NodeId, true, source, bytes, elapsed, null, fetch.Id, verifying);
+                return new ImageFetchResult(fetch.Digest, NodeId, true, source, bytes, elapsed, null, fetch.Id, verifying, transport);
             }
             catch (Exception ex)
             {
@@ -134,7 +137,7 @@ public sealed partial class NodeImageStoreGrain
     }
 
     /// <summary>Fetches every file of the image from <paramref name="source"/> and registers it; throws on any failure (nothing stays).</summary>
-    private async Task<(long Bytes, TimeSpan Elapsed, TimeSpan Verifying)> FetchFromAsync(Fetch fetch, string source)
+    private async Task<(long Bytes, TimeSpan Elapsed, TimeSpan Verifying, string Transport)> FetchFromAsync(Fetch fetch, string source)
     {
         var watch = Stopwatch.StartNew();
         var remote = GrainFactory.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore(source));
@@ -142,9 +145,55 @@ public sealed partial class NodeImageStoreGrain
             ?? throw new FileNotFoundException($"node {source} no longer holds it");
         using var import = host.BeginImport(fetch.Digest, manifest);
         var total = import.Files.Sum(f => f.SizeBytes);
-        long received = 0;
-        var reported = TimeSpan.Zero;
         Report(fetch, new ImageFetchProgress(fetch.Digest, source, 0, total));
+        string transport;
+        if (await remote.OfferStreamAsync(fetch.Digest) is not { } offer)
+        {
+            transport = $"over grain calls (node {source} offers no image stream)";
+            await ReadChunksAsync(fetch, source, remote, import, total, watch);
+        }
+        else
+        {
+            try
+            {
+                await ReceiveAsync(fetch, source, offer, import, total);
+                transport = "over the image stream";
+            }
+            catch (ImageStreamUnreachableException ex)
+            {
+                // Nothing was written yet: the same import takes the chunks instead.
+                LogStreamUnreachable(fetch.Digest, source, offer.Endpoint, ex.Message);
+                transport = $"over grain calls (the image stream of node {source} at {offer.Endpoint} was unreachable: {ex.Message})";
+                await ReadChunksAsync(fetch, source, remote, import, total, watch);
+            }
+        }
+
+        var transferred = watch.Elapsed;
+        await import.CommitAsync(CancellationToken.None);
+        return (total, watch.Elapsed, watch.Elapsed - transferred, transport);
+    }
+
+    /// <summary>The bytes over the source's image stream, received on the host's threads; progress from here every second.</summary>
+    private async Task ReceiveAsync(Fetch fetch, string source, ImageStreamOffer offer, IImageImport import, long total)
+    {
+        var receive = import.ReceiveAsync(offer, CancellationToken.None);
+        while (!receive.IsCompleted)
+        {
+            await Task.WhenAny(receive, Task.Delay(ProgressInterval));
+            if (!receive.IsCompleted)
+            {
+                Report(fetch, new ImageFetchProgress(fetch.Digest, source, import.Received, total));
+            }
+        }
+
+        await receive;
+    }
+
+    /// <summary>The bytes in grain calls of one chunk each, <see cref="Window"/> in flight.</summary>
+    private async Task ReadChunksAsync(Fetch fetch, string source, INodeImageStoreGrain remote, IImageImport import, long total, Stopwatch watch)
+    {
+        long received = 0;
+        var reported = watch.Elapsed;
         var pending = new Queue<(long Offset, Task<ImageChunk> Read)>();
         try
         {
@@ -177,10 +226,6 @@ public sealed partial class NodeImageStoreGrain
                 read.Ignore(); // reads still in flight when a chunk failed: their outcome no longer matters
             }
         }
-
-        var transferred = watch.Elapsed;
-        await import.CommitAsync(CancellationToken.None);
-        return (received, watch.Elapsed, watch.Elapsed - transferred);
     }
 
     /// <summary>Tells the waiting VMs, without waiting for them (progress is news, not a handshake).</summary>
@@ -223,6 +268,9 @@ public sealed partial class NodeImageStoreGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Digest}: fetching from node {Source} failed: {Problem}")]
     private partial void LogSourceFailed(string digest, string source, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Digest}: the image stream of node {Source} at {Endpoint} was unreachable ({Problem}); fetching in grain calls")]
+    private partial void LogStreamUnreachable(string digest, string source, string endpoint, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Digest}: fetch failed: {Problem}")]
     private partial void LogFetchFailed(string digest, string problem);

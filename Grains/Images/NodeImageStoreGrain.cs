@@ -19,4 +19,6 @@ public sealed partial class NodeImageStoreGrain(IImageHost host, ILogger<NodeIma
 
     public Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset) =>
         host.ReadChunkAsync(digest, fileName, offset, CancellationToken.None);
+
+    public Task<ImageStreamOffer?> OfferStreamAsync(string digest) => Task.FromResult(host.OfferStream(digest));
 }

@@ -90,7 +90,7 @@ public sealed partial class VmGrain
         }
 
         await NoteAsync(result.Fetched
-            ? $"image {S.Spec!.Image} fetched from node {result.Source}: {MiB(result.Bytes)} in {result.Elapsed.TotalSeconds:0.0} s, every file verified"
+            ? $"image {S.Spec!.Image} fetched from node {result.Source}: {MiB(result.Bytes)} in {result.Elapsed.TotalSeconds:0.0} s, every file verified{(result.Transport is { } how ? $", {how}" : "")}"
             : $"image {S.Spec!.Image} is on node {NodeId}");
         await BootAsync();
     }

@@ -58,7 +58,7 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton(sp => sp.GetRequiredService<LocalNode>().Identity);
         services.AddSingleton<VmReporter>();
         services.AddSingleton(new NodePaths(settings.DataDirectory));
-        services.AddFormationImages(settings.DataDirectory);
+        services.AddFormationImages(settings.DataDirectory, settings.NodeId, settings.SiloEndpoint);
         services.AddOptions<VmRuntimeOptions>().BindConfiguration(VmRuntimeOptions.Section);
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section);
         VmJailOptions.RefuseUnjailed(services.AddOptions<QemuOptions>().BindConfiguration(QemuOptions.Section), QemuOptions.Section, o => o.Jail);

@@ -40,6 +40,8 @@ public static class SiloBuilderModeExtensions
             throw new InvalidOperationException(refused);
         }
 
+        // Direct node-to-node connections (the image stream) show the same certificate.
+        silo.Services.AddSingleton(node);
         if (!config.WithoutIdentity)
         {
             silo.UseFormationTls(node);

@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Formation.Identity;
+using Formation.Silo.Platform;
 
 namespace Formation.Silo.Identity;
 
@@ -39,7 +40,7 @@ public static class JoinClient
                 return certificate is not null;
             });
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, ct);
-            var hello = await JoinWire.ReadAsync(tls, JoinJson.Default.JoinHello, ct);
+            var hello = await JsonLines.ReadAsync(tls, JoinJson.Default.JoinHello, ct);
             using var ca = X509Certificate2.CreateFromPem(hello.CaPem);
             if (CaPin.Fingerprint(ca) != token.CaFingerprint)
             {
@@ -54,8 +55,8 @@ public static class JoinClient
 
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var csr = new CertificateRequest($"CN={nodeId}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
-            await JoinWire.WriteAsync(tls, new JoinRequest(token.Secret, nodeId, [.. addresses.Select(a => a.ToString())], csr), JoinJson.Default.JoinRequest, ct);
-            var answer = await JoinWire.ReadAsync(tls, JoinJson.Default.JoinAnswer, ct);
+            await JsonLines.WriteAsync(tls, new JoinRequest(token.Secret, nodeId, [.. addresses.Select(a => a.ToString())], csr), JoinJson.Default.JoinRequest, ct);
+            var answer = await JsonLines.ReadAsync(tls, JoinJson.Default.JoinAnswer, ct);
             if (answer.CertificatePem is null)
             {
                 throw new CredentialException($"the cluster refused to admit node '{nodeId}': {answer.Error}");

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Formation.Identity;
+using Formation.Silo.Platform;
 using Microsoft.Extensions.Hosting;
 
 namespace Formation.Silo.Identity;
@@ -86,10 +87,10 @@ public sealed partial class JoinListener(
         {
             await using var tls = new SslStream(client.GetStream(), false);
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = node.Certificate }, ct);
-            await JoinWire.WriteAsync(tls, new JoinHello(authority.Certificate.ExportCertificatePem()), JoinJson.Default.JoinHello, ct);
-            var request = await JoinWire.ReadAsync(tls, JoinJson.Default.JoinRequest, ct);
+            await JsonLines.WriteAsync(tls, new JoinHello(authority.Certificate.ExportCertificatePem()), JoinJson.Default.JoinHello, ct);
+            var request = await JsonLines.ReadAsync(tls, JoinJson.Default.JoinRequest, ct);
             var answer = await AnswerAsync(request, remote, ct);
-            await JoinWire.WriteAsync(tls, answer, JoinJson.Default.JoinAnswer, ct);
+            await JsonLines.WriteAsync(tls, answer, JoinJson.Default.JoinAnswer, ct);
         }
         catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException
             or InvalidDataException or System.Text.Json.JsonException or OperationCanceledException)

@@ -1,4 +1,5 @@
 using Formation.Grains.Images;
+using Formation.Identity;
 using Formation.Images;
 using Formation.Silo.Pack;
 using Microsoft.Extensions.Options;
@@ -8,9 +9,10 @@ namespace Formation.Silo.Images;
 /// <summary>
 /// The node's image builder and store behind <see cref="IImageHost"/>: uploads go to the builder's scratch space,
 /// builds run on the thread pool (never on a grain's scheduler), removals, chunk reads and fetched images go through
-/// <see cref="ImageStore"/>.
+/// <see cref="ImageStore"/>; tickets for the node's image stream come from <see cref="ImageStreamServer"/>.
 /// </summary>
-internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder builder, ImageStore store) : IImageHost
+internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder builder, ImageStore store, ImageStreamServer stream, ClusterCredential? node)
+    : IImageHost
 {
     public IContextUpload CreateUpload() => new ContextUpload(options.Value.Paths);
 
@@ -44,5 +46,7 @@ internal sealed class ImageHost(IOptions<PackOptions> options, ImageBuilder buil
     public Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset, CancellationToken cancellationToken) =>
         store.ReadChunkAsync(digest, fileName, offset, cancellationToken);
 
-    public IImageImport BeginImport(string digest, ImageManifest manifest) => new ImageImport(store, digest, manifest);
+    public ImageStreamOffer? OfferStream(string digest) => stream.Offer(digest);
+
+    public IImageImport BeginImport(string digest, ImageManifest manifest) => new ImageImport(store, digest, manifest, node);
 }

@@ -1,4 +1,5 @@
 using Formation.Grains.Images;
+using Formation.Identity;
 using Formation.Images;
 using Formation.Silo.Pack;
 using Microsoft.Win32.SafeHandles;
@@ -7,8 +8,9 @@ namespace Formation.Silo.Images;
 
 /// <summary>
 /// An image fetched from another node, written into <c>pack/tmp/&lt;pid&gt;-fetch-…/</c> at the offsets asked for
-/// (ranges that are holes on the source stay holes here), then verified and renamed into the store by
-/// <see cref="ImageStore"/>. Every chunk is checked against the request that asked for it; Dispose deletes the directory.
+/// (ranges that are holes on the source stay holes here), in chunks or from the source's image stream
+/// (<see cref="ImageStreamClient"/>), then verified and renamed into the store by <see cref="ImageStore"/>. Every chunk
+/// and every streamed file is checked against what was asked for; Dispose deletes the directory.
 /// </summary>
 internal sealed class ImageImport : IImageImport
 {
@@ -17,14 +19,21 @@ internal sealed class ImageImport : IImageImport
     private readonly ImageManifest _manifest;
     private readonly string _directory;
     private readonly SafeFileHandle _root;
+    private readonly ClusterCredential? _node;
+    private long _received;
+
+    /// <summary>The root file's digest as computed while it streamed in whole; null when any byte came another way.</summary>
+    private string? _receivedDigest;
     private bool _disposed;
 
-    public ImageImport(ImageStore store, string digest, ImageManifest manifest)
+    /// <param name="node">This node's credential, shown to the source's image stream (none: no stream, chunks only).</param>
+    public ImageImport(ImageStore store, string digest, ImageManifest manifest, ClusterCredential? node = null)
     {
         ImageStore.CheckFetched(digest, manifest);
         _store = store;
         _digest = digest;
         _manifest = manifest;
+        _node = node;
         _directory = store.NewFetchDirectory();
         try
         {
@@ -43,6 +52,22 @@ internal sealed class ImageImport : IImageImport
     }
 
     public IReadOnlyList<ImageArtifact> Files { get; }
+
+    public long Received => Interlocked.Read(ref _received);
+
+    public Task ReceiveAsync(ImageStreamOffer offer, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // A whole image's bytes: on the thread pool, never on a grain's scheduler.
+        return Task.Run(async () =>
+        {
+            using var digest = new ChunkedDigestBuilder();
+            await ImageStreamClient.ReceiveAsync(_node, offer, _digest, [new ImageStreamClient.Target(_manifest.RootFilesystem, _root, digest)],
+                n => Interlocked.Add(ref _received, n), cancellationToken);
+            _receivedDigest = digest.Finish();
+        }, CancellationToken.None);
+    }
 
     public async Task WriteAsync(string fileName, long offset, ImageChunk chunk, CancellationToken cancellationToken)
     {
@@ -67,6 +92,7 @@ internal sealed class ImageImport : IImageImport
                 $"{chunk.Offset}{(chunk.Hole ? " (a hole)" : "")} of a {chunk.FileLength}-byte file; the manifest says {file.SizeBytes} bytes");
         }
 
+        _receivedDigest = null; // the file is no longer exactly what streamed in
         // All-zero ranges are not written: the file was made at its full length, so they stay holes (sparse disks stay sparse).
         if (!chunk.Hole && chunk.Data.AsSpan().ContainsAnyExcept((byte)0))
         {
@@ -81,7 +107,7 @@ internal sealed class ImageImport : IImageImport
         _root.Dispose();
 
         // Digesting a large disk takes seconds: on the thread pool, never on a grain's scheduler.
-        return Task.Run(() => _store.ImportAsync(_digest, _manifest, _directory, cancellationToken), CancellationToken.None);
+        return Task.Run(() => _store.ImportAsync(_digest, _manifest, _directory, cancellationToken, _receivedDigest), CancellationToken.None);
     }
 
     public void Dispose()

@@ -16,7 +16,7 @@ internal static class ChunkedDigest
     public const int ChunkSize = 4 << 20;
 
     private const int SeekData = 3;
-    private static readonly byte[] ZeroChunkDigest = SHA256.HashData(new byte[ChunkSize]);
+    internal static readonly byte[] ZeroChunkDigest = SHA256.HashData(new byte[ChunkSize]);
 
     public static async Task<string> ComputeAsync(string path, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Formation.Images;
 using Formation.Silo.Platform;
+using Microsoft.Win32.SafeHandles;
 
 namespace Formation.Silo.Pack;
 
@@ -21,19 +22,7 @@ public sealed partial class ImageStore
     /// <summary>One chunk of <paramref name="fileName"/> of the stored image <paramref name="digest"/>, from <paramref name="offset"/>.</summary>
     public async Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset, CancellationToken cancellationToken = default)
     {
-        var hex = PackDigest.ParseHex(digest) ?? throw new ArgumentException($"'{digest}' is not a full image digest (sha256:<64 hex>)", nameof(digest));
-        if (!FileNamePattern().IsMatch(fileName) || fileName == ManifestFile)
-        {
-            throw new ArgumentException($"'{fileName}' is not a file of an image", nameof(fileName));
-        }
-
-        var path = Path.Combine(_paths.Image(hex), fileName);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"this node does not hold {fileName} of image {digest}", path);
-        }
-
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        using var handle = OpenServed(digest, fileName);
         var length = RandomAccess.GetLength(handle);
         if (offset < 0 || offset > length || (offset == length && length > 0))
         {
@@ -60,6 +49,27 @@ public sealed partial class ImageStore
         }
 
         return new ImageChunk(offset, length, false, data);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="fileName"/> of the stored image <paramref name="digest"/> for reading, to serve it to another
+    /// node (in chunks or on the image stream): a plain file name of an image this store holds, never its manifest.
+    /// </summary>
+    public SafeFileHandle OpenServed(string digest, string fileName)
+    {
+        var hex = PackDigest.ParseHex(digest) ?? throw new ArgumentException($"'{digest}' is not a full image digest (sha256:<64 hex>)", nameof(digest));
+        if (!FileNamePattern().IsMatch(fileName) || fileName == ManifestFile)
+        {
+            throw new ArgumentException($"'{fileName}' is not a file of an image", nameof(fileName));
+        }
+
+        var path = Path.Combine(_paths.Image(hex), fileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"this node does not hold {fileName} of image {digest}", path);
+        }
+
+        return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
     }
 
     /// <summary>
@@ -95,8 +105,11 @@ public sealed partial class ImageStore
     /// Registers a fetched image whose files are complete in <paramref name="staging"/> (a directory of this store's
     /// scratch space): verifies the manifest and every file's size and digest, writes the manifest, and renames the
     /// directory into place. On any mismatch nothing enters the store (the caller deletes the staging directory).
+    /// <paramref name="receivedDigest"/>: the file's digest computed from exactly the bytes written as they arrived in
+    /// order (<see cref="ChunkedDigestBuilder"/>), which spares reading the file back; otherwise the file is digested here.
     /// </summary>
-    internal async Task<ImageManifest> ImportAsync(string digest, ImageManifest manifest, string staging, CancellationToken cancellationToken)
+    internal async Task<ImageManifest> ImportAsync(string digest, ImageManifest manifest, string staging, CancellationToken cancellationToken,
+        string? receivedDigest = null)
     {
         CheckFetched(digest, manifest);
         var target = _paths.Image(PackDigest.ParseHex(digest)!);
@@ -113,7 +126,7 @@ public sealed partial class ImageStore
             throw new InvalidDataException($"size mismatch: {root.FileName} has {length} bytes, the manifest says {root.SizeBytes}");
         }
 
-        var actual = await ChunkedDigest.ComputeAsync(file, cancellationToken);
+        var actual = receivedDigest ?? await ChunkedDigest.ComputeAsync(file, cancellationToken);
         if (actual != root.Digest)
         {
             throw new InvalidDataException($"digest mismatch: {root.FileName} hashes to {actual}, the manifest says {root.Digest}");

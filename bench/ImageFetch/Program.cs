@@ -11,8 +11,9 @@ using Formation.Testing;
 // An image fetched between two nodes (two formation-silo processes in one cluster on this machine, PostgreSQL, sim
 // driver) vs the anchor: curl of the same file over the same path (loopback TCP from an HTTP server on the source's
 // image directory into the receiving node's scratch space), in the same run. Both read a source file in the page cache.
-// The fetch also does what curl does not: it verifies the manifest and the file's digest, fsyncs, and renames into the
-// store; that is part of what is measured.
+// The fetch also does what curl does not: it negotiates in grain calls (manifest, ticket), carries the bytes over the
+// source's image stream with mutual TLS (curl: plain HTTP), verifies the manifest and the file's digest, fsyncs, and
+// renames into the store; that is all part of what is measured.
 // The first fetch of a silo's life also pays for JIT of the fetch path: --warmup fetches run first and are not counted.
 //   formation-bench-imagefetch [--mib 256] [--runs 3] [--warmup 1]
 var options = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
@@ -71,7 +72,7 @@ for (var i = -warmup; i < runs; i++)
     }
 
     Console.WriteLine($"  fetch {(i < 0 ? "warm-up" : $"run {i + 1}")}: {clock.Elapsed.TotalMilliseconds,7:0} ms   {bytes / 1048576.0 / clock.Elapsed.TotalSeconds,7:0} MiB/s" +
-        $"   (of it: verifying and storing {result.Verifying.TotalMilliseconds:0} ms)");
+        $"   (of it: verifying and storing {result.Verifying.TotalMilliseconds:0} ms; {result.Transport})");
 }
 
 var port = FreePorts.Next();

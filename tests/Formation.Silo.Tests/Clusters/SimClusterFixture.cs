@@ -1,7 +1,9 @@
+using System.Net;
 using Formation.Events;
 using Formation.Grains.Common;
 using Formation.Grains.Scheduling;
 using Formation.Silo.Hosting;
+using Formation.Silo.Identity;
 using Formation.Silo.Nodes;
 using Formation.Silo.Storage;
 using Formation.Silo.Vms;
@@ -12,8 +14,9 @@ namespace Formation.Silo.Tests.Clusters;
 
 /// <summary>
 /// An in-process cluster of three silos, nodes <c>node-0</c>..<c>node-2</c>, on the <c>sim</c> driver, with grain state in
-/// a real SQLite file of the fixture's own (so state survives a silo that stops). Shared by a test class; tests use their
-/// own VM names so they do not interfere.
+/// a real SQLite file of the fixture's own (so state survives a silo that stops). Each node has a node certificate of
+/// the fixture's own CA (<see cref="Authority"/>) for direct node-to-node connections (the image stream); the silos'
+/// Orleans transport itself has no TLS here. Shared by a test class; tests use their own VM names so they do not interfere.
 /// </summary>
 public sealed class SimClusterFixture : IAsyncLifetime
 {
@@ -24,6 +27,9 @@ public sealed class SimClusterFixture : IAsyncLifetime
     public IClusterClient Client => Cluster.Client;
 
     public static string NodeIdOf(string siloName) => "node-" + siloName[(siloName.LastIndexOf('_') + 1)..];
+
+    /// <summary>The CA that issued the nodes' certificates.</summary>
+    public ClusterAuthority Authority { get; } = ClusterAuthority.Create("formation", DateTimeOffset.UtcNow);
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "formation-tests", Guid.NewGuid().ToString("N"));
 
@@ -46,6 +52,7 @@ public sealed class SimClusterFixture : IAsyncLifetime
                 o.HealthCheckInterval = TimeSpan.FromMilliseconds(500);
             });
             silo.Services.AddSingleton(new SimOptions { BootDelay = TimeSpan.FromMilliseconds(10) });
+            silo.Services.AddSingleton(Authority.IssueCredential(nodeId, ClusterAuthority.NodeUnit, [IPAddress.Loopback], DateTimeOffset.UtcNow));
             var dataDir = Path.Combine(_directory, nodeId);
             silo.AddFormationCore(new FormationCoreSettings(nodeId, dataDir, "sim", $"127.0.0.1:{options.SiloPort}",
                 $"127.0.0.1:{options.GatewayPort}",
@@ -62,6 +69,8 @@ public sealed class SimClusterFixture : IAsyncLifetime
         {
             await Cluster.DisposeAsync();
         }
+
+        Authority.Dispose();
 
         try
         {

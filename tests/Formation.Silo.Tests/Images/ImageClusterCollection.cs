@@ -1,3 +1,4 @@
+using Formation.Silo.Images;
 using Formation.Silo.Pack;
 using Formation.Silo.Tests.Clusters;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,13 @@ public sealed class ImageClusterCollection : ICollectionFixture<SimClusterFixtur
     {
         var silo = fixture.Cluster.GetActiveSilos().Single(s => SimClusterFixture.NodeIdOf(s.Name) == nodeId);
         return fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<ImageStore>();
+    }
+
+    /// <summary>The image stream of <paramref name="nodeId"/>'s silo.</summary>
+    public static ImageStreamServer StreamOf(SimClusterFixture fixture, string nodeId)
+    {
+        var silo = fixture.Cluster.GetActiveSilos().Single(s => SimClusterFixture.NodeIdOf(s.Name) == nodeId);
+        return fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<ImageStreamServer>();
     }
 
     /// <summary>Fetch scratch directories (<c>pack/tmp/*-fetch-*</c>) left in <paramref name="nodeId"/>'s data directory.</summary>

@@ -68,7 +68,7 @@ public sealed class ImageFetchClusterTests(SimClusterFixture fixture)
         var history = (await EventsAsync(first)).Select(e => $"{e.From}->{e.To} {e.Reason}").ToList();
         var fetched = Assert.Single(history, e => e.Contains("fetched from node node-0"));
         Assert.StartsWith("Provisioning->Provisioning image fetch-travels fetched from node node-0:", fetched);
-        Assert.Contains("every file verified", fetched);
+        Assert.Contains("every file verified, over the image stream", fetched);
         Assert.True(history.FindIndex(e => e.Contains("does not hold image fetch-travels")) < history.IndexOf(fetched), string.Join("\n", history));
         Assert.True(history.IndexOf(fetched) < history.FindIndex(e => e.Contains("->Running")), string.Join("\n", history));
         await Eventually.TrueAsync(() =>
@@ -110,11 +110,39 @@ public sealed class ImageFetchClusterTests(SimClusterFixture fixture)
 
         Assert.All(results, r => Assert.True(r.Succeeded, r.Error));
         Assert.Single(results.Select(r => r.FetchId).Distinct());
-        Assert.All(results, r => Assert.Equal((true, "node-1", manifest.RootFilesystem.SizeBytes), (r.Fetched, r.Source, r.Bytes)));
+        Assert.All(results, r => Assert.Equal((true, "node-1", manifest.RootFilesystem.SizeBytes, "over the image stream"), (r.Fetched, r.Source, r.Bytes, r.Transport)));
         var again = await store.EnsureAsync("fetch-once", manifest.Digest);
         Assert.Equal((true, false), (again.Succeeded, again.Fetched));
         Assert.NotNull(await StoreOf("node-0").FindAsync(manifest.Digest, Ct));
         await Client.GetGrain<IImageGrain>("fetch-once").DeleteAsync();
+    }
+
+    [Fact]
+    public async Task SourceWithoutAnImageStream_TheImageComesInGrainCalls_VerifiedTheSameWay_AndTheResultSaysSo()
+    {
+        var manifest = await BuildAsync("node-1", "fetch-no-stream");
+        var stream = ImageClusterCollection.StreamOf(fixture, "node-1");
+        await stream.StopAsync(Ct);
+        try
+        {
+            Assert.Null(stream.Endpoint);
+
+            var result = await Client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore("node-2")).EnsureAsync("fetch-no-stream", manifest.Digest);
+
+            Assert.True(result.Succeeded, result.Error);
+            Assert.Equal((true, "node-1", manifest.RootFilesystem.SizeBytes), (result.Fetched, result.Source, result.Bytes));
+            Assert.Equal("over grain calls (node node-1 offers no image stream)", result.Transport);
+            var held = await StoreOf("node-2").GetAsync(manifest.Digest, Ct);
+            Assert.NotNull(held);
+            Assert.Equal(manifest.RootFilesystem.Digest, await ChunkedDigest.ComputeAsync(held.RootFilesystemPath, Ct));
+        }
+        finally
+        {
+            await stream.StartAsync(CancellationToken.None);
+        }
+
+        Assert.NotNull(stream.Endpoint);
+        await Client.GetGrain<IImageGrain>("fetch-no-stream").DeleteAsync();
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Formation.Errors;
+using Formation.Grains.Images;
 using Formation.Images;
 using Formation.Nodes;
 using Formation.Scheduling;
@@ -52,7 +54,14 @@ public sealed class ImageFetchProcessTests(PostgresServer postgres) : IDisposabl
         Assert.Equal(manifest.RootFilesystem.Digest, await ChunkedDigest.ComputeAsync(held.RootFilesystemPath, TestContext.Current.CancellationToken));
         Assert.Equal(["holder-a", "taker-b"], (await client.Client.GetGrain<IImageGrain>("travels").GetStatusAsync()).Nodes);
         var firstEvents = await client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(first.NodeId, first.Id)).GetEventsAsync();
-        Assert.Contains(firstEvents, e => e.Reason!.StartsWith("image travels fetched from node holder-a:", StringComparison.Ordinal));
+        // Between real silo processes the bytes come over holder-a's image stream (mutual TLS with the nodes' certificates).
+        Assert.Contains(firstEvents, e => e.Reason!.StartsWith("image travels fetched from node holder-a:", StringComparison.Ordinal) &&
+            e.Reason.EndsWith("every file verified, over the image stream", StringComparison.Ordinal));
+
+        // A client (the admin's, even) gets no ticket for a node's image stream: that is between nodes.
+        var refused = await Assert.ThrowsAsync<FormationException>(() =>
+            client.Client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore("holder-a")).OfferStreamAsync(manifest.Digest));
+        Assert.Equal(ErrorKind.PermissionDenied, refused.Kind);
 
         var second = await catalog.CreateVmAsync(new VmSpec("travels-2", 1, 128, 1, "travels", "taker-b"));
         await Eventually.HoldsAsync(() => client.Client.GetGrain<IVmGrain>(GrainKeys.Vm(second.NodeId, second.Id)).GetAsync(),
