@@ -14,7 +14,7 @@ public static class Convergence
 {
     public static readonly TimeSpan Goal = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(8); // generous: a loaded machine starts silos slowly
 
     public static async Task<int> RunAsync(int hostCount, int runs)
     {
@@ -59,7 +59,7 @@ public static class Convergence
         var start = StartAsync();
         async Task<SiloProcess> StartAsync()
         {
-            var started = await SiloProcess.StartAsync(options, TimeSpan.FromMinutes(3));
+            var started = await SiloProcess.StartAsync(options, TimeSpan.FromMinutes(7));
             up = clock.Elapsed;
             return started;
         }
@@ -71,9 +71,11 @@ public static class Convergence
         {
             if (clock.Elapsed > Timeout || start.IsFaulted)
             {
-                await start; // throws the silo's own failure, if that is what happened
+                var late = await start; // throws the silo's own failure (with its output), if that is what happened
+                hosts.Cluster.Adopt(late);
                 throw new TimeoutException($"node {hosts.Underlay.NodeId(joiner)} did not converge within {Timeout.TotalSeconds:0} s " +
-                    $"(key {key ?? "none"}, a peer on hosts {string.Join(", ", seen.Keys)})");
+                    $"(key {key ?? "none"}, a peer on hosts {string.Join(", ", seen.Keys)}); its silo's last lines:\n" +
+                    string.Join('\n', late.Output.Split('\n').TakeLast(30)));
             }
 
             key ??= await hosts.PublicKeyAsync(joiner);
