@@ -75,7 +75,8 @@ public sealed class MeshHosts : IAsyncDisposable
     public async Task<string?> PublicKeyAsync(int host)
     {
         var (code, output) = await Underlay.TryInAsync(host, "wg", "show", Interface(host), "public-key");
-        return code == 0 && output.Trim().Length > 0 ? output.Trim() : null;
+        // wg prints "(none)" between wireguard-go making the interface and the silo giving it its key.
+        return code == 0 && output.Trim() is { Length: > 0 } key && key != "(none)" ? key : null;
     }
 
     /// <summary>Host <paramref name="host"/>'s overlay address (the one on its mesh interface).</summary>
