@@ -7,13 +7,18 @@ namespace Formation.Bench.FrontDoor;
 
 /// <summary>
 /// A private PostgreSQL (scripts/postgres, as the cluster-mode tests start it) and N formation-silo processes in cluster
-/// mode with the sim driver and room for thousands of small VMs, on free ports in a scratch directory.
+/// mode with the sim driver and room for thousands of small VMs, on free ports in a scratch directory. Or PostgreSQL
+/// alone (<see cref="StartPostgresAsync"/>), with silos added one by one as the bench needs them (bench/Mesh starts them
+/// in network namespaces).
 /// </summary>
 public sealed class BenchCluster : IAsyncDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "formation-bench", $"frontdoor-{Guid.NewGuid():N}");
+    private readonly string _dir;
     private readonly List<SiloProcess> _silos = [];
     private bool _postgresStarted;
+    private int _postgresPort;
+
+    private BenchCluster(string bench) => _dir = Path.Combine(Path.GetTempPath(), "formation-bench", $"{bench}-{Guid.NewGuid():N}");
 
     public string Postgres { get; private set; } = "";
 
@@ -25,19 +30,9 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public static async Task<BenchCluster> StartAsync(int silos)
     {
-        var cluster = new BenchCluster();
+        var cluster = await StartPostgresAsync("frontdoor");
         try
         {
-            Directory.CreateDirectory(cluster._dir);
-            var port = FreePorts.Next();
-            var pg = await RunAsync("bash", RepositoryPaths.Script("postgres"), "start", Path.Combine(cluster._dir, "pg"), port.ToString());
-            if (pg.Code != 0)
-            {
-                throw new InvalidOperationException($"scripts/postgres start failed:\n{pg.Output}");
-            }
-
-            cluster._postgresStarted = true;
-            cluster.Postgres = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
             var environment = new Dictionary<string, string>
             {
                 ["Formation__Capacity__VCpus"] = "4000",
@@ -47,10 +42,7 @@ public sealed class BenchCluster : IAsyncDisposable
             for (var i = 1; i <= silos; i++)
             {
                 var node = $"fd-bench-{i}";
-                // The first node makes the cluster CA; the others join with tokens, as an operator's nodes do.
-                cluster._silos.Add(await ClusterJoin.StartAsync(
-                    new SiloProcessOptions(node, Path.Combine(cluster._dir, node)) { Mode = "cluster", Postgres = cluster.Postgres, Environment = environment },
-                    cluster._silos.FirstOrDefault()));
+                await cluster.AddSiloAsync(new SiloProcessOptions(node, cluster.DataDirectory(node)) { Postgres = cluster.Postgres, Environment = environment });
             }
 
             return cluster;
@@ -61,6 +53,64 @@ public sealed class BenchCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Only the private PostgreSQL, in a scratch directory named after <paramref name="bench"/>; silos come with <see cref="AddSiloAsync"/>.</summary>
+    public static async Task<BenchCluster> StartPostgresAsync(string bench)
+    {
+        var cluster = new BenchCluster(bench);
+        try
+        {
+            Directory.CreateDirectory(cluster._dir);
+            var port = FreePorts.Next();
+            var pg = await RunAsync("bash", RepositoryPaths.Script("postgres"), "start", cluster.PostgresDirectory, port.ToString());
+            if (pg.Code != 0)
+            {
+                throw new InvalidOperationException($"scripts/postgres start failed:\n{pg.Output}");
+            }
+
+            cluster._postgresStarted = true;
+            cluster._postgresPort = port;
+            cluster.Postgres = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a silo in cluster mode: the first makes the cluster CA; every later one joins through it with a one-time
+    /// token, as an operator's nodes do. <paramref name="options"/> names the node, its data directory and how it reaches PostgreSQL.
+    /// </summary>
+    public async Task<SiloProcess> AddSiloAsync(SiloProcessOptions options, TimeSpan? timeout = null)
+    {
+        var silo = await SiloProcess.StartAsync(await JoiningAsync(options), timeout);
+        _silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary><paramref name="options"/> in cluster mode, with a join token from the first silo unless there is none yet.</summary>
+    public async Task<SiloProcessOptions> JoiningAsync(SiloProcessOptions options)
+    {
+        options = options with { Mode = "cluster" };
+        return _silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]);
+    }
+
+    /// <summary>Keeps a silo started elsewhere (e.g. timed by the caller) so that disposing the cluster ends it too.</summary>
+    public void Adopt(SiloProcess silo) => _silos.Add(silo);
+
+    /// <summary>A scratch directory for node <paramref name="node"/>'s data.</summary>
+    public string DataDirectory(string node) => Path.Combine(_dir, node);
+
+    /// <summary>
+    /// PostgreSQL through its Unix socket (in its data directory): what a silo in another network namespace uses, since
+    /// the server listens on the root namespace's 127.0.0.1 only.
+    /// </summary>
+    public string PostgresSocket => $"Host={PostgresDirectory};Port={_postgresPort};Username=postgres;Database=postgres";
+
+    private string PostgresDirectory => Path.Combine(_dir, "pg");
 
     /// <summary>An Orleans client for checking results (not part of what is measured).</summary>
     public Task<ClusterConnection> ConnectAsync() =>
@@ -79,7 +129,7 @@ public sealed class BenchCluster : IAsyncDisposable
 
         if (_postgresStarted)
         {
-            await RunAsync("bash", RepositoryPaths.Script("postgres"), "stop", Path.Combine(_dir, "pg"));
+            await RunAsync("bash", RepositoryPaths.Script("postgres"), "stop", PostgresDirectory);
         }
 
         try
