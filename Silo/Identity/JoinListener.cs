@@ -43,38 +43,8 @@ public sealed partial class JoinListener(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listener = _listener!;
-        using var stop = stoppingToken.Register(listener.Stop);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await listener.AcceptTcpClientAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                break;
-            }
-
-            if (!_slots.Wait(0))
-            {
-                client.Dispose(); // busy: a joining node retries by hand; the CA holder's work stays bounded
-                continue;
-            }
-
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await ServeAsync(client, stoppingToken);
-                }
-                finally
-                {
-                    client.Dispose();
-                    _slots.Release();
-                }
-            }, CancellationToken.None);
-        }
+        // Beyond its slots a connection is closed at once: a joining node retries by hand; the CA holder's work stays bounded.
+        await BoundedAcceptLoop.RunAsync(listener, _slots, ServeAsync, stoppingToken);
     }
 
     private async Task ServeAsync(TcpClient client, CancellationToken stoppingToken)

@@ -91,38 +91,8 @@ public sealed partial class ImageStreamServer(
             return;
         }
 
-        using var stop = stoppingToken.Register(listener.Stop);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await listener.AcceptTcpClientAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                break;
-            }
-
-            if (!_slots.Wait(0))
-            {
-                client.Dispose(); // busy: the fetching node falls back to grain calls
-                continue;
-            }
-
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await ServeAsync(client, stoppingToken);
-                }
-                finally
-                {
-                    client.Dispose();
-                    _slots.Release();
-                }
-            }, CancellationToken.None);
-        }
+        // Beyond its slots a connection is closed at once: the fetching node falls back to grain calls.
+        await BoundedAcceptLoop.RunAsync(listener, _slots, ServeAsync, stoppingToken);
     }
 
     private async Task ServeAsync(TcpClient client, CancellationToken stoppingToken)

@@ -12,7 +12,8 @@ public sealed class DeployFixture : IAsyncLifetime
     public const string PowerOffImage = "off:1";
     public const int WebPort = 8080;
 
-    private const string WebFormfile = """
+    /// <summary>The tiny web image: busybox httpd serving /www (the build context's www folder) on port 8080.</summary>
+    public const string WebFormfile = """
         NAME web
         FROM tiny
         COPY ./www /www

@@ -14,14 +14,6 @@ namespace Formation.Silo.Tests.HttpApi;
 [Trait("Category", "Slow")]
 public sealed class HttpApiQemuTests(DeployFixture fixture) : IClassFixture<DeployFixture>
 {
-    private const string Formfile = """
-        NAME httpweb
-        FROM tiny
-        COPY ./www /www
-        EXPOSE 8080/tcp
-        ENTRYPOINT ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
-        """;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -34,7 +26,7 @@ public sealed class HttpApiQemuTests(DeployFixture fixture) : IClassFixture<Depl
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{options.HttpPort}"), Timeout = TimeSpan.FromMinutes(3) };
 
         // Everything through the API, as automation would: build the image, create the VM, wait until it runs.
-        var context = HttpApiTests.Tar(gzip: true, ("Formfile", Encoding.UTF8.GetBytes(Formfile)), ("www/index.html", "hello\n"u8.ToArray()));
+        var context = HttpApiTests.Tar(gzip: true, ("Formfile", Encoding.UTF8.GetBytes(DeployFixture.WebFormfile)), ("www/index.html", "hello\n"u8.ToArray()));
         var build = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/builds?reference=httpweb:1") { Content = new ByteArrayContent(context) },
             HttpCompletionOption.ResponseHeadersRead, Ct);
         await using (var events = new EventStreamReader(build))

@@ -14,14 +14,6 @@ public sealed class QemuMeshTests(PostgresServer postgres)
 {
     private const string Page = "served across the mesh";
 
-    private const string Formfile = """
-        NAME web
-        FROM tiny
-        COPY ./www /www
-        EXPOSE 8080/tcp
-        ENTRYPOINT ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/www"]
-        """;
-
     [Fact]
     [Trait("Category", "Slow")] // about 90-150 s: three silos in namespaces, an image fetched twice, two TCG guests
     public async Task ImageBuiltOnOneHost_RunsOnTwoOthers_AndTheirGuestsTalkAcrossTheMesh()
@@ -41,7 +33,7 @@ public sealed class QemuMeshTests(PostgresServer postgres)
         using var context = new TestDirectory("qemu-mesh-context");
         Directory.CreateDirectory(Path.Combine(context.Path, "www"));
         await File.WriteAllTextAsync(Path.Combine(context.Path, "www", "index.html"), Page + "\n");
-        await File.WriteAllTextAsync(Path.Combine(context.Path, "Formfile"), Formfile);
+        await File.WriteAllTextAsync(Path.Combine(context.Path, "Formfile"), DeployFixture.WebFormfile);
         var build = await lab.FormAsync(database, "pack", "build", context.Path, "--node", lab.NodeId(1));
         Assert.True(build.ExitCode == 0, $"build on host 1: {build.Output}\n{Diagnostics()}");
 
