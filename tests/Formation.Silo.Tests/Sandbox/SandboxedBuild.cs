@@ -50,8 +50,25 @@ internal sealed class SandboxedBuild : IDisposable
     }
 
     /// <summary>Every cgroup directory left under this build's cgroup parent (v1 controllers or v2).</summary>
-    public IReadOnlyList<string> LeftoverCgroups() =>
-        [.. CgroupRoots.Select(root => Path.Combine(root, Options.CgroupParent)).Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories)];
+    /// <summary>
+    /// The step cgroups still there once their removal had its time: a step's empty cgroups are removed in the background
+    /// (<c>HostCgroup.KillAndRemoveLater</c>, at most about 10 s), so one still listed right after a build is not a leak;
+    /// one still listed after 15 s is.
+    /// </summary>
+    public IReadOnlyList<string> LeftoverCgroups()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            IReadOnlyList<string> left = [.. CgroupRoots.Select(root => Path.Combine(root, Options.CgroupParent)).Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories)];
+            if (left.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                return left;
+            }
+
+            Thread.Sleep(50);
+        }
+    }
 
     public static async Task<IReadOnlyList<string>> RunAsync(string file, params string[] arguments)
     {
