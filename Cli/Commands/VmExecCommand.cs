@@ -15,7 +15,7 @@ namespace Formation.Cli.Commands;
 public static class VmExecCommand
 {
     /// <summary>Exit code when <c>--timeout</c> ended the command (as timeout(1)).</summary>
-    public const int TimedOut = 124;
+    public const int TimedOut = ExecRun.TimedOut;
 
     private const int SigInt = 2;
     private const int SigTerm = 15;
