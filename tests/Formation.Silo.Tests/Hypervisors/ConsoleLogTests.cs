@@ -16,6 +16,7 @@ public sealed class ConsoleLogTests
 {
     private const long MiB = 1 << 20;
     private static readonly ConsoleLogCap Cap = new() { MaxBytes = MiB };
+    private static readonly long[] Pow10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 
     [Fact]
     public async Task Read_FromADroppedOffset_StartsAtTheOldestKeptByteAndSaysSo()
@@ -38,6 +39,82 @@ public sealed class ConsoleLogTests
         Assert.Equal(written.AsSpan((int)chunk.Next).ToArray(), next.Data);
         Assert.Equal(written.Length, ConsoleLog.Length(path));
         Assert.EndsWith(LineText(39_999).TrimEnd('\n'), ConsoleLog.Tail(path, 1));
+    }
+
+    /// <summary>
+    /// A writer appending fast, a trimmer dropping old output all the time and readers reading from the oldest kept byte on,
+    /// all at once: every byte a read returns is the byte written at its offset, and output the reader did not get is always
+    /// announced by a chunk that starts past the offset asked for.
+    /// </summary>
+    [Fact]
+    public async Task Read_WhileTrimsOvertakeTheReader_ReturnsOnlyBytesAtTheirOffsetsAndAnnouncesEveryGap()
+    {
+        using var dir = new TestDirectory("console-log");
+        var path = dir.File("console.log");
+        await File.WriteAllBytesAsync(path, [], TestContext.Current.CancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        stop.CancelAfter(TimeSpan.FromSeconds(3));
+
+        var writer = Task.Run(async () =>
+        {
+            await using var log = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
+            for (long record = 0; !stop.IsCancellationRequested; record += 2048)
+            {
+                var block = new byte[2048 * 8];
+                for (var i = 0; i < 2048; i++)
+                {
+                    Encoding.ASCII.GetBytes(((record + i) % 10_000_000).ToString("D7", CultureInfo.InvariantCulture) + "\n", block.AsSpan(i * 8));
+                }
+
+                await log.WriteAsync(block);
+                await Task.Delay(1); // a few MiB/s: past the cap within the first second
+            }
+        });
+        var trimmer = Task.Run(async () =>
+        {
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            var dropped = 0L;
+            while (!stop.IsCancellationRequested)
+            {
+                dropped += ConsoleLogFile.Trim(file, Cap);
+                await Task.Yield();
+            }
+
+            return dropped;
+        });
+
+        long chunks = 0, gaps = 0, bytes = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            long offset = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var chunk = await ConsoleLog.ReadAsync(path, offset, 512 * 1024, CancellationToken.None);
+                Assert.True(chunk.Offset >= offset, $"a read from {offset} answered from {chunk.Offset}, before it");
+                Assert.Equal(chunk.Offset + chunk.Data.Length, chunk.Next);
+                for (var i = 0; i < chunk.Data.Length; i++)
+                {
+                    var at = chunk.Offset + i;
+                    var expected = at % 8 == 7 ? (byte)'\n' : (byte)('0' + at / 8 / Pow10[6 - (int)(at % 8)] % 10);
+                    Assert.True(chunk.Data[i] == expected, $"byte {at} read as {chunk.Data[i]}, written as {expected}");
+                }
+
+                chunks++;
+                bytes += chunk.Data.Length;
+                gaps += offset > 0 && chunk.Offset > offset ? 1 : 0;
+                offset = chunk.Next;
+                if (chunk.Data.Length == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        await writer;
+        var dropped = await trimmer;
+        TestContext.Current.SendDiagnosticMessage($"{chunks} chunks, {bytes} bytes checked, {gaps} announced gaps; {dropped} of {ConsoleLog.Length(path)} bytes dropped");
+        Assert.True(dropped >= MiB, $"only {dropped} of {ConsoleLog.Length(path)} bytes were dropped: trims were hardly exercised");
+        Assert.True(bytes > MiB, $"the readers checked only {bytes} bytes");
     }
 
     [Fact]
