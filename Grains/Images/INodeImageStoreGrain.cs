@@ -16,12 +16,19 @@ public interface INodeImageStoreGrain : IGrainWithStringKey
     [NodeOnly]
     Task<bool> RemoveAsync(string tag, string digest, bool keepFiles);
 
-    /// <summary>The manifest of image <paramref name="digest"/> if this node holds it whole; else null.</summary>
-    [Alias("manifest")]
+    /// <summary>
+    /// The manifest of image <paramref name="digest"/> if this node holds it whole; else null. Node-only, like
+    /// <see cref="ReadChunkAsync"/>: a digest is no permission — whoever knew one (another account's, seen in a log or
+    /// guessed from a public base) would otherwise read that image's files, bypassing the image's owner check.
+    /// </summary>
+    [Alias("manifest"), NodeOnly]
     Task<ImageManifest?> GetManifestAsync(string digest);
 
-    /// <summary>A chunk of <paramref name="fileName"/> of image <paramref name="digest"/> from <paramref name="offset"/> (see <see cref="ImageChunk"/>).</summary>
-    [Alias("read-chunk")]
+    /// <summary>
+    /// A chunk of <paramref name="fileName"/> of image <paramref name="digest"/> from <paramref name="offset"/> (see <see cref="ImageChunk"/>):
+    /// what a fetching node reads when the source offers no image stream. Nodes only.
+    /// </summary>
+    [Alias("read-chunk"), NodeOnly]
     Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset);
 
     /// <summary>

@@ -221,6 +221,12 @@ public sealed class AccountsClusterTests(PostgresServer postgres) : IDisposable
                 ("IImageRecordGrain.StatusAsync", () => client.Client.GetGrain<IImageRecordGrain>("bob/web:latest").StatusAsync()),
                 ("INodeImageStoreGrain.RemoveAsync", () => client.Client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore("no-a"))
                     .RemoveAsync("bob:web:latest", "sha256:" + new string('0', 64), false)),
+
+                // A digest is no permission: a node's files of an image are read only by nodes fetching it.
+                ("INodeImageStoreGrain.GetManifestAsync", () => client.Client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore("no-a"))
+                    .GetManifestAsync("sha256:" + new string('0', 64))),
+                ("INodeImageStoreGrain.ReadChunkAsync", () => client.Client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore("no-a"))
+                    .ReadChunkAsync("sha256:" + new string('0', 64), "rootfs.ext4", 0)),
             };
             foreach (var (what, call) in attacks)
             {
