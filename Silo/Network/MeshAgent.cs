@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Formation.Networking;
 using Formation.Nodes;
 using Formation.Scheduling;
@@ -11,6 +14,14 @@ namespace Formation.Silo.Network;
 /// This node's part of the WireGuard mesh: makes the key pair and the interface, publishes key, endpoint, overlay
 /// address and VM subnet in the node record, then follows cluster membership — every node that has a mesh identity
 /// and has not left is a peer with its subnet routed through it; peers of nodes that left are removed.
+/// <para>
+/// A host that moves (its underlay address changes: a DHCP renumbering, another network) is re-learned by its peers from
+/// its own packets — WireGuard's roaming: a peer takes the source of the latest authenticated packet as the endpoint —
+/// and the agent never puts back the stale endpoint of the node record over a learned one (it sets an endpoint only
+/// when the record's changes). The moved host may have nothing to send for up to the persistent keepalive's 25 s, so
+/// when this host's own addresses change it sends one datagram through the tunnel to every peer at once
+/// (<see cref="NudgePeersIfMovedAsync"/>).
+/// </para>
 /// </summary>
 public sealed partial class MeshAgent(
     IGrainFactory grains,
@@ -24,6 +35,8 @@ public sealed partial class MeshAgent(
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, string?> _appliedEndpoints = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
+    private Task _watch = Task.CompletedTask;
+    private string? _hostAddresses;
     private WireGuardInterface? _wg;
     private NodeMesh? _mesh;
 
@@ -63,6 +76,7 @@ public sealed partial class MeshAgent(
     {
         await _stopping.CancelAsync();
         await _loop;
+        await _watch;
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -72,7 +86,12 @@ public sealed partial class MeshAgent(
         {
             try
             {
-                _mesh ??= await SetUpAsync(cancellationToken);
+                if (_mesh is null)
+                {
+                    _mesh = await SetUpAsync(cancellationToken);
+                    _watch = Task.Run(() => WatchAddressesAsync(cancellationToken), CancellationToken.None);
+                }
+
                 await SyncAsync(cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -116,6 +135,85 @@ public sealed partial class MeshAgent(
         return mesh;
     }
 
+    /// <summary>
+    /// Looks at this host's addresses every second, on its own: the sync loop may be stuck in a grain call that cannot
+    /// get through while the peers still send to the old address.
+    /// </summary>
+    private async Task WatchAddressesAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await NudgePeersIfMovedAsync(cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSyncFailed(ex, InterfaceName);
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+            }
+        }
+    }
+
+    /// <summary>
+    /// When this host's IPv4 addresses changed since the last look: every peer's source address is reset (see
+    /// <see cref="WireGuardInterface.ResetSourceAsync"/>), then one datagram (to the discard port) goes through the tunnel
+    /// to every peer's first address: WireGuard sends it (or the handshake it needs first) from the new source address,
+    /// and each peer learns the new endpoint within a round trip instead of at the next keepalive. Only the peers already
+    /// on the interface are nudged; their endpoints stay what they were.
+    /// </summary>
+    private async Task NudgePeersIfMovedAsync(CancellationToken cancellationToken)
+    {
+        var addresses = HostAddresses();
+        var before = _hostAddresses;
+        _hostAddresses = addresses;
+        if (before is null || before == addresses)
+        {
+            return;
+        }
+
+        var peers = await _wg!.PeersAsync(cancellationToken);
+        foreach (var peer in peers.Where(p => p.Endpoint is not null))
+        {
+            await _wg.ResetSourceAsync(peer.PublicKey, peer.Endpoint!, cancellationToken);
+        }
+
+        var targets = peers
+            .SelectMany(p => p.AllowedIps)
+            .Select(cidr => cidr.EndsWith("/32", StringComparison.Ordinal) && IPAddress.TryParse(cidr[..^3], out var device) ? device
+                : Ipv4Subnet.TryParse(cidr, out var subnet) ? subnet.Gateway // a node's VM subnet: the node's own overlay address
+                : null)
+            .OfType<IPAddress>()
+            .ToList();
+        using var udp = new UdpClient(AddressFamily.InterNetwork);
+        foreach (var target in targets)
+        {
+            try
+            {
+                await udp.SendAsync(new byte[] { 0 }, new IPEndPoint(target, 9), cancellationToken);
+            }
+            catch (SocketException)
+            {
+                // A peer without a route yet: its next sync sets it, and its handshake then comes from here anyway.
+            }
+        }
+
+        LogMoved(before, addresses, targets.Count);
+    }
+
+    /// <summary>This network namespace's IPv4 addresses (interfaces up, loopback left out), sorted: what a move changes.</summary>
+    private static string HostAddresses() => string.Join(' ', NetworkInterface.GetAllNetworkInterfaces()
+        .Where(i => i.OperationalStatus != OperationalStatus.Down && i.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+        .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+        .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
+        .Select(a => a.Address.ToString())
+        .Order(StringComparer.Ordinal));
+
     private async Task SyncAsync(CancellationToken cancellationToken)
     {
         var wg = _wg!;
@@ -150,6 +248,9 @@ public sealed partial class MeshAgent(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh interface {Interface} ({Implementation}) up at {Overlay}, endpoint {Endpoint}, key {PublicKey}")]
     private partial void LogMeshReady(string @interface, string implementation, string overlay, string endpoint, string publicKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh: this host's addresses changed ({Before} -> {After}); nudged {Peers} peer address(es) so they learn where it is now")]
+    private partial void LogMoved(string before, string after, int peers);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Interface}: peer {Peer} at {Endpoint} routes {AllowedIps}")]
     private partial void LogPeerSet(string @interface, string peer, string endpoint, string allowedIps);

@@ -129,6 +129,14 @@ public sealed class WireGuardInterface(string name)
         return ProcessRunner.CaptureAsync("wg", args, cancellationToken);
     }
 
+    /// <summary>
+    /// Sets the peer's endpoint to what it already is, which makes WireGuard forget the source address it sends from:
+    /// wireguard-go sticks to the local address a peer's packets came to, and once this host no longer has that address
+    /// (it moved) every send fails (ENETUNREACH) until something resets it.
+    /// </summary>
+    public Task ResetSourceAsync(string publicKey, string endpoint, CancellationToken cancellationToken) =>
+        ProcessRunner.CaptureAsync("wg", ["set", name, "peer", publicKey, "endpoint", endpoint], cancellationToken);
+
     public Task RemovePeerAsync(string publicKey, CancellationToken cancellationToken) =>
         ProcessRunner.CaptureAsync("wg", ["set", name, "peer", publicKey, "remove"], cancellationToken);
 
