@@ -1,3 +1,4 @@
+using Formation.Edge;
 using Formation.Errors;
 using Formation.Grains.Common;
 using Formation.Identity;
@@ -26,10 +27,14 @@ public sealed partial class ServiceGrain(
     private static readonly TimeSpan SteadyCheckInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long a running replica is out of traffic before it is deleted: longer than DNS records and the edge proxy's
-    /// table take to follow (1 s each), so no new request is sent to a replica that is about to go.
+    /// How long a running replica is out of traffic at least before it is deleted: longer than DNS records and the edge
+    /// proxy's table take to follow (1 s each), so no new request is sent to a replica that is about to go. After it, the
+    /// drain also waits until every edge proxy routes without the replica (<see cref="IEdgeViewsGrain"/>).
     /// </summary>
     public static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(3);
+
+    /// <summary>The longest a drain waits for edges that have not caught up (a node cut off from the cluster never does).</summary>
+    public static readonly TimeSpan MaxDrainTime = TimeSpan.FromSeconds(30);
 
     private IReadOnlyList<ServiceReplica> _replicas = [];
     private IGrainTimer? _timer;
@@ -393,7 +398,11 @@ public sealed partial class ServiceGrain(
             return false;
         }
 
-        return now - since >= DrainTime;
+        // Out of traffic means out of every edge's table: past the drain time, wait (at most MaxDrainTime) until every edge
+        // proxy routes by a version of this service from after the drain began — a loaded node may refresh late, and a
+        // request it sent to a deleted VM would get no answer at all.
+        return now - since >= DrainTime &&
+            (now - since >= MaxDrainTime || await GrainFactory.GetGrain<IEdgeViewsGrain>(GrainKeys.Cluster).AllReadSinceAsync(Name, since));
     }
 
     private async Task DeleteReplicaAsync(ServiceReplica replica)

@@ -7,9 +7,10 @@ namespace Formation.Silo.Edge;
 /// <summary>
 /// Keeps the <see cref="EdgeTable"/> current: every <see cref="EdgeOptions.RefreshInterval"/> it reads the routes and,
 /// for each routed service, its serving replicas (a draining or stopped replica is not one), and swaps the table (HTTP
-/// routes, TCP routes, certificates).
+/// routes, TCP routes, certificates); then tells <see cref="IEdgeViewsGrain"/> which version of each service the table
+/// was made from, so a draining replica is deleted only once no edge sends to it.
 /// </summary>
-public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable table, EdgeOptions options, ILogger<EdgeTableFeeder> logger)
+public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable table, EdgeOptions options, Platform.NodeIdentity node, ILogger<EdgeTableFeeder> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -50,6 +51,9 @@ public sealed partial class EdgeTableFeeder(IGrainFactory grains, EdgeTable tabl
         {
             table.ReplaceCertificates([], (_, _) => { });
         }
+
+        await grains.GetGrain<IEdgeViewsGrain>(GrainKeys.Cluster).RefreshedAsync(node.NodeId,
+            services.Where(s => s.Value is not null).ToDictionary(s => s.Key, s => s.Value!.UpdatedAt, StringComparer.Ordinal));
     }
 
     private static IReadOnlyList<string> Destinations(ServiceInfo? service, int port) => service is null
