@@ -8,8 +8,9 @@ namespace Formation.Silo.Dns;
 
 /// <summary>
 /// form-dns on this node: serves the zone on the configured addresses and, once the node has its bridge (made when the node runs real VMs; it is also the node's overlay address), on the bridge address.
-/// The fabric feeder starts with the first address served. An address that cannot be bound (port 53 taken, no
-/// privilege) is logged and tried again.
+/// The fabric feeder starts with the first address served, or at start on a node in the mesh (its overlay guard needs the
+/// VMs' owners even when DNS is off or cannot bind). An address that cannot be bound (port 53 taken, no privilege) is
+/// logged and tried again.
 /// </summary>
 public sealed partial class DnsAgent(
     IOptions<DnsOptions> options,
@@ -17,6 +18,7 @@ public sealed partial class DnsAgent(
     GuestSources guests,
     FabricFeeder feeder,
     HostNetwork network,
+    MeshAgent mesh,
     LocalNode node,
     TimeProvider clock,
     ILoggerFactory loggers,
@@ -47,14 +49,26 @@ public sealed partial class DnsAgent(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(DnsAgent), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
-    private Task StartAsync(CancellationToken cancellationToken)
+    private async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (mesh.Enabled)
+        {
+            await EnsureFeedingAsync(cancellationToken);
+        }
+
         if (options.Value.Enabled)
         {
             _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         }
+    }
 
-        return Task.CompletedTask;
+    private async Task EnsureFeedingAsync(CancellationToken cancellationToken)
+    {
+        if (!_feeding)
+        {
+            await feeder.StartAsync(cancellationToken);
+            _feeding = true;
+        }
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
@@ -101,12 +115,8 @@ public sealed partial class DnsAgent(
             {
                 try
                 {
-                    if (!_feeding)
-                    {
-                        // Only a node that serves follows the fabric (test silos with nothing to listen on do not).
-                        await feeder.StartAsync(cancellationToken);
-                        _feeding = true;
-                    }
+                    // Only a node that serves or is in the mesh follows the fabric (test silos with nothing to listen on do not).
+                    await EnsureFeedingAsync(cancellationToken);
 
                     guests.SetLocal(wanted); // the host asking its own bridge address asks from that address
                     var server = new ZoneServer(o, wanted, table, guests, answerer, _forwarder, limiter, _logger, metrics, "fabric");
