@@ -63,14 +63,17 @@ public sealed class MeshLab : IAsyncDisposable
     }
 
     /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership, with the admin credential); its exit code and output.</summary>
-    public async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
+    public Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args) => FormAsAsync(AdminCredential, database, args);
+
+    /// <summary>Runs scripts/form against the cluster as the account whose credential is at <paramref name="credential"/>.</summary>
+    public async Task<(int ExitCode, string Output)> FormAsAsync(string credential, string database, params string[] args)
     {
         // Exit code 2 means no silo answered within form's 5 s connect budget (a loaded machine); ask again until a deadline.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), SiloProcess.WithOptions(args, "--postgres", database),
-                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = AdminCredential }, TimeSpan.FromMinutes(5));
+                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = credential }, TimeSpan.FromMinutes(5));
             if (result.ExitCode != 2 || DateTime.UtcNow > deadline)
             {
                 return (result.ExitCode, result.Output);
@@ -103,6 +106,8 @@ public sealed class MeshLab : IAsyncDisposable
             Advertise = UnderlayAddress(10 + host),
             Driver = driver,
             Wrapper = ["nsenter", $"--net=/run/netns/{HostNamespace(host)}"],
+            // Simulated VMs get addresses from their node's pool, so a stand-in guest can take a VM's address (and account).
+            Environment = { ["Formation__Sim__Addresses"] = "true" },
         };
         var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);
