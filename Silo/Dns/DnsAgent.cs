@@ -49,16 +49,31 @@ public sealed partial class DnsAgent(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(DnsAgent), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
-    private async Task StartAsync(CancellationToken cancellationToken)
+    private Task StartAsync(CancellationToken cancellationToken)
     {
-        if (mesh.Enabled)
-        {
-            await EnsureFeedingAsync(cancellationToken);
-        }
-
-        if (options.Value.Enabled)
+        if (options.Value.Enabled || mesh.Enabled)
         {
             _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Follows the fabric for the overlay guard, whether or not DNS serves (tried again until it works).</summary>
+    private async Task FeedForMeshAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await EnsureFeedingAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFeedForMeshFailed(ex);
+                await Task.Delay(RetryInterval, clock, cancellationToken);
+            }
         }
     }
 
@@ -91,6 +106,23 @@ public sealed partial class DnsAgent(
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        try
+        {
+            if (mesh.Enabled)
+            {
+                await FeedForMeshAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (!o.Enabled)
+        {
+            return;
+        }
+
         var configured = o.Listen.Select(IPAddress.Parse).ToList();
         var resolvers = o.Forwarders.Count > 0
             ? o.Forwarders.Select(f => DnsForwarder.TryParseResolver(f, out var r) ? r : null).OfType<IPEndPoint>().ToList()
@@ -161,6 +193,9 @@ public sealed partial class DnsAgent(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DNS: serving zone {Zone} on {Addresses} port {Port}; other names forwarded for guests to {Resolvers}")]
     private partial void LogServing(string zone, string addresses, int port, string resolvers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DNS: could not start following the fabric's VMs for the overlay guard; retrying")]
+    private partial void LogFeedForMeshFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DNS: cannot serve on {Addresses}: {Problem}. Retrying.")]
     private partial void LogBindFailed(string addresses, string problem);
