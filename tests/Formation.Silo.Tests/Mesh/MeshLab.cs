@@ -96,7 +96,8 @@ public sealed class MeshLab : IAsyncDisposable
     /// ones join through it with a token. The silo enters only the host's network namespace (nsenter): `ip netns exec`
     /// would also remount /sys, and the silo would find no cgroup file systems for its builds and VMs.
     /// </summary>
-    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database, string driver = "sim")
+    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database, string driver = "sim",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var socket = new NpgsqlConnectionStringBuilder(database) { Host = postgres.SocketDirectory, Port = postgres.Port }.ToString();
         var options = new SiloProcessOptions(NodeId(host), DataDirectory(host))
@@ -107,7 +108,7 @@ public sealed class MeshLab : IAsyncDisposable
             Driver = driver,
             Wrapper = ["nsenter", $"--net=/run/netns/{HostNamespace(host)}"],
             // Simulated VMs get addresses from their node's pool, so a stand-in guest can take a VM's address (and account).
-            Environment = { ["Formation__Sim__Addresses"] = "true" },
+            Environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["Formation__Sim__Addresses"] = "true" },
         };
         var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);
