@@ -88,6 +88,17 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         Assert.False(await lab.PingAsync(stray, a3));
         Assert.True(await lab.PingAsync(g2, a3));
 
+        // A deleted VM's address leaves host 3's table within seconds of the delete (the stand-in still answers there).
+        var guardTable = new OverlayGuard(new Formation.Silo.Platform.NodeIdentity(lab.NodeId(3))).Table;
+        Assert.Contains(b3Address, await lab.InAsync(lab.HostNamespace(3), "nft", "list", "table", "inet", guardTable), StringComparison.Ordinal);
+        var delete = await lab.FormAsAsync(beeCredential, database, "vm", "delete", "b3");
+        Assert.True(delete.ExitCode == 0, delete.Output);
+        var deleted = Stopwatch.StartNew();
+        await Eventually.HoldsAsync(() => lab.InAsync(lab.HostNamespace(3), "nft", "list", "table", "inet", guardTable),
+            t => !t.Contains(b3Address, StringComparison.Ordinal), TimeSpan.FromSeconds(10), "host 3's overlay guard forgets the deleted VM");
+        TestContext.Current.TestOutputHelper?.WriteLine($"overlay guard of host 3 dropped the deleted VM's address {deleted.ElapsedMilliseconds} ms after `form vm delete` returned");
+        Assert.False(await lab.PingAsync(b2, b3Address));
+
         // Egress: the outside has no route to the overlay, so only NAT on host 2 gets the answer back.
         lab.ServeHttp(outside, "the outside world");
         var routes = await lab.InAsync(outside, "ip", "-4", "route", "show");
