@@ -61,8 +61,8 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         // (simulated) VM of the admin account and holds its address: the overlay guard lets only VMs of one account meet.
         var subnet2 = Ipv4Subnet.Parse(mesh2.Subnet);
         var subnet3 = Ipv4Subnet.Parse(mesh3.Subnet);
-        var a2 = await VmAddressAsync(lab, database, lab.AdminCredential, "g2", 2);
-        var a3 = await VmAddressAsync(lab, database, lab.AdminCredential, "g3", 3);
+        var a2 = await lab.SimVmAddressAsync(database, lab.AdminCredential, "g2", 2);
+        var a3 = await lab.SimVmAddressAsync(database, lab.AdminCredential, "g3", 3);
         var g2 = await lab.AddGuestAsync(2, "g2", a2, subnet2.Gateway.ToString(), subnet2.PrefixLength);
         var g3 = await lab.AddGuestAsync(3, "g3", a3, subnet3.Gateway.ToString(), subnet3.PrefixLength);
         lab.ServeHttp(g3, "hello from the guest on host 3");
@@ -75,8 +75,8 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         var beeCredential = lab.ConfigPath("bee-credential");
         var bee = await lab.FormAsync(database, "account", "create", "bee", "--out", beeCredential);
         Assert.True(bee.ExitCode == 0, bee.Output);
-        var b2 = await lab.AddGuestAsync(2, "b2", await VmAddressAsync(lab, database, beeCredential, "b2", 2), subnet2.Gateway.ToString(), subnet2.PrefixLength);
-        var b3Address = await VmAddressAsync(lab, database, beeCredential, "b3", 3);
+        var b2 = await lab.AddGuestAsync(2, "b2", await lab.SimVmAddressAsync(database, beeCredential, "b2", 2), subnet2.Gateway.ToString(), subnet2.PrefixLength);
+        var b3Address = await lab.SimVmAddressAsync(database, beeCredential, "b3", 3);
         var b3 = await lab.AddGuestAsync(3, "b3", b3Address, subnet3.Gateway.ToString(), subnet3.PrefixLength);
         lab.ServeHttp(b3, "hello from bee's guest on host 3");
         Assert.Equal("hello from bee's guest on host 3",
@@ -142,7 +142,7 @@ public sealed class MeshClusterTests(PostgresServer postgres)
 
         // Host 2's silo SIGKILLed: its tunnel (a separate wireguard-go daemon), bridge and routes stay; traffic flows.
         var subnet1 = Ipv4Subnet.Parse(mesh1.Subnet);
-        var a1 = await VmAddressAsync(lab, database, lab.AdminCredential, "g1", 1);
+        var a1 = await lab.SimVmAddressAsync(database, lab.AdminCredential, "g1", 1);
         var g1 = await lab.AddGuestAsync(1, "g1", a1, subnet1.Gateway.ToString(), subnet1.PrefixLength);
         lab.ServeHttp(g1, "hello from the guest on host 1");
         await Eventually.HoldsAsync(() => lab.FetchAsync(g2, $"http://{a1}:8080/"), b => b is not null, Timeout, "guest 2 fetches guest 1's page");
@@ -150,23 +150,5 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         await silos[1].KillAsync();
         Assert.Equal("hello from the guest on host 1", await lab.FetchAsync(g2, $"http://{a1}:8080/"));
         Assert.True(await lab.PingAsync(g1, a2));
-    }
-
-    /// <summary>Creates a simulated VM <paramref name="name"/> on host <paramref name="host"/> as the credential's account; its address.</summary>
-    private static async Task<string> VmAddressAsync(MeshLab lab, string database, string credential, string name, int host)
-    {
-        var create = await lab.FormAsAsync(credential, database, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "1", "--node", lab.NodeId(host));
-        Assert.True(create.ExitCode == 0, create.Output);
-        return (await Eventually.HoldsAsync(async () =>
-        {
-            var show = await lab.FormAsAsync(credential, database, "vm", "show", name, "--json");
-            if (show.ExitCode != 0 || show.Output.IndexOf('{') < 0)
-            {
-                return null;
-            }
-
-            using var json = System.Text.Json.JsonDocument.Parse(show.Output[show.Output.IndexOf('{')..(show.Output.LastIndexOf('}') + 1)]);
-            return json.RootElement.GetProperty("vm").TryGetProperty("address", out var address) ? address.GetString() : null;
-        }, a => !string.IsNullOrEmpty(a), Timeout, $"VM {name} has an address"))!;
     }
 }

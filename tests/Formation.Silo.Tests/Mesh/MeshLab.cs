@@ -81,6 +81,27 @@ public sealed class MeshLab : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates a simulated VM <paramref name="name"/> on host <paramref name="host"/> as the credential's account; its address,
+    /// for a stand-in guest to hold (the overlay guard lets only VMs of one account meet across nodes).
+    /// </summary>
+    public async Task<string> SimVmAddressAsync(string database, string credential, string name, int host)
+    {
+        var create = await FormAsAsync(credential, database, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "1", "--node", NodeId(host));
+        Assert.True(create.ExitCode == 0, create.Output);
+        return (await Eventually.HoldsAsync(async () =>
+        {
+            var show = await FormAsAsync(credential, database, "vm", "show", name, "--json");
+            if (show.ExitCode != 0 || show.Output.IndexOf('{') < 0)
+            {
+                return null;
+            }
+
+            using var json = System.Text.Json.JsonDocument.Parse(show.Output[show.Output.IndexOf('{')..(show.Output.LastIndexOf('}') + 1)]);
+            return json.RootElement.GetProperty("vm").TryGetProperty("address", out var address) ? address.GetString() : null;
+        }, a => !string.IsNullOrEmpty(a), TimeSpan.FromSeconds(60), $"VM {name} has an address"))!;
+    }
+
     /// <summary>Brings a wg-quick config up inside <paramref name="ns"/> with wireguard-go (no kernel module needed).</summary>
     public async Task WgQuickUpAsync(string ns, string configPath) =>
         await RunAsync("ip", "netns", "exec", ns, "env", "WG_QUICK_USERSPACE_IMPLEMENTATION=wireguard-go", "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1",
