@@ -8,8 +8,9 @@ namespace Formation.Silo.Dns;
 
 /// <summary>
 /// form-dns on this node: serves the zone on the configured addresses and, once the node has its bridge (made when the node runs real VMs; it is also the node's overlay address), on the bridge address.
-/// The fabric feeder starts with the first address served. An address that cannot be bound (port 53 taken, no
-/// privilege) is logged and tried again.
+/// The fabric feeder starts with the first address served, or at start on a node in the mesh (its overlay guard needs the
+/// VMs' owners even when DNS is off or cannot bind). An address that cannot be bound (port 53 taken, no privilege) is
+/// logged and tried again.
 /// </summary>
 public sealed partial class DnsAgent(
     IOptions<DnsOptions> options,
@@ -17,6 +18,7 @@ public sealed partial class DnsAgent(
     GuestSources guests,
     FabricFeeder feeder,
     HostNetwork network,
+    MeshAgent mesh,
     LocalNode node,
     TimeProvider clock,
     ILoggerFactory loggers,
@@ -49,12 +51,39 @@ public sealed partial class DnsAgent(
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.Enabled)
+        if (options.Value.Enabled || mesh.Enabled)
         {
             _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Follows the fabric for the overlay guard, whether or not DNS serves (tried again until it works).</summary>
+    private async Task FeedForMeshAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await EnsureFeedingAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFeedForMeshFailed(ex);
+                await Task.Delay(RetryInterval, clock, cancellationToken);
+            }
+        }
+    }
+
+    private async Task EnsureFeedingAsync(CancellationToken cancellationToken)
+    {
+        if (!_feeding)
+        {
+            await feeder.StartAsync(cancellationToken);
+            _feeding = true;
+        }
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
@@ -77,6 +106,23 @@ public sealed partial class DnsAgent(
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
+        try
+        {
+            if (mesh.Enabled)
+            {
+                await FeedForMeshAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (!o.Enabled)
+        {
+            return;
+        }
+
         var configured = o.Listen.Select(IPAddress.Parse).ToList();
         var resolvers = o.Forwarders.Count > 0
             ? o.Forwarders.Select(f => DnsForwarder.TryParseResolver(f, out var r) ? r : null).OfType<IPEndPoint>().ToList()
@@ -101,12 +147,8 @@ public sealed partial class DnsAgent(
             {
                 try
                 {
-                    if (!_feeding)
-                    {
-                        // Only a node that serves follows the fabric (test silos with nothing to listen on do not).
-                        await feeder.StartAsync(cancellationToken);
-                        _feeding = true;
-                    }
+                    // Only a node that serves or is in the mesh follows the fabric (test silos with nothing to listen on do not).
+                    await EnsureFeedingAsync(cancellationToken);
 
                     guests.SetLocal(wanted); // the host asking its own bridge address asks from that address
                     var server = new ZoneServer(o, wanted, table, guests, answerer, _forwarder, limiter, _logger, metrics, "fabric");
@@ -151,6 +193,9 @@ public sealed partial class DnsAgent(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DNS: serving zone {Zone} on {Addresses} port {Port}; other names forwarded for guests to {Resolvers}")]
     private partial void LogServing(string zone, string addresses, int port, string resolvers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DNS: could not start following the fabric's VMs for the overlay guard; retrying")]
+    private partial void LogFeedForMeshFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "DNS: cannot serve on {Addresses}: {Problem}. Retrying.")]
     private partial void LogBindFailed(string addresses, string problem);

@@ -16,12 +16,14 @@ namespace Formation.Silo.Dns;
 /// call of its event, and rebuilds everything from the VM catalog and node list every
 /// <see cref="DnsOptions.ResyncInterval"/>, so a missed event heals. One loop applies both, in order: a list that lags
 /// the events (the catalog is updated one-way) never puts back a state an event replaced, because the newer fact about
-/// a VM wins.
+/// a VM wins. The same owners go to the node's <see cref="Formation.Silo.Network.OverlayGuard"/>, which keeps accounts
+/// apart between nodes with them.
 /// </summary>
 public sealed partial class FabricFeeder(
     IClusterClient client,
     DnsTable table,
     GuestSources guests,
+    Formation.Silo.Network.OverlayGuard overlay,
     IOptions<DnsOptions> options,
     TimeProvider clock,
     ILogger<FabricFeeder> logger) : IAsyncDisposable
@@ -161,7 +163,7 @@ public sealed partial class FabricFeeder(
             }
         }
 
-        PublishVms();
+        await PublishVmsAsync();
         if (nodes)
         {
             await RefreshNodesAsync();
@@ -226,7 +228,7 @@ public sealed partial class FabricFeeder(
             _vms.Remove(gone);
         }
 
-        PublishVms();
+        await PublishVmsAsync();
         await RefreshNodesAsync();
         Resyncs++;
     }
@@ -262,10 +264,13 @@ public sealed partial class FabricFeeder(
     }
 
     // Owners before names: a guest never sees a name of its account before the server knows it is that account's.
-    private void PublishVms()
+    // The overlay guard last: when nft fails, names are still served and the loop's retry (a resync in 1 s) loads it.
+    private async Task PublishVmsAsync()
     {
-        guests.SetOwners(FabricRecords.Owners(_vms.Values));
+        var owners = FabricRecords.Owners(_vms.Values);
+        guests.SetOwners(owners);
         table.Replace(VmSource, FabricRecords.Vms(_vms.Values));
+        await overlay.SetOwnersAsync(owners, _stopping.Token);
     }
 
     private static async Task Quietly(Func<Task> unsubscribe)

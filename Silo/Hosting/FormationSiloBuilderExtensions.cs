@@ -66,6 +66,7 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<HostNetwork>();
         services.AddOptions<MeshOptions>().BindConfiguration(MeshOptions.Section);
         services.AddSingleton<EgressNat>();
+        services.AddSingleton<OverlayGuard>();
         services.AddSingleton<PortForwards>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<MeshAgent>(sp, settings.DataDirectory));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshAgent>());

@@ -13,6 +13,8 @@ namespace Formation.Silo.Network;
 /// guest reaches the gateway (the node: DNS, edge proxy, egress) and its own account's guests, never another
 /// account's, neither switched (the forward hook, per output port) nor routed back through the node (the destination
 /// address is checked on the way in). Admin VMs are an account like any other here. Replaced atomically on every change.
+/// What other nodes' guests reach through the mesh is <see cref="OverlayGuard"/>'s; the frames of this table are what
+/// make a guest's source address worth checking there.
 /// <para>
 /// Fail closed: the node's TAPs carry the node's link group (<see cref="LinkGroupFor"/>), set in the same <c>ip</c>
 /// batch that makes the TAP, before it joins the bridge; a frame from a port of that group that has no entry is

@@ -13,7 +13,9 @@ namespace Formation.Silo.Network;
 /// <summary>
 /// This node's part of the WireGuard mesh: makes the key pair and the interface, publishes key, endpoint, overlay
 /// address and VM subnet in the node record, then follows cluster membership — every node that has a mesh identity
-/// and has not left is a peer with its subnet routed through it; peers of nodes that left are removed.
+/// and has not left is a peer with its subnet routed through it; peers of nodes that left are removed. What comes in
+/// from the mesh for the node's guests is <see cref="OverlayGuard"/>'s: loaded before the first peer is set, and told
+/// the nodes' and devices' addresses on every sync.
 /// <para>
 /// A host that moves (its underlay address changes: a DHCP renumbering, another network) is re-learned by its peers from
 /// its own packets — WireGuard's roaming: a peer takes the source of the latest authenticated packet as the endpoint —
@@ -28,6 +30,7 @@ public sealed partial class MeshAgent(
     LocalNode node,
     HostNetwork network,
     EgressNat egress,
+    OverlayGuard guard,
     IOptions<MeshOptions> options,
     string dataDirectory,
     ILogger<MeshAgent> logger) : ILifecycleParticipant<ISiloLifecycle>
@@ -118,6 +121,7 @@ public sealed partial class MeshAgent(
     {
         var subnet = await network.EnsureBridgeAsync(cancellationToken);
         var overlay = subnet.Gateway.ToString();
+        await guard.EnsureAsync(InterfaceName, network.BridgeName, cancellationToken); // before any peer can send
         var (keyPath, publicKey) = await WireGuardInterface.EnsureKeyAsync(Path.Combine(dataDirectory, "mesh"), cancellationToken);
         var wg = new WireGuardInterface(InterfaceName);
         await wg.EnsureAsync(keyPath, options.Value.ListenPort, overlay, cancellationToken);
@@ -221,6 +225,7 @@ public sealed partial class MeshAgent(
         var devices = await grains.GetGrain<INetDevicesGrain>(GrainKeys.Cluster).ListAsync();
         var wanted = MeshPlan.Peers(node.Identity.NodeId, nodes,
             devices.Select(d => new MeshPeer("device:" + d.Name, d.PublicKey, null, [d.Address + "/32"])));
+        await guard.SetFabricAsync(FabricAddresses(nodes, devices), cancellationToken);
         var current = (await wg.PeersAsync(cancellationToken)).ToDictionary(p => p.PublicKey, StringComparer.Ordinal);
 
         foreach (var peer in wanted)
@@ -244,6 +249,26 @@ public sealed partial class MeshAgent(
         }
 
         await wg.SyncRoutesAsync(wanted.SelectMany(p => p.AllowedIps).ToList(), _mesh!.OverlayAddress, cancellationToken);
+    }
+
+    /// <summary>The addresses that reach every guest through the mesh: the nodes' overlay addresses and the devices'.</summary>
+    public static IEnumerable<System.Net.IPAddress> FabricAddresses(IEnumerable<NodeStatus> nodes, IEnumerable<NetDevice> devices)
+    {
+        foreach (var n in nodes)
+        {
+            if (n.Health != NodeHealth.Left && n.Info.Mesh is { } mesh && System.Net.IPAddress.TryParse(mesh.OverlayAddress, out var address))
+            {
+                yield return address;
+            }
+        }
+
+        foreach (var device in devices)
+        {
+            if (System.Net.IPAddress.TryParse(device.Address, out var address))
+            {
+                yield return address;
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh interface {Interface} ({Implementation}) up at {Overlay}, endpoint {Endpoint}, key {PublicKey}")]

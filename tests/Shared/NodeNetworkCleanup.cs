@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Formation.Testing;
 
 /// <summary>
-/// Removes what a test node's silo leaves on the host's network when the test ends: its VM bridge and the bridge's
-/// guard table (a silo keeps both as long as the host runs, as a production node would).
+/// Removes what a test node's silo leaves on the host's network when the test ends: its VM bridge, the bridge's guard
+/// table and the overlay guard's table (a silo keeps them as long as the host runs, as a production node would).
 /// </summary>
 public static class NodeNetworkCleanup
 {
@@ -16,8 +16,14 @@ public static class NodeNetworkCleanup
             Process.Start("ip", ["link", "del", bridge])?.WaitForExit();
         }
 
-        var guard = new Formation.Silo.Network.BridgeGuard(new Formation.Silo.Platform.NodeIdentity(nodeId)).Table;
-        using var nft = Process.Start(new ProcessStartInfo("nft", ["delete", "table", "bridge", guard]) { RedirectStandardError = true, UseShellExecute = false });
+        var identity = new Formation.Silo.Platform.NodeIdentity(nodeId);
+        DeleteTable("bridge", new Formation.Silo.Network.BridgeGuard(identity).Table);
+        DeleteTable("inet", new Formation.Silo.Network.OverlayGuard(identity).Table);
+    }
+
+    private static void DeleteTable(string family, string table)
+    {
+        using var nft = Process.Start(new ProcessStartInfo("nft", ["delete", "table", family, table]) { RedirectStandardError = true, UseShellExecute = false });
         nft?.WaitForExit();
     }
 }

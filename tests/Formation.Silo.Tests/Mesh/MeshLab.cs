@@ -63,19 +63,43 @@ public sealed class MeshLab : IAsyncDisposable
     }
 
     /// <summary>Runs scripts/form against the cluster (through PostgreSQL membership, with the admin credential); its exit code and output.</summary>
-    public async Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args)
+    public Task<(int ExitCode, string Output)> FormAsync(string database, params string[] args) => FormAsAsync(AdminCredential, database, args);
+
+    /// <summary>Runs scripts/form against the cluster as the account whose credential is at <paramref name="credential"/>.</summary>
+    public async Task<(int ExitCode, string Output)> FormAsAsync(string credential, string database, params string[] args)
     {
         // Exit code 2 means no silo answered within form's 5 s connect budget (a loaded machine); ask again until a deadline.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             var result = await ProcessRunner.RunAsync(RepositoryPaths.Script("form"), SiloProcess.WithOptions(args, "--postgres", database),
-                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = AdminCredential }, TimeSpan.FromMinutes(5));
+                new Dictionary<string, string> { ["FORM_LOCAL_API"] = "0", ["FORMATION_CREDENTIAL"] = credential }, TimeSpan.FromMinutes(5));
             if (result.ExitCode != 2 || DateTime.UtcNow > deadline)
             {
                 return (result.ExitCode, result.Output);
             }
         }
+    }
+
+    /// <summary>
+    /// Creates a simulated VM <paramref name="name"/> on host <paramref name="host"/> as the credential's account; its address,
+    /// for a stand-in guest to hold (the overlay guard lets only VMs of one account meet across nodes).
+    /// </summary>
+    public async Task<string> SimVmAddressAsync(string database, string credential, string name, int host)
+    {
+        var create = await FormAsAsync(credential, database, "vm", "create", "--name", name, "--vcpus", "1", "--memory", "64", "--disk", "1", "--node", NodeId(host));
+        Assert.True(create.ExitCode == 0, create.Output);
+        return (await Eventually.HoldsAsync(async () =>
+        {
+            var show = await FormAsAsync(credential, database, "vm", "show", name, "--json");
+            if (show.ExitCode != 0 || show.Output.IndexOf('{') < 0)
+            {
+                return null;
+            }
+
+            using var json = System.Text.Json.JsonDocument.Parse(show.Output[show.Output.IndexOf('{')..(show.Output.LastIndexOf('}') + 1)]);
+            return json.RootElement.GetProperty("vm").TryGetProperty("address", out var address) ? address.GetString() : null;
+        }, a => !string.IsNullOrEmpty(a), TimeSpan.FromSeconds(60), $"VM {name} has an address"))!;
     }
 
     /// <summary>Brings a wg-quick config up inside <paramref name="ns"/> with wireguard-go (no kernel module needed).</summary>
@@ -93,7 +117,8 @@ public sealed class MeshLab : IAsyncDisposable
     /// ones join through it with a token. The silo enters only the host's network namespace (nsenter): `ip netns exec`
     /// would also remount /sys, and the silo would find no cgroup file systems for its builds and VMs.
     /// </summary>
-    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database, string driver = "sim")
+    public async Task<SiloProcess> StartSiloAsync(int host, PostgresServer postgres, string database, string driver = "sim",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var socket = new NpgsqlConnectionStringBuilder(database) { Host = postgres.SocketDirectory, Port = postgres.Port }.ToString();
         var options = new SiloProcessOptions(NodeId(host), DataDirectory(host))
@@ -103,6 +128,8 @@ public sealed class MeshLab : IAsyncDisposable
             Advertise = UnderlayAddress(10 + host),
             Driver = driver,
             Wrapper = ["nsenter", $"--net=/run/netns/{HostNamespace(host)}"],
+            // Simulated VMs get addresses from their node's pool, so a stand-in guest can take a VM's address (and account).
+            Environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["Formation__Sim__Addresses"] = "true" },
         };
         var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);

@@ -41,8 +41,8 @@ public sealed class MeshRoamingTests(PostgresServer postgres)
         await Eventually.HoldsAsync(() => lab.PeersAsync(2, MeshAgent.InterfaceNameFor(lab.NodeId(2))), p => p.Contains(mesh1.PublicKey), Timeout, "host 2 peers with host 1");
         var subnet1 = Ipv4Subnet.Parse(mesh1.Subnet);
         var subnet2 = Ipv4Subnet.Parse(mesh2.Subnet);
-        var a2 = subnet2.VmAddress(200).ToString();
-        var g1 = await lab.AddGuestAsync(1, "g1", subnet1.VmAddress(200).ToString(), subnet1.Gateway.ToString(), subnet1.PrefixLength);
+        var a2 = await lab.SimVmAddressAsync(database, lab.AdminCredential, "g2", 2); // stand-ins of one account's VMs: the overlay guard lets them meet
+        var g1 = await lab.AddGuestAsync(1, "g1", await lab.SimVmAddressAsync(database, lab.AdminCredential, "g1", 1), subnet1.Gateway.ToString(), subnet1.PrefixLength);
         await lab.AddGuestAsync(2, "g2", a2, subnet2.Gateway.ToString(), subnet2.PrefixLength);
         Assert.True(await Eventually.HoldsAsync(() => lab.PingAsync(g1, a2), ok => ok, Timeout, "guest 1 pings guest 2 before the move"));
         Assert.Equal($"{lab.UnderlayAddress(12)}:51820", await EndpointAsync(lab, wg1, mesh2.PublicKey));

@@ -97,9 +97,12 @@ public sealed class BridgeLab : IAsyncDisposable
     }
 
     /// <summary>Whether <paramref name="from"/> gets "reached" from a TCP connection to <paramref name="address"/>:<paramref name="port"/>.</summary>
-    public static async Task<bool> ConnectsAsync(LabGuest from, string address, int port)
+    public static Task<bool> ConnectsAsync(LabGuest from, string address, int port) => ConnectsAsync(from.Namespace, address, port);
+
+    /// <summary>Whether a TCP connection from namespace <paramref name="from"/> to <paramref name="address"/>:<paramref name="port"/> gets "reached".</summary>
+    public static async Task<bool> ConnectsAsync(string from, string address, int port)
     {
-        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", from.Namespace, "busybox", "nc", "-w", "2", address, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", from, "busybox", "nc", "-w", "2", address, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             null, 10, TimeSpan.FromSeconds(15), CancellationToken.None);
         return result.ExitCode == 0 && result.OutputTail.Contains("reached");
     }
