@@ -92,7 +92,7 @@ public sealed class ClusterConnection : IAsyncDisposable
                 client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(credential)));
             }
 
-            client.AddMemoryStreams(EventStreams.Provider);
+            client.AddMemoryStreams(EventStreams.Provider, streams => streams.ConfigurePartitioning(EventStreams.QueueCount));
             client.UseConnectionRetryFilter(async (_, ct) =>
             {
                 // The deadline runs from the first failed attempt, so it measures the cluster, not our start-up.

@@ -186,7 +186,7 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
                 client.AddOutgoingGrainCallFilter(new ProofCallFilter(new ProofSigner(credential)));
             }
 
-            client.AddMemoryStreams(EventStreams.Provider);
+            client.AddMemoryStreams(EventStreams.Provider, streams => streams.ConfigurePartitioning(EventStreams.QueueCount));
             client.UseConnectionRetryFilter(async (ex, ct) =>
             {
                 SetStatus(_status.Generation == 0 ? ConnectionState.Connecting : ConnectionState.Lost,

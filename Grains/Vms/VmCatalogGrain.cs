@@ -204,9 +204,10 @@ public sealed partial class VmCatalogGrain(
         }
 
         // This catalog is reentrant: the VM's own summaries (Running, for a VM that boots at once) may have arrived while
-        // the create finished, and are newer than the state the create returned. A deletion may have come too.
+        // the create finished, and are newer than the state the create returned. A deletion may have come too. The same
+        // row as the VM's own summary is not set again (a second write of it); the flush below still waits for its write.
         var summary = info.ToSummary();
-        if (!_deleted.Contains(vmId) && !(Vms.TryGetValue(vmId, out var newer) && newer.UpdatedAt > summary.UpdatedAt))
+        if (!_deleted.Contains(vmId) && !(Vms.TryGetValue(vmId, out var newer) && (newer.UpdatedAt > summary.UpdatedAt || newer == summary)))
         {
             Upsert(summary);
         }

@@ -376,7 +376,12 @@ public sealed partial class VmGrain(
 
         LogTransition(VmId, from, to, reason);
         await PublishAsync(evt);
-        PublishSummary();
+        if (persist)
+        {
+            // A state not written yet is followed at once by one that is (Scheduled by Provisioning): the catalog gets
+            // that one alone, saving it a row write and this silo a call per create. The event above still tells it.
+            PublishSummary();
+        }
     }
 
     private async Task PublishAsync(VmEvent evt)

@@ -33,7 +33,7 @@ public static class FormationSiloBuilderExtensions
         // PostConfigure: the node id is the silo name, whatever else configured one (test hosts do).
         silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = settings.NodeId);
         silo.Services.AddPlacementDirector<HostAffinityPlacement, HostAffinityPlacementDirector>();
-        silo.AddMemoryStreams(EventStreams.Provider);
+        silo.AddMemoryStreams(EventStreams.Provider, streams => streams.ConfigurePartitioning(EventStreams.QueueCount));
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);

@@ -112,6 +112,11 @@ public sealed class BenchCluster : IAsyncDisposable
 
     private string PostgresDirectory => Path.Combine(_dir, "pg");
 
+    /// <summary>The PostgreSQL server's main process (first line of postmaster.pid), for CPU accounting; null without one.</summary>
+    public int? PostmasterPid => _postgresStarted && File.Exists(Path.Combine(PostgresDirectory, "postmaster.pid"))
+        ? int.Parse(File.ReadLines(Path.Combine(PostgresDirectory, "postmaster.pid")).First())
+        : null;
+
     /// <summary>An Orleans client for checking results (not part of what is measured).</summary>
     public Task<ClusterConnection> ConnectAsync() =>
         ClusterConnection.ConnectAsync(new ConnectionSettings(GatewaysFrom(0), null, "formation", "formation", TimeSpan.FromSeconds(30), AdminCredential),

@@ -42,11 +42,17 @@ var goalsMet = true;
 foreach (var path in paths)
 {
     var environment = new Dictionary<string, string> { ["FORM_LOCAL_API"] = path == "orleans" ? "0" : "1", ["FORMATION_CREDENTIAL"] = cluster.AdminCredential };
+    var anchorCpu = CpuMeter.Start(cluster);
     var anchor = await CreateLoad.RunAsync(cluster, $"{path}-one", 1, creates, environment);
+    var anchorCpuText = anchorCpu.PerCreate(anchor.Attempts);
+    var loadCpu = CpuMeter.Start(cluster);
     var load = await CreateLoad.RunAsync(cluster, $"{path}-many", workers, creates, environment);
-    Console.WriteLine($"-- path: {path}");
+    var loadCpuText = loadCpu.PerCreate(load.Attempts);
+    Console.WriteLine($"-- path: {path}   (load average {File.ReadAllText("/proc/loadavg").Trim()})");
     Report("anchor: 1 worker", anchor);
+    Console.WriteLine($"  {"",-18} {anchorCpuText}");
     Report($"load: {workers} workers", load);
+    Console.WriteLine($"  {"",-18} {loadCpuText}");
     var ratio = load.Percentile(99) / anchor.Percentile(50);
     var met = load.Succeeded == load.Attempts && ratio <= 5;
     goalsMet &= met;
@@ -57,6 +63,12 @@ foreach (var path in paths)
         Console.WriteLine($"  failed: {failure}");
     }
 }
+
+// What the cluster costs doing nothing, after the runs (background work every command on this host competes with).
+var idleWall = TimeSpan.FromSeconds(5);
+var idle = CpuMeter.Start(cluster);
+await Task.Delay(idleWall);
+Console.WriteLine($"-- idle {idleWall.TotalSeconds:0} s after the runs: {idle.PerSecond(idleWall)}");
 
 // Every answered create made exactly one VM, and the scheduler's books match the catalog node by node.
 await using (var check = await cluster.ConnectAsync())

@@ -58,7 +58,7 @@ public sealed class SimClusterFixture : IAsyncLifetime
                 $"127.0.0.1:{options.GatewayPort}",
                 new CapacityOptions { VCpus = 16, MemoryMiB = 16384, DiskGiB = 100 }));
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
+        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider, streams => streams.ConfigurePartitioning(EventStreams.QueueCount)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

@@ -66,7 +66,7 @@ public sealed class DnsClusterFixture : IAsyncLifetime
             silo.AddFormationCore(new FormationCoreSettings(nodeId, Path.Combine(_directory, nodeId), "sim", $"127.0.0.1:{options.SiloPort}",
                 $"127.0.0.1:{options.GatewayPort}", new CapacityOptions { VCpus = 16, MemoryMiB = 16384, DiskGiB = 100 }));
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider));
+        builder.ConfigureClient(client => client.AddMemoryStreams(EventStreams.Provider, streams => streams.ConfigurePartitioning(EventStreams.QueueCount)));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

@@ -73,7 +73,7 @@ public sealed class ClusterClient : IAsyncDisposable
                 }
             }
 
-            client.AddMemoryStreams(EventStreams.Provider);
+            client.AddMemoryStreams(EventStreams.Provider, streams => streams.ConfigurePartitioning(EventStreams.QueueCount));
         });
         var host = builder.Build();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
