@@ -34,9 +34,7 @@ public sealed class MeshClusterTests(PostgresServer postgres)
         await using var client = await ClusterClient.ViaPostgresAsync(database, lab.AdminCredential);
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
         string Wg(int host) => MeshAgent.InterfaceNameFor(lab.NodeId(host));
-        async Task<NodeMesh> MeshOf(int host) => (await Eventually.HoldsAsync(scheduler.ListNodesAsync,
-            l => l.Any(n => n.NodeId == lab.NodeId(host) && n.Info.Mesh is not null), Timeout, $"host {host} publishes its mesh identity"))
-            .Single(n => n.NodeId == lab.NodeId(host)).Info.Mesh!;
+        Task<NodeMesh> MeshOf(int host) => lab.MeshOfAsync(scheduler, host, Timeout);
 
         var mesh1 = await MeshOf(1);
         var mesh2 = await MeshOf(2);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Formation.Nodes;
+using Formation.Scheduling;
 using Formation.Silo.Network;
 using Formation.Silo.Tests.Infrastructure;
 using Npgsql;
@@ -182,6 +184,12 @@ public sealed class MeshLab : IAsyncDisposable
     }
 
     /// <summary>The public keys of the peers of WireGuard interface <paramref name="wg"/> in host <paramref name="host"/>'s namespace.</summary>
+    /// <summary>Host <paramref name="host"/>'s mesh identity once its node record has one.</summary>
+    public async Task<NodeMesh> MeshOfAsync(ISchedulerGrain scheduler, int host, TimeSpan timeout) =>
+        (await Eventually.HoldsAsync(scheduler.ListNodesAsync, l => l.Any(n => n.NodeId == NodeId(host) && n.Info.Mesh is not null),
+            timeout, $"host {host} publishes its mesh identity"))
+        .Single(n => n.NodeId == NodeId(host)).Info.Mesh!;
+
     public async Task<IReadOnlyList<string>> PeersAsync(int host, string wg)
     {
         var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", HostNamespace(host), "wg", "show", wg, "peers"]);

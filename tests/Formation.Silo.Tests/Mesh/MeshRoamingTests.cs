@@ -32,9 +32,7 @@ public sealed class MeshRoamingTests(PostgresServer postgres)
         var silo2 = await lab.StartSiloAsync(2, postgres, database);
         await using var client = await ClusterClient.ViaPostgresAsync(database, lab.AdminCredential);
         var scheduler = client.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
-        async Task<NodeMesh> MeshOf(int host) => (await Eventually.HoldsAsync(scheduler.ListNodesAsync,
-            l => l.Any(n => n.NodeId == lab.NodeId(host) && n.Info.Mesh is not null), Timeout, $"host {host} publishes its mesh identity"))
-            .Single(n => n.NodeId == lab.NodeId(host)).Info.Mesh!;
+        Task<NodeMesh> MeshOf(int host) => lab.MeshOfAsync(scheduler, host, Timeout);
         var (mesh1, mesh2) = (await MeshOf(1), await MeshOf(2));
         var wg1 = MeshAgent.InterfaceNameFor(lab.NodeId(1));
         await Eventually.HoldsAsync(() => lab.PeersAsync(1, wg1), p => p.Contains(mesh2.PublicKey), Timeout, "host 1 peers with host 2");
