@@ -20,6 +20,8 @@ public sealed class NodeOnlyMarkingTests
         "IAccountRegistryGrain.ViewAsync",
         "IAddressPoolGrain.*",
         "ICertificateSignerGrain.*",
+        "IEdgeViewsGrain.AllReadSinceAsync", // what the nodes' edges route by: reported and read by nodes only
+        "IEdgeViewsGrain.RefreshedAsync",
         "IImageCatalogGrain.FindByDigestAsync",
         "IImageCatalogGrain.RemoveAsync",
         "IImageCatalogGrain.UpdateAsync",
