@@ -29,6 +29,28 @@ public sealed class CpuMeter
         return $"cpu/create {(silos + postgres + form) * 1000 / creates,6:0.0} ms (silos {silos * 1000 / creates:0.0}, postgres {postgres * 1000 / creates:0.0}, form {form * 1000 / creates:0.0})";
     }
 
+    /// <summary>
+    /// Waits until the silos and PostgreSQL together use less than a quarter of a core over 2 s (a cluster that has
+    /// finished starting), at most <paramref name="patience"/>; says how long it took and what they used last.
+    /// </summary>
+    public static async Task<string> SettleAsync(BenchCluster cluster, TimeSpan patience)
+    {
+        var window = TimeSpan.FromSeconds(2);
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            var meter = Start(cluster);
+            await Task.Delay(window);
+            var (silos, postgres, _) = meter.Since();
+            var perSecond = (silos + postgres) * 1000 / window.TotalSeconds;
+            var waited = DateTime.UtcNow - started;
+            if (perSecond < 250 || waited >= patience)
+            {
+                return $"{(perSecond < 250 ? "quiet" : "NOT quiet")} after {waited.TotalSeconds:0} s (cluster {perSecond:0} ms/s)";
+            }
+        }
+    }
+
     /// <summary>CPU milliseconds per second of wall time since <see cref="Start"/>: what the cluster costs with nothing to do.</summary>
     public string PerSecond(TimeSpan wall)
     {

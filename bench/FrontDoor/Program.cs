@@ -6,7 +6,8 @@ using Formation.Vms;
 
 // The fabric's front door under load: W concurrent workers each run `form vm create` N times (separate processes)
 // against a 3-node cluster (sim driver, PostgreSQL). Anchor: the same run's single worker doing the same N creates.
-//   formation-bench-frontdoor [--workers 20] [--creates 10] [--path local|orleans|both]
+//   formation-bench-frontdoor [--workers 20] [--creates 10] [--warmup 3] [--path local|orleans|both] [--idle 5]
+//     --warmup: creates per worker in a round that is not counted (JIT), before the cluster is let settle
 //     local:   the default path of form on a silo's host (the silo's local API socket, gateways in turn)
 //     orleans: FORM_LOCAL_API=0, a full Orleans client per command
 // FORM_BIN picks the CLI: artifacts/form/form-fast (the NativeAOT front end scripts/publish-cli publishes; what
@@ -14,6 +15,7 @@ using Formation.Vms;
 var options = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 var workers = int.Parse(options.GetValueOrDefault("workers", "20"));
 var creates = int.Parse(options.GetValueOrDefault("creates", "10"));
+var warmupCreates = int.Parse(options.GetValueOrDefault("warmup", "3"));
 var paths = options.GetValueOrDefault("path", "local") switch
 {
     "both" => new[] { "local", "orleans" },
@@ -42,13 +44,21 @@ var goalsMet = true;
 foreach (var path in paths)
 {
     var environment = new Dictionary<string, string> { ["FORM_LOCAL_API"] = path == "orleans" ? "0" : "1", ["FORMATION_CREDENTIAL"] = cluster.AdminCredential };
+
+    // A silo that has just started, or meets a code path for the first time, compiles it twice (the JIT's first tier,
+    // then the optimized one once it is hot, on a background thread): seconds of CPU an operator's long-running silos
+    // paid long ago. A warm-up round of the same shape (not counted), then a wait until the cluster is quiet, so that
+    // neither measured run pays for the start or competes with the other's leftovers.
+    var warmup = await CreateLoad.RunAsync(cluster, $"{path}-warm", workers, warmupCreates, environment);
+    var settled = await CpuMeter.SettleAsync(cluster, TimeSpan.FromSeconds(90));
+    Console.WriteLine($"-- path: {path}   warm-up {warmup.Succeeded}/{warmup.Attempts} ok; then {settled}");
     var anchorCpu = CpuMeter.Start(cluster);
     var anchor = await CreateLoad.RunAsync(cluster, $"{path}-one", 1, creates, environment);
     var anchorCpuText = anchorCpu.PerCreate(anchor.Attempts);
     var loadCpu = CpuMeter.Start(cluster);
     var load = await CreateLoad.RunAsync(cluster, $"{path}-many", workers, creates, environment);
     var loadCpuText = loadCpu.PerCreate(load.Attempts);
-    Console.WriteLine($"-- path: {path}   (load average {File.ReadAllText("/proc/loadavg").Trim()})");
+    Console.WriteLine($"   (load average {File.ReadAllText("/proc/loadavg").Trim()})");
     Report("anchor: 1 worker", anchor);
     Console.WriteLine($"  {"",-18} {anchorCpuText}");
     Report($"load: {workers} workers", load);
@@ -65,7 +75,7 @@ foreach (var path in paths)
 }
 
 // What the cluster costs doing nothing, after the runs (background work every command on this host competes with).
-var idleWall = TimeSpan.FromSeconds(5);
+var idleWall = TimeSpan.FromSeconds(int.Parse(options.GetValueOrDefault("idle", "5")));
 var idle = CpuMeter.Start(cluster);
 await Task.Delay(idleWall);
 Console.WriteLine($"-- idle {idleWall.TotalSeconds:0} s after the runs: {idle.PerSecond(idleWall)}");
