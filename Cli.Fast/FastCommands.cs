@@ -18,7 +18,7 @@ public static class FastCommands
     public static async Task<int> RunAsync(FastArgs args, TextWriter output, TextWriter error)
     {
         var settings = Settings(args);
-        var clients = LocalApiClient.AllFor(settings);
+        var clients = LocalApiClient.AllFor(settings, blocking: true);
         if (clients.Count == 0)
         {
             throw new HandOverException(inDoubt: false); // no silo of this host serves the target: the Orleans path
@@ -45,10 +45,13 @@ public static class FastCommands
             args.Value("--disk") is { } disk ? long.Parse(disk) : 10, args.Value("--image"), args.Value("--node"), RequestId: requestId);
         VmSpecRules.Validate(spec);
         var handOver = args.Value("--request-id") is null ? new[] { "--request-id", requestId } : [];
+        var wait = !args.Flags.Contains("--no-wait");
         var info = await OnFirstLiveAsync(clients, handOver, async calls =>
         {
-            var created = await calls.CreateVmAsync(spec, CancellationToken.None);
-            return args.Flags.Contains("--no-wait") || created.State == VmState.Running
+            // One request: the silo answers when the VM is Running (or failed). Still not there (a boot longer than the
+            // silo waits, or a silo that answers at once): wait on.
+            var created = await calls.CreateVmAsync(spec, wait ? VmState.Running : null, CancellationToken.None);
+            return !wait || created.State is VmState.Running or VmState.Failed
                 ? created
                 : await VmPolling.WaitForAsync(calls, created.Id, VmState.Running, CancellationToken.None);
         });
@@ -64,7 +67,7 @@ public static class FastCommands
     }
 
     /// <summary>The first socket that accepts the connection answers; transport trouble after that goes to the full CLI.</summary>
-    private static async Task<T> OnFirstLiveAsync<T>(IReadOnlyList<LocalApiClient> clients, string[] handOverArgs, Func<IFormationCalls, Task<T>> call)
+    private static async Task<T> OnFirstLiveAsync<T>(IReadOnlyList<LocalApiClient> clients, string[] handOverArgs, Func<LocalApiClient, Task<T>> call)
     {
         foreach (var client in clients)
         {

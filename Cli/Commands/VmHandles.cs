@@ -13,9 +13,9 @@ public static class VmHandles
         return client.GetGrain<IVmGrain>(vmRef.GrainKey);
     }
 
-    /// <summary>Polls the VM until it reaches <paramref name="target"/>, fails, or the patience (default 5 minutes) runs out.</summary>
-    public static Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken, TimeSpan? patience = null) =>
-        VmPolling.PollAsync(() => grain.GetAsync(), target, cancellationToken, patience);
+    /// <summary>Waits until the VM reaches <paramref name="target"/>, fails, or 5 minutes have passed.</summary>
+    public static Task<VmInfo> WaitForAsync(IVmGrain grain, VmState target, CancellationToken cancellationToken) =>
+        VmPolling.PollAsync(() => grain.WaitForAsync(target, VmWaits.MaxPatience), target, cancellationToken);
 
     public static async Task<IVmConsoleGrain> ResolveConsoleAsync(IClusterClient client, string idOrName)
     {

@@ -18,6 +18,9 @@ public sealed class GrainCalls(IGrainFactory grains) : IFormationCalls
 
     public Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken) => _reads.GetVmInfoAsync(idOrName, cancellationToken);
 
+    public Task<VmInfo> WaitForVmAsync(string idOrName, VmState target, CancellationToken cancellationToken) =>
+        _reads.WaitForVmAsync(idOrName, target, cancellationToken);
+
     public Task<IReadOnlyList<Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) => _reads.ListPeersAsync(cancellationToken);
 
     public Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken) => _writes.CreateVmAsync(spec, cancellationToken);

@@ -14,7 +14,9 @@ namespace Formation.Cli.Connection;
 /// loopback gateways without --postgres; a missing or dead socket raises <see cref="LocalApiUnavailableException"/>
 /// before anything is sent, and the caller tries the next silo or the Orleans client.
 /// </summary>
-public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IFormationCalls
+/// <param name="blocking">Each request on the calling thread with blocking socket calls: for the NativeAOT front end, where
+/// the thread pool and the socket engine's thread would cost more CPU to start than the request itself.</param>
+public sealed class LocalApiClient(string socketPath, TimeSpan timeout, bool blocking = false) : IFormationCalls
 {
     /// <summary>How long a request may wait for its answer (a create under load queues behind others; the silo allows 30 s).</summary>
     public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
@@ -25,7 +27,7 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
     public static LocalApiClient? For(ConnectionSettings settings) => AllFor(settings).FirstOrDefault();
 
     /// <summary>A client per gateway of <paramref name="settings"/> that is on this host and serves a socket, in order.</summary>
-    public static IReadOnlyList<LocalApiClient> AllFor(ConnectionSettings settings)
+    public static IReadOnlyList<LocalApiClient> AllFor(ConnectionSettings settings, bool blocking = false)
     {
         if (settings.Postgres is not null)
         {
@@ -44,7 +46,7 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
             var path = LocalApiPaths.Socket(port);
             if (loopback && File.Exists(path))
             {
-                clients.Add(new LocalApiClient(path, timeout: ReplyTimeout > settings.Timeout ? ReplyTimeout : settings.Timeout));
+                clients.Add(new LocalApiClient(path, ReplyTimeout > settings.Timeout ? ReplyTimeout : settings.Timeout, blocking));
             }
         }
 
@@ -63,16 +65,27 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
     public async Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Info, idOrName), cancellationToken)).Info ?? throw Incomplete("info");
 
+    public async Task<VmInfo> WaitForVmAsync(string idOrName, VmState target, CancellationToken cancellationToken) =>
+        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Info, idOrName, Until: target), cancellationToken)).Info ?? throw Incomplete("info");
+
     public async Task<IReadOnlyList<Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Peers), cancellationToken)).Peers ?? throw Incomplete("peers");
-    public async Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken) =>
-        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Create, Spec: spec), cancellationToken)).Info ?? throw Incomplete("info");
+    public Task<VmInfo> CreateVmAsync(VmSpec spec, CancellationToken cancellationToken) => CreateVmAsync(spec, null, cancellationToken);
+
+    /// <summary>Creates the VM and, with <paramref name="until"/>, answers once it is in that state or Failed (or the silo's patience ran out).</summary>
+    public async Task<VmInfo> CreateVmAsync(VmSpec spec, VmState? until, CancellationToken cancellationToken) =>
+        (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Create, Spec: spec, Until: until), cancellationToken)).Info ?? throw Incomplete("info");
 
     public async Task<VmInfo> DeleteVmAsync(string idOrName, CancellationToken cancellationToken) =>
         (await QueryAsync(new LocalApiRequest(LocalApiProtocol.Delete, idOrName), cancellationToken)).Info ?? throw Incomplete("info");
 
     private async Task<LocalApiReply> QueryAsync(LocalApiRequest request, CancellationToken cancellationToken)
     {
+        if (blocking)
+        {
+            return Query(request);
+        }
+
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -98,6 +111,36 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout) : IForma
         catch (JsonException ex)
         {
             // A silo that dies while answering leaves half a reply: a transport failure, not a protocol one.
+            throw new IOException($"the silo behind {socketPath} closed the connection before answering completely.", ex);
+        }
+    }
+
+    /// <summary><see cref="QueryAsync"/> with blocking calls on this thread; the socket's timeouts stand for the deadline.</summary>
+    private LocalApiReply Query(LocalApiRequest request)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        }
+        catch (SocketException ex)
+        {
+            throw new LocalApiUnavailableException($"{socketPath}: {ex.Message}");
+        }
+
+        socket.SendTimeout = socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        try
+        {
+            LocalApiProtocol.WriteRequest(stream, request);
+            return LocalApiProtocol.ReadReply(stream);
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            throw new TimeoutException($"the silo's local API ({socketPath}) did not answer within {timeout.TotalSeconds:0} s.");
+        }
+        catch (JsonException ex)
+        {
             throw new IOException($"the silo behind {socketPath} closed the connection before answering completely.", ex);
         }
     }

@@ -27,6 +27,9 @@ public sealed partial class VmGrain(
 
     private VmGrainState S => store.State;
 
+    /// <summary>Completed (and dropped) at every transition: what <see cref="WaitForAsync"/> calls wait on.</summary>
+    private TaskCompletionSource? _changed;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (S.Exists)
@@ -74,6 +77,32 @@ public sealed partial class VmGrain(
     {
         RequireExists();
         return Task.FromResult(Info());
+    }
+
+    public async Task<VmInfo> WaitForAsync(VmState target, TimeSpan patience)
+    {
+        RequireExists();
+        var deadline = clock.GetUtcNow() + VmWaits.Clamp(patience);
+        while (S.State != target && S.State != VmState.Failed)
+        {
+            var left = deadline - clock.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            _changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                await _changed.Task.WaitAsync(left, clock);
+            }
+            catch (TimeoutException)
+            {
+                break;
+            }
+        }
+
+        return Info();
     }
 
     public async Task<VmInfo> StartAsync()
@@ -375,6 +404,8 @@ public sealed partial class VmGrain(
         }
 
         LogTransition(VmId, from, to, reason);
+        _changed?.TrySetResult();
+        _changed = null;
         await PublishAsync(evt);
         if (persist)
         {

@@ -37,6 +37,12 @@ public sealed class GrainReads(IGrainFactory grains) : IFormationReads
         return await grains.GetGrain<IVmGrain>(vmRef.GrainKey).GetAsync();
     }
 
+    public async Task<VmInfo> WaitForVmAsync(string idOrName, VmState target, CancellationToken cancellationToken)
+    {
+        var vmRef = await grains.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).ResolveAsync(idOrName);
+        return await grains.GetGrain<IVmGrain>(vmRef.GrainKey).WaitForAsync(target, VmWaits.MaxPatience);
+    }
+
     /// <summary>
     /// The VM's latest sample from its node's history. Usage only decorates the answer: a node that keeps none (metrics
     /// off, not sampled yet, node gone) leaves it out instead of failing the read.

@@ -23,6 +23,12 @@ public interface IFormationReads
     /// </summary>
     Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The VM's record once it is in <paramref name="target"/> or Failed, or after at most <see cref="VmWaits.MaxPatience"/>
+    /// with its state then: one call that the silo answers when the state changes, instead of polling. Unknown: NotFound.
+    /// </summary>
+    Task<VmInfo> WaitForVmAsync(string idOrName, VmState target, CancellationToken cancellationToken);
+
     /// <summary>The libp2p peers each connected node knows (<c>form peer list</c>).</summary>
     Task<IReadOnlyList<PeerRow>> ListPeersAsync(CancellationToken cancellationToken);
 }

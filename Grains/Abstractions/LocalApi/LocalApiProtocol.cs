@@ -32,10 +32,24 @@ public static partial class LocalApiProtocol
 
     public static async Task WriteRequestAsync(Stream stream, LocalApiRequest request, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(request, LocalApiJson.Default.LocalApiRequest);
-        await stream.WriteAsync(bytes, cancellationToken);
-        await stream.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        await stream.WriteAsync(RequestLine(request), cancellationToken);
         await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary><see cref="WriteRequestAsync"/> on the calling thread (the NativeAOT front end: no thread pool to start).</summary>
+    public static void WriteRequest(Stream stream, LocalApiRequest request)
+    {
+        stream.Write(RequestLine(request));
+        stream.Flush();
+    }
+
+    private static byte[] RequestLine(LocalApiRequest request)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(request, LocalApiJson.Default.LocalApiRequest);
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        return line;
     }
 
     /// <summary>Reads one request line. Malformed, oversized or truncated requests are <see cref="ErrorKind.InvalidArgument"/>.</summary>
@@ -73,10 +87,19 @@ public static partial class LocalApiProtocol
     }
 
     /// <summary>Reads the reply; an error reply becomes the <see cref="FormationException"/> the silo raised.</summary>
-    public static async Task<LocalApiReply> ReadReplyAsync(Stream stream, CancellationToken cancellationToken)
+    public static async Task<LocalApiReply> ReadReplyAsync(Stream stream, CancellationToken cancellationToken) =>
+        Checked(await JsonSerializer.DeserializeAsync(stream, LocalApiJson.Default.LocalApiReply, cancellationToken));
+
+    /// <summary><see cref="ReadReplyAsync"/> on the calling thread.</summary>
+    public static LocalApiReply ReadReply(Stream stream) => Checked(JsonSerializer.Deserialize(stream, LocalApiJson.Default.LocalApiReply));
+
+    private static LocalApiReply Checked(LocalApiReply? reply)
     {
-        var reply = await JsonSerializer.DeserializeAsync(stream, LocalApiJson.Default.LocalApiReply, cancellationToken)
-            ?? throw new InvalidDataException("the silo's local API sent an empty reply.");
+        if (reply is null)
+        {
+            throw new InvalidDataException("the silo's local API sent an empty reply.");
+        }
+
         if (reply.Error is { Transient: true } transient)
         {
             throw new LocalApiTransientException(transient.Message);
@@ -113,8 +136,10 @@ public static partial class LocalApiProtocol
 /// <summary>
 /// One query: <see cref="LocalApiProtocol.Vms"/>, <see cref="LocalApiProtocol.Nodes"/>, <see cref="LocalApiProtocol.Vm"/>,
 /// <see cref="LocalApiProtocol.Info"/> or <see cref="LocalApiProtocol.Delete"/> (with <see cref="Vm"/>), <see cref="LocalApiProtocol.Create"/> (with <see cref="Spec"/>).
+/// <see cref="Until"/> with <see cref="LocalApiProtocol.Info"/>: answer once the VM is in that state or Failed, or after
+/// at most <see cref="VmWaits.MaxPatience"/> (a silo from before this field answers at once; the client then polls).
 /// </summary>
-public sealed record LocalApiRequest(string Query, string? Vm = null, VmSpec? Spec = null);
+public sealed record LocalApiRequest(string Query, string? Vm = null, VmSpec? Spec = null, VmState? Until = null);
 
 /// <summary>What went wrong, as the silo's <see cref="FormationException"/> said it; <see cref="Transient"/> when retrying may help.</summary>
 public sealed record LocalApiError(ErrorKind Kind, string Message, bool Transient = false);

@@ -20,6 +20,16 @@ public interface IVmGrain : IGrainWithStringKey
     [NonMutating]
     Task<VmInfo> GetAsync();
 
+    /// <summary>
+    /// The VM's record once it is in <paramref name="target"/> or Failed, or when <paramref name="patience"/> (at most
+    /// <see cref="VmWaits.MaxPatience"/>) has passed, whichever is first: what a command that waits for a state calls
+    /// instead of polling. Interleaves with the transitions it waits for.
+    /// </summary>
+    [Alias("wait")]
+    [NonMutating]
+    [AlwaysInterleave]
+    Task<VmInfo> WaitForAsync(VmState target, TimeSpan patience);
+
     /// <summary>Boots a Stopped or Failed VM.</summary>
     [Alias("start")]
     [Mutating]

@@ -46,6 +46,24 @@ public sealed class LocalApiProtocolTests
     }
 
     [Fact]
+    public async Task InfoWithUntil_IsAnsweredByTheWaitingRead_AndWithoutItByThePlainOne()
+    {
+        var stream = new MemoryStream();
+        await LocalApiProtocol.WriteRequestAsync(stream, new LocalApiRequest(LocalApiProtocol.Info, "web-1", Until: VmState.Stopped), CancellationToken.None);
+        Assert.Contains("\"until\":\"Stopped\"", Encoding.UTF8.GetString(stream.ToArray()));
+        stream.Position = 0;
+        var request = await LocalApiProtocol.ReadRequestAsync(stream, CancellationToken.None);
+        var waiting = new FakeReads();
+        var plain = new FakeReads();
+
+        var waited = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(waiting, waiting, request, CancellationToken.None));
+        var read = await RoundTripAsync(await LocalApiProtocol.AnswerAsync(plain, plain, request with { Until = null }, CancellationToken.None));
+
+        Assert.Equal((VmState.Stopped, VmState.Stopped), (waiting.WaitedFor, waited.Info!.State));
+        Assert.Equal((null, VmState.Running), (plain.WaitedFor, read.Info!.State));
+    }
+
+    [Fact]
     public async Task Replies_RoundTripEveryField()
     {
         var reads = new FakeReads();
@@ -191,6 +209,14 @@ public sealed class LocalApiProtocolTests
 
         public Task<VmInfo> GetVmInfoAsync(string idOrName, CancellationToken cancellationToken) =>
             idOrName == "web-1" ? Task.FromResult(Vm) : throw FormationException.NotFound($"no VM named {idOrName}.");
+
+        public VmState? WaitedFor { get; private set; }
+
+        public Task<VmInfo> WaitForVmAsync(string idOrName, VmState target, CancellationToken cancellationToken)
+        {
+            WaitedFor = target;
+            return idOrName == "web-1" ? Task.FromResult(Vm with { State = target }) : throw FormationException.NotFound($"no VM named {idOrName}.");
+        }
 
         public Task<IReadOnlyList<Formation.Discovery.PeerRow>> ListPeersAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Formation.Discovery.PeerRow>>([Peer]);

@@ -173,6 +173,32 @@ public sealed class VmLifecycleTests(SimClusterFixture fixture) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task WaitFor_IsAnsweredAtTheTransition_WhileOtherCallsGoOn_OrWhenItsPatienceRunsOut()
+    {
+        var created = await Catalog.CreateVmAsync(new VmSpec("life-wait", 1, 64, 1, null, null));
+        var vm = Client.GetGrain<IVmGrain>(GrainKeys.Vm(created.NodeId, created.Id));
+        Assert.Equal(VmState.Running, (await vm.WaitForAsync(VmState.Running, TimeSpan.FromSeconds(10))).State);
+
+        // Nothing stops it: the wait ends with its patience, with the state it is in.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(VmState.Running, (await vm.WaitForAsync(VmState.Stopped, TimeSpan.FromMilliseconds(400))).State);
+        Assert.InRange(clock.ElapsedMilliseconds, 350, 5000);
+
+        // A wait in progress does not hold up the grain (the stop goes through), and it is answered when Stopped comes.
+        clock.Restart();
+        var stopped = vm.WaitForAsync(VmState.Stopped, TimeSpan.FromSeconds(15));
+        await Task.Delay(100);
+        Assert.False(stopped.IsCompleted, "answered before the VM stopped");
+        Assert.Equal(VmState.Stopping, (await vm.StopAsync()).State);
+        Assert.Equal(VmState.Stopped, (await stopped).State);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the wait took {clock.Elapsed}, not the transition");
+
+        await vm.DeleteAsync();
+        var gone = await Assert.ThrowsAsync<FormationException>(() => vm.WaitForAsync(VmState.Running, TimeSpan.FromSeconds(1)));
+        Assert.Equal(ErrorKind.NotFound, gone.Kind);
+    }
+
     private static Task WaitAsync(IVmGrain vm, VmState state) =>
         Eventually.HoldsAsync(() => vm.GetAsync(), v => v.State == state, Timeout, $"VM {state}");
 }
