@@ -15,6 +15,13 @@ namespace Formation.Silo.Network;
 /// the mesh to the bridge is dropped: an address no VM holds, a VM whose account is unknown, a destination whose
 /// account is unknown, anything not IPv4. Each node guards what enters its own bridge, so the check holds both ways.
 /// <para>
+/// What enters the bridge from anywhere else (the underlay: a neighbour on the host's LAN that routes the node's VM
+/// subnet through the node; another bridge of the host) passes only as replies to connections the guests opened (their
+/// egress NAT, <see cref="EgressNat"/>) or DNAT'ed (a published port); the fabric's ways in are the mesh and the node
+/// itself (DNS, edge proxy, health checks are the node's own output, not forwarded). The bridge's own traffic routed back
+/// onto it is <see cref="BridgeGuard"/>'s.
+/// </para>
+/// <para>
 /// Why a source address can be trusted: a guest sends only from its own address (<see cref="BridgeGuard"/> drops
 /// anything else at its TAP), and WireGuard accepts from a peer only sources within that peer's allowed IPs (a node's
 /// VM subnet, a device's /32), so no guest can pose as another node's guest, a node or a device.
@@ -132,7 +139,9 @@ public sealed class OverlayGuard(NodeIdentity node)
         }
 
         text.Append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
-        text.Append(CultureInfo.InvariantCulture, $"    iifname \"{meshInterface}\" oifname \"{bridge}\" jump from_mesh\n  }}\n");
+        text.Append(CultureInfo.InvariantCulture, $"    iifname \"{meshInterface}\" oifname \"{bridge}\" jump from_mesh\n");
+        text.Append(CultureInfo.InvariantCulture, $"    iifname != {{ \"{meshInterface}\", \"{bridge}\" }} oifname \"{bridge}\" jump from_underlay\n  }}\n");
+        text.Append("  chain from_underlay {\n    ct state established,related accept\n    ct status dnat accept\n    drop\n  }\n");
         text.Append("  chain from_mesh {\n    meta nfproto != ipv4 drop\n    ct status dnat accept\n    ip saddr @fabric accept\n");
         if (byAccount.Count > 0)
         {

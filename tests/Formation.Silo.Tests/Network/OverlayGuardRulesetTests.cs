@@ -3,7 +3,10 @@ using Formation.Silo.Network;
 
 namespace Formation.Silo.Tests.Network;
 
-/// <summary>The overlay guard's ruleset text: which sources from the mesh reach which guests (the live test loads it into the kernel).</summary>
+/// <summary>
+/// The overlay guard's ruleset text: which sources from the mesh reach which guests, and what else enters the bridge
+/// (the live tests load it into the kernel).
+/// </summary>
 public sealed class OverlayGuardRulesetTests
 {
     private static readonly Dictionary<IPAddress, string> Owners = new()
@@ -54,6 +57,17 @@ public sealed class OverlayGuardRulesetTests
         var chain = Section(text, "chain from_mesh");
         Assert.StartsWith("  chain from_mesh {\n    meta nfproto != ipv4 drop\n    ct status dnat accept\n    ip saddr @fabric accept\n", chain);
         Assert.EndsWith(" }\n    drop\n  }\n", chain);
+    }
+
+    [Fact]
+    public void FromAnywhereButTheMeshAndTheBridge_OnlyRepliesAndPublishedPortsReachTheBridge()
+    {
+        var text = OverlayGuard.Ruleset("formation_xt", "fwgt", "fbrt", [IPAddress.Parse("10.77.2.1")], Owners);
+
+        Assert.Contains("iifname != { \"fwgt\", \"fbrt\" } oifname \"fbrt\" jump from_underlay", Section(text, "chain forward"));
+        Assert.Equal("  chain from_underlay {\n    ct state established,related accept\n    ct status dnat accept\n    drop\n  }\n",
+            Section(text, "chain from_underlay"));
+        Assert.Contains("policy accept", Section(text, "chain forward")); // what does not go to the bridge is not this table's
     }
 
     [Fact]
