@@ -158,6 +158,36 @@ public sealed class OverlayGuardLiveTests
         }
     }
 
+    [Fact]
+    public async Task NodeWithoutAMesh_GuardsItsBridgeFromTheUnderlay_AMeshLaterAddsItsOwnWayIn()
+    {
+        Prerequisites.RequireRoot("a bridge, veth pairs, network namespaces, WireGuard interfaces and nftables");
+        var ct = TestContext.Current.CancellationToken;
+        await using var lab = await OverlayLab.CreateAsync();
+        var a1 = await lab.Node1.AddGuestAsync(5, "a");
+        await lab.Node1.GuardAsync(a1);
+        await lab.Node1.ServeAsync(a1, Port);
+        var a2 = await lab.AddNode2GuestAsync(7);
+        var neighbour = await lab.AddNeighbourAsync();
+        await Eventually.HoldsAsync(() => OverlayLab.PingAsync(a2, a1.Address), ok => ok, TimeSpan.FromSeconds(20), "A2 pinging A1 over the tunnel");
+        Assert.True(await BridgeLab.ConnectsAsync(neighbour, a1.Address, Port));
+
+        // The bridge made, no mesh yet (or none at all): everything but the bridge itself is the underlay.
+        await lab.Guard.EnsureBridgeAsync(lab.Node1.Bridge, ct);
+        Assert.False(await OverlayLab.PingAsync(neighbour, a1.Address));
+        Assert.False(await BridgeLab.ConnectsAsync(neighbour, a1.Address, Port));
+        Assert.False(await OverlayLab.PingAsync(a2, a1.Address));
+        Assert.True(await PingFromHereAsync(a1.Address));
+
+        // The mesh comes up: its own way in opens, the underlay's stays shut, and the bridge made again takes nothing back.
+        await lab.Guard.EnsureAsync(lab.Mesh1, lab.Node1.Bridge, ct);
+        await lab.Guard.SetOwnersAsync(Owners((a1.Address, "a"), (lab.Node2Address(7), "a")), ct);
+        Assert.True(await OverlayLab.PingAsync(a2, a1.Address));
+        await lab.Guard.EnsureBridgeAsync(lab.Node1.Bridge, ct);
+        Assert.True(await BridgeLab.ConnectsAsync(a2, a1.Address, Port));
+        Assert.False(await OverlayLab.PingAsync(neighbour, a1.Address));
+    }
+
     private static async Task<bool> PingFromHereAsync(string address)
     {
         var result = await ProcessRunner.RunAsync("busybox", ["ping", "-c", "1", "-W", "2", address], null, 10, TimeSpan.FromSeconds(20), CancellationToken.None);

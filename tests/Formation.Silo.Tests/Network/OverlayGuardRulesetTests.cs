@@ -71,6 +71,16 @@ public sealed class OverlayGuardRulesetTests
     }
 
     [Fact]
+    public void WithoutAMesh_AllButTheBridgeIsTheUnderlay()
+    {
+        var text = OverlayGuard.Ruleset("formation_xt", null, "fbrt", [], new Dictionary<IPAddress, string>());
+
+        Assert.Equal("  chain forward {\n    type filter hook forward priority filter; policy accept;\n    iifname != \"fbrt\" oifname \"fbrt\" jump from_underlay\n  }\n",
+            Section(text, "chain forward"));
+        Assert.Contains("ct status dnat accept\n    drop\n", Section(text, "chain from_underlay"));
+    }
+
+    [Fact]
     public void FabricAddresses_AreTheNodesOverlayAddressesAndTheDevices_NotNodesThatLeft()
     {
         var nodes = new[]
