@@ -130,6 +130,7 @@ public sealed class OverlayGuardLiveTests
         await Eventually.HoldsAsync(() => OverlayLab.PingAsync(a2, a1.Address), ok => ok, TimeSpan.FromSeconds(20), "A2 pinging A1 over the tunnel");
         Assert.True(await BridgeLab.ConnectsAsync(a2, a1.Address, Port));
         Assert.True(await OverlayLab.PingAsync(lab.Node2, a1.Address, source: lab.Node2Gateway));
+        Assert.True(await BridgeLab.ConnectsAsync(lab.Node2, a1.Address, Port)); // node 2's edge proxy, TCP routes (from its overlay address)
         Assert.True(await PingFromHereAsync(a1.Address));
 
         // A port node 1 publishes for A1 is public by intent: the neighbour reaches it at node 1's underlay address.
