@@ -136,7 +136,7 @@ public sealed class OverlayGuard(NodeIdentity node)
         Loads++;
     }
 
-    /// <summary>The ruleset text (public for tests); without <paramref name="meshInterface"/>, only the underlay's part.</summary>
+    /// <summary>The ruleset text (public for tests); without <paramref name="meshInterface"/>, only the underlay's part (no sets).</summary>
     public static string Ruleset(string table, string? meshInterface, string bridge, IEnumerable<IPAddress> fabric, IReadOnlyDictionary<IPAddress, string> owners)
     {
         var byAccount = owners
@@ -147,10 +147,13 @@ public sealed class OverlayGuard(NodeIdentity node)
             .ToList();
         var text = new StringBuilder(HostNft.Replacing("inet", table));
         text.Append(CultureInfo.InvariantCulture, $"table inet {table} {{\n");
-        text.Append("  set fabric {\n    type ipv4_addr\n").Append(Elements(fabric.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Distinct().OrderBy(Sortable))).Append("  }\n");
-        for (var a = 0; a < byAccount.Count; a++)
+        if (meshInterface is not null)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  set account_{a} {{\n    type ipv4_addr\n").Append(Elements(byAccount[a])).Append("  }\n");
+            text.Append("  set fabric {\n    type ipv4_addr\n").Append(Elements(fabric.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Distinct().OrderBy(Sortable))).Append("  }\n");
+            for (var a = 0; a < byAccount.Count; a++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  set account_{a} {{\n    type ipv4_addr\n").Append(Elements(byAccount[a])).Append("  }\n");
+            }
         }
 
         text.Append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
@@ -165,6 +168,11 @@ public sealed class OverlayGuard(NodeIdentity node)
         }
 
         text.Append("  chain from_underlay {\n    ct state established,related accept\n    ct status dnat accept\n    drop\n  }\n");
+        if (meshInterface is null)
+        {
+            return text.Append("}\n").ToString(); // the same text whoever owns what: owner changes load nothing
+        }
+
         text.Append("  chain from_mesh {\n    meta nfproto != ipv4 drop\n    ct status dnat accept\n    ip saddr @fabric accept\n");
         if (byAccount.Count > 0)
         {

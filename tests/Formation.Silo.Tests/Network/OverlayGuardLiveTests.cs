@@ -179,6 +179,9 @@ public sealed class OverlayGuardLiveTests
         Assert.False(await BridgeLab.ConnectsAsync(neighbour, a1.Address, Port));
         Assert.False(await OverlayLab.PingAsync(a2, a1.Address));
         Assert.True(await PingFromHereAsync(a1.Address));
+        var loads = lab.Guard.Loads;
+        await lab.Guard.SetOwnersAsync(Owners((a1.Address, "a")), ct);
+        Assert.Equal(loads, lab.Guard.Loads); // without a mesh, owners change nothing in the table
 
         // The mesh comes up: its own way in opens, the underlay's stays shut, and the bridge made again takes nothing back.
         await lab.Guard.EnsureAsync(lab.Mesh1, lab.Node1.Bridge, ct);

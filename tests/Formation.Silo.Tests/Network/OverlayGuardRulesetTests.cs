@@ -73,11 +73,14 @@ public sealed class OverlayGuardRulesetTests
     [Fact]
     public void WithoutAMesh_AllButTheBridgeIsTheUnderlay()
     {
-        var text = OverlayGuard.Ruleset("formation_xt", null, "fbrt", [], new Dictionary<IPAddress, string>());
+        var text = OverlayGuard.Ruleset("formation_xt", null, "fbrt", [IPAddress.Parse("10.77.2.1")], Owners);
 
         Assert.Equal("  chain forward {\n    type filter hook forward priority filter; policy accept;\n    iifname != \"fbrt\" oifname \"fbrt\" jump from_underlay\n  }\n",
             Section(text, "chain forward"));
         Assert.Contains("ct status dnat accept\n    drop\n", Section(text, "chain from_underlay"));
+        Assert.DoesNotContain("set ", text); // owners and fabric do not matter without a mesh: their changes load nothing
+        Assert.DoesNotContain("from_mesh", text);
+        Assert.Equal(text, OverlayGuard.Ruleset("formation_xt", null, "fbrt", [], new Dictionary<IPAddress, string>()));
     }
 
     [Fact]
