@@ -11,12 +11,14 @@ namespace Formation.Silo.Network;
 /// This node's share of the network: a Linux bridge holding the gateway address of the node's subnet, and one TAP
 /// port per VM with an address from the node's pool. Everything is idempotent, so a restarted silo re-adopts what
 /// exists. What each TAP may send is <see cref="BridgeGuard"/>'s: a TAP joins the bridge already in the node's link
-/// group, so it sends nothing until its entry is loaded. Needs CAP_NET_ADMIN (root), iproute2 and nftables.
+/// group, so it sends nothing until its entry is loaded; what is routed into the bridge is <see cref="OverlayGuard"/>'s,
+/// loaded with the bridge. Needs CAP_NET_ADMIN (root), iproute2 and nftables.
 /// </summary>
 public sealed partial class HostNetwork(
     IGrainFactory grains,
     NodeIdentity node,
     BridgeGuard guard,
+    OverlayGuard overlay,
     IOptions<NetworkOptions> options,
     ILogger<HostNetwork> logger)
 {
@@ -66,6 +68,7 @@ public sealed partial class HostNetwork(
             // Before any TAP joins: a TAP of the node's group without an entry sends nothing (also on a host whose earlier
             // silo left the table: adoption has loaded the re-adopted VMs' entries by now).
             await guard.EnsureAsync(cancellationToken);
+            await overlay.EnsureBridgeAsync(BridgeName, cancellationToken); // what may be routed into the bridge, mesh or not
             await IpAsync(cancellationToken, "link", "set", BridgeName, "up");
             _subnet = subnet;
             LogBridge(BridgeName, subnet.ToString());

@@ -15,6 +15,14 @@ namespace Formation.Silo.Network;
 /// the mesh to the bridge is dropped: an address no VM holds, a VM whose account is unknown, a destination whose
 /// account is unknown, anything not IPv4. Each node guards what enters its own bridge, so the check holds both ways.
 /// <para>
+/// What enters the bridge from anywhere else (the underlay: a neighbour on the host's LAN that routes the node's VM
+/// subnet through the node; another bridge of the host) passes only as replies to connections the guests opened (their
+/// egress NAT, <see cref="EgressNat"/>) or DNAT'ed (a published port); the fabric's ways in are the mesh and the node
+/// itself (DNS, edge proxy, health checks are the node's own output, not forwarded). The bridge's own traffic routed back
+/// onto it is <see cref="BridgeGuard"/>'s. This part is loaded with the bridge (<see cref="EnsureBridgeAsync"/>), on a
+/// node without a mesh too, where it is the whole table.
+/// </para>
+/// <para>
 /// Why a source address can be trusted: a guest sends only from its own address (<see cref="BridgeGuard"/> drops
 /// anything else at its TAP), and WireGuard accepts from a peer only sources within that peer's allowed IPs (a node's
 /// VM subnet, a device's /32), so no guest can pose as another node's guest, a node or a device.
@@ -30,7 +38,7 @@ namespace Formation.Silo.Network;
 public sealed class OverlayGuard(NodeIdentity node)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (string Mesh, string Bridge)? _target;
+    private (string? Mesh, string Bridge)? _target;
     private IReadOnlyDictionary<IPAddress, string>? _owners;
     private IReadOnlyList<IPAddress> _fabric = [];
     private bool _keepPrevious;
@@ -46,7 +54,17 @@ public sealed class OverlayGuard(NodeIdentity node)
     /// Guards what comes in on <paramref name="meshInterface"/> for <paramref name="bridge"/>: loaded at once, before the
     /// mesh has peers (or kept as a previous silo of this node left it, until the owners are known).
     /// </summary>
-    public async Task EnsureAsync(string meshInterface, string bridge, CancellationToken cancellationToken)
+    public Task EnsureAsync(string meshInterface, string bridge, CancellationToken cancellationToken) =>
+        TargetAsync(meshInterface, bridge, cancellationToken);
+
+    /// <summary>
+    /// Guards what enters <paramref name="bridge"/> from the underlay, when the bridge is made: on a node without a mesh
+    /// (forwarding may be on for builds or the host's own reasons) that is all, and a mesh coming later only adds to it.
+    /// </summary>
+    public Task EnsureBridgeAsync(string bridge, CancellationToken cancellationToken) =>
+        TargetAsync(null, bridge, cancellationToken);
+
+    private async Task TargetAsync(string? meshInterface, string bridge, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -56,7 +74,11 @@ public sealed class OverlayGuard(NodeIdentity node)
                 _keepPrevious = (await HostNft.TablesAsync("inet", Table, cancellationToken)).Contains(Table);
             }
 
-            _target = (meshInterface, bridge);
+            if (meshInterface is not null || _target is not { Mesh: not null })
+            {
+                _target = (meshInterface, bridge);
+            }
+
             await ApplyAsync(cancellationToken);
         }
         finally
@@ -114,8 +136,8 @@ public sealed class OverlayGuard(NodeIdentity node)
         Loads++;
     }
 
-    /// <summary>The ruleset text (public for tests).</summary>
-    public static string Ruleset(string table, string meshInterface, string bridge, IEnumerable<IPAddress> fabric, IReadOnlyDictionary<IPAddress, string> owners)
+    /// <summary>The ruleset text (public for tests); without <paramref name="meshInterface"/>, only the underlay's part (no sets).</summary>
+    public static string Ruleset(string table, string? meshInterface, string bridge, IEnumerable<IPAddress> fabric, IReadOnlyDictionary<IPAddress, string> owners)
     {
         var byAccount = owners
             .Where(o => o.Key.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !string.IsNullOrWhiteSpace(o.Value))
@@ -125,14 +147,32 @@ public sealed class OverlayGuard(NodeIdentity node)
             .ToList();
         var text = new StringBuilder(HostNft.Replacing("inet", table));
         text.Append(CultureInfo.InvariantCulture, $"table inet {table} {{\n");
-        text.Append("  set fabric {\n    type ipv4_addr\n").Append(Elements(fabric.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Distinct().OrderBy(Sortable))).Append("  }\n");
-        for (var a = 0; a < byAccount.Count; a++)
+        if (meshInterface is not null)
         {
-            text.Append(CultureInfo.InvariantCulture, $"  set account_{a} {{\n    type ipv4_addr\n").Append(Elements(byAccount[a])).Append("  }\n");
+            text.Append("  set fabric {\n    type ipv4_addr\n").Append(Elements(fabric.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Distinct().OrderBy(Sortable))).Append("  }\n");
+            for (var a = 0; a < byAccount.Count; a++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"  set account_{a} {{\n    type ipv4_addr\n").Append(Elements(byAccount[a])).Append("  }\n");
+            }
         }
 
         text.Append("  chain forward {\n    type filter hook forward priority filter; policy accept;\n");
-        text.Append(CultureInfo.InvariantCulture, $"    iifname \"{meshInterface}\" oifname \"{bridge}\" jump from_mesh\n  }}\n");
+        if (meshInterface is null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"    iifname != \"{bridge}\" oifname \"{bridge}\" jump from_underlay\n  }}\n");
+        }
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $"    iifname \"{meshInterface}\" oifname \"{bridge}\" jump from_mesh\n");
+            text.Append(CultureInfo.InvariantCulture, $"    iifname != {{ \"{meshInterface}\", \"{bridge}\" }} oifname \"{bridge}\" jump from_underlay\n  }}\n");
+        }
+
+        text.Append("  chain from_underlay {\n    ct state established,related accept\n    ct status dnat accept\n    drop\n  }\n");
+        if (meshInterface is null)
+        {
+            return text.Append("}\n").ToString(); // the same text whoever owns what: owner changes load nothing
+        }
+
         text.Append("  chain from_mesh {\n    meta nfproto != ipv4 drop\n    ct status dnat accept\n    ip saddr @fabric accept\n");
         if (byAccount.Count > 0)
         {

@@ -38,6 +38,18 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
             Assert.Contains($"\"{tap}\"", entry); // the guest answered through its bridge entry
             Assert.Contains(HostNetwork.MacFor(vmId), entry);
 
+            // A neighbour on the host's network that routes through the node (its default route) gets nothing from the
+            // guest: this node has no mesh, its overlay guard's table came with the bridge. Without the table it would.
+            await Silo.Platform.HostForwarding.EnableIpv4Async(CancellationToken.None); // as the mesh or a build turns it on
+            await using (var neighbour = await Mesh.VethGuest.CreateAsync($"10.252.{Random.Shared.Next(1, 250)}"))
+            {
+                var overlay = new OverlayGuard(new Silo.Platform.NodeIdentity("dep-web")).Table;
+                Assert.Contains("jump from_underlay", await Silo.Platform.ProcessRunner.CaptureAsync("nft", ["list", "table", "inet", overlay], CancellationToken.None));
+                Assert.Null(await FetchFromAsync(neighbour.Namespace, address));
+                await Silo.Platform.ProcessRunner.CaptureAsync("nft", ["delete", "table", "inet", overlay], CancellationToken.None);
+                Assert.Contains("hello from a formation vm", await FetchFromAsync(neighbour.Namespace, address));
+            }
+
             Assert.Equal(VmState.Paused, (await vm.PauseAsync()).State);
             Assert.Null(await Http.TryGetAsync(address, DeployFixture.WebPort, TimeSpan.FromSeconds(2)));
             Assert.Equal(VmState.Running, (await vm.ResumeAsync()).State);
@@ -140,4 +152,11 @@ public sealed class QemuDeployTests(DeployFixture fixture) : IClassFixture<Deplo
                 Assert.True(info.State == state, $"VM is {info.State}: {info.Reason}");
                 return info;
             });
+
+    private static async Task<string?> FetchFromAsync(string ns, string address)
+    {
+        var result = await Silo.Platform.ProcessRunner.RunAsync("ip", ["netns", "exec", ns, "curl", "-sS", "--max-time", "3", $"http://{address}:{DeployFixture.WebPort}/"],
+            null, 10, TimeSpan.FromSeconds(20), CancellationToken.None);
+        return result.ExitCode == 0 ? string.Join('\n', result.OutputTail) : null;
+    }
 }

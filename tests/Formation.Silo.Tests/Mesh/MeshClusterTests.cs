@@ -131,12 +131,24 @@ public sealed class MeshClusterTests(PostgresServer postgres)
                 TimeSpan.FromSeconds(5) - left.Elapsed, $"host {host} drops the device");
         }
 
+        // A neighbour on the underlay that routes host 3's VM subnet through host 3 reaches none of its guests: from the
+        // underlay only replies to the guests' own connections and published ports enter a bridge.
+        await lab.InAsync(outside, "ip", "route", "add", mesh3.Subnet, "via", lab.UnderlayAddress(13));
+        Assert.False(await lab.PingAsync(outside, a3));
+        Assert.Null(await lab.FetchAsync(outside, $"http://{a3}:8080/"));
+
         // Host 3 leaves cleanly: its peer is gone from hosts 1 and 2 within 5 s.
         await lab.Silo(3).StopAsync();
         var gone = Stopwatch.StartNew();
         await Eventually.HoldsAsync(() => lab.PeersAsync(1, Wg(1)), p => !p.Contains(mesh3.PublicKey), TimeSpan.FromSeconds(5), "host 1 drops host 3");
         await Eventually.HoldsAsync(() => lab.PeersAsync(2, Wg(2)), p => !p.Contains(mesh3.PublicKey), TimeSpan.FromSeconds(5) - gone.Elapsed, "host 2 drops host 3");
         Assert.Equal([mesh2.PublicKey], await lab.PeersAsync(1, Wg(1)));
+
+        // Its overlay guard's table stays with its guests; without it, the neighbour's route would work.
+        Assert.False(await lab.PingAsync(outside, a3));
+        await lab.InAsync(lab.HostNamespace(3), "nft", "delete", "table", "inet", guardTable);
+        Assert.True(await lab.PingAsync(outside, a3));
+        Assert.Equal("hello from the guest on host 3", await lab.FetchAsync(outside, $"http://{a3}:8080/"));
 
         // Host 2's silo SIGKILLed: its tunnel (a separate wireguard-go daemon), bridge and routes stay; traffic flows.
         var subnet1 = Ipv4Subnet.Parse(mesh1.Subnet);

@@ -82,15 +82,18 @@ public sealed class BridgeLab : IAsyncDisposable
     }
 
     /// <summary>Starts a TCP server in the guest that answers every connection with "reached".</summary>
-    public async Task ServeAsync(LabGuest guest, int port)
+    public Task ServeAsync(LabGuest guest, int port) => ServeAsync(guest.Namespace, port);
+
+    /// <summary>Starts a TCP server in namespace <paramref name="ns"/> that answers every connection with "reached".</summary>
+    public async Task ServeAsync(string ns, int port)
     {
-        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", guest.Namespace, "busybox", "nc", "-ll", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", "/bin/echo", "reached"])
+        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", ns, "busybox", "nc", "-ll", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", "/bin/echo", "reached"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
         _servers.Add(server);
-        for (var i = 0; i < 50 && !(await VethGuest.CaptureAsync("ip", "netns", "exec", guest.Namespace, "ss", "-Hltn")).Contains($":{port} ", StringComparison.Ordinal); i++)
+        for (var i = 0; i < 50 && !(await VethGuest.CaptureAsync("ip", "netns", "exec", ns, "ss", "-Hltn")).Contains($":{port} ", StringComparison.Ordinal); i++)
         {
             await Task.Delay(100);
         }

@@ -3,7 +3,10 @@ using Formation.Silo.Network;
 
 namespace Formation.Silo.Tests.Network;
 
-/// <summary>The overlay guard's ruleset text: which sources from the mesh reach which guests (the live test loads it into the kernel).</summary>
+/// <summary>
+/// The overlay guard's ruleset text: which sources from the mesh reach which guests, and what else enters the bridge
+/// (the live tests load it into the kernel).
+/// </summary>
 public sealed class OverlayGuardRulesetTests
 {
     private static readonly Dictionary<IPAddress, string> Owners = new()
@@ -54,6 +57,30 @@ public sealed class OverlayGuardRulesetTests
         var chain = Section(text, "chain from_mesh");
         Assert.StartsWith("  chain from_mesh {\n    meta nfproto != ipv4 drop\n    ct status dnat accept\n    ip saddr @fabric accept\n", chain);
         Assert.EndsWith(" }\n    drop\n  }\n", chain);
+    }
+
+    [Fact]
+    public void FromAnywhereButTheMeshAndTheBridge_OnlyRepliesAndPublishedPortsReachTheBridge()
+    {
+        var text = OverlayGuard.Ruleset("formation_xt", "fwgt", "fbrt", [IPAddress.Parse("10.77.2.1")], Owners);
+
+        Assert.Contains("iifname != { \"fwgt\", \"fbrt\" } oifname \"fbrt\" jump from_underlay", Section(text, "chain forward"));
+        Assert.Equal("  chain from_underlay {\n    ct state established,related accept\n    ct status dnat accept\n    drop\n  }\n",
+            Section(text, "chain from_underlay"));
+        Assert.Contains("policy accept", Section(text, "chain forward")); // what does not go to the bridge is not this table's
+    }
+
+    [Fact]
+    public void WithoutAMesh_AllButTheBridgeIsTheUnderlay()
+    {
+        var text = OverlayGuard.Ruleset("formation_xt", null, "fbrt", [IPAddress.Parse("10.77.2.1")], Owners);
+
+        Assert.Equal("  chain forward {\n    type filter hook forward priority filter; policy accept;\n    iifname != \"fbrt\" oifname \"fbrt\" jump from_underlay\n  }\n",
+            Section(text, "chain forward"));
+        Assert.Contains("ct status dnat accept\n    drop\n", Section(text, "chain from_underlay"));
+        Assert.DoesNotContain("set ", text); // owners and fabric do not matter without a mesh: their changes load nothing
+        Assert.DoesNotContain("from_mesh", text);
+        Assert.Equal(text, OverlayGuard.Ruleset("formation_xt", null, "fbrt", [], new Dictionary<IPAddress, string>()));
     }
 
     [Fact]

@@ -87,6 +87,33 @@ public sealed class OverlayLab : IAsyncDisposable
 
     public string Node2Address(int host) => $"10.248.{_third}.{host}";
 
+    /// <summary>Node 1's address on the link to its LAN neighbour (<see cref="AddNeighbourAsync"/>).</summary>
+    public string NeighbourGateway => $"10.249.{_third}.5";
+
+    /// <summary>The LAN neighbour's address.</summary>
+    public string NeighbourAddress => $"10.249.{_third}.6";
+
+    /// <summary>
+    /// A host on node 1's underlay that is no node (<c>fx{tag}nb</c>, <see cref="NeighbourAddress"/> on a veth pair whose
+    /// other end, <see cref="NeighbourGateway"/>/30, is node 1's) and routes node 1's VM subnet through node 1, as a
+    /// neighbour on the LAN can; returns its namespace.
+    /// </summary>
+    public async Task<string> AddNeighbourAsync()
+    {
+        var ns = $"fx{_tag}nb";
+        var link = "fxn" + _tag;
+        await VethGuest.RunAsync("ip", "netns", "add", ns);
+        _namespaces.Add(ns);
+        await VethGuest.RunAsync("ip", "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        await VethGuest.RunAsync("ip", "addr", "add", NeighbourGateway + "/30", "dev", link);
+        await VethGuest.RunAsync("ip", "link", "set", link, "up");
+        await In(ns, "ip", "addr", "add", NeighbourAddress + "/30", "dev", "eth0");
+        await In(ns, "ip", "link", "set", "eth0", "up");
+        await In(ns, "ip", "link", "set", "lo", "up");
+        await In(ns, "ip", "route", "add", Node1.Subnet, "via", NeighbourGateway);
+        return ns;
+    }
+
     /// <summary>One ping from <paramref name="ns"/> (optionally from address <paramref name="source"/>) to <paramref name="address"/>.</summary>
     public static async Task<bool> PingAsync(string ns, string address, string? source = null)
     {
@@ -156,6 +183,7 @@ public sealed class OverlayLab : IAsyncDisposable
         await VethGuest.CaptureAsync("ip", "netns", "exec", Node2, "ip", "link", "del", Mesh2);
         await VethGuest.CaptureAsync("ip", "link", "del", Mesh1);
         await VethGuest.CaptureAsync("ip", "link", "del", "fxu" + _tag);
+        await VethGuest.CaptureAsync("ip", "link", "del", "fxn" + _tag);
         foreach (var ns in _namespaces)
         {
             await VethGuest.CaptureAsync("ip", "netns", "del", ns);
