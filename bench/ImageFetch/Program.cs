@@ -15,11 +15,16 @@ using Formation.Testing;
 // source's image stream with mutual TLS (curl: plain HTTP), verifies the manifest and the file's digest, fsyncs, and
 // renames into the store; that is all part of what is measured.
 // The first fetch of a silo's life also pays for JIT of the fetch path: --warmup fetches run first and are not counted.
-//   formation-bench-imagefetch [--mib 256] [--runs 3] [--warmup 1]
+// A silo just started spends a minute or more of CPU tiering up its code (Orleans, hosting: perf put the runtime's
+// tiered-compilation thread at a third of each silo's CPU during fetches right after start, at 6-12 % after this wait):
+// before the fetches the bench waits until each silo uses under 100 ms of CPU per second idle, or --settle seconds, so
+// that the figure is that of the fetch, not of a silo's start.
+//   formation-bench-imagefetch [--mib 256] [--runs 3] [--warmup 1] [--settle 60]
 var options = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 var mib = int.Parse(options.GetValueOrDefault("mib", "256"));
 var runs = int.Parse(options.GetValueOrDefault("runs", "3"));
 var warmup = int.Parse(options.GetValueOrDefault("warmup", "1"));
+var settle = int.Parse(options.GetValueOrDefault("settle", "60"));
 const string Reference = "fetch-bench:latest";
 
 Console.WriteLine($"== image fetch: {mib} MiB of random data in a tiny image, 2 silos (cluster mode, PostgreSQL, sim driver), {Environment.ProcessorCount} cores, {runs} runs each");
@@ -46,10 +51,21 @@ var scratch = Path.Combine(cluster.Silos[1].Options.DataDirectory, "pack", "tmp"
 Directory.CreateDirectory(scratch);
 Console.WriteLine($"image {ImageReference.Short(manifest.Digest)} on {source}: {manifest.RootFilesystem.FileName}, {bytes / 1048576.0:0.0} MiB");
 
+var (senderPid, receiverPid) = (cluster.Silos[0].Pid, cluster.Silos[1].Pid);
+var settling = Stopwatch.StartNew();
+double senderIdle, receiverIdle;
+do
+{
+    var (sender0, receiver0) = (CpuSeconds(senderPid).Own, CpuSeconds(receiverPid).Own);
+    await Task.Delay(2000);
+    (senderIdle, receiverIdle) = ((CpuSeconds(senderPid).Own - sender0) / 2, (CpuSeconds(receiverPid).Own - receiver0) / 2);
+}
+while (Math.Max(senderIdle, receiverIdle) > 0.1 && settling.Elapsed.TotalSeconds < settle);
+Console.WriteLine($"silos idle after {settling.Elapsed.TotalSeconds:0} s: sender {senderIdle * 1000:0} ms, receiver {receiverIdle * 1000:0} ms of CPU per second");
+
 var store = client.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore(target));
 var targetImageDir = Path.Combine(cluster.Silos[1].Options.DataDirectory, "images", manifest.Digest["sha256:".Length..]);
 var fetches = new List<double>();
-var (senderPid, receiverPid) = (cluster.Silos[0].Pid, cluster.Silos[1].Pid);
 var (senderCpu, receiverCpu) = (0.0, 0.0);
 for (var i = -warmup; i < runs; i++)
 {
