@@ -16,9 +16,10 @@ using Formation.Testing;
 // renames into the store; that is all part of what is measured.
 // The first fetch of a silo's life also pays for JIT of the fetch path: --warmup fetches run first and are not counted.
 // A silo just started spends a minute or more of CPU tiering up its code (Orleans, hosting: perf put the runtime's
-// tiered-compilation thread at a third of each silo's CPU during fetches right after start, at 6-12 % after this wait):
-// before the fetches the bench waits until each silo uses under 100 ms of CPU per second idle, or --settle seconds, so
-// that the figure is that of the fetch, not of a silo's start.
+// tiered-compilation thread at a third of each silo's CPU during fetches right after start, 6-12 % after a 2-minute
+// wait): before the fetches the bench waits until each silo uses under 100 ms of CPU per second idle, or --settle
+// seconds. On a loaded machine that is often met within seconds, before the tiering is over; --settle with a higher
+// threshold is not offered, a longer --warmup is what helps then.
 //   formation-bench-imagefetch [--mib 256] [--runs 3] [--warmup 1] [--settle 60]
 var options = args.Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => p[1]);
 var mib = int.Parse(options.GetValueOrDefault("mib", "256"));
