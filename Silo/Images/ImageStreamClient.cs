@@ -55,7 +55,8 @@ internal static class ImageStreamClient
         try
         {
             await tcp.ConnectAsync(host, port, ct);
-            tls = new SslStream(tcp.GetStream(), false);
+            // Many TLS records per receive call instead of one (BatchingStream).
+            tls = new SslStream(new BatchingStream(tcp.GetStream()), false);
             await tls.AuthenticateAsClientAsync(NodeTls.Client(node, offer.NodeId), ct);
         }
         catch (Exception ex) when (ex is SocketException or AuthenticationException or IOException ||
@@ -99,34 +100,69 @@ internal static class ImageStreamClient
         }
     }
 
-    /// <summary>One file's frames; all-zero ranges are not written (the file was made at its full length, so they stay holes).</summary>
-    private static async Task ReceiveFileAsync(SslStream tls, Target target, CancellationTokenSource stall, Action<long> received, CancellationToken ct)
+    /// <summary>
+    /// One file's frames; all-zero ranges are not written (the file was made at its full length, so they stay holes). The
+    /// next frame is read from the connection (and decrypted) while the one before it is digested and written on the
+    /// thread pool: TLS on one core, SHA-256 and the page cache on the other, instead of one after the other on one. The
+    /// frames are digested and written in order, one at a time, and none is still being written when this returns.
+    /// </summary>
+    private static async Task ReceiveFileAsync(Stream tls, Target target, CancellationTokenSource stall, Action<long> received, CancellationToken ct)
     {
         var (file, handle, digest) = (target.File, target.Handle, target.Digest);
-        var buffer = new byte[ImageChunk.MaxBytes];
+        byte[][] buffers = [new byte[ImageChunk.MaxBytes], new byte[ImageChunk.MaxBytes]];
         var kind = new byte[1];
+        var which = 0;
         long writtenBack = 0;
-        for (long offset = 0; offset < file.SizeBytes; offset += ImageChunk.MaxBytes)
+        var storing = Task.CompletedTask;
+        try
         {
-            stall.CancelAfter(StallTimeout);
-            var size = ImageChunk.RangeLength(offset, file.SizeBytes);
-            await ReadExactlyAsync(tls, kind, file, offset, ct);
-            if (kind[0] == ImageStreamFrame.Data)
+            for (long offset = 0; offset < file.SizeBytes; offset += ImageChunk.MaxBytes)
             {
-                await ReadExactlyAsync(tls, buffer.AsMemory(0, size), file, offset, ct);
-                digest.AppendData(buffer.AsSpan(0, size));
-                if (buffer.AsSpan(0, size).ContainsAnyExcept((byte)0))
+                stall.CancelAfter(StallTimeout);
+                var size = ImageChunk.RangeLength(offset, file.SizeBytes);
+
+                // The buffer the frame before last was stored from: that store was awaited before the last one started.
+                var buffer = buffers[which];
+                which ^= 1;
+                await ReadExactlyAsync(tls, kind, file, offset, ct);
+                if (kind[0] == ImageStreamFrame.Data)
                 {
-                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, size), offset, ct);
+                    await ReadExactlyAsync(tls, buffer.AsMemory(0, size), file, offset, ct);
                 }
+                else if (kind[0] != ImageStreamFrame.Hole)
+                {
+                    throw new InvalidDataException($"the image stream sent an unknown frame ({kind[0]}) at {offset} of {file.FileName}");
+                }
+
+                // Copies for the store: the loop moves on (offset, kind) before it runs.
+                var (data, at) = (kind[0] == ImageStreamFrame.Hole ? null : buffer, offset);
+                await storing;
+                storing = Task.Run(() => StoreAsync(data, at, size), ct);
             }
-            else if (kind[0] == ImageStreamFrame.Hole)
+        }
+        catch
+        {
+            // Never return (the caller then closes the file and the digest) while a frame is still being stored; the
+            // failure to read is the one that counts.
+            await storing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+
+        await storing;
+
+        async Task StoreAsync(byte[]? data, long offset, int size)
+        {
+            if (data is null)
             {
                 digest.AppendZeros(size);
             }
             else
             {
-                throw new InvalidDataException($"the image stream sent an unknown frame ({kind[0]}) at {offset} of {file.FileName}");
+                digest.AppendData(data.AsSpan(0, size));
+                if (data.AsSpan(0, size).ContainsAnyExcept((byte)0))
+                {
+                    await RandomAccess.WriteAsync(handle, data.AsMemory(0, size), offset, ct);
+                }
             }
 
             received(size);
@@ -138,7 +174,7 @@ internal static class ImageStreamClient
         }
     }
 
-    private static async Task ReadExactlyAsync(SslStream tls, Memory<byte> into, ImageArtifact file, long offset, CancellationToken ct)
+    private static async Task ReadExactlyAsync(Stream tls, Memory<byte> into, ImageArtifact file, long offset, CancellationToken ct)
     {
         try
         {

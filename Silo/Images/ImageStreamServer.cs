@@ -105,7 +105,8 @@ public sealed partial class ImageStreamServer(
         var handles = new List<SafeFileHandle>();
         try
         {
-            await using var tls = new SslStream(client.GetStream(), false);
+            var socket = new BatchingStream(client.GetStream());
+            await using var tls = new SslStream(socket, false);
             await tls.AuthenticateAsServerAsync(NodeTls.Server(node!), ct);
             var request = await JsonLines.ReadAsync(tls, ImageStreamJson.Default.ImageStreamRequest, ct);
             var refusal = tickets.Redeem(request.Ticket ?? "", request.Digest ?? "");
@@ -138,6 +139,9 @@ public sealed partial class ImageStreamServer(
 
             var lengths = handles.Select(RandomAccess.GetLength).ToList();
             await JsonLines.WriteAsync(tls, new ImageStreamAnswer(lengths, null), ImageStreamJson.Default.ImageStreamAnswer, ct);
+
+            // The files' TLS records leave in sends of many records each (the flush below sends the last ones).
+            socket.GatherWrites = true;
             for (var i = 0; i < handles.Count; i++)
             {
                 await SendAsync(tls, handles[i], lengths[i], deadline, ct);
