@@ -67,6 +67,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         DateTime? failingSince = null;
         builder.UseOrleansClient(client =>
         {
+            client.UseLoopbackClientAddress();
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;

@@ -1,3 +1,4 @@
+using Formation.Connection;
 using Formation.Dashboard.Hosting;
 using Formation.Events;
 using Formation.Identity;
@@ -152,6 +153,7 @@ public sealed partial class ClusterConnector(DashboardOptions options, ILogger<C
         builder.Logging.SetMinimumLevel(LogLevel.Error);
         builder.UseOrleansClient(client =>
         {
+            client.UseLoopbackClientAddress();
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;

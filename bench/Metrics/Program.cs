@@ -1,3 +1,4 @@
+using Formation.Connection;
 using Formation;
 using Formation.Bench.Metrics;
 using Formation.Testing;
@@ -89,6 +90,7 @@ static async Task CreateVmsAsync(SiloProcess silo, int count)
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
     builder.UseOrleansClient(c =>
     {
+        c.UseLoopbackClientAddress();
         c.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("formation", "formation"));
         c.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, silo.Options.GatewayPort));
         // Every silo admits only clients with its CA's credential, and every call carries a proof.

@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.Net;
 using Formation.Events;
 using Formation.Identity;
@@ -58,6 +59,7 @@ public sealed class ClusterClient : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
+            client.UseLoopbackClientAddress();
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = "formation";

@@ -1,3 +1,4 @@
+using Formation.Connection;
 using System.Net;
 using System.Net.Sockets;
 using Formation.Silo.Storage;
@@ -77,6 +78,7 @@ public sealed class PostgresClusteringTests(PostgresServer server)
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(client =>
         {
+            client.UseLoopbackClientAddress();
             client.UseFormationAdoNetClustering(connectionString);
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, clusterId));
         });
