@@ -93,7 +93,7 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout, bool blo
         }
         catch (SocketException ex)
         {
-            throw new LocalApiUnavailableException($"{socketPath}: {ex.Message}");
+            throw Unavailable(ex);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -106,12 +106,11 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout, bool blo
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"the silo's local API ({socketPath}) did not answer within {timeout.TotalSeconds:0} s.");
+            throw NotAnswered();
         }
         catch (JsonException ex)
         {
-            // A silo that dies while answering leaves half a reply: a transport failure, not a protocol one.
-            throw new IOException($"the silo behind {socketPath} closed the connection before answering completely.", ex);
+            throw Truncated(ex);
         }
     }
 
@@ -125,7 +124,7 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout, bool blo
         }
         catch (SocketException ex)
         {
-            throw new LocalApiUnavailableException($"{socketPath}: {ex.Message}");
+            throw Unavailable(ex);
         }
 
         socket.SendTimeout = socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
@@ -137,13 +136,20 @@ public sealed class LocalApiClient(string socketPath, TimeSpan timeout, bool blo
         }
         catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
         {
-            throw new TimeoutException($"the silo's local API ({socketPath}) did not answer within {timeout.TotalSeconds:0} s.");
+            throw NotAnswered();
         }
         catch (JsonException ex)
         {
-            throw new IOException($"the silo behind {socketPath} closed the connection before answering completely.", ex);
+            throw Truncated(ex);
         }
     }
+
+    private LocalApiUnavailableException Unavailable(SocketException ex) => new($"{socketPath}: {ex.Message}");
+
+    private TimeoutException NotAnswered() => new($"the silo's local API ({socketPath}) did not answer within {timeout.TotalSeconds:0} s.");
+
+    /// <summary>A silo that dies while answering leaves half a reply: a transport failure, not a protocol one.</summary>
+    private IOException Truncated(JsonException ex) => new($"the silo behind {socketPath} closed the connection before answering completely.", ex);
 
     private InvalidDataException Incomplete(string field) =>
         new($"the silo's local API ({socketPath}) answered without '{field}'; is the silo the same version as form?");
