@@ -78,26 +78,9 @@ internal sealed class ImageImport : IImageImport
             throw new InvalidDataException($"'{fileName}' is not a file of image {_digest}");
         }
 
-        var expected = ImageChunk.RangeLength(offset, file.SizeBytes);
-        if (offset < 0 || (expected == 0 && file.SizeBytes > 0))
-        {
-            throw new InvalidDataException($"offset {offset} is outside {fileName} ({file.SizeBytes} bytes)");
-        }
-
-        if (chunk.Offset != offset || chunk.FileLength != file.SizeBytes || chunk.Data is null ||
-            chunk.Data.Length != (chunk.Hole ? 0 : expected))
-        {
-            throw new InvalidDataException(
-                $"the source answered a request for {expected} bytes of {fileName} at {offset} with {chunk.Data?.Length ?? 0} bytes at " +
-                $"{chunk.Offset}{(chunk.Hole ? " (a hole)" : "")} of a {chunk.FileLength}-byte file; the manifest says {file.SizeBytes} bytes");
-        }
-
+        FileChunks.Check(chunk, offset, file.SizeBytes, fileName);
         _receivedDigest = null; // the file is no longer exactly what streamed in
-        // All-zero ranges are not written: the file was made at its full length, so they stay holes (sparse disks stay sparse).
-        if (!chunk.Hole && chunk.Data.AsSpan().ContainsAnyExcept((byte)0))
-        {
-            await RandomAccess.WriteAsync(_root, chunk.Data, offset, cancellationToken);
-        }
+        await FileChunks.WriteAsync(_root, chunk, cancellationToken);
     }
 
     public Task<ImageManifest> CommitAsync(CancellationToken cancellationToken)

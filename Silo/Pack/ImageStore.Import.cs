@@ -23,32 +23,7 @@ public sealed partial class ImageStore
     public async Task<ImageChunk> ReadChunkAsync(string digest, string fileName, long offset, CancellationToken cancellationToken = default)
     {
         using var handle = OpenServed(digest, fileName);
-        var length = RandomAccess.GetLength(handle);
-        if (offset < 0 || offset > length || (offset == length && length > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(offset), $"offset {offset} is outside {fileName} ({length} bytes)");
-        }
-
-        var size = ImageChunk.RangeLength(offset, length);
-        if (size > 0 && ChunkedDigest.IsHole(handle, offset, size))
-        {
-            return new ImageChunk(offset, length, true, []);
-        }
-
-        var data = new byte[size];
-        var read = 0;
-        while (read < size)
-        {
-            var n = await RandomAccess.ReadAsync(handle, data.AsMemory(read), offset + read, cancellationToken);
-            if (n == 0)
-            {
-                throw new IOException($"{fileName} of image {digest} shrank while it was being read");
-            }
-
-            read += n;
-        }
-
-        return new ImageChunk(offset, length, false, data);
+        return await FileChunks.ReadAsync(handle, offset, $"{fileName} of image {digest}", cancellationToken);
     }
 
     /// <summary>

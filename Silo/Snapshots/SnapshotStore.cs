@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Formation.Errors;
 using Formation.Grains.Hosting;
+using Formation.Images;
 using Formation.Silo.Pack;
 using Formation.Silo.Platform;
 using Formation.Snapshots;
@@ -57,7 +58,11 @@ public sealed class SnapshotStore : ISnapshotHost
     /// Digests the draft, writes its manifest (<paramref name="template"/> with id and sizes filled in) and renames it to
     /// its id. A snapshot of the same content that is already stored is kept and returned (the draft is dropped).
     /// </summary>
-    public async Task<SnapshotInfo> CommitAsync(SnapshotDraft draft, SnapshotInfo template, CancellationToken cancellationToken)
+    public Task<SnapshotInfo> CommitAsync(SnapshotDraft draft, SnapshotInfo template, CancellationToken cancellationToken) =>
+        CommitAsync(draft, template, expectedId: null, cancellationToken);
+
+    /// <param name="expectedId">For a copy of another node's snapshot: the id its content must digest to, else it is dropped.</param>
+    private async Task<SnapshotInfo> CommitAsync(SnapshotDraft draft, SnapshotInfo template, string? expectedId, CancellationToken cancellationToken)
     {
         var parts = new List<string> { "formation-snapshot", template.Driver };
         long stateBytes = 0;
@@ -76,6 +81,13 @@ public sealed class SnapshotStore : ISnapshotHost
             StateBytes = stateBytes,
             DiskBytes = hasDisk ? await HostDisks.AllocatedBytesAsync(draft.Disk, cancellationToken) : 0,
         };
+        if (expectedId is not null && info.Id != expectedId)
+        {
+            Discard(draft);
+            throw new InvalidDataException($"the copy of snapshot {expectedId[..Math.Min(SnapshotInfo.ShortIdLength, expectedId.Length)]} " +
+                $"that arrived digests to {info.ShortId}: it is not the snapshot asked for, and was not kept");
+        }
+
         await File.WriteAllTextAsync(Path.Combine(draft.Path, ManifestFile), JsonSerializer.Serialize(info, Json), cancellationToken);
 
         lock (_gate)
@@ -150,6 +162,107 @@ public sealed class SnapshotStore : ISnapshotHost
             return Task.FromResult(snapshot);
         }
     }
+
+    public SnapshotContents? Describe(string snapshotId)
+    {
+        if (!IsId(snapshotId) || Read(Path.Combine(Root, snapshotId)) is not { } info || info.Id != snapshotId)
+        {
+            return null;
+        }
+
+        var files = new List<SnapshotFile>();
+        foreach (var file in Directory.EnumerateFiles(MachineDirectory(info)).Order(StringComparer.Ordinal))
+        {
+            files.Add(new SnapshotFile(SnapshotContents.MachinePrefix + Path.GetFileName(file), new FileInfo(file).Length));
+        }
+
+        if (Disk(info) is { } disk)
+        {
+            files.Add(new SnapshotFile(SnapshotContents.DiskPath, new FileInfo(disk).Length));
+        }
+
+        return new SnapshotContents(info, files);
+    }
+
+    public async Task<ImageChunk> ReadChunkAsync(string snapshotId, string path, long offset, CancellationToken cancellationToken)
+    {
+        if (!IsId(snapshotId) || !SnapshotContents.IsSnapshotPath(path))
+        {
+            throw new ArgumentException($"'{path}' of '{snapshotId}' is not a file of a snapshot");
+        }
+
+        var file = Path.Combine(Root, snapshotId, path);
+        if (!File.Exists(file))
+        {
+            throw FormationException.NotFound($"this node holds no file '{path}' of snapshot {snapshotId}");
+        }
+
+        using var handle = File.OpenHandle(file);
+        return await FileChunks.ReadAsync(handle, offset, $"{path} of snapshot {snapshotId}", cancellationToken);
+    }
+
+    /// <summary>How many ranges an import asks for at once.</summary>
+    private const int ImportWindow = 4;
+
+    public async Task<SnapshotInfo> ImportAsync(SnapshotContents source, Func<string, long, Task<ImageChunk>> read, CancellationToken cancellationToken)
+    {
+        source.Validate();
+        var id = source.Info.Id;
+        if (!IsId(id))
+        {
+            throw new InvalidDataException($"'{id}' is not a snapshot id");
+        }
+
+        if (Read(Path.Combine(Root, id)) is { } held && held.Id == id)
+        {
+            return held;
+        }
+
+        var draft = Begin();
+        try
+        {
+            foreach (var file in source.Files)
+            {
+                var target = file.Path == SnapshotContents.DiskPath ? draft.Disk : Path.Combine(draft.MachineDirectory, file.Path[SnapshotContents.MachinePrefix.Length..]);
+                using var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize: 0);
+                RandomAccess.SetLength(handle, file.Length);
+                var what = $"{file.Path} of snapshot {source.Info.ShortId}";
+                var pending = new Queue<(long Offset, Task<ImageChunk> Chunk)>();
+                long next = 0;
+                void Ask()
+                {
+                    pending.Enqueue((next, read(file.Path, next)));
+                    next += ImageChunk.MaxBytes;
+                }
+
+                Ask(); // at least one range: an empty file is asked for too, and must come back empty
+                while (pending.Count > 0)
+                {
+                    while (pending.Count < ImportWindow && next < file.Length)
+                    {
+                        Ask();
+                    }
+
+                    var (offset, chunk) = pending.Dequeue();
+                    var got = await chunk.WaitAsync(cancellationToken);
+                    FileChunks.Check(got, offset, file.Length, what);
+                    await FileChunks.WriteAsync(handle, got, cancellationToken);
+                }
+
+                RandomAccess.FlushToDisk(handle);
+            }
+
+            // Digesting a large disk takes seconds: on the thread pool, never on a grain's scheduler.
+            return await Task.Run(() => CommitAsync(draft, source.Info, id, cancellationToken), CancellationToken.None);
+        }
+        catch
+        {
+            Discard(draft);
+            throw;
+        }
+    }
+
+    private static bool IsId(string id) => id.Length is > 8 and <= 100 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == ':');
 
     private static SnapshotInfo? Read(string dir)
     {

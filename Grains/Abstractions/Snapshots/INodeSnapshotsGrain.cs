@@ -16,4 +16,26 @@ public interface INodeSnapshotsGrain : IGrainWithStringKey
     [Alias("delete")]
     [Mutating]
     Task<SnapshotInfo> DeleteAsync(string nameOrId);
+
+    /// <summary>The snapshot with this full id and its files, for a node that fetches it; NotFound if not held (or another account's).</summary>
+    [Alias("describe")]
+    [NonMutating]
+    [Identity.NodeOnly]
+    Task<SnapshotContents> DescribeAsync(string snapshotId);
+
+    /// <summary>A range of one of a held snapshot's files (<see cref="Images.ImageChunk.MaxBytes"/> from <paramref name="offset"/>).</summary>
+    [Alias("read-chunk")]
+    [NonMutating]
+    [Identity.NodeOnly]
+    Task<Images.ImageChunk> ReadChunkAsync(string snapshotId, string path, long offset);
+
+    /// <summary>
+    /// Makes this node hold snapshot <paramref name="snapshotId"/> (full id), copied from node <paramref name="fromNode"/> and
+    /// verified against its id; at once when it holds it already. Concurrent fetches of one snapshot copy it once.
+    /// </summary>
+    [Alias("fetch")]
+    [Mutating]
+    [Identity.NodeOnly]
+    [ResponseTimeout("00:10:00")]
+    Task<SnapshotInfo> FetchAsync(string snapshotId, string fromNode);
 }

@@ -27,6 +27,9 @@ public sealed class NodeOnlyMarkingTests
         "IImageCatalogGrain.UpdateAsync",
         "INetworkGrain.*",
         "INodeGrain.*",
+        "INodeSnapshotsGrain.DescribeAsync", // snapshots travelling between nodes (fetch, migration)
+        "INodeSnapshotsGrain.FetchAsync",
+        "INodeSnapshotsGrain.ReadChunkAsync",
         "IRouteCatalogGrain.CertificatesAsync",
         "ISchedulerGrain.HeartbeatAsync",
         "ISchedulerGrain.NodeLeavingAsync",
