@@ -30,6 +30,7 @@ public static class VmCommands
         vm.Subcommands.Add(VmLogsCommand.Create(app));
         vm.Subcommands.Add(VmConsoleCommand.Create(app));
         vm.Subcommands.Add(VmExecCommand.Create(app));
+        vm.Subcommands.Add(VmMigrateCommand.Create(app));
         return vm;
     }
 

@@ -56,7 +56,8 @@ public interface IVmHost
     Task CloneAsync(VmInfo vm, CancellationToken cancellationToken);
 
     /// <summary>Kills the VM if it runs and removes everything the host holds for it (idempotent).</summary>
-    Task DeleteAsync(string vmId, CancellationToken cancellationToken);
+    /// <remarks>With <paramref name="keepAddress"/> (the VM migrated to another node) its address stays leased: it goes with the VM.</remarks>
+    Task DeleteAsync(string vmId, bool keepAddress, CancellationToken cancellationToken);
 
     /// <summary>What the host sees of the VM now, or null if it holds nothing for it.</summary>
     Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken);

@@ -64,11 +64,10 @@ public sealed partial class SchedulerGrain(
         foreach (var (_, reservation) in _reservations.Items)
         {
             _quotas.Charge(reservation.Account, reservation.Resources);
-            if (_index.TryGetValue(reservation.NodeId, out var i))
+            Hold(reservation.NodeId, reservation.Resources, +1);
+            if (reservation.MovingTo is { } target)
             {
-                _slots[i].Reserved += reservation.Resources;
-                _slots[i].VmCount++;
-                Sync(_slots[i]);
+                Hold(target, reservation.Resources, +1);
             }
         }
 
@@ -258,15 +257,64 @@ public sealed partial class SchedulerGrain(
         }
 
         _quotas.Refund(reservation.Account, reservation.Resources);
-
-        if (_index.TryGetValue(reservation.NodeId, out var i))
+        Hold(reservation.NodeId, reservation.Resources, -1);
+        if (reservation.MovingTo is { } target)
         {
-            _slots[i].Reserved -= reservation.Resources;
-            _slots[i].VmCount--;
-            Sync(_slots[i]);
+            Hold(target, reservation.Resources, -1);
         }
 
         return reservation;
+    }
+
+    /// <summary>Adds (+1) or removes (-1) one VM's resources on a node's books.</summary>
+    private void Hold(string nodeId, NodeCapacity resources, int sign)
+    {
+        if (_index.TryGetValue(nodeId, out var i))
+        {
+            _slots[i].Reserved = sign > 0 ? _slots[i].Reserved + resources : _slots[i].Reserved - resources;
+            _slots[i].VmCount += sign;
+            Sync(_slots[i]);
+        }
+    }
+
+    public async Task BeginMoveAsync(string vmId, string toNode)
+    {
+        var reservation = _reservations.TryGetValue(vmId, out var held) && CallerContext.CurrentOrSystem.MayAct(held.Account)
+            ? held
+            : throw FormationException.NotFound($"VM {vmId} holds no room on any node; only a placed VM can move.");
+        if (reservation.MovingTo == toNode)
+        {
+            return;
+        }
+
+        if (reservation.MovingTo is { } other)
+        {
+            throw FormationException.Conflict($"VM {vmId} is already moving to node {other}; wait for that move to end.");
+        }
+
+        if (reservation.NodeId == toNode)
+        {
+            throw FormationException.Invalid($"VM {vmId} is on node {toNode} already.");
+        }
+
+        // The same checks as a placement pinned to that node (health, room, unschedulable), with no await before the hold.
+        PlacementPolicy.Choose(_candidates, reservation.Resources, toNode, null, null, clock.GetUtcNow(), _options.LoadMaxAge);
+        Hold(toNode, reservation.Resources, +1);
+        _reservations.Set(vmId, reservation with { MovingTo = toNode, ReservedAt = clock.GetUtcNow() });
+        await _reservations.FlushAsync();
+    }
+
+    public async Task EndMoveAsync(string vmId, bool moved)
+    {
+        if (!_reservations.TryGetValue(vmId, out var reservation) || reservation.MovingTo is not { } target ||
+            !CallerContext.CurrentOrSystem.MayAct(reservation.Account))
+        {
+            return;
+        }
+
+        Hold(moved ? reservation.NodeId : target, reservation.Resources, -1);
+        _reservations.Set(vmId, reservation with { NodeId = moved ? target : reservation.NodeId, MovingTo = null, ReservedAt = clock.GetUtcNow() });
+        await _reservations.FlushAsync();
     }
 
     /// <summary>

@@ -265,6 +265,11 @@ public sealed partial class VmCatalogGrain(
             return;
         }
 
+        if (Vms.TryGetValue(summary.Id, out var listed) && listed.NodeId != summary.NodeId)
+        {
+            return; // from the grain on a node the VM is not on (it migrated away, or a migration there was undone)
+        }
+
         if (summary.State == VmState.Deleted)
         {
             if (_vms.Remove(summary.Id, out var old))

@@ -61,6 +61,7 @@ public sealed partial class VmGrain
     public async Task<VmInfo> RestoreAsync(string snapshot)
     {
         RequireExists();
+        RequireSettled();
         RequireState("restore", VmState.Running, VmState.Paused, VmState.Stopped, VmState.Failed);
         if (string.IsNullOrWhiteSpace(snapshot))
         {

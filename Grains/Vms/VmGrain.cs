@@ -108,6 +108,7 @@ public sealed partial class VmGrain(
     public async Task<VmInfo> StartAsync()
     {
         RequireExists();
+        RequireSettled();
         if (S.State is VmState.Running or VmState.Provisioning)
         {
             return Info();
@@ -121,6 +122,7 @@ public sealed partial class VmGrain(
     public async Task<VmInfo> StopAsync()
     {
         RequireExists();
+        RequireSettled();
         if (S.State is VmState.Stopped or VmState.Stopping)
         {
             return Info();
@@ -151,6 +153,7 @@ public sealed partial class VmGrain(
     public async Task<VmInfo> PauseAsync()
     {
         RequireExists();
+        RequireSettled();
         if (S.State == VmState.Paused)
         {
             return Info();
@@ -165,6 +168,7 @@ public sealed partial class VmGrain(
     public async Task<VmInfo> ResumeAsync()
     {
         RequireExists();
+        RequireSettled();
         if (S.State == VmState.Running)
         {
             return Info();
@@ -179,6 +183,7 @@ public sealed partial class VmGrain(
     public async Task<VmInfo> RebootAsync()
     {
         RequireExists();
+        RequireSettled();
         RequireState("reboot", VmState.Running, VmState.Paused);
         await TransitionAsync(VmState.Provisioning, "reboot requested");
         try
@@ -196,6 +201,7 @@ public sealed partial class VmGrain(
     public async Task<VmInfo> DeleteAsync()
     {
         RequireExists();
+        RequireSettled();
         if (S.State != VmState.Deleting)
         {
             await TransitionAsync(VmState.Deleting, "delete requested");
@@ -203,7 +209,7 @@ public sealed partial class VmGrain(
 
         try
         {
-            await host.DeleteAsync(VmId, CancellationToken.None);
+            await host.DeleteAsync(VmId, keepAddress: false, CancellationToken.None);
         }
         catch (Exception ex)
         {

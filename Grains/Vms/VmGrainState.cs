@@ -37,5 +37,10 @@ public sealed class VmGrainState
     /// <summary>The account that owns the VM, from the caller that created it; null (state from before accounts) is admin.</summary>
     [Id(11)] public string? Owner { get; set; }
 
+    /// <summary>The node the VM is migrating to (it is stopped here, its state saved) since <see cref="MovingSince"/>; null when not moving.</summary>
+    [Id(12)] public string? MovingTo { get; set; }
+
+    [Id(13)] public DateTimeOffset MovingSince { get; set; }
+
     public bool Exists => Spec is not null && State != VmState.Deleted;
 }

@@ -35,7 +35,7 @@ public sealed class NoVmHost(string reason) : INodeVmHost
 
     public Task CloneAsync(VmInfo vm, CancellationToken cancellationToken) => throw Fail();
 
-    public Task DeleteAsync(string vmId, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task DeleteAsync(string vmId, bool keepAddress, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<HostVmStatus?> InspectAsync(string vmId, CancellationToken cancellationToken) => Task.FromResult<HostVmStatus?>(null);
 

@@ -76,12 +76,12 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
         return Task.CompletedTask;
     }
 
-    public async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string vmId, bool keepAddress, CancellationToken cancellationToken)
     {
         _vms.TryRemove(vmId, out _);
         _specs.TryRemove(vmId, out _);
         _boots.TryRemove(vmId, out _);
-        if (options.Addresses)
+        if (options.Addresses && !keepAddress)
         {
             await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
         }

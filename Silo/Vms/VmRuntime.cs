@@ -202,7 +202,7 @@ public sealed partial class VmRuntime(
     }
 
     /// <summary>Ends the VM's process and removes its files; returns once no launch of it can start any more.</summary>
-    public async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string vmId, bool keepAddress, CancellationToken cancellationToken)
     {
         var managed = _vms.GetOrAdd(vmId, id => new ManagedVm(Placeholder(id), VmDirectory.For(paths.DataDirectory, id)));
         Task pendingLaunch;

@@ -56,6 +56,21 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [NodeOnly]
     Task ReleaseAsync(string vmId);
 
+    /// <summary>
+    /// Holds VM <paramref name="vmId"/>'s resources on <paramref name="toNode"/> too, for a migration (its reservation stays
+    /// where it is until <see cref="EndMoveAsync"/>); NoCapacity, with the reason, when that node cannot take it.
+    /// </summary>
+    [Alias("begin-move")]
+    [Mutating]
+    [NodeOnly]
+    Task BeginMoveAsync(string vmId, string toNode);
+
+    /// <summary>Ends a migration's hold: the VM's reservation is now on the target (<paramref name="moved"/>), or stays where it was.</summary>
+    [Alias("end-move")]
+    [Mutating]
+    [NodeOnly]
+    Task EndMoveAsync(string vmId, bool moved);
+
     /// <summary>Changes an account's limits (those <paramref name="change"/> sets; 0 or less removes one). Admins only.</summary>
     [Alias("set-quota")]
     [Mutating]

@@ -25,6 +25,15 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     [NodeOnly]
     Task<IReadOnlyList<VmSummary>> ListServiceAsync(string service);
 
+    /// <summary>
+    /// Moves a running VM to node <paramref name="toNode"/> (stop and copy: its machine state and disk travel as a snapshot)
+    /// keeping its id, name, address and history; answers once it runs there. A failed move leaves it running where it was.
+    /// </summary>
+    [Alias("migrate")]
+    [Mutating]
+    [ResponseTimeout("00:10:00")]
+    Task<VmInfo> MigrateVmAsync(string idOrName, string toNode);
+
     /// <summary>Finds a VM by id or name; NotFound otherwise.</summary>
     [Alias("resolve")]
     [NonMutating]

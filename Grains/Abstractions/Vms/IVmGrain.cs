@@ -78,6 +78,40 @@ public interface IVmGrain : IGrainWithStringKey
     [NonMutating]
     Task<IReadOnlyList<VmEvent>> GetEventsAsync();
 
+    /// <summary>
+    /// Migration, on the VM's node: saves the running VM's machine state and disk as a snapshot and stops it there, marked
+    /// as moving to <paramref name="toNode"/> (other operations wait for the move to end). Returns the snapshot.
+    /// </summary>
+    [Alias("move-out")]
+    [Mutating]
+    [NodeOnly]
+    [ResponseTimeout("00:05:00")]
+    Task<Snapshots.SnapshotInfo> MoveOutAsync(string toNode);
+
+    /// <summary>Migration, on the new node: this grain becomes the VM (same id, spec, owner, address) and restores the copied snapshot.</summary>
+    [Alias("move-in")]
+    [Mutating]
+    [NodeOnly]
+    Task<VmInfo> MoveInAsync(VmArrival arrival);
+
+    /// <summary>Migration done: the old node lets the VM go (its process and files; its address stays the VM's) and forgets it.</summary>
+    [Alias("moved-out")]
+    [Mutating]
+    [NodeOnly]
+    Task MovedOutAsync();
+
+    /// <summary>Migration failed on the new node: it lets go of what it started (the VM runs on its old node again).</summary>
+    [Alias("abandon-move-in")]
+    [Mutating]
+    [NodeOnly]
+    Task AbandonMoveInAsync();
+
+    /// <summary>Migration failed: the old node restores the VM from the snapshot it took for the move, and it runs there again.</summary>
+    [Alias("abort-move-out")]
+    [Mutating]
+    [NodeOnly]
+    Task<VmInfo> AbortMoveOutAsync(string snapshotId);
+
     /// <summary>Called by the host when it observes the VM change state (booted, exited, crashed).</summary>
     [Alias("report")]
     [Mutating]

@@ -31,6 +31,8 @@ public sealed class NodeOnlyMarkingTests
         "INodeSnapshotsGrain.FetchAsync",
         "INodeSnapshotsGrain.ReadChunkAsync",
         "IRouteCatalogGrain.CertificatesAsync",
+        "ISchedulerGrain.BeginMoveAsync", // migration's holds, asked for by the catalog
+        "ISchedulerGrain.EndMoveAsync",
         "ISchedulerGrain.HeartbeatAsync",
         "ISchedulerGrain.NodeLeavingAsync",
         "ISchedulerGrain.PlaceAsync",
@@ -45,7 +47,12 @@ public sealed class NodeOnlyMarkingTests
         "IVmCatalogGrain.ListServiceAsync",
         "IVmCatalogGrain.MarkNodeLostAsync",
         "IVmCatalogGrain.UpdateAsync",
+        "IVmGrain.AbandonMoveInAsync", // migration's steps, driven by the catalog
+        "IVmGrain.AbortMoveOutAsync",
         "IVmGrain.CreateAsync",
+        "IVmGrain.MoveInAsync",
+        "IVmGrain.MoveOutAsync",
+        "IVmGrain.MovedOutAsync",
         "IVmGrain.ReportAsync",
     ];
 
