@@ -28,9 +28,70 @@ public static class NodeCommands
             return ExitCodes.Ok;
         }));
         node.Subcommands.Add(list);
+        node.Subcommands.Add(Drain(app));
+        node.Subcommands.Add(Undrain(app));
         node.Subcommands.Add(Revoke(app));
         node.Subcommands.Add(Token(app));
         return node;
+    }
+
+    /// <summary><c>form node drain NODE</c>: no new VMs there, and its running VMs migrate to other nodes.</summary>
+    private static Command Drain(FormApp app)
+    {
+        var nodeId = new Argument<string>("node") { Description = "The node to empty (`form node list`)" };
+        var json = FormApp.JsonOption();
+        var drain = new Command("drain",
+            "Stop placing VMs on a node and migrate its running VMs to other nodes of its driver, one at a time (admins only); " +
+            "stopped VMs stay. `form node undrain` takes it back.") { nodeId, json };
+        drain.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        {
+            var name = parse.GetValue(nodeId)!;
+            var results = await client.GetGrain<Vms.IVmCatalogGrain>(GrainKeys.Cluster).DrainNodeAsync(name);
+            if (parse.GetValue(json))
+            {
+                Json.Write(app.Terminal.Out, results);
+            }
+            else
+            {
+                var table = new TextTable("VM", "ID", "MOVED TO", "PROBLEM");
+                foreach (var r in results)
+                {
+                    table.Add(r.Name, r.VmId, r.MovedTo ?? "-", r.Problem ?? "");
+                }
+
+                if (results.Count > 0)
+                {
+                    app.Terminal.Write(table);
+                }
+
+                app.Terminal.Out.WriteLine($"Node {name} is drained: it takes no new VMs; {results.Count(r => r.MovedTo is not null)} VM(s) moved, " +
+                    $"{results.Count(r => r.MovedTo is null)} left on it.");
+            }
+
+            var failed = results.Where(r => r.Failed).ToList();
+            foreach (var f in failed)
+            {
+                app.Terminal.Error.WriteLine($"form: VM {f.Name} did not move: {f.Problem}");
+            }
+
+            return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return drain;
+    }
+
+    /// <summary><c>form node undrain NODE</c>.</summary>
+    private static Command Undrain(FormApp app)
+    {
+        var nodeId = new Argument<string>("node") { Description = "The drained node (`form node list`)" };
+        var undrain = new Command("undrain", "Let a drained node take new VMs again (admins only)") { nodeId };
+        undrain.SetAction((parse, ct) => app.WithClusterAsync(parse, ct, async client =>
+        {
+            var name = parse.GetValue(nodeId)!;
+            await client.GetGrain<Scheduling.ISchedulerGrain>(GrainKeys.Cluster).SetDrainedAsync(name, drained: false);
+            app.Terminal.Out.WriteLine($"Node {name} takes new VMs again.");
+            return ExitCodes.Ok;
+        }));
+        return undrain;
     }
 
     /// <summary><c>form node revoke NODE</c>: the node's certificate joins the revoked set; every silo refuses its proofs within seconds.</summary>
@@ -106,7 +167,7 @@ public static class NodeCommands
         {
             var a = n.Info.Allocatable;
             var r = n.Reserved;
-            table.Add(n.NodeId, n.Revoked is null ? Format.HealthCell(n.Health) : "revoked", n.Info.HypervisorDriver, $"{r.VCpus}/{a.VCpus}",
+            table.Add(n.NodeId, n.Revoked is not null ? "revoked" : n.Drained ? Format.HealthCell(n.Health) + " (drained)" : Format.HealthCell(n.Health), n.Info.HypervisorDriver, $"{r.VCpus}/{a.VCpus}",
                 $"{Units.MiB(r.MemoryMiB)}/{Units.MiB(a.MemoryMiB)}", $"{r.DiskGiB}/{a.DiskGiB} GiB", n.VmCount.ToString(),
                 Units.Ago(n.LastHeartbeat, now), n.Info.GatewayEndpoint);
         }

@@ -11,7 +11,8 @@ public readonly record struct PlacementCandidate(
     NodeCapacity Reserved,
     bool Healthy,
     double? MeasuredLoad = null,
-    DateTimeOffset LoadReceivedAt = default)
+    DateTimeOffset LoadReceivedAt = default,
+    bool Drained = false)
 {
     public NodeCapacity Free => Allocatable - Reserved;
 }

@@ -113,7 +113,7 @@ public static class PlacementPolicy
     }
 
     private static bool Fits(PlacementCandidate n, NodeCapacity request, string? nodeConstraint) =>
-        n.Healthy && (nodeConstraint is null || n.NodeId == nodeConstraint) && n.Free.Fits(request);
+        n.Healthy && !n.Drained && (nodeConstraint is null || n.NodeId == nodeConstraint) && n.Free.Fits(request);
 
     /// <summary>Spread first (2), then preference (1): a higher rank wins over any load.</summary>
     private static int Rank(PlacementCandidate n, IReadOnlyList<string>? preferred, IReadOnlyList<string>? spreadFrom) =>
@@ -165,6 +165,14 @@ public static class PlacementPolicy
             }
         }
 
+        if (nodeConstraint is not null && pool.All(n => n.Drained))
+        {
+            text.Append($": node '{nodeConstraint}' is drained (`form node undrain {nodeConstraint}` lets it take VMs again).");
+            return new FormationException(ErrorKind.NoCapacity, text.ToString());
+        }
+
+        var drained = pool.Count(n => n.Drained);
+        pool = pool.Where(n => !n.Drained);
         var healthy = pool.Where(n => n.Healthy).ToList();
         if (healthy.Count == 0)
         {
@@ -178,7 +186,8 @@ public static class PlacementPolicy
         text.Append($". Best candidate: {best.NodeId} with {best.Free} free; short of {Missing(best.Free, request)}.");
         var unhealthy = pool.Count() - healthy.Count;
         text.Append($" {healthy.Count} healthy node(s) considered");
-        text.Append(unhealthy > 0 ? $", {unhealthy} unhealthy skipped." : ".");
+        text.Append(unhealthy > 0 ? $", {unhealthy} unhealthy skipped" : "");
+        text.Append(drained > 0 ? $", {drained} drained skipped." : ".");
         text.Append(" Free capacity by deleting VMs, ask for less, or add a node.");
         return new FormationException(ErrorKind.NoCapacity, text.ToString());
     }

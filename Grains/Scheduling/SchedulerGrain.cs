@@ -58,6 +58,8 @@ public sealed partial class SchedulerGrain(
                 slot.Health = NodeHealth.Left;
             }
 
+            slot.Drained = record.Drained;
+
             Sync(slot);
         }
 
@@ -99,7 +101,7 @@ public sealed partial class SchedulerGrain(
         slot.LastHeartbeat = now;
         slot.Health = NodeHealth.Healthy;
         Sync(slot);
-        _nodes.Set(info.NodeId, new NodeRecord(info, Left: false));
+        _nodes.Set(info.NodeId, new NodeRecord(info, Left: false, slot.Drained));
         await _nodes.FlushAsync();
         LogNodeRegistered(info.NodeId, info.Allocatable.ToString(), info.HypervisorDriver);
         if (!wasHealthy)
@@ -164,7 +166,7 @@ public sealed partial class SchedulerGrain(
         for (var i = 0; i < list.Length; i++)
         {
             var s = _slots[i];
-            list[i] = new NodeStatus(s.Info, s.Health, s.LastHeartbeat, s.Reserved, s.VmCount, s.Load);
+            list[i] = new NodeStatus(s.Info, s.Health, s.LastHeartbeat, s.Reserved, s.VmCount, s.Load, Drained: s.Drained);
         }
 
         Array.Sort(list, (a, b) => string.CompareOrdinal(a.NodeId, b.NodeId));
@@ -303,6 +305,34 @@ public sealed partial class SchedulerGrain(
         _reservations.Set(vmId, reservation with { MovingTo = toNode, ReservedAt = clock.GetUtcNow() });
         await _reservations.FlushAsync();
     }
+
+    public async Task SetDrainedAsync(string nodeId, bool drained)
+    {
+        if (!CallerContext.CurrentOrSystem.IsAdmin)
+        {
+            throw new FormationException(ErrorKind.PermissionDenied, "Only an admin drains or undrains a node.");
+        }
+
+        if (!_index.TryGetValue(nodeId, out var i) || !_nodes.TryGetValue(nodeId, out var record))
+        {
+            throw FormationException.NotFound($"there is no node '{nodeId}'; `form node list` lists the nodes.");
+        }
+
+        var slot = _slots[i];
+        if (slot.Drained == drained)
+        {
+            return;
+        }
+
+        slot.Drained = drained;
+        Sync(slot);
+        _nodes.Set(nodeId, record with { Drained = drained });
+        await _nodes.FlushAsync();
+        LogDrained(nodeId, drained);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId}: drained {Drained}")]
+    private partial void LogDrained(string nodeId, bool drained);
 
     public async Task EndMoveAsync(string vmId, bool moved)
     {
@@ -455,7 +485,7 @@ public sealed partial class SchedulerGrain(
 
     private void Sync(NodeSlot slot) =>
         _candidates[slot.Index] = new PlacementCandidate(slot.Info.NodeId, slot.Info.Allocatable, slot.Reserved, slot.Health == NodeHealth.Healthy,
-            slot.Load?.CpuBusy, slot.LoadReceivedAt);
+            slot.Load?.CpuBusy, slot.LoadReceivedAt, slot.Drained);
 
     private sealed class NodeSlot
     {
@@ -474,5 +504,8 @@ public sealed partial class SchedulerGrain(
         public NodeLoad? Load { get; set; }
 
         public DateTimeOffset LoadReceivedAt { get; set; }
+
+        /// <summary>An admin drained it: it keeps its VMs but takes no new ones.</summary>
+        public bool Drained { get; set; }
     }
 }

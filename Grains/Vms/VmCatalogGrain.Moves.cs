@@ -99,6 +99,61 @@ public sealed partial class VmCatalogGrain
         return arrived;
     }
 
+    public async Task<IReadOnlyList<DrainedVm>> DrainNodeAsync(string nodeId)
+    {
+        if (!Formation.Identity.CallerContext.CurrentOrSystem.IsAdmin)
+        {
+            throw new FormationException(ErrorKind.PermissionDenied, "Only an admin drains a node.");
+        }
+
+        var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(Key);
+        await scheduler.SetDrainedAsync(nodeId, drained: true);
+        var results = new List<DrainedVm>();
+        foreach (var vm in Vms.Values.Where(v => v.NodeId == nodeId).OrderBy(v => v.Name, StringComparer.Ordinal).ToArray())
+        {
+            if (vm.State is not (VmState.Running or VmState.Paused))
+            {
+                results.Add(new DrainedVm(vm.Id, vm.Name, null,
+                    $"{DrainedVm.StaysPrefix}it is {vm.State}, and only a running VM migrates (start it and drain again, or delete it)"));
+                continue;
+            }
+
+            results.Add(await DrainOneAsync(vm, scheduler));
+        }
+
+        LogDrainedNode(nodeId, results.Count(r => r.MovedTo is not null), results.Count(r => r.MovedTo is null));
+        return results;
+    }
+
+    /// <summary>Moves one VM of a drained node to the node of its driver with the most free memory that takes it.</summary>
+    private async Task<DrainedVm> DrainOneAsync(VmSummary vm, ISchedulerGrain scheduler)
+    {
+        var nodes = await scheduler.ListNodesAsync();
+        var driver = nodes.FirstOrDefault(n => n.NodeId == vm.NodeId)?.Info.HypervisorDriver;
+        var targets = nodes
+            .Where(n => n.NodeId != vm.NodeId && n.Health == NodeHealth.Healthy && !n.Drained && n.Info.HypervisorDriver == driver)
+            .OrderByDescending(n => n.Free.MemoryMiB).ThenBy(n => n.NodeId, StringComparer.Ordinal);
+        string? problem = null;
+        foreach (var target in targets)
+        {
+            try
+            {
+                var moved = await MigrateVmAsync(vm.Id, target.NodeId);
+                return new DrainedVm(vm.Id, vm.Name, moved.NodeId, null);
+            }
+            catch (FormationException ex) when (ex.Kind == ErrorKind.NoCapacity)
+            {
+                problem = ex.Message; // the next node may have room
+            }
+            catch (FormationException ex)
+            {
+                return new DrainedVm(vm.Id, vm.Name, null, ex.Message);
+            }
+        }
+
+        return new DrainedVm(vm.Id, vm.Name, null, problem ?? $"no other healthy, undrained node runs the {driver} driver to take it");
+    }
+
     /// <summary>The target must be a live node other than the VM's, running the driver the VM's snapshot is for.</summary>
     private static void RequireTarget(VmInfo vm, string toNode, IReadOnlyList<NodeStatus> nodes)
     {
@@ -184,6 +239,9 @@ public sealed partial class VmCatalogGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: migration from node {From} to node {To} failed; undoing it")]
     private partial void LogMoveFailed(Exception ex, string vmId, string from, string to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} drained: {Moved} VM(s) moved, {Left} left on it")]
+    private partial void LogDrainedNode(string nodeId, int moved, int left);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: could not {What} after a migration")]
     private partial void LogMoveStepFailed(Exception ex, string what, string vmId);

@@ -81,11 +81,46 @@ public sealed partial class VmGrain
         await TransitionAsync(VmState.Provisioning, $"cloning from snapshot {snapshot[..Math.Min(SnapshotInfo.ShortIdLength, snapshot.Length)]}");
         try
         {
+            await EnsureSnapshotHereAsync(snapshot);
             await host.CloneAsync(Info(), CancellationToken.None);
         }
         catch (Exception ex)
         {
             await FailAsync("clone", ex);
         }
+    }
+
+    /// <summary>A clone on a node without a copy of its snapshot: the node fetches it from a node that holds it.</summary>
+    private async Task EnsureSnapshotHereAsync(string snapshotId)
+    {
+        var here = GrainFactory.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(NodeId));
+        if ((await here.ListAsync(null)).Any(s => s.Id == snapshotId))
+        {
+            return;
+        }
+
+        foreach (var node in await GrainFactory.GetGrain<Formation.Scheduling.ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync())
+        {
+            IReadOnlyList<SnapshotInfo> held;
+            try
+            {
+                held = node.NodeId == NodeId ? [] : await GrainFactory.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(node.NodeId)).ListAsync(null);
+            }
+            catch (Exception ex) when (ex is not FormationException)
+            {
+                continue; // a node that does not answer holds nothing to fetch now
+            }
+
+            if (held.Any(s => s.Id == snapshotId))
+            {
+                S.Reason = $"copying snapshot {snapshotId[..SnapshotInfo.ShortIdLength]} from node {node.NodeId}";
+                await store.WriteStateAsync();
+                PublishSummary();
+                await here.FetchAsync(snapshotId, node.NodeId);
+                return;
+            }
+        }
+
+        throw FormationException.NotFound($"no node holds snapshot {snapshotId[..SnapshotInfo.ShortIdLength]} any more; it cannot be cloned.");
     }
 }

@@ -96,7 +96,7 @@ public sealed partial class VmRuntime
     {
         var snapshot = vm.Spec.FromSnapshot ?? throw FormationException.Invalid($"VM {vm.Name} names no snapshot to clone.");
         var found = snapshots.Find(snapshot) ?? throw FormationException.NotFound(
-            $"node {node.Identity.NodeId} has no snapshot '{snapshot}' (snapshots do not travel between nodes yet; `form snapshot list` shows where each is).");
+            $"node {node.Identity.NodeId} has no snapshot '{snapshot}'; `form snapshot list` shows where each is.");
         RequireLoadable(found, vm, snapshot);
         await LaunchFromSnapshotAsync(vm, found, clone: true, cancellationToken);
     }

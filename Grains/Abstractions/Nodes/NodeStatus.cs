@@ -11,7 +11,8 @@ public sealed record NodeStatus(
     [property: Id(3)] NodeCapacity Reserved,
     [property: Id(4)] int VmCount,
     [property: Id(5)] NodeLoad? Load = null,
-    [property: Id(6)] DateTimeOffset? Revoked = null)
+    [property: Id(6)] DateTimeOffset? Revoked = null,
+    [property: Id(7)] bool Drained = false)
 {
     public string NodeId => Info.NodeId;
 

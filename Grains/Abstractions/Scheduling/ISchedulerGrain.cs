@@ -65,6 +65,11 @@ public interface ISchedulerGrain : IGrainWithStringKey
     [NodeOnly]
     Task BeginMoveAsync(string vmId, string toNode);
 
+    /// <summary>Marks a node drained (it keeps its VMs, placement passes it by) or takes it back. Admins only.</summary>
+    [Alias("set-drained")]
+    [Mutating]
+    Task SetDrainedAsync(string nodeId, bool drained);
+
     /// <summary>Ends a migration's hold: the VM's reservation is now on the target (<paramref name="moved"/>), or stays where it was.</summary>
     [Alias("end-move")]
     [Mutating]

@@ -34,6 +34,15 @@ public interface IVmCatalogGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00")]
     Task<VmInfo> MigrateVmAsync(string idOrName, string toNode);
 
+    /// <summary>
+    /// Drains a node (admins): marks it so placement passes it by, then migrates each of its running VMs to another node of
+    /// its driver, one at a time. Returns what happened to each VM; stopped VMs stay (only running VMs migrate).
+    /// </summary>
+    [Alias("drain-node")]
+    [Mutating]
+    [ResponseTimeout("01:00:00")]
+    Task<IReadOnlyList<DrainedVm>> DrainNodeAsync(string nodeId);
+
     /// <summary>Finds a VM by id or name; NotFound otherwise.</summary>
     [Alias("resolve")]
     [NonMutating]

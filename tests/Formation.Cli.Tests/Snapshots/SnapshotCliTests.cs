@@ -67,7 +67,7 @@ public sealed partial class SnapshotCliTests : IAsyncLifetime
         Ok(await Form("vm", "stop", "c2", "--gateway", gw));
         Refused(await Form("vm", "snapshot", "c2", "--gateway", gw), "it is Stopped");
         Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "nope", "--gateway", gw), "no node holds a snapshot 'nope'");
-        Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s1", "--node", "elsewhere", "--gateway", gw), "do not travel between nodes");
+        Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s1", "--node", "elsewhere", "--gateway", gw), "there is no node 'elsewhere'");
         Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s-kvm", "--gateway", gw), "taken with the kvm driver");
         Refused(await Form("vm", "create", "--name", "c3", "--from-snapshot", "s1", "--memory", "256", "--gateway", gw), "128 MiB of memory");
         Refused(await Form("vm", "create", "--name", "c3", "--image", "counter", "--gateway", gw), "--vcpus is required");

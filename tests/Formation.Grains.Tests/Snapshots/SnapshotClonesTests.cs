@@ -44,14 +44,36 @@ public sealed class SnapshotClonesTests
     }
 
     [Fact]
-    public void Plan_AnotherNode_IsRefusedSayingSnapshotsDoNotTravel()
+    public void Plan_AnotherNodeOfTheSnapshotsDriver_PutsTheCloneThere_WhichFetchesIt()
     {
-        var ex = Assert.Throws<FormationException>(() => SnapshotClones.Plan(Clone("web-snap") with { NodeConstraint = "node-2" }, [Web], Nodes));
+        var plan = SnapshotClones.Plan(Clone("web-snap") with { NodeConstraint = "node-2" }, [Web], Nodes);
 
-        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
-        Assert.Contains("is on node node-1", ex.Message);
-        Assert.Contains("do not travel between nodes", ex.Message);
-        Assert.Contains("--node node-1", ex.Message);
+        Assert.Equal((Web.Id, "node-2"), (plan.FromSnapshot, plan.NodeConstraint));
+    }
+
+    [Fact]
+    public void Plan_ANodeOfAnotherDriverOrNoNode_IsRefusedSayingWhichToPick()
+    {
+        var nodes = Nodes.Append(Node("node-3", "kvm")).ToArray();
+
+        var driver = Assert.Throws<FormationException>(() => SnapshotClones.Plan(Clone("web-snap") with { NodeConstraint = "node-3" }, [Web], nodes));
+        var missing = Assert.Throws<FormationException>(() => SnapshotClones.Plan(Clone("web-snap") with { NodeConstraint = "node-9" }, [Web], nodes));
+
+        Assert.Equal(ErrorKind.InvalidArgument, driver.Kind);
+        Assert.Contains("node node-3 runs VMs with kvm, which cannot load it; pick a node with the qemu driver", driver.Message);
+        Assert.Equal(ErrorKind.NotFound, missing.Kind);
+        Assert.Contains("there is no node 'node-9'", missing.Message);
+    }
+
+    [Fact]
+    public void Plan_ASnapshotCopiedToTwoNodes_IsOneSnapshot_AndTheCloneGoesWhereACopyIsOfItsDriver()
+    {
+        var nodes = new[] { Node("node-1", "kvm"), Node("node-2", "qemu") }; // node-1 changed its driver since
+        var copy = Web with { NodeId = "node-2" };
+
+        var plan = SnapshotClones.Plan(Clone("web-snap"), [Web, copy], nodes);
+
+        Assert.Equal((Web.Id, "node-2"), (plan.FromSnapshot, plan.NodeConstraint));
     }
 
     [Fact]

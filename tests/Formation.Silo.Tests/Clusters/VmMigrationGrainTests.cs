@@ -1,6 +1,7 @@
 using Formation.Errors;
 using Formation.Scheduling;
 using Formation.Vms;
+using static Formation.Testing.Accounts;
 
 namespace Formation.Silo.Tests.Clusters;
 
@@ -61,6 +62,74 @@ public sealed class VmMigrationGrainTests(SimClusterFixture fixture) : IClassFix
         var stopped = await Assert.ThrowsAsync<FormationException>(() => Catalog.MigrateVmAsync("move-refused", other));
         Assert.Equal(ErrorKind.Conflict, stopped.Kind);
         Assert.Contains("is Stopped; only a running or paused VM migrates", stopped.Message);
+    }
+
+    [Fact]
+    public async Task Drain_TakesTheNodeOutOfPlacement_ReportsEachVm_AndUndrainTakesItBack()
+    {
+        var running = await RunningVmAsync("drain-running");
+        var node = running.NodeId;
+        var stopped = await Catalog.CreateVmAsync(new VmSpec("drain-stopped", 1, 128, 1, null, node));
+        var stoppedGrain = fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(node, stopped.Id));
+        await Eventually.HoldsAsync(() => stoppedGrain.GetAsync(), v => v.State == VmState.Running, Timeout, "VM Running");
+        await stoppedGrain.StopAsync();
+        await Eventually.HoldsAsync(() => stoppedGrain.GetAsync(), v => v.State == VmState.Stopped, Timeout, "VM Stopped");
+        var scheduler = fixture.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster);
+        try
+        {
+            var results = await Catalog.DrainNodeAsync(node);
+
+            // The sim VM cannot be saved, so it stays, saying why; the stopped one stays by design.
+            var mine = results.Where(r => r.Name.StartsWith("drain-", StringComparison.Ordinal)).OrderBy(r => r.Name).ToList();
+            Assert.Equal(["drain-running", "drain-stopped"], mine.Select(r => r.Name));
+            Assert.True(mine[0].Failed && mine[0].Problem!.Contains("simulates its VMs", StringComparison.Ordinal), mine[0].Problem);
+            Assert.False(mine[1].Failed);
+            Assert.StartsWith("stays: it is Stopped, and only a running VM migrates", mine[1].Problem);
+            Assert.True((await scheduler.ListNodesAsync()).Single(n => n.NodeId == node).Drained);
+            Assert.Equal(VmState.Running, (await fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(node, running.Id)).GetAsync()).State);
+
+            // Placement passes it by: pinned there, a create is refused saying so; unpinned, creates go elsewhere.
+            var pinned = await Assert.ThrowsAsync<FormationException>(() => Catalog.CreateVmAsync(new VmSpec("drain-pinned", 1, 128, 1, null, node)));
+            Assert.Equal(ErrorKind.NoCapacity, pinned.Kind);
+            Assert.Contains($"node '{node}' is drained (`form node undrain {node}`", pinned.Message);
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.NotEqual(node, (await Catalog.CreateVmAsync(new VmSpec($"drain-free-{i}", 1, 128, 1, null, null))).NodeId);
+            }
+        }
+        finally
+        {
+            await scheduler.SetDrainedAsync(node, drained: false);
+        }
+
+        Assert.False((await scheduler.ListNodesAsync()).Single(n => n.NodeId == node).Drained);
+        Assert.Equal(node, (await Catalog.CreateVmAsync(new VmSpec("drain-back", 1, 128, 1, null, node))).NodeId);
+        var unknown = await Assert.ThrowsAsync<FormationException>(() => Catalog.DrainNodeAsync("node-nowhere"));
+        Assert.Equal(ErrorKind.NotFound, unknown.Kind);
+    }
+
+    [Fact]
+    public async Task AMember_CannotMigrateAnotherAccountsVm_NorDrainANode_OrUndrainOne()
+    {
+        var victim = await AsAccount(fixture.Client, "mig-a", c => c.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(new VmSpec("mig-web", 1, 64, 1, null, null)));
+        var grain = fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(victim.NodeId, victim.Id));
+        await Eventually.HoldsAsync(() => grain.GetAsync(), v => v.State == VmState.Running, Timeout, "VM Running");
+        var events = (await grain.GetEventsAsync()).Count;
+        var other = await OtherNodeAsync(victim.NodeId);
+
+        var byId = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(fixture.Client, "mig-b", c => c.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).MigrateVmAsync(victim.Id, other)));
+        var drain = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(fixture.Client, "mig-b", c => c.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).DrainNodeAsync(victim.NodeId)));
+        var undrain = await Assert.ThrowsAsync<FormationException>(() =>
+            AsAccount(fixture.Client, "mig-b", c => c.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).SetDrainedAsync(victim.NodeId, true)));
+
+        Assert.Equal(ErrorKind.NotFound, byId.Kind); // word for word as for a VM that does not exist
+        Assert.Equal((ErrorKind.PermissionDenied, "Only an admin drains a node."), (drain.Kind, drain.Message));
+        Assert.Equal(ErrorKind.PermissionDenied, undrain.Kind);
+        Assert.Equal(events, (await grain.GetEventsAsync()).Count);
+        Assert.Equal(victim.NodeId, (await Catalog.ResolveAsync(victim.Id)).NodeId);
+        Assert.False((await fixture.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync()).Single(n => n.NodeId == victim.NodeId).Drained);
     }
 
     private async Task<VmInfo> RunningVmAsync(string name)
