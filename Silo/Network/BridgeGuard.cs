@@ -17,6 +17,13 @@ namespace Formation.Silo.Network;
 /// What other nodes' guests reach through the mesh is <see cref="OverlayGuard"/>'s; the frames of this table are what
 /// make a guest's source address worth checking there.
 /// <para>
+/// Roaming addresses (a VM that moved here keeps its home node's address, prefix and gateway): its entry sends only as
+/// that address; what is "on this bridge" for every port's destination check is the bridge's subnet plus the roaming
+/// addresses it hosts, so accounts stay apart for them too; a roaming port may ARP for its home subnet, which the node
+/// answers by proxy ARP only for addresses it routes elsewhere. Addresses of the bridge's subnet hosted by another node
+/// (<see cref="SetAwayAsync"/>) are open to every port: the kernel routes them into the mesh.
+/// </para>
+/// <para>
 /// Fail closed: the node's TAPs carry the node's link group (<see cref="LinkGroupFor"/>), set in the same <c>ip</c>
 /// batch that makes the TAP, before it joins the bridge; a frame from a port of that group that has no entry is
 /// dropped. Why a link group: the bridge of the input port (<c>meta ibrname</c>) needs the kernel's

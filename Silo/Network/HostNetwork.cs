@@ -14,7 +14,8 @@ namespace Formation.Silo.Network;
 /// port per VM with an address from the node's pool. Everything is idempotent, so a restarted silo re-adopts what
 /// exists. What each TAP may send is <see cref="BridgeGuard"/>'s: a TAP joins the bridge already in the node's link
 /// group, so it sends nothing until its entry is loaded; what is routed into the bridge is <see cref="OverlayGuard"/>'s,
-/// loaded with the bridge. Needs CAP_NET_ADMIN (root), iproute2 and nftables.
+/// loaded with the bridge. A VM that moved here from another node keeps its address (<see cref="AttachAsync"/> with its
+/// home address; the mesh routes it here). Needs CAP_NET_ADMIN (root), iproute2 and nftables.
 /// </summary>
 public sealed partial class HostNetwork(
     IGrainFactory grains,
