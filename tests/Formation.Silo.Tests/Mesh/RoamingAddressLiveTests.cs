@@ -124,5 +124,29 @@ public sealed class RoamingAddressLiveTests
         Assert.True(await BridgeLab.ConnectsAsync(again.Namespace, c1.Address, Port));
     }
 
+    [Fact]
+    public async Task GuestMovingOnFromBToC_TheLaterClaimTakesTheAddressAtOnce_BeforeBLetsGo()
+    {
+        Prerequisites.RequireRoot("bridges, veth pairs, network namespaces, WireGuard interfaces and nftables");
+        await using var lab = await RoamingLab.CreateAsync(3);
+        var a1 = await lab.AddGuestAsync(1, 1, Address(lab.Subnet(1), 5), "acct");
+        var onB = await lab.AddGuestAsync(2, 1, Address(lab.Subnet(1), 9), "acct");
+        await Eventually.HoldsAsync(() => OverlayLab.PingAsync(a1.Namespace, onB.Address), ok => ok, Handshake, "A1 pinging R on B");
+
+        // The destination attaches while the source still holds it (a migration's switch-over): C's claim is the later.
+        var onC = await lab.AddGuestAsync(3, 1, onB.Address, "acct");
+        Assert.Contains($"{onB.Address}/32", await lab.MeshStateAsync(2)); // B routes it to C now, though its bridge still has the old copy
+        Assert.Equal(lab.MeshInterface(1), await lab.RouteDeviceAsync(1, onB.Address));
+        await RoamingLab.WatchSourceAsync(onB.Namespace, a1.Address);
+        await RoamingLab.WatchSourceAsync(onC.Namespace, a1.Address);
+        await Eventually.HoldsAsync(() => OverlayLab.PingAsync(a1.Namespace, onC.Address), ok => ok, Handshake, "A1 pinging R on C");
+        Assert.True(await RoamingLab.SeenAsync(onC.Namespace) >= 1);
+        Assert.Equal(0, await RoamingLab.SeenAsync(onB.Namespace));
+
+        await lab.RemoveGuestAsync(onB);
+        Assert.True(await OverlayLab.PingAsync(a1.Namespace, onC.Address));
+        Assert.True(await OverlayLab.PingAsync(onC.Namespace, a1.Address));
+    }
+
     private static string Address(Formation.Networking.Ipv4Subnet subnet, int host) => subnet.VmAddress(host - 2).ToString();
 }

@@ -175,7 +175,7 @@ public sealed class RoamingLab : IAsyncDisposable
     public async Task SyncAsync()
     {
         var records = _hosts.Values.Select(Record).ToList();
-        var owners = _guests.ToDictionary(g => IPAddress.Parse(g.Address), g => g.Account);
+        var owners = _guests.GroupBy(g => IPAddress.Parse(g.Address)).ToDictionary(g => g.Key, g => g.Last().Account); // one address, two hosts: a move
         var fabric = _hosts.Values.Select(h => h.Subnet.Gateway).ToList();
         foreach (var h in _hosts.Values)
         {
