@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Formation.Networking;
 using Formation.Silo.Platform;
@@ -16,6 +17,13 @@ namespace Formation.Silo.Network;
 /// What other nodes' guests reach through the mesh is <see cref="OverlayGuard"/>'s; the frames of this table are what
 /// make a guest's source address worth checking there.
 /// <para>
+/// Roaming addresses (a VM that moved here keeps its home node's address, prefix and gateway): its entry sends only as
+/// that address; what is "on this bridge" for every port's destination check is the bridge's subnet plus the roaming
+/// addresses it hosts, so accounts stay apart for them too; a roaming port may ARP for its home subnet, which the node
+/// answers by proxy ARP only for addresses it routes elsewhere. Addresses of the bridge's subnet hosted by another node
+/// (<see cref="SetAwayAsync"/>) are open to every port: the kernel routes them into the mesh.
+/// </para>
+/// <para>
 /// Fail closed: the node's TAPs carry the node's link group (<see cref="LinkGroupFor"/>), set in the same <c>ip</c>
 /// batch that makes the TAP, before it joins the bridge; a frame from a port of that group that has no entry is
 /// dropped. Why a link group: the bridge of the input port (<c>meta ibrname</c>) needs the kernel's
@@ -29,6 +37,8 @@ public sealed class BridgeGuard(NodeIdentity node)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, GuardedPort> _ports = new(StringComparer.Ordinal);
+    private Ipv4Subnet? _bridge;
+    private IReadOnlyList<IPAddress> _away = [];
 
     /// <summary>The table: <c>formation_g</c> + 8 hex digits of the node id's hash (one per node on a host).</summary>
     public string Table => "formation_g" + HostNetwork.BridgeNameFor(node.NodeId)[3..];
@@ -52,8 +62,24 @@ public sealed class BridgeGuard(NodeIdentity node)
         }
     }
 
-    /// <summary>Loads the table as it stands (no port yet: every TAP of the node sends nothing).</summary>
-    public Task EnsureAsync(CancellationToken cancellationToken) => ChangeAsync(null, cancellationToken);
+    /// <summary>Loads the table as it stands (no port yet: every TAP of the node sends nothing) for the bridge's subnet.</summary>
+    public Task EnsureAsync(Ipv4Subnet bridge, CancellationToken cancellationToken)
+    {
+        _bridge = bridge;
+        return ChangeAsync(null, cancellationToken);
+    }
+
+    /// <summary>The addresses of the bridge's subnet that another node hosts now (roaming VMs); loaded when they changed.</summary>
+    public Task SetAwayAsync(IReadOnlyList<IPAddress> away, CancellationToken cancellationToken)
+    {
+        if (away.SequenceEqual(_away))
+        {
+            return Task.CompletedTask;
+        }
+
+        _away = [.. away];
+        return ChangeAsync(null, cancellationToken);
+    }
 
     /// <summary>Lets the VM's TAP send as <paramref name="network"/> says, for <paramref name="account"/> (replacing what it had).</summary>
     public Task AdmitAsync(VmNetwork network, string account, CancellationToken cancellationToken) =>
@@ -75,7 +101,7 @@ public sealed class BridgeGuard(NodeIdentity node)
                 ports = [.. _ports.Values];
             }
 
-            await HostNft.LoadAsync(Table, Ruleset(Table, LinkGroup, ports), cancellationToken);
+            await HostNft.LoadAsync(Table, Ruleset(Table, LinkGroup, ports, _bridge, _away), cancellationToken);
         }
         finally
         {
@@ -84,10 +110,13 @@ public sealed class BridgeGuard(NodeIdentity node)
     }
 
     /// <summary>The ruleset text (public for tests).</summary>
-    public static string Ruleset(string table, uint linkGroup, IEnumerable<GuardedPort> ports)
+    /// <param name="bridge">The bridge's own subnet; null: each port's (from its address and prefix), as before roaming.</param>
+    /// <param name="away">Addresses of the bridge's subnet that live on another node now: every port may send (and ARP) to them.</param>
+    public static string Ruleset(string table, uint linkGroup, IEnumerable<GuardedPort> ports, Ipv4Subnet? bridge = null, IEnumerable<IPAddress>? away = null)
     {
         var sorted = ports.OrderBy(p => p.Network.Tap, StringComparer.Ordinal).ToList();
         var accounts = sorted.Select(p => p.Account).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var gone = (away ?? []).Select(a => a.ToString()).ToList();
         var text = new StringBuilder(HostNft.Replacing("bridge", table));
         text.Append(CultureInfo.InvariantCulture, $"table bridge {table} {{\n");
 
@@ -104,17 +133,28 @@ public sealed class BridgeGuard(NodeIdentity node)
         {
             var port = sorted[i];
             var net = port.Network;
-            var subnet = Ipv4Subnet.Parse($"{net.Address}/{net.PrefixLength}");
-            var reachable = string.Join(", ", sorted.Where(p => p.Account == port.Account).Select(p => p.Network.Address)
-                .Append(net.Gateway).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+            var own = Ipv4Subnet.Parse($"{net.Address}/{net.PrefixLength}");
+            var subnet = bridge ?? own;
+
+            // What lives on this bridge: its subnet and the roaming guests it hosts (addresses of other nodes' subnets).
+            var visiting = sorted.Select(p => p.Network.Address).Where(a => !subnet.Contains(IPAddress.Parse(a))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var local = visiting.Count == 0 ? subnet.ToString() : $"{{ {string.Join(", ", visiting.Prepend(subnet.ToString()))} }}";
+            var reachable = sorted.Where(p => p.Account == port.Account).Select(p => p.Network.Address)
+                .Append(subnet.Gateway.ToString()).Append(net.Gateway).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var passes = string.Join(", ", reachable.Concat(gone).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+
+            // A roaming guest (restored with its home subnet's prefix) takes every address of that subnet for on-link
+            // and asks for it by ARP; the node answers for those it routes elsewhere (proxy ARP), not for this bridge's.
+            var asks = own == subnet ? passes
+                : string.Join(", ", reachable.Concat(gone).Where(a => !own.Contains(IPAddress.Parse(a))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Prepend(own.ToString()));
             text.Append(CultureInfo.InvariantCulture, $"  chain port_{i} {{\n");
             text.Append(CultureInfo.InvariantCulture, $"    ether saddr != {net.Mac} drop\n");
             text.Append(CultureInfo.InvariantCulture, $"    ether type ip ip saddr != {net.Address} drop\n");
-            text.Append(CultureInfo.InvariantCulture, $"    ether type ip ip daddr {subnet} ip daddr != {{ {reachable} }} drop\n");
+            text.Append(CultureInfo.InvariantCulture, $"    ether type ip ip daddr {local} ip daddr != {{ {passes} }} drop\n");
             text.Append("    ether type ip ip daddr 224.0.0.0/3 drop\n"); // multicast, reserved, 255.255.255.255: they would reach every port
             text.Append("    ether type ip accept\n");
             text.Append(CultureInfo.InvariantCulture,
-                $"    ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ether {net.Mac} arp saddr ip {net.Address} arp daddr ip {{ {reachable} }} accept\n");
+                $"    ether type arp arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ether {net.Mac} arp saddr ip {net.Address} arp daddr ip {{ {asks} }} accept\n");
             text.Append("    drop\n  }\n");
         }
 

@@ -14,6 +14,7 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _noEgress = new(StringComparer.Ordinal);
+    private IReadOnlyList<string> _visiting = [];
     private (Ipv4Subnet Subnet, string Bridge, string? Mesh)? _target;
 
     /// <summary>The table: <c>formation_</c> + 8 hex digits of the node id's hash (one per node on a host).</summary>
@@ -69,9 +70,36 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
         }
     }
 
-    /// <summary>The ruleset text (public for tests); without <paramref name="meshInterface"/>, no masquerade.</summary>
-    public static string Ruleset(string table, Ipv4Subnet subnet, string bridge, string? meshInterface, IEnumerable<string> noEgress)
+    /// <summary>
+    /// The roaming guests this node hosts (addresses of other nodes' subnets, <see cref="HostNetwork.Hosted"/>): masqueraded
+    /// like the node's own subnet. Applied at once when the table exists.
+    /// </summary>
+    public async Task SetVisitingAsync(IReadOnlyList<string> addresses, CancellationToken cancellationToken)
     {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!addresses.SequenceEqual(_visiting))
+            {
+                _visiting = [.. addresses];
+                if (_target is not null)
+                {
+                    await ApplyAsync(cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The ruleset text (public for tests); without <paramref name="meshInterface"/>, no masquerade.</summary>
+    /// <param name="visiting">Roaming guests' addresses hosted here: their egress is masqueraded too.</param>
+    public static string Ruleset(string table, Ipv4Subnet subnet, string bridge, string? meshInterface, IEnumerable<string> noEgress, IEnumerable<string>? visiting = null)
+    {
+        var roaming = (visiting ?? []).Order(StringComparer.Ordinal).ToList();
+        var sources = roaming.Count == 0 ? subnet.ToString() : $"{{ {string.Join(", ", roaming.Prepend(subnet.ToString()))} }}";
         var overlay = NetworkPlan.Overlay.ToString();
         var blocked = string.Join(", ", noEgress.Order(StringComparer.Ordinal));
         var set = blocked.Length == 0 ? "" : $"    elements = {{ {blocked} }}\n";
@@ -87,13 +115,13 @@ public sealed class EgressNat(Formation.Silo.Platform.NodeIdentity node)
             $"    iifname \"{bridge}\" ip saddr @no_egress ip daddr != {overlay} drop\n  }}\n" +
             (meshInterface is null ? "" :
             $"  chain postrouting {{\n    type nat hook postrouting priority srcnat; policy accept;\n" +
-            $"    ip saddr {subnet} ip daddr != {overlay} oifname != \"{meshInterface}\" masquerade\n  }}\n") +
+            $"    ip saddr {sources} ip daddr != {overlay} oifname != \"{meshInterface}\" masquerade\n  }}\n") +
             "}\n";
     }
 
     private async Task ApplyAsync(CancellationToken cancellationToken)
     {
         var (subnet, bridge, mesh) = _target!.Value;
-        await HostNft.LoadAsync(Table, Ruleset(Table, subnet, bridge, mesh, _noEgress), cancellationToken);
+        await HostNft.LoadAsync(Table, Ruleset(Table, subnet, bridge, mesh, _noEgress, _visiting), cancellationToken);
     }
 }

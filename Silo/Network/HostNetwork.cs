@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Formation.Errors;
 using Formation.Networking;
+using Formation.Nodes;
 using Formation.Silo.Hosting;
 using Formation.Silo.Platform;
 using Microsoft.Extensions.Options;
@@ -12,17 +14,20 @@ namespace Formation.Silo.Network;
 /// port per VM with an address from the node's pool. Everything is idempotent, so a restarted silo re-adopts what
 /// exists. What each TAP may send is <see cref="BridgeGuard"/>'s: a TAP joins the bridge already in the node's link
 /// group, so it sends nothing until its entry is loaded; what is routed into the bridge is <see cref="OverlayGuard"/>'s,
-/// loaded with the bridge. Needs CAP_NET_ADMIN (root), iproute2 and nftables.
+/// loaded with the bridge. A VM that moved here from another node keeps its address (<see cref="AttachAsync"/> with its
+/// home address; the mesh routes it here). Needs CAP_NET_ADMIN (root), iproute2 and nftables.
 /// </summary>
 public sealed partial class HostNetwork(
     IGrainFactory grains,
     NodeIdentity node,
     BridgeGuard guard,
     OverlayGuard overlay,
+    EgressNat egress,
     IOptions<NetworkOptions> options,
     ILogger<HostNetwork> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, HostedAddress> _hosted = new(StringComparer.Ordinal); // by TAP
     private Ipv4Subnet? _subnet;
 
     public bool Enabled => options.Value.Enabled;
@@ -67,8 +72,9 @@ public sealed partial class HostNetwork(
 
             // Before any TAP joins: a TAP of the node's group without an entry sends nothing (also on a host whose earlier
             // silo left the table: adoption has loaded the re-adopted VMs' entries by now).
-            await guard.EnsureAsync(cancellationToken);
+            await guard.EnsureAsync(subnet, cancellationToken);
             await overlay.EnsureBridgeAsync(BridgeName, cancellationToken); // what may be routed into the bridge, mesh or not
+            await SetProxyArpAsync(BridgeName, cancellationToken);
             await IpAsync(cancellationToken, "link", "set", BridgeName, "up");
             _subnet = subnet;
             LogBridge(BridgeName, subnet.ToString());
@@ -83,12 +89,37 @@ public sealed partial class HostNetwork(
     /// <summary>
     /// Gives the VM its address and a TAP port on the bridge (idempotent), from which it may send only as itself and
     /// reach only <paramref name="account"/>'s guests on the bridge.
+    /// <para>
+    /// <paramref name="homeAddress"/> is for a VM that moved here (migration): the address it keeps, leased to it in its
+    /// home node's pool (checked). From another node's subnet, the VM is a roaming guest: its network is its home's
+    /// (address, prefix, gateway: what the restored guest still has), the bridge guard admits exactly that address and
+    /// MAC, the /32 is routed to the bridge, the node answers the guest's ARP for its home gateway and subnet (proxy ARP:
+    /// the node routes them), egress NAT covers it, and the mesh agent publishes the claim so every node routes the /32
+    /// here (<see cref="Hosted"/>). From this node's own subnet (the VM came back home), it is attached as a native VM and
+    /// the claim takes the address back from the node that had it.
+    /// </para>
     /// </summary>
-    public async Task<VmNetwork> AttachAsync(string vmId, string account, CancellationToken cancellationToken)
+    public async Task<VmNetwork> AttachAsync(string vmId, string account, CancellationToken cancellationToken, string? homeAddress = null)
     {
         var subnet = await EnsureBridgeAsync(cancellationToken);
-        var address = await grains.GetGrain<IAddressPoolGrain>(node.NodeId).AllocateAsync(vmId, subnet.ToString());
         var tap = TapName(vmId);
+        VmNetwork network;
+        if (homeAddress is null)
+        {
+            var address = await grains.GetGrain<IAddressPoolGrain>(node.NodeId).AllocateAsync(vmId, subnet.ToString());
+            network = new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
+        }
+        else
+        {
+            var (owner, home) = await HomeOfAsync(homeAddress);
+            var leased = await grains.GetGrain<IAddressPoolGrain>(owner).ListAsync();
+            if (!leased.TryGetValue(vmId, out var lease) || lease != homeAddress)
+            {
+                throw FormationException.Conflict($"Address {homeAddress} is not leased to VM {vmId} in node {owner}'s pool; a moving VM keeps only its own address.");
+            }
+
+            network = new VmNetwork(tap, MacFor(vmId), homeAddress, home.Gateway.ToString(), home.Netmask.ToString(), home.PrefixLength);
+        }
 
         // One ip process for the whole set-up (process starts dominate the cost). -force goes on after an error such
         // as "tuntap add" of a TAP that a previous boot already made; the last line must then succeed. The group goes on
@@ -101,8 +132,12 @@ public sealed partial class HostNetwork(
             throw new InvalidOperationException($"could not attach TAP {tap} to {BridgeName}: {string.Join(" | ", result.OutputTail)}");
         }
 
-        var network = new VmNetwork(tap, MacFor(vmId), address, subnet.Gateway.ToString(), subnet.Netmask.ToString(), subnet.PrefixLength);
         await guard.AdmitAsync(network, account, cancellationToken);
+        if (homeAddress is not null)
+        {
+            await HostAsync(network, subnet, cancellationToken);
+        }
+
         return network;
     }
 
@@ -115,6 +150,12 @@ public sealed partial class HostNetwork(
         await guard.AdmitAsync(network, account, cancellationToken);
         await ProcessRunner.RunAsync("ip", ["link", "set", "dev", network.Tap, "group", guard.LinkGroup.ToString(System.Globalization.CultureInfo.InvariantCulture)],
             null, 5, TimeSpan.FromSeconds(30), cancellationToken);
+
+        // A roaming guest (an address outside the bridge's subnet) is claimed again: it runs here, so the claim is current.
+        if ((_subnet ?? await BridgeSubnetAsync(cancellationToken)) is { } subnet && !subnet.Contains(System.Net.IPAddress.Parse(network.Address)))
+        {
+            await HostAsync(network, subnet, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -139,8 +180,12 @@ public sealed partial class HostNetwork(
         return result.ExitCode == 0 && string.Join(' ', result.OutputTail).Contains($"master {BridgeName}", StringComparison.Ordinal);
     }
 
-    /// <summary>Removes the VM's TAP and frees its address (idempotent).</summary>
-    public async Task DetachAsync(string vmId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the VM's TAP and frees its address (idempotent). With <paramref name="keepAddress"/> (the VM moves to another
+    /// node) the lease stays in its home pool; without, a roaming VM's address is freed in its home node's pool too. A
+    /// hosted address's route and claim go either way: every node drops its /32 at its next sync.
+    /// </summary>
+    public async Task DetachAsync(string vmId, CancellationToken cancellationToken, bool keepAddress = false)
     {
         var tap = TapName(vmId);
         if (await LinkExistsAsync(tap, cancellationToken))
@@ -149,7 +194,30 @@ public sealed partial class HostNetwork(
         }
 
         await guard.RemoveAsync(tap, cancellationToken);
-        await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
+        HostedAddress? hosted;
+        lock (_hosted)
+        {
+            _hosted.Remove(tap, out hosted);
+        }
+
+        if (hosted is not null && _subnet is { } subnet)
+        {
+            if (!subnet.Contains(System.Net.IPAddress.Parse(hosted.Address)))
+            {
+                await ProcessRunner.RunAsync("ip", RoamingRoute("del", hosted.Address, BridgeName), null, 5, TimeSpan.FromSeconds(30), cancellationToken);
+            }
+
+            await egress.SetVisitingAsync(Visiting(subnet), cancellationToken);
+        }
+
+        if (!keepAddress)
+        {
+            await grains.GetGrain<IAddressPoolGrain>(node.NodeId).ReleaseAsync(vmId);
+            if (hosted is not null)
+            {
+                await ReleaseAddressAsync(vmId, hosted.Address);
+            }
+        }
     }
 
     /// <summary>Linux interface names have at most 15 characters: <c>ft</c> + the VM id without its prefix.</summary>

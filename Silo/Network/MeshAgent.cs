@@ -17,6 +17,12 @@ namespace Formation.Silo.Network;
 /// from the mesh for the node's guests is <see cref="OverlayGuard"/>'s: loaded before the first peer is set, and told
 /// the nodes' and devices' addresses on every sync.
 /// <para>
+/// Roaming addresses (a VM that moved keeps its address, <see cref="HostNetwork.AttachAsync"/>): the node publishes the
+/// ones it hosts in its record; every node gives each such /32 to the peer of its latest claimant (<see cref="MeshPlan"/>)
+/// and routes it into the mesh, the address's home node too (a /32 beats its bridge's connected subnet), whose bridge
+/// guard then lets its guests send there. A claim that goes (the VM deleted or moved on) is dropped at the next sync.
+/// </para>
+/// <para>
 /// A host that moves (its underlay address changes: a DHCP renumbering, another network) is re-learned by its peers from
 /// its own packets — WireGuard's roaming: a peer takes the source of the latest authenticated packet as the endpoint —
 /// and the agent never puts back the stale endpoint of the node record over a learned one (it sets an endpoint only
@@ -132,7 +138,7 @@ public sealed partial class MeshAgent(
         }
 
         var endpoint = options.Value.Endpoint ?? $"{AdvertisedAddress}:{options.Value.ListenPort}";
-        var mesh = new NodeMesh(publicKey, endpoint, overlay, subnet.ToString());
+        var mesh = new NodeMesh(publicKey, endpoint, overlay, subnet.ToString(), network.Hosted);
         await grains.GetGrain<INodeGrain>(node.Identity.NodeId).SetMeshAsync(mesh);
         _wg = wg;
         LogMeshReady(wg.Name, wg.Implementation, overlay, endpoint, publicKey);
@@ -221,11 +227,23 @@ public sealed partial class MeshAgent(
     private async Task SyncAsync(CancellationToken cancellationToken)
     {
         var wg = _wg!;
+
+        // The roaming addresses this node hosts go into its record first, so this very sync's plan has them too.
+        var hosted = network.Hosted;
+        if (!hosted.SequenceEqual(_mesh!.Hosted ?? []))
+        {
+            var mesh = _mesh with { Hosted = hosted };
+            await grains.GetGrain<INodeGrain>(node.Identity.NodeId).SetMeshAsync(mesh);
+            _mesh = mesh;
+            LogHosted(string.Join(',', hosted.Select(h => h.Address)));
+        }
+
         var nodes = await grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
         var devices = await grains.GetGrain<INetDevicesGrain>(GrainKeys.Cluster).ListAsync();
         var wanted = MeshPlan.Peers(node.Identity.NodeId, nodes,
             devices.Select(d => new MeshPeer("device:" + d.Name, d.PublicKey, null, [d.Address + "/32"])));
         await guard.SetFabricAsync(FabricAddresses(nodes, devices), cancellationToken);
+        await network.SetAwayAsync(MeshPlan.Away(node.Identity.NodeId, Ipv4Subnet.Parse(_mesh.Subnet), nodes), cancellationToken);
         var current = (await wg.PeersAsync(cancellationToken)).ToDictionary(p => p.PublicKey, StringComparer.Ordinal);
 
         foreach (var peer in wanted)
@@ -273,6 +291,9 @@ public sealed partial class MeshAgent(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh interface {Interface} ({Implementation}) up at {Overlay}, endpoint {Endpoint}, key {PublicKey}")]
     private partial void LogMeshReady(string @interface, string implementation, string overlay, string endpoint, string publicKey);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh: this node hosts roaming addresses [{Addresses}]")]
+    private partial void LogHosted(string addresses);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh: this host's addresses changed ({Before} -> {After}); nudged {Peers} peer address(es) so they learn where it is now")]
     private partial void LogMoved(string before, string after, int peers);

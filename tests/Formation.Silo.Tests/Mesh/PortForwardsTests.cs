@@ -52,12 +52,21 @@ public sealed class PortForwardsTests
     }
 
     [Fact]
+    public void EgressRuleset_RoamingGuestsHostedHere_AreMasqueradedLikeTheSubnet()
+    {
+        var text = EgressNat.Ruleset("formation_etest", Ipv4Subnet.Parse("10.77.2.0/24"), "fbrtest", "fwgtest", [], ["10.77.1.9", "10.77.3.4"]);
+        Assert.Contains($"ip saddr {{ 10.77.2.0/24, 10.77.1.9, 10.77.3.4 }} ip daddr != {NetworkPlan.Overlay} oifname != \"fwgtest\" masquerade", text, StringComparison.Ordinal);
+        Assert.Contains("ip saddr 10.77.2.0/24 ip daddr", EgressNat.Ruleset("formation_etest", Ipv4Subnet.Parse("10.77.2.0/24"), "fbrtest", "fwgtest", []), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Rulesets_AreAcceptedByNft()
     {
         Assert.True(File.Exists("/usr/sbin/nft"), "nft is missing: install the Debian package nftables");
         var publish = PortForwards.Ruleset("formation_ptest", [("10.77.1.5", PortPublish.Parse("8080:80")), ("10.77.1.6", PortPublish.Parse("53:53/udp"))]);
         var egress = EgressNat.Ruleset("formation_etest", Ipv4Subnet.Parse("10.77.1.0/24"), "fbrtest", "fwgtest", ["10.77.1.9", "10.77.1.10"]);
-        foreach (var text in new[] { publish, egress })
+        var roaming = EgressNat.Ruleset("formation_etest", Ipv4Subnet.Parse("10.77.1.0/24"), "fbrtest", "fwgtest", [], ["10.77.2.9"]);
+        foreach (var text in new[] { publish, egress, roaming })
         {
             // The leading "delete table" needs the table to exist; nft -c checks the rest.
             var body = string.Join('\n', text.Split('\n').Where(l => !l.StartsWith("delete table", StringComparison.Ordinal)));

@@ -38,6 +38,48 @@ public sealed class BridgeGuardRulesetTests
     }
 
     [Fact]
+    public void RoamingPort_SendsOnlyAsItsHomeAddress_AsksForItsHomeSubnet_AndIsLocalToTheBridgeForEveryOtherPort()
+    {
+        var native = Port("ftnat", "02:fa:00:00:00:05", "10.77.2.5", "a", "10.77.2.1");
+        var other = Port("ftoth", "02:fa:00:00:00:06", "10.77.2.6", "b", "10.77.2.1");
+        var roaming = Port("ftrom", "02:fa:00:00:00:09", "10.77.1.9", "a", "10.77.1.1"); // restored from node 1: its home gateway and prefix
+
+        var text = BridgeGuard.Ruleset("formation_gx", 77, [native, other, roaming], Formation.Networking.Ipv4Subnet.Parse("10.77.2.0/24"));
+
+        var r = Chain(text, "port_2"); // ftnat, ftoth, ftrom
+        Assert.Contains("ether saddr != 02:fa:00:00:00:09 drop", r);
+        Assert.Contains("ip saddr != 10.77.1.9 drop", r);
+        Assert.Contains("ip daddr { 10.77.2.0/24, 10.77.1.9 } ip daddr != { 10.77.1.1, 10.77.1.9, 10.77.2.1, 10.77.2.5 } drop", r);
+        Assert.Contains("arp saddr ether 02:fa:00:00:00:09 arp saddr ip 10.77.1.9 arp daddr ip { 10.77.1.0/24, 10.77.2.1, 10.77.2.5 } accept", r);
+        Assert.Contains("ip daddr { 10.77.2.0/24, 10.77.1.9 } ip daddr != { 10.77.1.9, 10.77.2.1, 10.77.2.5 } drop", Chain(text, "port_0"));
+        Assert.Contains("ip daddr { 10.77.2.0/24, 10.77.1.9 } ip daddr != { 10.77.2.1, 10.77.2.6 } drop", Chain(text, "port_1")); // another account: not the roaming guest
+        Assert.Contains("\"ftnat\" : jump account_0, \"ftoth\" : jump account_1, \"ftrom\" : jump account_0", text);
+    }
+
+    [Fact]
+    public void AwayAddresses_OfTheHomeSubnet_AreReachableAndAskableFromEveryPort()
+    {
+        var text = BridgeGuard.Ruleset("formation_gx", 77, [Alice, Bob], Formation.Networking.Ipv4Subnet.Parse("10.77.3.0/24"), [System.Net.IPAddress.Parse("10.77.3.9")]);
+
+        Assert.Contains("ip daddr 10.77.3.0/24 ip daddr != { 10.77.3.1, 10.77.3.4, 10.77.3.9 } drop", Chain(text, "port_0"));
+        Assert.Contains("arp daddr ip { 10.77.3.1, 10.77.3.4, 10.77.3.9 } accept", Chain(text, "port_0"));
+        Assert.Contains("ip daddr 10.77.3.0/24 ip daddr != { 10.77.3.1, 10.77.3.2, 10.77.3.9 } drop", Chain(text, "port_1"));
+    }
+
+    [Fact]
+    public async Task RoamingRuleset_IsAcceptedByNft()
+    {
+        Assert.True(File.Exists("/usr/sbin/nft"), "nft is missing: install the Debian package nftables");
+        var text = BridgeGuard.Ruleset("formation_gchk", 77,
+            [Alice, Bob, Port("ftrom", "02:fa:00:00:00:09", "10.77.1.9", "alice", "10.77.1.1")],
+            Formation.Networking.Ipv4Subnet.Parse("10.77.3.0/24"), [System.Net.IPAddress.Parse("10.77.3.9")]);
+        var body = string.Join('\n', text.Split('\n').Where(l => !l.StartsWith("delete table", StringComparison.Ordinal)));
+        var result = await Formation.Silo.Platform.ProcessRunner.RunAsync("nft", ["-c", "-f", "-"], null, 20, TimeSpan.FromSeconds(30), CancellationToken.None,
+            writeStdin: (s, ct) => s.WriteAsync(System.Text.Encoding.ASCII.GetBytes(body), ct).AsTask());
+        Assert.True(result.ExitCode == 0, string.Join(" | ", result.OutputTail) + "\n" + body);
+    }
+
+    [Fact]
     public void LinkGroup_IsPerNode_AndNeverTheDefault()
     {
         Assert.NotEqual(BridgeGuard.LinkGroupFor("node-a"), BridgeGuard.LinkGroupFor("node-b"));
@@ -45,8 +87,8 @@ public sealed class BridgeGuardRulesetTests
         Assert.All(Enumerable.Range(0, 500), i => Assert.InRange(BridgeGuard.LinkGroupFor("n" + i), 1u, 0x7ffffffeu));
     }
 
-    private static GuardedPort Port(string tap, string mac, string address, string account) =>
-        new(new VmNetwork(tap, mac, address, "10.77.3.1", "255.255.255.0", 24), account);
+    private static GuardedPort Port(string tap, string mac, string address, string account, string gateway = "10.77.3.1") =>
+        new(new VmNetwork(tap, mac, address, gateway, "255.255.255.0", 24), account);
 
     private static string Chain(string text, string name)
     {
