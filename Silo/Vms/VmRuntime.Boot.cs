@@ -22,7 +22,8 @@ public sealed partial class VmRuntime
         var kernel = image.Manifest.Kernel?.Path is { } path && File.Exists(path) ? path : GuestKernelLocator.TryResolve()
             ?? throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} has no Formation guest kernel; run scripts/build-guest-kernel.");
         await VmArtifacts.PrepareAsync(image, kernel, vm.Spec.DiskGiB, directory, cancellationToken);
-        var net = network.Enabled ? await network.AttachAsync(vm.Id, vm.Account, cancellationToken) : null;
+        // A VM that has an address keeps it: the same on its own node, and a migrated VM's home address on another one.
+        var net = network.Enabled ? await network.AttachAsync(vm.Id, vm.Account, cancellationToken, homeAddress: vm.Address) : null;
         if (net is null && vm.Spec.Ports.Count > 0)
         {
             throw FormationException.Invalid($"VM {vm.Name} publishes ports but node {node.Identity.NodeId} runs without VM networking; create it without --publish.");

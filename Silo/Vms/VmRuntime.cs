@@ -225,7 +225,7 @@ public sealed partial class VmRuntime(
                     await egress.SetEgressAsync(attached.Address, allowed: true, cancellationToken);
                 }
 
-                await network.DetachAsync(vmId, cancellationToken);
+                await network.DetachAsync(vmId, cancellationToken, keepAddress);
             }
 
             foreach (var path in new[] { managed.Directory.Path, managed.Directory.RunPath })
