@@ -47,6 +47,16 @@ public sealed partial class HotplugCliTests : IAsyncLifetime
             Assert.Equal("disk1", disk.RootElement.GetProperty("id").GetString());
         }
 
+        // Its file is the VM's like its root disk: 0600, owned by the VM's own uid when the VM is jailed.
+        var diskFile = Assert.Single(Directory.EnumerateFiles(Path.Combine(_scratch.Path, "data"), "disk1.img", SearchOption.AllDirectories));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(diskFile));
+        var uidFile = Path.Combine(Path.GetDirectoryName(diskFile)!, "uid");
+        if (File.Exists(uidFile))
+        {
+            var owner = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%u", diskFile]) { RedirectStandardOutput = true })!;
+            Assert.Equal(File.ReadAllText(uidFile).Trim(), (await owner.StandardOutput.ReadToEndAsync()).Trim());
+        }
+
         var device = await WaitForDiskAsync("disk1");
         Ok(await Exec("sh", "-c", $"printf {Data} > /dev/{device} && sync"));
         Assert.Contains("disk1", (await Form("vm", "show", "h1", "--gateway", gw)).Out);
