@@ -1,5 +1,6 @@
 using Formation.Errors;
 using Formation.Vms;
+using static Formation.Testing.Accounts;
 
 namespace Formation.Silo.Tests.Clusters;
 
@@ -105,6 +106,36 @@ public sealed class VmDeviceGrainTests(SimClusterFixture fixture) : IClassFixtur
 
         await vm.ResizeMemoryAsync(128);
         Assert.Null((await vm.GetAsync()).Spec.BalloonMiB);
+    }
+
+    [Fact]
+    public async Task AnotherAccount_CannotAddRemoveOrResize_AndTheVmIsUnchanged()
+    {
+        var created = await AsAccount(Client, "dev-own", c => c.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster).CreateVmAsync(new VmSpec("dev-owned", 1, 128, 1, null, null)));
+        var key = GrainKeys.Vm(created.NodeId, created.Id);
+        await Eventually.HoldsAsync(() => Client.GetGrain<IVmGrain>(key).GetAsync(), v => v.State == VmState.Running, Timeout, "VM Running");
+        await AsAccount(Client, "dev-own", c => c.GetGrain<IVmGrain>(key).AddDiskAsync(8)); // the owner may: the attempts below could work
+        await AsAccount(Client, "dev-own", c => c.GetGrain<IVmGrain>(key).AddNicAsync());
+        var before = (await Client.GetGrain<IVmGrain>(key).GetAsync()).Spec;
+
+        Func<IClusterClient, Task>[] attacks =
+        [
+            c => c.GetGrain<IVmGrain>(key).AddDiskAsync(8),
+            c => c.GetGrain<IVmGrain>(key).RemoveDiskAsync("disk1"),
+            c => c.GetGrain<IVmGrain>(key).AddNicAsync(),
+            c => c.GetGrain<IVmGrain>(key).RemoveNicAsync("nic1"),
+            c => c.GetGrain<IVmGrain>(key).ResizeMemoryAsync(64),
+        ];
+        foreach (var attack in attacks)
+        {
+            var refused = await Assert.ThrowsAsync<FormationException>(() => AsAccount(Client, "dev-atk", attack));
+            Assert.Equal(ErrorKind.NotFound, refused.Kind);
+        }
+
+        var after = (await Client.GetGrain<IVmGrain>(key).GetAsync()).Spec;
+        Assert.Equal(before.Disks, after.Disks);
+        Assert.Equal(before.Nics, after.Nics);
+        Assert.Null(after.BalloonMiB);
     }
 
     private async Task<IVmGrain> RunningVmAsync(string name)
