@@ -172,7 +172,7 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
         foreach (var nic in launch.Nics)
         {
             args.AddRange(["-netdev", $"tap,id={QemuProcess.NetDev(nic.Id)},ifname={nic.Tap},script=no,downscript=no",
-                "-device", $"virtio-net-pci,id={nic.Id},netdev={QemuProcess.NetDev(nic.Id)},mac={nic.Mac},addr={DeviceSlots.Nic(nic.Id)}"]);
+                "-device", $"virtio-net-pci,id={nic.Id},netdev={QemuProcess.NetDev(nic.Id)},mac={nic.Mac},addr={DeviceSlots.Nic(nic.Id)},romfile="]);
         }
 
         if (launch.RestoreFrom is not null)

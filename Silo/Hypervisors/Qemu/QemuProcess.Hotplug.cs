@@ -81,6 +81,7 @@ public sealed partial class QemuProcess : IVmHotplug
                 ["netdev"] = NetDev(id),
                 ["mac"] = mac,
                 ["addr"] = slot,
+                ["romfile"] = "", // no option ROM: the chrooted QEMU could not read one, and no guest here boots from the network
             }, cancellationToken);
         }
         catch

@@ -33,7 +33,7 @@ public sealed class QemuDeviceArgumentsTests : IDisposable
         Assert.Contains("virtio-blk-pci,id=disk3,drive=blk-disk3,serial=disk3,addr=0x12", args);
         Assert.Contains("virtio-blk-pci,id=disk1,drive=blk-disk1,serial=disk1,addr=0x10", args);
         Assert.Contains("tap,id=net-nic2,ifname=ftdevargsn2,script=no,downscript=no", args);
-        Assert.Contains("virtio-net-pci,id=nic2,netdev=net-nic2,mac=02:fa:00:00:00:02,addr=0x19", args);
+        Assert.Contains("virtio-net-pci,id=nic2,netdev=net-nic2,mac=02:fa:00:00:00:02,addr=0x19,romfile=", args);
     }
 
     [Fact]
