@@ -9,7 +9,8 @@ namespace Formation.Cli.Tests.Devices;
 /// <c>form vm disk|nic add|remove</c> and <c>form vm resize</c> against a real silo on the qemu driver (TCG here) with a
 /// tiny guest, seen from inside the guest through <c>form vm exec</c>: a hot-added disk appears (found by its serial),
 /// takes data, keeps it across a snapshot → restore and a stop → start, and is gone after its removal; a hot-added NIC
-/// appears as eth1 with the MAC the node gave it and survives the restart; the balloon shrinks the guest's MemTotal, the
+/// appears as eth1 with the MAC the node gave it and survives the restart; a restarted silo re-adopts the VM and can still
+/// remove them; the balloon shrinks the guest's MemTotal, the
 /// restart applies it again, and growing past the boot size is refused saying why. One VM for all of it (TCG is slow).
 /// </summary>
 [Trait("Category", "Slow")]
@@ -99,6 +100,17 @@ public sealed partial class HotplugCliTests : IAsyncLifetime
         Assert.Equal(mac, (await WaitForAsync("cat /sys/class/net/eth1/address", "eth1")).Trim());
         await WaitForMemTotalBelowAsync(bootMemTotal - 100 * 1024);
 
+        // A silo restart (killed: the VM runs on): the new silo re-adopts the VM from its launch record, which lists the added
+        // devices, so they can still be removed; the spec still lists them.
+        var options = _silo.Options;
+        await _silo.KillAsync();
+        await _silo.DisposeAsync();
+        _silo = await SiloProcess.StartAsync(options);
+        gw = _silo.Gateway;
+        await WaitForRunningAsync("h1");
+        Assert.Contains("disk1", (await Form("vm", "show", "h1", "--gateway", gw)).Out);
+        Assert.Equal(Data, await ReadDiskAsync("disk1"));
+
         // Removal: the guest lets go and the device is gone; growing back to the boot size is allowed.
         Ok(await Form("vm", "disk", "remove", "h1", "disk1", "--gateway", gw));
         Assert.Equal("", (await Exec("sh", "-c", SerialScript("disk1"))).Out.Trim());
@@ -107,6 +119,16 @@ public sealed partial class HotplugCliTests : IAsyncLifetime
         Ok(await Form("vm", "resize", "h1", "--memory", "256M", "--gateway", gw));
         Assert.DoesNotContain("disk1", (await Form("vm", "show", "h1", "--gateway", gw)).Out);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_scratch.Path, "data"), "disk1.img", SearchOption.AllDirectories));
+    }
+
+    private async Task WaitForRunningAsync(string vm)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await Form("vm", "show", vm, "--gateway", _silo!.Gateway)).Out.Contains("Running", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"VM {vm} is not Running after the silo restart");
+            await Task.Delay(500);
+        }
     }
 
     /// <summary>The guest's block device whose serial is <paramref name="serial"/> (vda, vdb, ...), once it is there.</summary>
