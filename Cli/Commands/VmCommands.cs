@@ -9,7 +9,7 @@ using Spectre.Console;
 
 namespace Formation.Cli.Commands;
 
-/// <summary><c>form vm create|list|show|start|stop|pause|resume|delete|snapshot|restore|events</c>.</summary>
+/// <summary><c>form vm create|list|show|start|stop|pause|resume|delete|snapshot|restore|events|disk|nic|resize</c>.</summary>
 public static class VmCommands
 {
     public static Command Create(FormApp app)
@@ -31,6 +31,9 @@ public static class VmCommands
         vm.Subcommands.Add(VmConsoleCommand.Create(app));
         vm.Subcommands.Add(VmExecCommand.Create(app));
         vm.Subcommands.Add(VmMigrateCommand.Create(app));
+        vm.Subcommands.Add(VmDeviceCommands.DiskCommand(app));
+        vm.Subcommands.Add(VmDeviceCommands.NicCommand(app));
+        vm.Subcommands.Add(VmDeviceCommands.ResizeCommand(app));
         return vm;
     }
 
@@ -182,6 +185,20 @@ public static class VmCommands
             Row("vCPUs", info.Spec.VCpus.ToString());
             Row("Memory", Units.MiB(info.Spec.MemoryMiB));
             Row("Disk", Units.GiB(info.Spec.DiskGiB));
+            if (info.Spec.Disks.Count > 0)
+            {
+                Row("Added disks", string.Join(", ", info.Spec.Disks.Select(d => $"{d.Id} {Units.MiB(d.SizeMiB)}")));
+            }
+
+            if (info.Spec.Nics.Count > 0)
+            {
+                Row("Added NICs", Markup.Escape(string.Join(", ", info.Spec.Nics.Select(n => $"{n.Id} {n.Mac} {n.Address}"))));
+            }
+
+            if (info.Spec.BalloonMiB is { } balloon)
+            {
+                Row("Memory now", $"{Units.MiB(balloon)} (balloon)");
+            }
             Row("Image", Markup.Escape(info.Spec.Image ?? "-"));
             Row("Address", Markup.Escape(info.Address ?? "-"));
             Row("Ports", Markup.Escape(info.Ports is { Count: > 0 } ports ? string.Join(", ", ports) : "-"));

@@ -18,6 +18,9 @@ public interface IVmHost
     /// <summary>Commands in the VMs' guests through their guest agent, or null when this driver's VMs have none (<c>sim</c>, <c>none</c>).</summary>
     IVmExecHost? Exec { get; }
 
+    /// <summary>Devices added to or removed from running VMs, and their balloon; null when this driver cannot change them.</summary>
+    IVmDeviceHost? Devices => null;
+
     /// <summary>Prepares and boots the VM; reports Running when the guest is ready, or Failed.</summary>
     Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken);
 

@@ -187,6 +187,13 @@ public sealed partial class VmCatalogGrain
                 "can only be restored by the same driver. Pick a node with that driver (`form node list`).");
         }
 
+        if (vm.Spec.Disks.Count > 0 || vm.Spec.Nics.Count > 0)
+        {
+            throw FormationException.Invalid(
+                $"VM {vm.Name} has hot-added disks or NICs, which a migration does not carry yet (their files and addresses stay on its node); " +
+                "remove them (`form vm disk remove`, `form vm nic remove`) and migrate again.");
+        }
+
         if (vm.State is not (VmState.Running or VmState.Paused))
         {
             throw FormationException.Conflict(

@@ -88,10 +88,11 @@ public sealed class VmJail
             File.SetUnixFileMode(path, OwnerOnly);
         }
 
-        if (File.Exists(directory.Disk))
+        // The root disk and the disks added while it ran (disk1.img, ...; see DeviceSlots.DiskFile).
+        foreach (var disk in Directory.EnumerateFiles(directory.Path, "disk*.img"))
         {
-            HostOwnership.Chown(directory.Disk, uid, uid);
-            File.SetUnixFileMode(directory.Disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            HostOwnership.Chown(disk, uid, uid);
+            File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
         if (!File.Exists(directory.ConsoleLog))

@@ -31,6 +31,18 @@ public sealed record VmLaunch(
     /// <summary>The account the VM belongs to: whose guests its TAP may reach (a record from before accounts: null, the admin's).</summary>
     public string? Account { get; init; }
 
+    /// <summary>Disks added to the VM (hotplug), each a raw file in its directory (<see cref="DeviceSlots.DiskFile"/>) at its fixed slot.</summary>
+    public IReadOnlyList<Formation.Vms.VmDisk> Disks { get; init; } = [];
+
+    /// <summary>Network interfaces added beyond the first (hotplug), each on its own TAP at its fixed slot.</summary>
+    public IReadOnlyList<LaunchNic> Nics { get; init; } = [];
+
+    /// <summary>Whether the VM has a balloon device (false in records of VMs started before Formation had one).</summary>
+    public bool Balloon { get; init; }
+
+    /// <summary>What the balloon leaves the guest once it is ready (null: all of <see cref="MemoryMiB"/>).</summary>
+    public long? BalloonMiB { get; init; }
+
     /// <summary>A snapshot's machine-state directory; the VM starts from it instead of booting (null: boot).</summary>
     public string? RestoreFrom { get; init; }
 }

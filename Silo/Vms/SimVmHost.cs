@@ -11,7 +11,7 @@ namespace Formation.Silo.Vms;
 /// The <c>sim</c> driver: simulated VMs for scale tests and benchmarks. Nothing boots; a VM "runs" after
 /// <see cref="SimOptions.BootDelay"/>. It always reports itself as <c>sim</c>, and its VMs vanish with the silo.
 /// </summary>
-public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvider clock, IGrainFactory grains, NodeIdentity node) : INodeVmHost
+public sealed partial class SimVmHost(VmReporter reporter, SimOptions options, TimeProvider clock, IGrainFactory grains, NodeIdentity node) : INodeVmHost
 {
     private readonly ConcurrentDictionary<string, VmState> _vms = new();
     private readonly ConcurrentDictionary<string, VmSpec> _specs = new();
@@ -34,6 +34,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     {
         _vms[vm.Id] = VmState.Provisioning;
         _specs[vm.Id] = vm.Spec;
+        BootDevices(vm);
         Booted(vm.Id);
         string? address = null;
         if (options.Addresses)
@@ -79,6 +80,7 @@ public sealed class SimVmHost(VmReporter reporter, SimOptions options, TimeProvi
     public async Task DeleteAsync(string vmId, bool keepAddress, CancellationToken cancellationToken)
     {
         _vms.TryRemove(vmId, out _);
+        _devices.TryRemove(vmId, out _);
         _specs.TryRemove(vmId, out _);
         _boots.TryRemove(vmId, out _);
         if (options.Addresses && !keepAddress)

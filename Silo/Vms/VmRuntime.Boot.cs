@@ -45,7 +45,7 @@ public sealed partial class VmRuntime
             vm.Spec.Console is { } console ? $"{ConsoleModes.KernelParameter}={ConsoleModes.Word(console)}" : null,
         }.Where(p => !string.IsNullOrWhiteSpace(p)));
         var ports = image.Manifest.ExposedPorts.Select(p => p.ToString()).ToArray();
-        return new VmLaunch(vm.Id, vm.Name, driver.Name, vm.Spec.VCpus, vm.Spec.MemoryMiB, cmdline,
+        return await WithDevicesAsync(new VmLaunch(vm.Id, vm.Name, driver.Name, vm.Spec.VCpus, vm.Spec.MemoryMiB, cmdline,
             image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Initramfs,
             image.Manifest.RootFilesystem.Kind == ImageArtifactKind.Ext4Disk, net, ports, Running: true, vm.Spec.DiskGiB)
         {
@@ -53,7 +53,7 @@ public sealed partial class VmRuntime
             Publish = vm.Spec.Ports,
             NoEgress = vm.Spec.NoEgress,
             Account = vm.Account,
-        };
+        }, vm, directory, cancellationToken);
     }
 
     /// <summary>
@@ -152,6 +152,7 @@ public sealed partial class VmRuntime
             managed.Phase = VmPhase.Running;
             LogReady(vmId, managed.Launch.Network?.Address ?? "no network");
             var reason = $"guest ready after {managed.BootClock.ElapsedMilliseconds} ms";
+            await ApplyBalloonAsync(managed, process);
             await reporter.ReportAsync(vmId, new HostReport(VmState.Running, reason, managed.Launch.Network?.Address, managed.Launch.Ports));
         }
     }
@@ -314,6 +315,7 @@ public sealed partial class VmRuntime
         try
         {
             await network.ReadmitAsync(net, launch.Account ?? Formation.Identity.AccountNames.Admin, cancellationToken);
+            await ReadmitNicsAsync(launch, net, cancellationToken);
             await EnsureNoEgressRulesAsync(launch.NoEgress, cancellationToken);
             await egress.SetEgressAsync(net.Address, allowed: !launch.NoEgress, cancellationToken);
             await forwards.OpenAsync(launch.VmId, net.Address, launch.Publish, checkHost: false, cancellationToken);

@@ -225,6 +225,7 @@ public sealed partial class VmRuntime(
                     await egress.SetEgressAsync(attached.Address, allowed: true, cancellationToken);
                 }
 
+                await DetachNicsAsync(managed.Launch, cancellationToken);
                 await network.DetachAsync(vmId, cancellationToken, keepAddress);
             }
 

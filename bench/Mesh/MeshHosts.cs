@@ -42,23 +42,24 @@ public sealed class MeshHosts : IAsyncDisposable
     /// The options of host <paramref name="host"/>'s silo, with a join token when it is not the first: entering the
     /// host's namespace, advertising its underlay address. Getting them is not part of a silo's start.
     /// </summary>
-    public Task<SiloProcessOptions> OptionsAsync(int host) => Cluster.JoiningAsync(
+    public Task<SiloProcessOptions> OptionsAsync(int host, string driver = "sim") => Cluster.JoiningAsync(
         new SiloProcessOptions(Underlay.NodeId(host), Cluster.DataDirectory(Underlay.NodeId(host)))
         {
+            Driver = driver,
             Postgres = Cluster.PostgresSocket,
             Advertise = Underlay.Address(host),
             Wrapper = Underlay.Enter(host),
         });
 
     /// <summary>Makes host <paramref name="host"/> and starts its silo (joining the cluster unless it is the first).</summary>
-    public async Task<SiloProcess> AddAsync(int host)
+    public async Task<SiloProcess> AddAsync(int host, string driver = "sim")
     {
         await Underlay.AddHostAsync(host);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var silo = await SiloProcess.StartAsync(await OptionsAsync(host), TimeSpan.FromMinutes(7));
+                var silo = await SiloProcess.StartAsync(await OptionsAsync(host, driver), TimeSpan.FromMinutes(7));
                 Cluster.Adopt(silo);
                 return silo;
             }

@@ -68,6 +68,31 @@ public interface IVmGrain : IGrainWithStringKey
     [Mutating]
     Task<VmInfo> RestoreAsync(string snapshot);
 
+    /// <summary>Adds a disk of <paramref name="sizeMiB"/> to the Running VM (the guest sees it at once) and records it in the spec.</summary>
+    [Alias("disk-add")]
+    [Mutating]
+    Task<VmDisk> AddDiskAsync(long sizeMiB);
+
+    /// <summary>Unplugs an added disk from the Running VM, deletes its contents and drops it from the spec.</summary>
+    [Alias("disk-remove")]
+    [Mutating]
+    Task<VmInfo> RemoveDiskAsync(string disk);
+
+    /// <summary>Adds a network interface (own TAP, MAC and address) to the Running VM and records it in the spec.</summary>
+    [Alias("nic-add")]
+    [Mutating]
+    Task<VmNic> AddNicAsync();
+
+    /// <summary>Unplugs an added network interface from the Running VM and drops it from the spec.</summary>
+    [Alias("nic-remove")]
+    [Mutating]
+    Task<VmInfo> RemoveNicAsync(string nic);
+
+    /// <summary>Sets the memory the Running VM's balloon leaves the guest: down to the minimum, up to what it booted with.</summary>
+    [Alias("resize-memory")]
+    [Mutating]
+    Task<VmMemory> ResizeMemoryAsync(long memoryMiB);
+
     /// <summary>Removes the VM from its host and releases its capacity.</summary>
     [Alias("delete")]
     [Mutating]

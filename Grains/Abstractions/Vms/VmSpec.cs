@@ -14,6 +14,8 @@ namespace Formation.Vms;
 /// egress on and nothing published. <see cref="Service"/> names the service the VM is a replica of (null for a plain VM):
 /// the scheduler spreads a service's replicas over nodes. <see cref="FromSnapshot"/> makes the VM a clone: its first start
 /// restores that snapshot (its id, resolved by the catalog) with a new identity instead of booting; later starts boot.
+/// <see cref="ExtraDisks"/>, <see cref="ExtraNics"/> and <see cref="BalloonMiB"/> are what was changed on the running VM
+/// (hotplug, balloon); the VM grain records them here so a restart, a restore and a re-adoption keep them.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("formation.vm-spec")]
@@ -31,8 +33,20 @@ public sealed record VmSpec(
     [property: Id(10)] bool NoEgress = false,
     [property: Id(11)] IReadOnlyList<PortPublish>? Publish = null,
     [property: Id(12)] string? Service = null,
-    [property: Id(13)] string? FromSnapshot = null)
+    [property: Id(13)] string? FromSnapshot = null,
+    [property: Id(14)] IReadOnlyList<VmDisk>? ExtraDisks = null,
+    [property: Id(15)] IReadOnlyList<VmNic>? ExtraNics = null,
+    [property: Id(16)] long? BalloonMiB = null)
 {
+    /// <summary>Disks added to the VM while it ran (<c>form vm disk add</c>); a restart keeps them. None in older specs.</summary>
+    public IReadOnlyList<VmDisk> Disks => ExtraDisks ?? [];
+
+    /// <summary>Network interfaces added beyond the first (<c>form vm nic add</c>). None in older specs.</summary>
+    public IReadOnlyList<VmNic> Nics => ExtraNics ?? [];
+
+    /// <summary>Memory the balloon leaves the guest (<c>form vm resize</c>), or null: all of <see cref="MemoryMiB"/>.</summary>
+    public long MemoryTargetMiB => BalloonMiB ?? MemoryMiB;
+
     /// <summary>The published ports (none when the spec has none, as in specs stored before <c>--publish</c>).</summary>
     public IReadOnlyList<PortPublish> Ports => Publish ?? [];
 

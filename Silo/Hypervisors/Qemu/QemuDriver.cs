@@ -155,6 +155,26 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
             args.AddRange(["-netdev", $"tap,id=net0,ifname={net.Tap},script=no,downscript=no", "-device", $"virtio-net-pci,netdev=net0,mac={net.Mac}"]);
         }
 
+        if (launch.Balloon)
+        {
+            // Without deflate-on-oom the guest's MemTotal shrinks with the balloon: what `form vm resize` promises is what it sees.
+            args.AddRange(["-device", "virtio-balloon-pci,id=balloon0"]);
+        }
+
+        // Devices added while it ran (hotplug), at the slots they had then: a restore loads the state into the same layout.
+        foreach (var disk in launch.Disks)
+        {
+            var file = $"{{\"driver\":\"file\",\"filename\":{System.Text.Json.JsonSerializer.Serialize(DeviceSlots.DiskFile(directory, disk.Id))}}}";
+            args.AddRange(["-blockdev", $"{{\"driver\":\"raw\",\"node-name\":\"{QemuProcess.BlockNode(disk.Id)}\",\"file\":{file}}}",
+                "-device", $"virtio-blk-pci,id={disk.Id},drive={QemuProcess.BlockNode(disk.Id)},serial={disk.Id},addr={DeviceSlots.Disk(disk.Id)}"]);
+        }
+
+        foreach (var nic in launch.Nics)
+        {
+            args.AddRange(["-netdev", $"tap,id={QemuProcess.NetDev(nic.Id)},ifname={nic.Tap},script=no,downscript=no",
+                "-device", $"virtio-net-pci,id={nic.Id},netdev={QemuProcess.NetDev(nic.Id)},mac={nic.Mac},addr={DeviceSlots.Nic(nic.Id)},romfile="]);
+        }
+
         if (launch.RestoreFrom is not null)
         {
             // Same machine and devices as when it was saved; the state is loaded over QMP once QEMU runs (QemuProcess.RestoreAsync).

@@ -5,7 +5,7 @@ using Formation.Silo.Platform;
 namespace Formation.Silo.Hypervisors.Qemu;
 
 /// <summary>One running QEMU, driven over QMP. Its end is seen when QMP closes and the pid is gone.</summary>
-public sealed class QemuProcess : IVmProcess
+public sealed partial class QemuProcess : IVmProcess
 {
     private readonly QmpClient _qmp;
     private readonly VmDirectory _directory;
@@ -275,6 +275,7 @@ public sealed class QemuProcess : IVmProcess
     {
         await foreach (var evt in _qmp.Events.ReadAllAsync())
         {
+            OnHotplugEvent(evt);
             if (evt.Name == "SHUTDOWN")
             {
                 _shutdownReason = evt.Data?["reason"]?.GetValue<string>() ?? "unknown";
