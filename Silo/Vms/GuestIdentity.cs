@@ -43,6 +43,14 @@ public static class GuestIdentity
         return string.Join('\n', lines) + "\n";
     }
 
+    /// <summary>
+    /// After a restore the guest's neighbour table is the saved one: on another node (a migration) its gateway's and
+    /// its old neighbours' MACs are the old node's bridge and guests, where no frame of it arrives any more, until the
+    /// entries go stale (about 30-60 s). Flushed, the guest asks again at once and this node answers (proxy ARP).
+    /// </summary>
+    public static ExecRequest ForgetNeighbours() =>
+        new(["/bin/sh", "-c", "ip neigh flush dev eth0"], Environment: ["PATH=/sbin:/usr/sbin:/bin:/usr/bin"]);
+
     /// <summary>What the guest took, for the VM's event.</summary>
     public static string Describe(string hostName, VmNetwork? network) =>
         network is { } net ? $"MAC {net.Mac}, address {net.Address} and hostname {hostName}" : $"hostname {hostName}";

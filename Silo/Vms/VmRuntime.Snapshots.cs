@@ -190,6 +190,10 @@ public sealed partial class VmRuntime
 
             reason = $"cloned from snapshot {managed.RestoringFrom} in {managed.BootClock.ElapsedMilliseconds} ms; the guest took {identity}";
         }
+        else if (managed.Launch.Network is not null)
+        {
+            await ForgetNeighboursAsync(managed);
+        }
 
         managed.ReadyTime = managed.BootClock.Elapsed;
         managed.Phase = VmPhase.Running;
@@ -197,6 +201,28 @@ public sealed partial class VmRuntime
         LogRestored(vmId, managed.BootClock.ElapsedMilliseconds);
         await reporter.ReportAsync(vmId, new HostReport(VmState.Running, reason, managed.Launch.Network?.Address, managed.Launch.Ports));
     }
+
+    /// <summary>Best effort, briefly: a guest without an agent relearns its neighbours when their entries go stale.</summary>
+    private async Task ForgetNeighboursAsync(ManagedVm managed)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        budget.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            var (result, _, stderr) = await RunInGuestAsync(managed.Process!, GuestIdentity.ForgetNeighbours(), budget.Token);
+            if (result.ExitCode != 0)
+            {
+                LogNeighboursKept(managed.Launch.VmId, (result.Error ?? stderr).Trim());
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            LogNeighboursKept(managed.Launch.VmId, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "VM {VmId}: the restored guest's neighbour table could not be flushed ({Problem}); it relearns it as entries go stale")]
+    private partial void LogNeighboursKept(string vmId, string problem);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "VM {VmId}: snapshot {SnapshotId} ({Name}) taken, paused {Milliseconds} ms, state {StateBytes} B, disk {DiskBytes} B")]
