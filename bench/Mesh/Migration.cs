@@ -63,7 +63,10 @@ public static class Migration
             throw new InvalidOperationException($"building the echo image failed: {build}");
         }
 
-        await using var connection = await hosts.Cluster.ConnectAsync();
+        // Through the membership table: the silos listen on their hosts' underlay addresses, not on loopback.
+        await using var connection = await Formation.Cli.Connection.ClusterConnection.ConnectAsync(
+            new Formation.Connection.ConnectionSettings(Formation.Connection.ConnectionSettings.DefaultGateway, hosts.Cluster.Postgres, "formation", "formation",
+                TimeSpan.FromSeconds(30), hosts.Cluster.AdminCredential), CancellationToken.None);
         var catalog = connection.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
         var spec = new VmSpec("mover", 1, 128, 1, "echo", hosts.Underlay.NodeId(1));
         var vm = await catalog.CreateVmAsync(spec);
@@ -75,14 +78,25 @@ public static class Migration
         for (var run = 1; run <= runs; run++)
         {
             var to = hosts.Underlay.NodeId(run % 2 == 1 ? 2 : 1);
-            await GapAsync(client); // reset
+            var (_, echoesBefore) = await GapAsync(client); // resets the longest wait
             var clock = Stopwatch.StartNew();
             var moved = await catalog.MigrateVmAsync(vm.Id, to);
             var command = clock.Elapsed;
-            await Task.Delay(500); // a few echoes after the move, so the gap is closed
-            var downtime = await GapAsync(client);
+            var (downtime, echoes) = await GapAsync(client);
+            for (var wait = 0; echoes < echoesBefore + 20 && wait < 600; wait++)
+            {
+                await Task.Delay(100); // until echoes flow again: the gap is closed only by the first echo after the move
+                var (gap, now) = await GapAsync(client);
+                (downtime, echoes) = (gap > downtime ? gap : downtime, now);
+            }
+
+            if (echoes < echoesBefore + 20)
+            {
+                throw new InvalidOperationException($"the held connection carried no echoes for 60 s after the move ({echoes - echoesBefore} since it began)");
+            }
+
             samples.Add((command, downtime));
-            Console.WriteLine($"  run {run}: -> {to}: command {S(command)}, downtime on the held connection {S(downtime)}, address {moved.Address}" +
+            Console.WriteLine($"  run {run}: -> {to}: command {S(command)}, downtime on the held connection {S(downtime)} ({echoes - echoesBefore} echoes since), address {moved.Address}" +
                 (moved.Address == vm.Address ? "" : $" (was {vm.Address}!)"));
         }
 
@@ -121,9 +135,13 @@ public static class Migration
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
             {
-                if (await process.StandardOutput.ReadLineAsync(wait.Token) == "connected" && (await GapAsync(process)) < TimeSpan.FromSeconds(5))
+                if (await process.StandardOutput.ReadLineAsync(wait.Token) == "connected")
                 {
-                    return process;
+                    await Task.Delay(300);
+                    if ((await GapAsync(process)).Echoes > 5)
+                    {
+                        return process;
+                    }
                 }
             }
             catch (OperationCanceledException)
@@ -140,13 +158,16 @@ public static class Migration
         }
     }
 
-    private static async Task<TimeSpan> GapAsync(Process client)
+    /// <summary>The longest wait for an echo since the last call, and how many echoes came so far.</summary>
+    private static async Task<(TimeSpan Gap, long Echoes)> GapAsync(Process client)
     {
         await client.StandardInput.WriteLineAsync("gap");
         await client.StandardInput.FlushAsync();
         var line = await client.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("the client ended");
         var parts = line.Split(' ');
-        return parts[0] == "gap" ? TimeSpan.FromMilliseconds(int.Parse(parts[1])) : throw new InvalidOperationException($"the client said '{line}'");
+        return parts[0] == "gap"
+            ? (TimeSpan.FromMilliseconds(int.Parse(parts[1])), long.Parse(parts[2]))
+            : throw new InvalidOperationException($"the client said '{line}'");
     }
 
     private static Task<FormProcess.Result> FormAsync(MeshHosts hosts, params string[] args) =>
