@@ -83,14 +83,15 @@ public static class Migration
             var moved = await catalog.MigrateVmAsync(vm.Id, to);
             var command = clock.Elapsed;
             var (downtime, echoes) = await GapAsync(client);
-            for (var wait = 0; echoes < echoesBefore + 20 && wait < 600; wait++)
+            var atReturn = echoes; // echoes before the pause count for nothing: wait for 20 after the command returned
+            for (var wait = 0; echoes < atReturn + 20 && wait < 600; wait++)
             {
                 await Task.Delay(100); // until echoes flow again: the gap is closed only by the first echo after the move
                 var (gap, now) = await GapAsync(client);
                 (downtime, echoes) = (gap > downtime ? gap : downtime, now);
             }
 
-            if (echoes < echoesBefore + 20)
+            if (echoes < atReturn + 20)
             {
                 throw new InvalidOperationException($"the held connection carried no echoes for 60 s after the move ({echoes - echoesBefore} since it began)");
             }
