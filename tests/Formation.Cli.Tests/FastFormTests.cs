@@ -115,7 +115,8 @@ public sealed partial class FastFormTests(RunningSiloFixture silo) : IClassFixtu
         var fast = await FastAsync(WithFull, line);
         var full = await FullAsync(line);
 
-        Assert.Equal((full.ExitCode, full.Out, full.Error), (fast.ExitCode, fast.Out, fast.Error));
+        // Two runs are two reads: a node's heartbeat and load may move between them (seen in CI), nothing else may.
+        Assert.Equal((full.ExitCode, MovingFields.Without(full.Out), full.Error), (fast.ExitCode, MovingFields.Without(fast.Out), fast.Error));
     }
 
     [Fact]

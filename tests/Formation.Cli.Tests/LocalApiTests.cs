@@ -127,22 +127,5 @@ public sealed class LocalApiTests(RunningSiloFixture silo) : IClassFixture<Runni
         FormRun.InProcessAsync(useLocalApi, [.. args, "--gateway", silo.Silo.Gateway]);
 
     /// <summary>Node heartbeats and a VM's latest usage sample move between two reads; everything else must be identical.</summary>
-    private static string WithoutHeartbeats(string json)
-    {
-        var node = JsonNode.Parse(json)!;
-        if (node is JsonObject detail && detail.ContainsKey("usage"))
-        {
-            detail.Remove("usage");
-        }
-
-        foreach (var n in node is JsonArray array ? array : [])
-        {
-            if (n is JsonObject o && o.ContainsKey("lastHeartbeat"))
-            {
-                o.Remove("lastHeartbeat");
-            }
-        }
-
-        return node.ToJsonString();
-    }
+    private static string WithoutHeartbeats(string json) => MovingFields.Without(json);
 }
