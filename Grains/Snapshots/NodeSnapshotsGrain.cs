@@ -55,7 +55,7 @@ public sealed partial class NodeSnapshotsGrain(ISnapshotHost host, ILogger<NodeS
     {
         if (host.Describe(snapshotId) is { } held)
         {
-            return Visible(snapshotId).Info;
+            return Visible(held, snapshotId).Info;
         }
 
         if (fromNode == NodeId)
@@ -95,8 +95,10 @@ public sealed partial class NodeSnapshotsGrain(ISnapshotHost host, ILogger<NodeS
     }
 
     // A snapshot of an account the caller may not act on answers exactly like one the node does not hold.
-    private SnapshotContents Visible(string snapshotId) =>
-        host.Describe(snapshotId) is { } contents && CallerContext.CurrentOrSystem.MayAct(contents.Info.Account)
+    private SnapshotContents Visible(string snapshotId) => Visible(host.Describe(snapshotId), snapshotId);
+
+    private static SnapshotContents Visible(SnapshotContents? contents, string snapshotId) =>
+        contents is not null && CallerContext.CurrentOrSystem.MayAct(contents.Info.Account)
             ? contents
             : throw SnapshotKeys.Missing(snapshotId);
 

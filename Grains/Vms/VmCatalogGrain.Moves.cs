@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Formation.Errors;
 using Formation.Grains.Images;
-using Formation.Images;
 using Formation.Nodes;
 using Formation.Scheduling;
 using Formation.Snapshots;
@@ -64,7 +63,7 @@ public sealed partial class VmCatalogGrain
         try
         {
             // The target gets the VM's image while the VM still runs: the pause is for its state alone.
-            await EnsureImageAsync(before, toNode);
+            await NodeImageHolding.RequireAsync(GrainFactory, toNode, before.Spec, before.Account);
             saved = await source.MoveOutAsync(toNode);
         }
         catch (Exception ex)
@@ -156,18 +155,6 @@ public sealed partial class VmCatalogGrain
         }
 
         return new DrainedVm(vm.Id, vm.Name, null, problem ?? $"no other healthy, undrained node runs the {driver} driver to take it");
-    }
-
-    private async Task EnsureImageAsync(VmInfo vm, string nodeId)
-    {
-        if (vm.Spec is { Image: { } image, ImageDigest: { } digest })
-        {
-            var held = await GrainFactory.GetGrain<INodeImageStoreGrain>(ImageKeys.NodeStore(nodeId)).EnsureAsync(ImageNames.InAccount(vm.Account, image), digest);
-            if (!held.Succeeded)
-            {
-                throw new FormationException(ErrorKind.HostFailure, $"node {nodeId} could not get the VM's image {image}: {held.Error}");
-            }
-        }
     }
 
     /// <summary>The target must be a live node other than the VM's, running the driver the VM's snapshot is for.</summary>

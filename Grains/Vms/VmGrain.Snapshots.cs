@@ -93,14 +93,7 @@ public sealed partial class VmGrain
     /// <summary>A clone on a node without a copy of its snapshot: the node fetches it from a node that holds it.</summary>
     private async Task EnsureSnapshotHereAsync(string snapshotId)
     {
-        if (S.Spec is { Image: { } image, ImageDigest: { } digest })
-        {
-            var fetched = await NodeStore.EnsureAsync(Formation.Images.ImageNames.InAccount(OwnerAccount, image), digest);
-            if (!fetched.Succeeded)
-            {
-                throw new FormationException(ErrorKind.HostFailure, $"node {NodeId} could not get image {image}: {fetched.Error}");
-            }
-        }
+        await Images.NodeImageHolding.RequireAsync(GrainFactory, NodeId, S.Spec!, OwnerAccount);
 
         var here = GrainFactory.GetGrain<INodeSnapshotsGrain>(SnapshotKeys.NodeStore(NodeId));
         if ((await here.ListAsync(null)).Any(s => s.Id == snapshotId))
