@@ -21,6 +21,9 @@ public interface IVmHost
     /// <summary>Devices added to or removed from running VMs, and their balloon; null when this driver cannot change them.</summary>
     IVmDeviceHost? Devices => null;
 
+    /// <summary>Moving running VMs to and from other nodes while they run; null when this driver cannot (they move by stop and copy).</summary>
+    IVmMigrationHost? Migration => null;
+
     /// <summary>Prepares and boots the VM; reports Running when the guest is ready, or Failed.</summary>
     Task ProvisionAsync(VmInfo vm, CancellationToken cancellationToken);
 

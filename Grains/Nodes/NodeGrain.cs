@@ -1,4 +1,5 @@
 using Formation.Grains.Common;
+using Formation.Grains.Hosting;
 using Formation.Grains.Placement;
 using Formation.Nodes;
 using Formation.Scheduling;
@@ -36,6 +37,20 @@ public sealed class NodeGrain(
         {
             await GrainFactory.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).RegisterNodeAsync(registered);
         }
+    }
+
+    /// <summary>
+    /// Started, not awaited, and off the grain's turn: a sync may publish this node's claims through this very grain
+    /// (<see cref="SetMeshAsync"/>), which would wait for this call to end.
+    /// </summary>
+    public Task SyncMeshAsync()
+    {
+        if (ServiceProvider.GetService(typeof(IMeshHost)) is IMeshHost mesh)
+        {
+            _ = Task.Run(() => mesh.SyncNowAsync(CancellationToken.None));
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<NodeInfo?> GetAsync() => Task.FromResult(store.State.Info);

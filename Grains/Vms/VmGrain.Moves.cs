@@ -41,28 +41,13 @@ public sealed partial class VmGrain
 
     public async Task<VmInfo> MoveInAsync(VmArrival arrival)
     {
-        if (S.Exists)
-        {
-            throw FormationException.Conflict($"VM {VmId} already exists on node {NodeId}; it cannot move in again.");
-        }
-
-        var now = clock.GetUtcNow();
-        store.State = new VmGrainState
-        {
-            Spec = arrival.Spec,
-            State = VmState.Pending,
-            CreatedAt = arrival.CreatedAt,
-            UpdatedAt = now,
-            Address = arrival.Address,
-            HypervisorDriver = host.DriverName,
-            Owner = arrival.Owner,
-            Events = [.. arrival.Events],
-        };
+        var snapshotId = arrival.SnapshotId ?? throw FormationException.Invalid("a stop-and-copy arrival names the snapshot it restores.");
+        Become(arrival);
         await TransitionAsync(VmState.Scheduled, $"migrating from node {arrival.FromNode}", persist: false);
         await TransitionAsync(VmState.Provisioning, $"restoring on node {NodeId} what node {arrival.FromNode} saved");
         try
         {
-            await host.RestoreAsync(Info(), arrival.SnapshotId, CancellationToken.None);
+            await host.RestoreAsync(Info(), snapshotId, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -72,6 +57,83 @@ public sealed partial class VmGrain
         }
 
         return Info();
+    }
+
+    public async Task<MigrationInbox?> ReceiveMoveAsync(VmArrival arrival)
+    {
+        if (host.Migration is not { } migration)
+        {
+            return null;
+        }
+
+        Become(arrival);
+        MigrationInbox? inbox;
+        try
+        {
+            inbox = await migration.ReceiveAsync(Info(), arrival.FromNode, CancellationToken.None);
+        }
+        catch
+        {
+            store.State = new VmGrainState(); // never persisted: nothing here to undo
+            throw;
+        }
+
+        if (inbox is null)
+        {
+            store.State = new VmGrainState();
+            return null;
+        }
+
+        S.ArrivingFrom = arrival.FromNode;
+        await TransitionAsync(VmState.Scheduled, $"migrating live from node {arrival.FromNode}", persist: false);
+        await TransitionAsync(VmState.Provisioning, $"receiving on node {NodeId} the running VM from node {arrival.FromNode}");
+        return inbox;
+    }
+
+    public async Task SendMoveAsync(string toNode, MigrationInbox inbox)
+    {
+        RequireExists();
+        RequireSettled();
+        RequireState("migrate live", VmState.Running);
+        var migration = host.Migration ?? throw FormationException.Invalid($"node {NodeId}'s {host.DriverName} driver cannot send a running VM.");
+        S.MovingTo = toNode;
+        S.MovingSince = clock.GetUtcNow();
+        await store.WriteStateAsync();
+        try
+        {
+            await migration.SendAsync(Info(), inbox, CancellationToken.None);
+        }
+        catch
+        {
+            S.MovingTo = null;
+            await store.WriteStateAsync();
+            throw;
+        }
+
+        S.Reason = $"migrating live to node {toNode}: sent, it continues there";
+        await store.WriteStateAsync();
+        PublishSummary();
+    }
+
+    /// <summary>This grain takes the arriving VM's spec, owner, creation time, address and history (not yet persisted).</summary>
+    private void Become(VmArrival arrival)
+    {
+        if (S.Exists)
+        {
+            throw FormationException.Conflict($"VM {VmId} already exists on node {NodeId}; it cannot move in again.");
+        }
+
+        store.State = new VmGrainState
+        {
+            Spec = arrival.Spec,
+            State = VmState.Pending,
+            CreatedAt = arrival.CreatedAt,
+            UpdatedAt = clock.GetUtcNow(),
+            Address = arrival.Address,
+            HypervisorDriver = host.DriverName,
+            Owner = arrival.Owner,
+            Events = [.. arrival.Events],
+        };
     }
 
     public async Task MovedOutAsync()
@@ -101,7 +163,7 @@ public sealed partial class VmGrain
         DeactivateOnIdle();
     }
 
-    public async Task<VmInfo> AbortMoveOutAsync(string snapshotId)
+    public async Task<VmInfo> AbortMoveOutAsync(string? snapshotId)
     {
         if (!S.Exists || S.MovingTo is not { } target)
         {
@@ -109,6 +171,16 @@ public sealed partial class VmGrain
         }
 
         S.MovingTo = null;
+        if (snapshotId is null)
+        {
+            // A live move: the VM's process is still here, paused once it had sent everything; it continues.
+            await store.WriteStateAsync();
+            await host.ResumeAsync(VmId, CancellationToken.None);
+            S.Reason = $"migration to node {target} failed; it runs on here";
+            PublishSummary();
+            return Info();
+        }
+
         await host.RestoreAsync(Info(), snapshotId, CancellationToken.None);
         await TransitionAsync(VmState.Provisioning, $"migration to node {target} failed; restoring it here from the state it saved");
         return Info();

@@ -260,8 +260,14 @@ public sealed partial class VmGrain(
             return;
         }
 
+        var arriving = S.ArrivingFrom is not null;
+        if (observed == VmState.Running || observed == VmState.Failed)
+        {
+            S.ArrivingFrom = null;
+        }
+
         await TransitionAsync(observed, report.Reason ?? "reported by host");
-        if (report.Unexpected && ShouldRestart(observed))
+        if (report.Unexpected && !arriving && ShouldRestart(observed))
         {
             S.AutomaticRestarts.Add(clock.GetUtcNow());
             LogAutomaticRestart(VmId, S.Spec!.Restart, S.AutomaticRestarts.Count);

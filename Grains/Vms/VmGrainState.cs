@@ -42,5 +42,11 @@ public sealed class VmGrainState
 
     [Id(13)] public DateTimeOffset MovingSince { get; set; }
 
+    /// <summary>
+    /// The node a VM arriving live comes from, until it runs here: a failed arrival is never restarted by the restart
+    /// policy (the VM still runs on that node, and the move is undone); null otherwise.
+    /// </summary>
+    [Id(14)] public string? ArrivingFrom { get; set; }
+
     public bool Exists => Spec is not null && State != VmState.Deleted;
 }

@@ -70,6 +70,7 @@ public static class FormationSiloBuilderExtensions
         services.AddSingleton<PortForwards>();
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<MeshAgent>(sp, settings.DataDirectory));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<MeshAgent>());
+        services.AddSingleton<IMeshHost>(sp => sp.GetRequiredService<MeshAgent>());
         services.AddSingleton<QemuDriver>();
         services.AddSingleton<IHypervisorDriver>(sp => sp.GetRequiredService<QemuDriver>());
         VmJailOptions.RefuseUnjailed(services.AddOptions<KvmOptions>().BindConfiguration(KvmOptions.Section), KvmOptions.Section, o => o.Jail);

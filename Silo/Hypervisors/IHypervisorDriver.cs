@@ -8,6 +8,9 @@ public interface IHypervisorDriver
 {
     string Name { get; }
 
+    /// <summary>Whether this driver's processes move between nodes while they run (<see cref="IVmLiveMigration"/>).</summary>
+    bool MigratesLive => false;
+
     /// <summary>Starts the VM described by the launch (artifacts already in its directory); returns once it runs.</summary>
     Task<IVmProcess> LaunchAsync(VmLaunch launch, VmDirectory directory, CancellationToken cancellationToken);
 

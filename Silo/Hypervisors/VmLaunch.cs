@@ -45,4 +45,7 @@ public sealed record VmLaunch(
 
     /// <summary>A snapshot's machine-state directory; the VM starts from it instead of booting (null: boot).</summary>
     public string? RestoreFrom { get; init; }
+
+    /// <summary>The VM arrives by live migration: the process starts waiting for its state from the old node (<see cref="IVmLiveMigration"/>).</summary>
+    public bool Incoming { get; init; }
 }

@@ -98,8 +98,12 @@ public sealed partial class HostNetwork(
     /// here (<see cref="Hosted"/>). From this node's own subnet (the VM came back home), it is attached as a native VM and
     /// the claim takes the address back from the node that had it.
     /// </para>
+    /// <para>
+    /// With <paramref name="claim"/> false (a VM arriving by live migration, which still runs on its old node) all of that
+    /// is set up but the address is not claimed yet: <see cref="ClaimAsync"/> does that once the VM runs here.
+    /// </para>
     /// </summary>
-    public async Task<VmNetwork> AttachAsync(string vmId, string account, CancellationToken cancellationToken, string? homeAddress = null)
+    public async Task<VmNetwork> AttachAsync(string vmId, string account, CancellationToken cancellationToken, string? homeAddress = null, bool claim = true)
     {
         var subnet = await EnsureBridgeAsync(cancellationToken);
         var tap = TapName(vmId);
@@ -133,13 +137,17 @@ public sealed partial class HostNetwork(
         }
 
         await guard.AdmitAsync(network, account, cancellationToken);
-        if (homeAddress is not null)
+        if (homeAddress is not null && claim)
         {
             await HostAsync(network, subnet, cancellationToken);
         }
 
         return network;
     }
+
+    /// <summary>Claims a VM's address for this node (attached with <c>claim: false</c>): the mesh agent publishes it next.</summary>
+    public async Task ClaimAsync(VmNetwork network, CancellationToken cancellationToken) =>
+        await HostAsync(network, await EnsureBridgeAsync(cancellationToken), cancellationToken);
 
     /// <summary>
     /// A re-adopted VM's TAP (silo restart): back in the node's link group (a TAP made before the guard had none) and

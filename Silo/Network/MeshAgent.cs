@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Formation.Grains.Hosting;
 using Formation.Networking;
 using Formation.Nodes;
 using Formation.Scheduling;
@@ -39,8 +40,11 @@ public sealed partial class MeshAgent(
     OverlayGuard guard,
     IOptions<MeshOptions> options,
     string dataDirectory,
-    ILogger<MeshAgent> logger) : ILifecycleParticipant<ISiloLifecycle>
+    ILogger<MeshAgent> logger) : ILifecycleParticipant<ISiloLifecycle>, IMeshHost
 {
+    /// <summary>One sync at a time: the loop's and the ones asked for (<see cref="SyncNowAsync"/>).</summary>
+    private readonly SemaphoreSlim _syncGate = new(1, 1);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, string?> _appliedEndpoints = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
@@ -101,7 +105,7 @@ public sealed partial class MeshAgent(
                     _watch = Task.Run(() => WatchAddressesAsync(cancellationToken), CancellationToken.None);
                 }
 
-                await SyncAsync(cancellationToken);
+                await SyncOnceAsync(cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -223,6 +227,71 @@ public sealed partial class MeshAgent(
         .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
         .Select(a => a.Address.ToString())
         .Order(StringComparer.Ordinal));
+
+    /// <summary>The overlay address of this node (its subnet's gateway), or null while it has no mesh.</summary>
+    public string? OverlayAddress => _mesh?.OverlayAddress;
+
+    /// <summary>Another node's overlay address as its record has it, or null when it has no mesh (or is gone).</summary>
+    public async Task<string?> OverlayAddressOfAsync(string nodeId)
+    {
+        var nodes = await grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+        return nodes.FirstOrDefault(n => n.NodeId == nodeId && n.Health != NodeHealth.Left)?.Info.Mesh?.OverlayAddress;
+    }
+
+    public async Task SyncNowAsync(CancellationToken cancellationToken)
+    {
+        if (_mesh is null)
+        {
+            return; // no mesh (or not set up yet): the loop's first sync publishes everything
+        }
+
+        try
+        {
+            await SyncOnceAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSyncFailed(ex, InterfaceName);
+        }
+    }
+
+    /// <summary>
+    /// Syncs here, then has every other node of the mesh sync too (each starts its sync and answers at once): a claim this
+    /// node just made (a VM that arrived) turns the others' routes now, not at their next round.
+    /// </summary>
+    public async Task PublishNowAsync(CancellationToken cancellationToken)
+    {
+        await SyncNowAsync(cancellationToken);
+        if (_mesh is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var nodes = await grains.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync();
+            await Task.WhenAll(nodes
+                .Where(n => n.NodeId != node.Identity.NodeId && n.Health == NodeHealth.Healthy && n.Info.Mesh is not null)
+                .Select(n => grains.GetGrain<INodeGrain>(n.NodeId).SyncMeshAsync()));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSyncFailed(ex, InterfaceName); // they sync at their next round anyway
+        }
+    }
+
+    private async Task SyncOnceAsync(CancellationToken cancellationToken)
+    {
+        await _syncGate.WaitAsync(cancellationToken);
+        try
+        {
+            await SyncAsync(cancellationToken);
+        }
+        finally
+        {
+            _syncGate.Release();
+        }
+    }
 
     private async Task SyncAsync(CancellationToken cancellationToken)
     {

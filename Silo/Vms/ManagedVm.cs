@@ -56,6 +56,9 @@ public sealed class ManagedVm(VmLaunch launch, VmDirectory directory)
     /// <summary>The launch scheduled last is a clone's: once restored, its guest is given the VM's own identity before it counts as running.</summary>
     public bool Cloning { get; set; }
 
+    /// <summary>Where an arriving VM's state comes in (live migration), while the launch waits for it; null otherwise.</summary>
+    public MigrationChannel? Incoming { get; set; }
+
     /// <summary>Marks a launch as scheduled (call it holding <see cref="Gate"/>); the launch completes the answer when settled.</summary>
     public TaskCompletionSource ScheduleLaunch() =>
         _launch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

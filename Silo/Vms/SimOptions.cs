@@ -13,4 +13,19 @@ public sealed class SimOptions
     /// for tests of what follows addresses (DNS). Off by default: scale runs skip the two grain calls per VM.
     /// </summary>
     public bool Addresses { get; set; }
+
+    /// <summary>Makes live migrations fail on this node, at the sending or the receiving end (tests of the undo); none by default.</summary>
+    public SimMigrationFault MigrationFault { get; set; }
+}
+
+/// <summary>Where a simulated live migration fails (<see cref="SimOptions.MigrationFault"/>).</summary>
+public enum SimMigrationFault
+{
+    None = 0,
+
+    /// <summary>The old node's send breaks: the VM runs on there.</summary>
+    Send = 1,
+
+    /// <summary>The new node's VM never arrives (reports Failed).</summary>
+    Arrive = 2,
 }

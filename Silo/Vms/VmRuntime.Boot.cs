@@ -13,17 +13,14 @@ public sealed partial class VmRuntime
     /// <summary>Reboots the guest may do on its own before it is considered to be in a boot loop.</summary>
     private const int MaxGuestRebootsBeforeReady = 3;
 
-    private async Task<VmLaunch> PrepareAsync(VmInfo vm, VmDirectory directory, CancellationToken cancellationToken)
+    private async Task<VmLaunch> PrepareAsync(VmInfo vm, VmDirectory directory, CancellationToken cancellationToken, bool claimAddress = true)
     {
-        var reference = vm.Spec.Image
-            ?? throw FormationException.Invalid($"VM {vm.Name} has no image; create it with --image (build one with `form pack build`).");
-        var image = await images.GetAsync(vm.Spec.ImageDigest ?? ImageReference.TryNormalize(reference, out _) ?? reference, cancellationToken)
-            ?? throw FormationException.NotFound($"image '{reference}' is not on node {node.Identity.NodeId} (it was removed after it was fetched); start the VM again to fetch it.");
+        var image = await ImageOfAsync(vm, cancellationToken);
         var kernel = image.Manifest.Kernel?.Path is { } path && File.Exists(path) ? path : GuestKernelLocator.TryResolve()
             ?? throw new FormationException(ErrorKind.HostFailure, $"node {node.Identity.NodeId} has no Formation guest kernel; run scripts/build-guest-kernel.");
         await VmArtifacts.PrepareAsync(image, kernel, vm.Spec.DiskGiB, directory, cancellationToken);
         // A VM that has an address keeps it: the same on its own node, and a migrated VM's home address on another one.
-        var net = network.Enabled ? await network.AttachAsync(vm.Id, vm.Account, cancellationToken, homeAddress: vm.Address) : null;
+        var net = network.Enabled ? await network.AttachAsync(vm.Id, vm.Account, cancellationToken, homeAddress: vm.Address, claim: claimAddress) : null;
         if (net is null && vm.Spec.Ports.Count > 0)
         {
             throw FormationException.Invalid($"VM {vm.Name} publishes ports but node {node.Identity.NodeId} runs without VM networking; create it without --publish.");
@@ -56,6 +53,15 @@ public sealed partial class VmRuntime
         }, vm, directory, cancellationToken);
     }
 
+    /// <summary>The VM's image in this node's store.</summary>
+    private async Task<ImageStoreEntry> ImageOfAsync(VmInfo vm, CancellationToken cancellationToken)
+    {
+        var reference = vm.Spec.Image
+            ?? throw FormationException.Invalid($"VM {vm.Name} has no image; create it with --image (build one with `form pack build`).");
+        return await images.GetAsync(vm.Spec.ImageDigest ?? ImageReference.TryNormalize(reference, out _) ?? reference, cancellationToken)
+            ?? throw FormationException.NotFound($"image '{reference}' is not on node {node.Identity.NodeId} (it was removed after it was fetched); start the VM again to fetch it.");
+    }
+
     /// <summary>
     /// Starts the process and waits for the guest's readiness line; then supervises it. <paramref name="launch"/>
     /// completes once the launch has had its turn at the gate (see <see cref="ManagedVm.LaunchSettled"/>).
@@ -66,6 +72,7 @@ public sealed partial class VmRuntime
         IVmProcess process;
         string? failure = null;
         var restored = false;
+        var arriving = false;
 
         // The launch holds the VM's gate: a delete, stop or reboot asked for meanwhile waits for the process to exist
         // (and then ends it) instead of missing it and leaving it running.
@@ -83,6 +90,7 @@ public sealed partial class VmRuntime
             process = await driver.LaunchAsync(managed.Launch, managed.Directory, _stopping.Token);
             managed.Process = process;
             CountBoot(managed);
+            arriving = managed.Launch.Incoming;
             if (managed.Launch.RestoreFrom is not null)
             {
                 // Started from a snapshot once; a later reboot or restart boots afresh.
@@ -115,7 +123,14 @@ public sealed partial class VmRuntime
             return;
         }
 
-        if (restored)
+        if (arriving)
+        {
+            if (!await ArriveAsync(managed, process))
+            {
+                return;
+            }
+        }
+        else if (restored)
         {
             await ReportRestoredAsync(managed);
         }

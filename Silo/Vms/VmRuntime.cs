@@ -25,6 +25,7 @@ public sealed partial class VmRuntime(
     ImageStore images,
     SnapshotStore snapshots,
     HostNetwork network,
+    MeshAgent mesh,
     EgressNat egress,
     PortForwards forwards,
     VmReporter reporter,
@@ -210,6 +211,11 @@ public sealed partial class VmRuntime(
         try
         {
             managed.Phase = VmPhase.Deleting;
+            if (managed.Incoming is { } incoming)
+            {
+                await incoming.DisposeAsync(); // an arrival still waiting for its stream stops waiting
+            }
+
             if (managed.Process is { } process)
             {
                 await process.KillAsync(cancellationToken);

@@ -42,24 +42,26 @@ public sealed class MeshHosts : IAsyncDisposable
     /// The options of host <paramref name="host"/>'s silo, with a join token when it is not the first: entering the
     /// host's namespace, advertising its underlay address. Getting them is not part of a silo's start.
     /// </summary>
-    public Task<SiloProcessOptions> OptionsAsync(int host, string driver = "sim") => Cluster.JoiningAsync(
+    public Task<SiloProcessOptions> OptionsAsync(int host, string driver = "sim", IReadOnlyDictionary<string, string>? environment = null) => Cluster.JoiningAsync(
         new SiloProcessOptions(Underlay.NodeId(host), Cluster.DataDirectory(Underlay.NodeId(host)))
         {
             Driver = driver,
             Postgres = Cluster.PostgresSocket,
             Advertise = Underlay.Address(host),
             Wrapper = Underlay.Enter(host),
+            // Its own run directory and VM cgroups, as a real host has.
+            Environment = new Dictionary<string, string>(SimulatedHost.Environment(Underlay.Namespace(host)).Concat(environment ?? new Dictionary<string, string>())),
         });
 
     /// <summary>Makes host <paramref name="host"/> and starts its silo (joining the cluster unless it is the first).</summary>
-    public async Task<SiloProcess> AddAsync(int host, string driver = "sim")
+    public async Task<SiloProcess> AddAsync(int host, string driver = "sim", IReadOnlyDictionary<string, string>? environment = null)
     {
         await Underlay.AddHostAsync(host);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var silo = await SiloProcess.StartAsync(await OptionsAsync(host, driver), TimeSpan.FromMinutes(7));
+                var silo = await SiloProcess.StartAsync(await OptionsAsync(host, driver, environment), TimeSpan.FromMinutes(7));
                 Cluster.Adopt(silo);
                 return silo;
             }

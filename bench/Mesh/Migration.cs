@@ -48,11 +48,13 @@ public static class Migration
                 print("gap", round(state["worst"] * 1000), state["echoes"], flush=True); state["worst"] = 0.0
         """;
 
-    public static async Task<int> RunAsync(int runs)
+    public static async Task<int> RunAsync(int runs, bool liveOnTcg)
     {
         await using var hosts = await MeshHosts.CreateAsync("mesh-migration");
-        await hosts.AddAsync(1, driver: "qemu");
-        await hosts.AddAsync(2, driver: "qemu");
+        var qemu = new Dictionary<string, string> { ["Formation__Qemu__LiveMigrationWithTcg"] = liveOnTcg ? "true" : "false" };
+        Console.WriteLine($"  qemu: {(File.Exists("/dev/kvm") ? "kvm" : "tcg")}; live migration with tcg {(liveOnTcg ? "on" : "off (stop and copy without kvm)")}");
+        await hosts.AddAsync(1, driver: "qemu", qemu);
+        await hosts.AddAsync(2, driver: "qemu", qemu);
         await hosts.AddAsync(3);
         await hosts.WaitForFullMeshAsync([1, 2, 3], TimeSpan.FromMinutes(3));
         var context = Directory.CreateTempSubdirectory("formation-bench-migration");

@@ -7,9 +7,10 @@ using Formation.Bench.Mesh;
 //       configured by hand with wg on the same underlay (the anchor for the overlay's overhead: goal >= 0.95 of it)
 //   formation-bench-mesh --convergence [--hosts 5] [--runs 3]
 //       a new node's silo start -> its key is a peer on every other host (goal <= 5 s); anchor: the silo's own start
-//   formation-bench-mesh --migration [--runs 3]
+//   formation-bench-mesh --migration [--runs 3] [--live-on-tcg 1]
 //       form vm migrate of a real (qemu) guest between hosts: downtime on a TCP connection held from a third host;
-//       anchor: deleting it and creating it on the other node until a new connection is served
+//       anchor: deleting it and creating it on the other node until a new connection is served. Without /dev/kvm the
+//       guest moves by stop and copy unless --live-on-tcg 1 (Qemu:LiveMigrationWithTcg: live, for the figure only)
 var mode = args.FirstOrDefault(a => a is "--throughput" or "--convergence" or "--migration");
 var options = args.Where(a => a != mode).Chunk(2).Where(p => p.Length == 2).ToDictionary(p => p[0].TrimStart('-'), p => int.Parse(p[1]));
 if (mode is null || Environment.UserName != "root")
@@ -23,6 +24,6 @@ Console.WriteLine($"== mesh {mode[2..]}: {Environment.ProcessorCount} cores, loa
 return mode switch
 {
     "--throughput" => await Throughput.RunAsync(options.GetValueOrDefault("seconds", 10), options.GetValueOrDefault("runs", 3), options.GetValueOrDefault("streams", 1)),
-    "--migration" => await Migration.RunAsync(options.GetValueOrDefault("runs", 3)),
+    "--migration" => await Migration.RunAsync(options.GetValueOrDefault("runs", 3), options.GetValueOrDefault("live-on-tcg", 0) == 1),
     _ => await Convergence.RunAsync(options.GetValueOrDefault("hosts", 5), options.GetValueOrDefault("runs", 3)),
 };

@@ -141,6 +141,7 @@ public sealed class Underlay : IAsyncDisposable
             }
 
             await QuietAsync("ip", ["netns", "del", ns]);
+            await Formation.Testing.SimulatedHost.RemoveAsync(ns);
         }
 
         await QuietAsync("ip", ["link", "del", Bridge]);

@@ -17,6 +17,14 @@ public interface INodeGrain : IGrainWithStringKey
     [Mutating]
     Task SetMeshAsync(NodeMesh mesh);
 
+    /// <summary>
+    /// Has the node's mesh agent sync now (peers, routes, roaming addresses) instead of at its next round: a node that has
+    /// just taken a migrated VM's address tells the others, so traffic to it turns there at once.
+    /// </summary>
+    [Alias("sync-mesh")]
+    [NonMutating]
+    Task SyncMeshAsync();
+
     /// <summary>Returns what the node last reported.</summary>
     [Alias("get")]
     [NonMutating]

@@ -131,11 +131,34 @@ public interface IVmGrain : IGrainWithStringKey
     [NodeOnly]
     Task AbandonMoveInAsync();
 
-    /// <summary>Migration failed: the old node restores the VM from the snapshot it took for the move, and it runs there again.</summary>
+    /// <summary>
+    /// Live migration, on the new node: this grain becomes the VM (as <see cref="MoveInAsync"/>) and its node starts a process
+    /// that waits for the VM's state; returns where the old node sends it. Null when this node cannot take a VM live (its
+    /// driver cannot, or it has no mesh for the stream): nothing is started, and the move goes by stop and copy.
+    /// </summary>
+    [Alias("receive-move")]
+    [Mutating]
+    [NodeOnly]
+    Task<MigrationInbox?> ReceiveMoveAsync(VmArrival arrival);
+
+    /// <summary>
+    /// Live migration, on the VM's node: sends the running VM to <paramref name="inbox"/> on <paramref name="toNode"/> while it
+    /// runs, marked as moving; returns once the new node has all of it (paused here from then on). On failure it runs on here.
+    /// </summary>
+    [Alias("send-move")]
+    [Mutating]
+    [NodeOnly]
+    [ResponseTimeout("00:10:00")]
+    Task SendMoveAsync(string toNode, MigrationInbox inbox);
+
+    /// <summary>
+    /// Migration failed: the old node restores the VM from the snapshot it took for the move (or, after a live migration,
+    /// null: continues the VM it kept), and it runs there again.
+    /// </summary>
     [Alias("abort-move-out")]
     [Mutating]
     [NodeOnly]
-    Task<VmInfo> AbortMoveOutAsync(string snapshotId);
+    Task<VmInfo> AbortMoveOutAsync(string? snapshotId);
 
     /// <summary>Called by the host when it observes the VM change state (booted, exited, crashed).</summary>
     [Alias("report")]

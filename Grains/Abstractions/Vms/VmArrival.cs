@@ -4,7 +4,8 @@ namespace Formation.Vms;
 
 /// <summary>
 /// What a migrating VM's grain on its new node starts from: the VM as it was on <see cref="FromNode"/> (spec, owner,
-/// creation time, address, history) and the snapshot of its machine state, already copied to the new node.
+/// creation time, address, history) and the snapshot of its machine state, already copied to the new node — or, for a
+/// live migration, no snapshot (<see cref="SnapshotId"/> null): the state then arrives in a stream (<see cref="MigrationInbox"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("formation.vm-arrival")]
 public sealed record VmArrival(
@@ -14,4 +15,4 @@ public sealed record VmArrival(
     [property: Id(3)] string? Address,
     [property: Id(4)] IReadOnlyList<VmEvent> Events,
     [property: Id(5)] string FromNode,
-    [property: Id(6)] string SnapshotId);
+    [property: Id(6)] string? SnapshotId);

@@ -14,6 +14,8 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
 {
     public string Name => DriverNames.Qemu;
 
+    public bool MigratesLive => UsesKvm || options.Value.LiveMigrationWithTcg;
+
     public bool UsesKvm => options.Value.Accelerator switch
     {
         "kvm" => true,
@@ -175,9 +177,10 @@ public sealed partial class QemuDriver(IOptions<QemuOptions> options, HostFacts 
                 "-device", $"virtio-net-pci,id={nic.Id},netdev={QemuProcess.NetDev(nic.Id)},mac={nic.Mac},addr={DeviceSlots.Nic(nic.Id)},romfile="]);
         }
 
-        if (launch.RestoreFrom is not null)
+        if (launch.RestoreFrom is not null || launch.Incoming)
         {
-            // Same machine and devices as when it was saved; the state is loaded over QMP once QEMU runs (QemuProcess.RestoreAsync).
+            // Same machine and devices as when it was saved (or as on the node it leaves); the state is loaded over QMP once
+            // QEMU runs (QemuProcess.RestoreAsync, or ReceiveLiveAsync from a live migration's socket).
             args.AddRange(["-incoming", "defer"]);
         }
 

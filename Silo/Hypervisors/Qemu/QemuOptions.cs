@@ -13,6 +13,14 @@ public sealed class QemuOptions
     /// <summary>TCG translation cache per VM in MiB (QEMU's default is 1 GiB of address space).</summary>
     public int TcgCacheMiB { get; set; } = 128;
 
+    /// <summary>
+    /// Whether running VMs move live when QEMU runs them with TCG (no hardware virtualization). Off: with QEMU 7.2, TCG's
+    /// dirty-page tracking lost guest writes during pre-copy when the host was busy — the guest crashed on the target after
+    /// about one move in four with every core loaded (never with the guest paused for the stream) — so TCG guests move by
+    /// stop and copy. KVM guests (the kernel's dirty log) move live.
+    /// </summary>
+    public bool LiveMigrationWithTcg { get; set; }
+
     /// <summary>Memory QEMU needs beyond guest RAM (its own heap, device state, and the TCG cache under TCG).</summary>
     public int MemoryOverheadMiB { get; set; } = 192;
 

@@ -136,17 +136,7 @@ public sealed partial class QemuProcess : IVmProcess
 
         // The default rate limit (128 MiB/s) is for live migration over a network; a paused VM to a local file goes flat out.
         await _qmp.ExecuteAsync("migrate-set-parameters", new JsonObject { ["max-bandwidth"] = UnlimitedBandwidth }, cancellationToken);
-        await _qmp.ExecuteAsync("getfd", new JsonObject { ["fdname"] = SnapshotFdName }, file.SafeFileHandle, cancellationToken);
-        try
-        {
-            // Not cancellable once asked for: a cancelled wait for the answer would leave a migration running unseen.
-            await _qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = "fd:" + SnapshotFdName }, CancellationToken.None);
-        }
-        catch (QmpException)
-        {
-            await TryAsync("closefd", new JsonObject { ["fdname"] = SnapshotFdName });
-            throw;
-        }
+        await StartMigrationAsync(SnapshotFdName, file.SafeFileHandle, cancellationToken);
 
         // Not cancelled part way: with QEMU 7.2 a migrate_cancel that lands in the migration's last phase (disks already
         // handed over) left the guest stuck after the resume in about one test run in five. Saving a paused VM to a
@@ -176,6 +166,22 @@ public sealed partial class QemuProcess : IVmProcess
 
         // The stream carries the source's run state (paused when it was saved): continue explicitly.
         await ResumeAsync(cancellationToken);
+    }
+
+    /// <summary>Hands QEMU <paramref name="destination"/> as monitor fd <paramref name="fdName"/> and starts a migration into it.</summary>
+    private async Task StartMigrationAsync(string fdName, System.Runtime.InteropServices.SafeHandle destination, CancellationToken cancellationToken)
+    {
+        await _qmp.ExecuteAsync("getfd", new JsonObject { ["fdname"] = fdName }, destination, cancellationToken);
+        try
+        {
+            // Not cancellable once asked for: a cancelled wait for the answer would leave a migration running unseen.
+            await _qmp.ExecuteAsync("migrate", new JsonObject { ["uri"] = "fd:" + fdName }, CancellationToken.None);
+        }
+        catch (QmpException)
+        {
+            await TryAsync("closefd", new JsonObject { ["fdname"] = fdName });
+            throw;
+        }
     }
 
     /// <summary>The file a qemu snapshot's machine state is kept in (a QEMU migration stream).</summary>

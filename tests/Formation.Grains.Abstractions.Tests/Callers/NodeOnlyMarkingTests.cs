@@ -53,7 +53,9 @@ public sealed class NodeOnlyMarkingTests
         "IVmGrain.MoveInAsync",
         "IVmGrain.MoveOutAsync",
         "IVmGrain.MovedOutAsync",
+        "IVmGrain.ReceiveMoveAsync", // live migration's two ends: the target's inbox, the source's send
         "IVmGrain.ReportAsync",
+        "IVmGrain.SendMoveAsync",
     ];
 
     private static IEnumerable<Type> GrainInterfaces() =>

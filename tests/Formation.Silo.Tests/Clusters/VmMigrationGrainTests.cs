@@ -1,14 +1,17 @@
 using Formation.Errors;
 using Formation.Scheduling;
+using Formation.Silo.Vms;
 using Formation.Vms;
+using Microsoft.Extensions.DependencyInjection;
 using static Formation.Testing.Accounts;
 
 namespace Formation.Silo.Tests.Clusters;
 
 /// <summary>
-/// Migration's refusals and its undo, through the real grains of a three-node cluster on the sim driver (whose VMs have
-/// no machine state to save, so every move fails at its first step): each says why, and the VM runs on where it was with
-/// the cluster's books as before. A move that succeeds, with real guests, is in QemuMigrationTests.
+/// Migration through the real grains of a three-node cluster on the sim driver: a running VM moves live (simulated: nothing
+/// travels) and the books follow it; refusals, and moves failing at either end (the sim driver's fault switch) or by
+/// stop and copy (a paused sim VM has no state to save), each say why, and the VM runs on where it was with the cluster's
+/// books as before. Moves with real guests are in QemuMigrationTests.
 /// </summary>
 public sealed class VmMigrationGrainTests(SimClusterFixture fixture) : IClassFixture<SimClusterFixture>
 {
@@ -17,25 +20,79 @@ public sealed class VmMigrationGrainTests(SimClusterFixture fixture) : IClassFix
     private IVmCatalogGrain Catalog => fixture.Client.GetGrain<IVmCatalogGrain>(GrainKeys.Cluster);
 
     [Fact]
-    public async Task Migrate_ASimVm_FailsSayingWhy_AndTheVmRunsOnWhereItWas_WithTheBooksAsBefore()
+    public async Task Migrate_ARunningSimVm_MovesLive_AndTheBooksFollowIt()
     {
-        var vm = await RunningVmAsync("move-sim");
+        var vm = await RunningVmAsync("move-live");
+        var target = await OtherNodeAsync(vm.NodeId);
+        var (sourceBefore, targetBefore) = (await CountOnAsync(vm.NodeId), await CountOnAsync(target));
+
+        var moved = await Catalog.MigrateVmAsync("move-live", target);
+
+        Assert.Equal((target, VmState.Running, vm.Id), (moved.NodeId, moved.State, moved.Id));
+        Assert.Equal(target, (await Catalog.ResolveAsync("move-live")).NodeId);
+        var events = await fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(target, vm.Id)).GetEventsAsync();
+        Assert.Contains(events, e => e.Reason?.Contains($"migrating live from node {vm.NodeId}", StringComparison.Ordinal) == true);
+        Assert.Contains(events, e => e.NodeId == vm.NodeId && e.To == VmState.Running); // its history on the old node came with it
+        Assert.Equal(sourceBefore - 1, await CountOnAsync(vm.NodeId)); // the old node's room is free, the new node's taken
+        Assert.Equal(targetBefore + 1, await CountOnAsync(target));
+        var gone = await Assert.ThrowsAsync<FormationException>(() => fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id)).GetAsync());
+        Assert.Equal(ErrorKind.NotFound, gone.Kind);
+    }
+
+    [Theory]
+    [InlineData(SimMigrationFault.Send)]
+    [InlineData(SimMigrationFault.Arrive)]
+    public async Task Migrate_LiveMoveFailingAtEitherEnd_SaysWhy_AndTheVmRunsOnWhereItWas_WithTheBooksAsBefore(SimMigrationFault fault)
+    {
+        var name = $"move-fail-{fault.ToString().ToLowerInvariant()}";
+        var vm = await RunningVmAsync(name);
         var target = await OtherNodeAsync(vm.NodeId);
         var before = await ReservedAsync();
+        var faulty = SimOptionsOf(fault == SimMigrationFault.Send ? vm.NodeId : target);
+        faulty.MigrationFault = fault;
+        FormationException ex;
+        try
+        {
+            ex = await Assert.ThrowsAsync<FormationException>(() => Catalog.MigrateVmAsync(name, target));
+        }
+        finally
+        {
+            faulty.MigrationFault = SimMigrationFault.None;
+        }
 
-        var ex = await Assert.ThrowsAsync<FormationException>(() => Catalog.MigrateVmAsync("move-sim", target));
-
-        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
-        Assert.Contains($"Migrating VM move-sim to node {target} failed: node {vm.NodeId} simulates its VMs", ex.Message);
+        Assert.Equal(ErrorKind.HostFailure, ex.Kind);
+        Assert.Contains($"Migrating VM {name} to node {target} failed: ", ex.Message);
+        Assert.Contains(fault == SimMigrationFault.Send ? "the stream to" : "did not arrive", ex.Message);
         Assert.EndsWith($"It runs on node {vm.NodeId} as before.", ex.Message);
-        var after = await fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id)).GetAsync();
-        Assert.Equal(VmState.Running, after.State);
-        Assert.Equal(vm.NodeId, (await Catalog.ResolveAsync("move-sim")).NodeId);
+        var source = fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id));
+        Assert.Equal(VmState.Running, (await source.GetAsync()).State);
+        Assert.Equal(vm.NodeId, (await Catalog.ResolveAsync(name)).NodeId);
         Assert.Equal(before, await ReservedAsync()); // the room held on the target is free again
+        var abandoned = await Assert.ThrowsAsync<FormationException>(() => fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(target, vm.Id)).GetAsync());
+        Assert.Equal(ErrorKind.NotFound, abandoned.Kind); // nothing of it stays on the target (nor restarted there by its policy)
 
         // Nothing holds the VM: it can be stopped (a move in progress would refuse that).
-        var stopping = await fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id)).StopAsync();
+        var stopping = await source.StopAsync();
         Assert.True(stopping.State is VmState.Stopping or VmState.Stopped, stopping.State.ToString());
+    }
+
+    [Fact]
+    public async Task Migrate_APausedSimVm_GoesByStopAndCopy_WhichFailsSayingWhy_AndItStaysWhereItWas()
+    {
+        var vm = await RunningVmAsync("move-paused");
+        var target = await OtherNodeAsync(vm.NodeId);
+        var grain = fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(vm.NodeId, vm.Id));
+        await grain.PauseAsync();
+        var before = await ReservedAsync();
+
+        var ex = await Assert.ThrowsAsync<FormationException>(() => Catalog.MigrateVmAsync("move-paused", target));
+
+        Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+        Assert.Contains($"Migrating VM move-paused to node {target} failed: node {vm.NodeId} simulates its VMs", ex.Message);
+        Assert.EndsWith($"It runs on node {vm.NodeId} as before.", ex.Message);
+        Assert.Equal(VmState.Paused, (await grain.GetAsync()).State);
+        Assert.Equal(vm.NodeId, (await Catalog.ResolveAsync("move-paused")).NodeId);
+        Assert.Equal(before, await ReservedAsync());
     }
 
     [Fact]
@@ -79,14 +136,16 @@ public sealed class VmMigrationGrainTests(SimClusterFixture fixture) : IClassFix
         {
             var results = await Catalog.DrainNodeAsync(node);
 
-            // The sim VM cannot be saved, so it stays, saying why; the stopped one stays by design.
+            // The running VM moves (live) to another node; the stopped one stays by design.
             var mine = results.Where(r => r.Name.StartsWith("drain-", StringComparison.Ordinal)).OrderBy(r => r.Name).ToList();
             Assert.Equal(["drain-running", "drain-stopped"], mine.Select(r => r.Name));
-            Assert.True(mine[0].Failed && mine[0].Problem!.Contains("simulates its VMs", StringComparison.Ordinal), mine[0].Problem);
+            Assert.False(mine[0].Failed, mine[0].Problem);
+            Assert.True(mine[0].MovedTo is { } to && to != node, mine[0].MovedTo);
             Assert.False(mine[1].Failed);
             Assert.StartsWith("stays: it is Stopped, and only a running VM migrates", mine[1].Problem);
             Assert.True((await scheduler.ListNodesAsync()).Single(n => n.NodeId == node).Drained);
-            Assert.Equal(VmState.Running, (await fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(node, running.Id)).GetAsync()).State);
+            Assert.Equal(VmState.Running, (await fixture.Client.GetGrain<IVmGrain>(GrainKeys.Vm(mine[0].MovedTo!, running.Id)).GetAsync()).State);
+            Assert.Equal(mine[0].MovedTo, (await Catalog.ResolveAsync("drain-running")).NodeId);
 
             // Placement passes it by: pinned there, a create is refused saying so; unpinned, creates go elsewhere.
             var pinned = await Assert.ThrowsAsync<FormationException>(() => Catalog.CreateVmAsync(new VmSpec("drain-pinned", 1, 128, 1, null, node)));
@@ -141,6 +200,13 @@ public sealed class VmMigrationGrainTests(SimClusterFixture fixture) : IClassFix
 
     private async Task<string> OtherNodeAsync(string nodeId) =>
         (await fixture.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync()).First(n => n.NodeId != nodeId).NodeId;
+
+    private async Task<int> CountOnAsync(string nodeId) =>
+        (await fixture.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync()).Single(n => n.NodeId == nodeId).VmCount;
+
+    /// <summary>The sim driver's settings of one node's silo (in-process: a test may make its migrations fail).</summary>
+    private SimOptions SimOptionsOf(string nodeId) =>
+        fixture.Cluster.Silos.Single(s => SimClusterFixture.NodeIdOf(s.Name) == nodeId).ServiceProvider.GetRequiredService<SimOptions>();
 
     private async Task<string> ReservedAsync() => string.Join(", ",
         (await fixture.Client.GetGrain<ISchedulerGrain>(GrainKeys.Cluster).ListNodesAsync()).Select(n => $"{n.NodeId}: {n.Reserved} ({n.VmCount})"));

@@ -16,6 +16,7 @@ namespace Formation.Silo.Tests.Mesh;
 public sealed class MeshLab : IAsyncDisposable
 {
     private readonly string _id = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..4];
+    private readonly List<int> _hosts = [];
     private readonly List<string> _namespaces = [];
     private readonly List<Process> _servers = [];
     private readonly List<SiloProcess> _silos = [];
@@ -51,7 +52,11 @@ public sealed class MeshLab : IAsyncDisposable
     }
 
     /// <summary>Makes host <paramref name="host"/>'s namespace (underlay address .10+host) — no silo yet.</summary>
-    public async Task AddHostAsync(int host) => await AddNamespaceAsync(HostNamespace(host), UnderlayAddress(10 + host), $"ov{_id}u{host}");
+    public async Task AddHostAsync(int host)
+    {
+        await AddNamespaceAsync(HostNamespace(host), UnderlayAddress(10 + host), $"ov{_id}u{host}");
+        _hosts.Add(host);
+    }
 
     /// <summary>A namespace on the underlay that is not a node: stands for "the outside" (no route to the overlay).</summary>
     public Task<string> AddOutsideAsync() => AddUnderlayNamespaceAsync("out", 250);
@@ -131,7 +136,11 @@ public sealed class MeshLab : IAsyncDisposable
             Driver = driver,
             Wrapper = ["nsenter", $"--net=/run/netns/{HostNamespace(host)}"],
             // Simulated VMs get addresses from their node's pool, so a stand-in guest can take a VM's address (and account).
-            Environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["Formation__Sim__Addresses"] = "true" },
+            // Each host its own run directory and VM cgroups, as a real host has (SimulatedHost).
+            Environment = new Dictionary<string, string>(SimulatedHost.Environment(HostNamespace(host)).Concat(environment ?? new Dictionary<string, string>()))
+            {
+                ["Formation__Sim__Addresses"] = "true",
+            },
         };
         var silo = await SiloProcess.StartAsync(_silos.Count == 0 ? options : await ClusterJoin.JoiningAsync(options, _silos[0]), TimeSpan.FromSeconds(120));
         _silos.Add(silo);
@@ -240,6 +249,11 @@ public sealed class MeshLab : IAsyncDisposable
         }
 
         await ProcessRunner.RunAsync("ip", ["link", "del", UnderlayBridge]);
+        foreach (var host in _hosts)
+        {
+            await SimulatedHost.RemoveAsync(HostNamespace(host));
+        }
+
         _data.Dispose();
     }
 

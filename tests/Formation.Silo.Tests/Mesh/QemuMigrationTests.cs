@@ -7,9 +7,10 @@ namespace Formation.Silo.Tests.Mesh;
 
 /// <summary>
 /// <c>form vm migrate</c> with a real guest: hosts simulated as network namespaces with their own silos (qemu driver on
-/// hosts 1 and 2) in one WireGuard mesh. A TCG guest that echoes TCP lines moves from host 1 to host 2 while a client on
-/// host 3 holds a connection to it: the connection lives on, the VM keeps its id, name and address, and host 1 keeps
-/// nothing of it (no process, no snapshot).
+/// hosts 1 and 2) in one WireGuard mesh. A TCG guest that echoes TCP lines moves from host 1 to host 2 — by stop and copy
+/// (a snapshot), and live (its state streamed through the mesh while it runs) — while a client on host 3 holds a
+/// connection to it: the connection lives on, the VM keeps its id, name and address, and host 1 keeps nothing of it (no
+/// process, no snapshot).
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class QemuMigrationTests(PostgresServer postgres)
@@ -39,18 +40,26 @@ public sealed class QemuMigrationTests(PostgresServer postgres)
             print(got.decode().strip(), round((time.monotonic() - t) * 1000), flush=True)
         """;
 
-    [Fact]
-    [Trait("Category", "Slow")] // about 2-3 min: three silos in namespaces, an image build, a TCG guest saved and restored
-    public async Task RunningVm_MovesToAnotherHost_KeepingItsAddressAndAConnectionFromAThirdHost()
+    /// <remarks>
+    /// Live on TCG needs <c>Qemu:LiveMigrationWithTcg</c> (off by default: under load QEMU 7.2 lost a busy TCG guest's writes
+    /// during pre-copy). This guest is idle while it moves, and the live case proves the path — the stream over the mesh,
+    /// the address claimed and published at once — that KVM guests take by default.
+    /// </remarks>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    [Trait("Category", "Slow")] // about 1.5 min each: three silos in namespaces, an image build, a TCG guest moved
+    public async Task RunningVm_MovesToAnotherHost_KeepingItsAddressAndAConnectionFromAThirdHost(bool live)
     {
         DeployFixture.RequireEnvironment();
         postgres.RequireAvailable();
-        var database = await postgres.CreateDatabaseAsync("qemu_migrate");
+        var database = await postgres.CreateDatabaseAsync(live ? "qemu_migrate_live" : "qemu_migrate");
         await using var lab = await MeshLab.CreateAsync();
+        var qemu = new Dictionary<string, string> { ["Formation__Qemu__LiveMigrationWithTcg"] = live ? "true" : "false" };
         foreach (var host in new[] { 1, 2, 3 })
         {
             await lab.AddHostAsync(host);
-            await lab.StartSiloAsync(host, postgres, database, driver: host == 3 ? "sim" : "qemu");
+            await lab.StartSiloAsync(host, postgres, database, driver: host == 3 ? "sim" : "qemu", environment: qemu);
         }
 
         string Diagnostics() => string.Join("\n", new[] { 1, 2 }.Select(h => $"--- silo h{h}:\n{Tail(lab.Silo(h).Output)}"));
@@ -71,6 +80,10 @@ public sealed class QemuMigrationTests(PostgresServer postgres)
         var migrate = await lab.FormAsync(database, "vm", "migrate", "mover", "--to", lab.NodeId(2));
         Assert.True(migrate.ExitCode == 0, $"migrate: {migrate.Output}\n{Diagnostics()}");
         Assert.Contains($"moved from node {lab.NodeId(1)} to node {lab.NodeId(2)}", migrate.Output, StringComparison.Ordinal);
+
+        // Live: host 2 received the running VM over the mesh (no snapshot, no stop), and said so; else it restored a snapshot.
+        Assert.True(lab.Silo(2).Output.Contains(live ? "arrived live from node " + lab.NodeId(1) : "restored from a snapshot", StringComparison.Ordinal),
+            $"host 2 did not report a {(live ? "live arrival" : "restore")}\n{Diagnostics()}");
 
         var after = await ShowAsync(lab, database);
         Assert.Equal((lab.NodeId(2), "running", before.Address, before.Id), (after.Node, after.State, after.Address, after.Id));

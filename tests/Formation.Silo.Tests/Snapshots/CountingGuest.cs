@@ -33,7 +33,8 @@ public sealed partial class CountingGuest : IDisposable
     public QemuDriver Driver => new(Microsoft.Extensions.Options.Options.Create(Options), HostFacts.Probe(Data.Path), NullLogger<QemuDriver>.Instance);
 
     /// <summary>Prepares a VM directory (kernel, initramfs, a 1 MiB raw disk) and its launch record.</summary>
-    public async Task<(VmLaunch Launch, VmDirectory Directory)> PrepareAsync(long memoryMiB = 128)
+    /// <remarks><paramref name="dataDirectory"/>: a VM directory of another "node" (a live migration's target).</remarks>
+    public async Task<(VmLaunch Launch, VmDirectory Directory)> PrepareAsync(long memoryMiB = 128, string? dataDirectory = null)
     {
         TestEnvironment.RequireBuilder();
         TestEnvironment.RequireQemu();
@@ -45,7 +46,7 @@ public sealed partial class CountingGuest : IDisposable
         }
 
         var vmId = "snapvm-" + Guid.NewGuid().ToString("N")[..8];
-        var directory = VmDirectory.For(Data.Path, vmId);
+        var directory = VmDirectory.For(dataDirectory ?? Data.Path, vmId);
         await VmArtifacts.PrepareAsync(_image, _kernel, 1, directory, TestContext.Current.CancellationToken);
         await using (var disk = new FileStream(directory.Disk, FileMode.CreateNew))
         {
