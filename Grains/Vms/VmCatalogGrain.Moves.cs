@@ -113,7 +113,10 @@ public sealed partial class VmCatalogGrain
         return arrived;
     }
 
-    /// <summary>Asks the target to take the VM live; null when it cannot (its driver, no mesh): the move goes by stop and copy.</summary>
+    /// <summary>
+    /// Asks the target to take the VM live; null when it cannot (its driver, TCG without Qemu:LiveMigrationWithTcg, a VM with
+    /// a disk, no mesh): the move goes by stop and copy.
+    /// </summary>
     private static async Task<MigrationInbox?> ReceiveLiveAsync(VmRef vm, IVmGrain source, IVmGrain target)
     {
         var running = await source.GetAsync();
