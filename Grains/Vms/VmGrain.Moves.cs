@@ -177,6 +177,7 @@ public sealed partial class VmGrain
             await store.WriteStateAsync();
             await host.ResumeAsync(VmId, CancellationToken.None);
             S.Reason = $"migration to node {target} failed; it runs on here";
+            await store.WriteStateAsync();
             PublishSummary();
             return Info();
         }
